@@ -1,0 +1,298 @@
+// Package bot holds the platform adapters: each turns a platform's messages into
+// handlers.Message, runs the engine, and delivers the outbox to the platform.
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"regexp"
+	"strconv"
+	"sync"
+	"time"
+
+	"xuncha/handlers"
+	"xuncha/store"
+)
+
+//go:embed web
+var webAssets embed.FS
+
+// WebEngine is what the web chat needs from the conversation engine.
+type WebEngine interface {
+	Handle(ctx context.Context, m handlers.Message) (handlers.Result, error)
+	OnQueued(fn func(chatID int64))
+}
+
+// WebStore is what the web chat needs from the store: its outbox rows are its mailbox.
+type WebStore interface {
+	FindChat(ctx context.Context, platform, external string) (int64, error)
+	Mailbox(ctx context.Context, chatID, after int64, limit int) ([]store.Delivery, error)
+	AckMailbox(ctx context.Context, chatID, upTo int64) error
+}
+
+// Web is the web chat channel: a page at / and a small JSON API. A browser is one chat,
+// identified by a random id in an HttpOnly cookie; the browser polls for its messages.
+type Web struct {
+	log    *slog.Logger
+	engine WebEngine
+	store  WebStore
+	lang   string
+
+	// PollWait is how long a poll waits for a new message before answering empty.
+	PollWait time.Duration
+
+	mu      sync.Mutex
+	waiters map[int64]chan struct{} // closed when a message for the chat is queued
+}
+
+const (
+	cookieName   = "xuncha_chat"
+	maxSendBytes = 1 << 20
+)
+
+var (
+	chatIDPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	msgIDPattern  = regexp.MustCompile(`^[A-Za-z0-9-]{8,64}$`)
+)
+
+// NewWeb returns the web chat channel and subscribes it to the engine's queue notifications.
+func NewWeb(logger *slog.Logger, engine WebEngine, st WebStore, defaultLang string) *Web {
+	w := &Web{log: logger, engine: engine, store: st, lang: defaultLang, PollWait: 25 * time.Second, waiters: map[int64]chan struct{}{}}
+	engine.OnQueued(w.wake)
+	return w
+}
+
+// Wake tells waiting polls of a chat that a message was queued; other producers (the
+// scheduler) call it too.
+func (w *Web) wake(chatID int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if ch, ok := w.waiters[chatID]; ok {
+		close(ch)
+		delete(w.waiters, chatID)
+	}
+}
+
+func (w *Web) waiter(chatID int64) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ch, ok := w.waiters[chatID]
+	if !ok {
+		ch = make(chan struct{})
+		w.waiters[chatID] = ch
+	}
+	return ch
+}
+
+// Handler serves the page and the API.
+func (w *Web) Handler() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(webAssets, "web")
+	files := http.FileServerFS(static)
+	mux.Handle("GET /static/", http.StripPrefix("/static/", files))
+	mux.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
+		w.chatID(rw, r)
+		http.ServeFileFS(rw, r, static, "index.html")
+	})
+	mux.HandleFunc("POST /api/send", w.send)
+	mux.HandleFunc("POST /api/upload", w.upload)
+	mux.HandleFunc("GET /api/messages", w.messages)
+	return secureHeaders(mux)
+}
+
+// secureHeaders forbids inline script and framing: even if text slipped through unescaped, a
+// browser would not run it.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		h := rw.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(rw, r)
+	})
+}
+
+// chatID returns the browser's chat id, setting a new one when it has none.
+func (w *Web) chatID(rw http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(cookieName); err == nil && chatIDPattern.MatchString(c.Value) {
+		return c.Value
+	}
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand does not fail on supported platforms
+	}
+	id := hex.EncodeToString(b)
+	http.SetCookie(rw, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 365 * 24 * 3600})
+	return id
+}
+
+func (w *Web) langOf(r *http.Request) string {
+	if l := handlers.NormalizeLang(r.Header.Get("Accept-Language")); l != "" {
+		return l
+	}
+	return w.lang
+}
+
+type sendRequest struct {
+	ID   string `json:"id"`
+	Text string `json:"text"`
+	Data string `json:"data"`
+}
+
+type apiAnswer struct {
+	OK       bool         `json:"ok"`
+	Error    string       `json:"error,omitempty"`
+	Messages []webMessage `json:"messages,omitempty"`
+}
+
+type webMessage struct {
+	ID      int64            `json:"id"`
+	Text    string           `json:"text"`
+	Buttons [][]store.Button `json:"buttons,omitempty"`
+}
+
+func writeJSON(rw http.ResponseWriter, status int, v any) {
+	rw.Header().Set("Content-Type", "application/json; charset=utf-8")
+	rw.WriteHeader(status)
+	_ = json.NewEncoder(rw).Encode(v)
+}
+
+// sameOrigin refuses cross-site posts. The cookie is SameSite=Strict already; this also covers
+// old browsers. Requests without an Origin header (non-browser clients) carry no cookie of a
+// victim, so they are allowed.
+func sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" {
+		return true
+	}
+	return origin == "http://"+r.Host || origin == "https://"+r.Host
+}
+
+func (w *Web) send(rw http.ResponseWriter, r *http.Request) {
+	lang := w.langOf(r)
+	if !sameOrigin(r) {
+		writeJSON(rw, http.StatusForbidden, apiAnswer{Error: handlers.T(lang, "error")})
+		return
+	}
+	var req sendRequest
+	if err := json.NewDecoder(io.LimitReader(r.Body, maxSendBytes)).Decode(&req); err != nil || !msgIDPattern.MatchString(req.ID) {
+		writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
+		return
+	}
+	w.handle(rw, r, handlers.Message{Text: req.Text, Data: req.Data}, req.ID)
+}
+
+func (w *Web) upload(rw http.ResponseWriter, r *http.Request) {
+	lang := w.langOf(r)
+	id := r.URL.Query().Get("id")
+	if !sameOrigin(r) || !msgIDPattern.MatchString(id) {
+		writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
+		return
+	}
+	r.Body = http.MaxBytesReader(rw, r.Body, handlers.MaxFileBytes+1<<20)
+	m := handlers.Message{}
+	f, hdr, err := r.FormFile("file")
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		// Let the engine give its polite answer about the size.
+		m.Files = []handlers.File{{Name: "upload", Size: handlers.MaxFileBytes + 1}}
+	case err != nil:
+		writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
+		return
+	default:
+		defer f.Close()
+		data, err := io.ReadAll(f)
+		if err != nil {
+			if errors.As(err, &tooBig) {
+				m.Files = []handlers.File{{Name: hdr.Filename, Size: handlers.MaxFileBytes + 1}}
+				break
+			}
+			writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
+			return
+		}
+		m.Files = []handlers.File{{Name: hdr.Filename, Size: int64(len(data)), Data: data}}
+		m.Text = r.FormValue("text")
+	}
+	w.handle(rw, r, m, id)
+}
+
+func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message, clientID string) {
+	chat := w.chatID(rw, r)
+	m.Platform = handlers.PlatformWeb
+	m.ChatID = chat
+	// Client ids are namespaced by chat so that one browser cannot collide with another's.
+	m.MsgID = chat[:16] + ":" + clientID
+	m.Lang = w.langOf(r)
+	if _, err := w.engine.Handle(r.Context(), m); err != nil {
+		w.log.Error("web step failed", "error", err)
+		writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(m.Lang, "error")})
+		return
+	}
+	writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
+}
+
+// messages answers a poll: it acknowledges what the browser already has (ids up to after) and
+// returns what is newer, waiting up to PollWait for something to arrive.
+func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
+	wait := r.URL.Query().Get("wait") != ""
+	c, err := r.Cookie(cookieName)
+	if err != nil || !chatIDPattern.MatchString(c.Value) {
+		writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
+		return
+	}
+	chatID, err := w.store.FindChat(ctx, handlers.PlatformWeb, c.Value)
+	if errors.Is(err, store.ErrNotFound) {
+		writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
+		return
+	}
+	if err != nil {
+		w.log.Error("web poll failed", "error", err)
+		writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(w.langOf(r), "error")})
+		return
+	}
+	if after > 0 {
+		if err := w.store.AckMailbox(ctx, chatID, after); err != nil {
+			w.log.Error("web ack failed", "error", err)
+		}
+	}
+	deadline := time.NewTimer(w.PollWait)
+	defer deadline.Stop()
+	for {
+		woken := w.waiter(chatID) // take the waiter before reading, so no wake-up falls between
+		msgs, err := w.store.Mailbox(ctx, chatID, after, 50)
+		if err != nil {
+			w.log.Error("web poll failed", "error", err)
+			writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(w.langOf(r), "error")})
+			return
+		}
+		if len(msgs) > 0 || !wait {
+			out := apiAnswer{OK: true}
+			for _, d := range msgs {
+				out.Messages = append(out.Messages, webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons})
+			}
+			writeJSON(rw, http.StatusOK, out)
+			return
+		}
+		select {
+		case <-woken:
+		case <-time.After(2 * time.Second): // messages queued by another process (the CLI)
+		case <-deadline.C:
+			wait = false
+		case <-ctx.Done():
+			return
+		}
+	}
+}

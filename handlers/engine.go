@@ -1,0 +1,631 @@
+// Package handlers is the conversation engine: platform-neutral messages in, outgoing messages
+// out. Every step runs in one SQLite transaction that records the platform message id, updates
+// the chat's conversation state and queues every outgoing message in the outbox, so a step
+// happens entirely or not at all, and a message seen twice has no second effect.
+package handlers
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"golang.org/x/time/rate"
+
+	"xuncha/store"
+)
+
+// Platform names.
+const (
+	PlatformWeb      = "web"
+	PlatformTelegram = "telegram"
+	PlatformWeChat   = "wechat"
+)
+
+// Limits on what one message may carry.
+const (
+	MaxTextRunes    = 4096
+	MaxAttachments  = 10
+	MaxFileBytes    = 20 << 20
+	floodBurst      = 20
+	floodRefill     = 2 * time.Second // one message every 2 s once the burst is spent
+	codeWindow      = 15 * time.Minute
+	codeMaxFailures = 5
+)
+
+// Message is one incoming message from any platform.
+type Message struct {
+	Platform string
+	ChatID   string // the platform's chat id; never logged, stored only sealed
+	MsgID    string // unique per platform; a second message with the same id changes nothing
+	Text     string
+	Data     string // the data of a pressed button
+	Files    []File
+	Lang     string // the platform's language hint, used for a new chat
+	Group    bool   // a group chat: only commands are answered, and no report is shown
+}
+
+// File is an attachment as the platform delivered it.
+type File struct {
+	Name string
+	Size int64 // as announced by the platform; Data may be nil when it is over the limit
+	Data []byte
+}
+
+// Outgoing is a message the step queued.
+type Outgoing struct {
+	OutboxID int64
+	ChatID   int64 // the recipient's chat (internal id)
+	ToSender bool
+	store.OutMessage
+}
+
+// Result is what a step did.
+type Result struct {
+	ChatID    int64 // the sender's chat (internal id)
+	Duplicate bool  // the message id was seen before; nothing changed
+	Out       []Outgoing
+}
+
+// Store is what the engine needs from the database.
+type Store interface {
+	Update(ctx context.Context, fn func(*store.Tx) error) error
+}
+
+// Scrubber removes identifying metadata from an uploaded file and returns its MIME type.
+type Scrubber func(data []byte) ([]byte, string, error)
+
+// Config holds the engine's settings.
+type Config struct {
+	DefaultLang string
+	Categories  []Category
+	Location    *time.Location // for dates shown to users
+	Scrub       Scrubber
+}
+
+// Engine runs conversations. It is safe for concurrent use: state lives in SQLite, and the
+// write transaction serialises steps.
+type Engine struct {
+	log   *slog.Logger
+	store Store
+	cfg   Config
+
+	mu     sync.Mutex
+	flood  map[string]*floodState // keyed by platform and chat; memory only, a restart forgives
+	notify []func(chatID int64)
+}
+
+type floodState struct {
+	lim    *rate.Limiter
+	warned time.Time
+}
+
+// New returns an engine.
+func New(logger *slog.Logger, st Store, cfg Config) *Engine {
+	if cfg.DefaultLang == "" {
+		cfg.DefaultLang = LangZH
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}}
+}
+
+// OnQueued registers fn to be called with the recipient chat of every message a step queued,
+// after the step committed. Channels use it to deliver without polling.
+func (e *Engine) OnQueued(fn func(chatID int64)) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.notify = append(e.notify, fn)
+}
+
+// errRefused marks a message refused before any change: the reply explains why.
+var errRefused = errors.New("refused")
+
+// Handle runs one step for m.
+func (e *Engine) Handle(ctx context.Context, m Message) (Result, error) {
+	if m.Platform == "" || m.ChatID == "" || m.MsgID == "" {
+		return Result{}, errors.New("handle: message without platform, chat or message id")
+	}
+	flooded, warn := e.checkFlood(m)
+	var res Result
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		res = Result{}
+		lang := NormalizeLang(m.Lang)
+		if lang == "" {
+			lang = e.cfg.DefaultLang
+		}
+		chat, err := tx.EnsureChat(m.Platform, m.ChatID, lang, m.Group)
+		if err != nil {
+			return err
+		}
+		res.ChatID = chat.ID
+		t := &turn{e: e, tx: tx, chat: chat, lang: chat.Lang, msg: m}
+		if flooded {
+			// The message is not recorded, so the platform (or the person) may send it again later.
+			if warn {
+				t.say(T(t.lang, "flood"))
+			}
+			res.Out = t.out
+			return t.flush(&res)
+		}
+		first, err := tx.ClaimMessage(m.Platform, m.MsgID)
+		if err != nil {
+			return err
+		}
+		if !first {
+			res.Duplicate = true
+			return nil
+		}
+		if err := t.run(); err != nil {
+			return err
+		}
+		return t.flush(&res)
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("handle: %w", err)
+	}
+	e.mu.Lock()
+	notify := e.notify
+	e.mu.Unlock()
+	for _, o := range res.Out {
+		for _, fn := range notify {
+			fn(o.ChatID)
+		}
+	}
+	return res, nil
+}
+
+// checkFlood reports whether a chat sends faster than allowed, and whether to tell it so (once
+// a minute at most, so the warning itself does not flood).
+func (e *Engine) checkFlood(m Message) (flooded, warn bool) {
+	key := m.Platform + "\x00" + m.ChatID
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.flood[key]
+	if f == nil {
+		if len(e.flood) > 100000 { // bound memory: forget everyone rather than grow without end
+			clear(e.flood)
+		}
+		f = &floodState{lim: rate.NewLimiter(rate.Every(floodRefill), floodBurst)}
+		e.flood[key] = f
+	}
+	if f.lim.Allow() {
+		return false, false
+	}
+	now := time.Now()
+	if now.Sub(f.warned) > time.Minute {
+		f.warned = now
+		return true, true
+	}
+	return true, false
+}
+
+// turn is one step in progress.
+type turn struct {
+	e      *Engine
+	tx     *store.Tx
+	chat   *store.Chat
+	person *store.Person
+	lang   string
+	msg    Message
+	st     state
+	dirty  bool
+	out    []Outgoing
+}
+
+// say queues a message to the sender.
+func (t *turn) say(text string, buttons ...[]store.Button) {
+	t.out = append(t.out, Outgoing{ChatID: t.chat.ID, ToSender: true, OutMessage: store.OutMessage{Text: text, Buttons: buttons}})
+}
+
+// tell queues a message to another chat; key makes it idempotent.
+func (t *turn) tell(chatID int64, msg store.OutMessage, key string) error {
+	id, err := t.tx.Enqueue(chatID, msg, key)
+	if err != nil {
+		return err
+	}
+	t.out = append(t.out, Outgoing{OutboxID: id, ChatID: chatID, OutMessage: msg})
+	return nil
+}
+
+// flush queues the sender's messages and saves the state.
+func (t *turn) flush(res *Result) error {
+	for i := range t.out {
+		o := &t.out[i]
+		if o.OutboxID != 0 {
+			continue
+		}
+		id, err := t.tx.Enqueue(o.ChatID, o.OutMessage, "")
+		if err != nil {
+			return err
+		}
+		o.OutboxID = id
+	}
+	if t.dirty {
+		var data []byte
+		if t.st.Flow != "" {
+			b, err := json.Marshal(t.st)
+			if err != nil {
+				return fmt.Errorf("marshal state: %w", err)
+			}
+			data = b
+		}
+		if err := t.tx.SaveConversation(t.chat.ID, data); err != nil {
+			return err
+		}
+	}
+	res.Out = t.out
+	return nil
+}
+
+// set moves the conversation to a flow and step.
+func (t *turn) set(flow, step string) {
+	t.st.Flow, t.st.Step = flow, step
+	t.dirty = true
+}
+
+// reset ends the current flow.
+func (t *turn) reset() {
+	t.st = state{}
+	t.dirty = true
+}
+
+func (t *turn) tr(key string, args ...any) string { return T(t.lang, key, args...) }
+
+func (t *turn) btn(key, data string) store.Button { return store.Button{Text: t.tr(key), Data: data} }
+
+// run dispatches one message.
+func (t *turn) run() error {
+	raw, err := t.tx.LoadConversation(t.chat.ID)
+	if err != nil {
+		return err
+	}
+	if raw != nil {
+		if err := json.Unmarshal(raw, &t.st); err != nil {
+			// A state written by an older version that no longer parses: start over rather than
+			// trap the chat in an error.
+			t.e.log.Warn("conversation state unreadable, reset", "chat", t.chat.ID, "error", err)
+			t.reset()
+		}
+	}
+	if t.chat.PersonID != 0 {
+		if t.person, err = t.tx.FindPerson(t.chat.PersonID); err != nil {
+			return err
+		}
+	}
+	m := t.msg
+	if utf8.RuneCountInString(m.Text) > MaxTextRunes {
+		t.say(t.tr("too.long"))
+		return nil
+	}
+	if len(m.Files) > MaxAttachments {
+		t.say(t.tr("too.many"))
+		return nil
+	}
+	for _, f := range m.Files {
+		if f.Size > MaxFileBytes || len(f.Data) > MaxFileBytes {
+			t.say(t.tr("too.big"))
+			return nil
+		}
+	}
+	if cmd, arg, ok := parseCommand(m.Text); ok && m.Data == "" {
+		return t.command(cmd, arg)
+	}
+	if m.Group {
+		return nil // in groups only commands are answered
+	}
+	if strings.HasPrefix(m.Data, "menu:") {
+		return t.command(strings.TrimPrefix(m.Data, "menu:"), "")
+	}
+	if strings.HasPrefix(m.Data, "lang:") {
+		return t.setLang(strings.TrimPrefix(m.Data, "lang:"))
+	}
+	if m.Data == "x" {
+		return t.command("cancel", "")
+	}
+	if m.Data == "resume" && t.st.Flow == flowReport && t.st.Report != nil {
+		t.say(t.tr("report.resume"))
+		return t.prompt()
+	}
+	switch t.st.Flow {
+	case flowReport:
+		return t.reportStep()
+	case flowQuery:
+		return t.queryStep()
+	case flowSubscribe:
+		return t.subscribeStep()
+	case flowCheckin:
+		return t.checkinStep()
+	case flowTask:
+		return t.taskStep()
+	}
+	if len(m.Files) > 0 && m.Data == "" {
+		t.say(t.tr("file.ignored"))
+		return nil
+	}
+	return t.runIdle()
+}
+
+// parseCommand splits "/query 1234" into ("query", "1234"). A command may follow other text
+// ("投诉 /help") and carry a bot name ("/help@xuncha_bot").
+func parseCommand(text string) (cmd, arg string, ok bool) {
+	text = strings.TrimSpace(text)
+	i := strings.Index(text, "/")
+	if i < 0 {
+		return "", "", false
+	}
+	if i > 0 && !strings.HasSuffix(text[:i], " ") && !strings.HasSuffix(text[:i], "\n") {
+		return "", "", false // "a/b" is not a command
+	}
+	rest := text[i+1:]
+	end := strings.IndexAny(rest, " \n\t")
+	word := rest
+	if end >= 0 {
+		word, arg = rest[:end], strings.TrimSpace(rest[end+1:])
+	}
+	word, _, _ = strings.Cut(word, "@")
+	if word == "" {
+		return "", "", false
+	}
+	for _, r := range word {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_') {
+			return "", "", false
+		}
+	}
+	word = strings.ToLower(word)
+	// After other text only a known command counts, so that "5000 /year" in a description
+	// stays part of the description.
+	if i > 0 && !knownCommands[word] {
+		return "", "", false
+	}
+	return word, arg, true
+}
+
+// knownCommands are the commands the engine answers.
+var knownCommands = map[string]bool{
+	"start": true, "bind": true, "help": true, "cancel": true, "lang": true, "report": true, "query": true,
+	"subscribe": true, "unsubscribe": true, "checkin": true, "tasks": true,
+}
+
+// keywordCommand maps a few typed words to commands, for platforms without command menus.
+func keywordCommand(text string) string {
+	switch strings.ToLower(strings.TrimSpace(text)) {
+	case "举报", "投诉", "我要举报", "report":
+		return "report"
+	case "查询", "查询进展", "query":
+		return "query"
+	case "帮助", "help", "菜单", "menu":
+		return "help"
+	case "取消", "cancel":
+		return "cancel"
+	case "订阅", "subscribe":
+		return "subscribe"
+	}
+	return ""
+}
+
+// isStaff reports whether the sender is an information officer or a liaison.
+func (t *turn) isStaff() bool {
+	return t.person != nil && (t.person.Role == store.RoleOfficer || t.person.Role == store.RoleLiaison)
+}
+
+func (t *turn) command(cmd, arg string) error {
+	if t.msg.Group {
+		switch cmd {
+		case "help", "lang":
+		case "start", "bind":
+			t.say(t.tr("bind.group"))
+			return nil
+		default:
+			t.say(t.tr("group.private"))
+			return nil
+		}
+	}
+	switch cmd {
+	case "start", "bind":
+		if arg != "" {
+			return t.bind(arg)
+		}
+		t.welcome()
+	case "help":
+		t.help()
+	case "cancel":
+		if t.st.Flow == "" {
+			t.say(t.tr("nothing"))
+			return nil
+		}
+		t.reset()
+		t.say(t.tr("cancelled"))
+	case "lang":
+		if arg == "" {
+			arg = map[string]string{LangZH: LangEN, LangEN: LangZH}[t.lang]
+		}
+		return t.setLang(arg)
+	case "report":
+		return t.startReport()
+	case "query":
+		if arg != "" {
+			code, ok := store.NormalizeQueryCode(arg)
+			if !ok {
+				t.say(t.tr("query.bad"))
+				return nil
+			}
+			t.reset()
+			return t.lookup(code)
+		}
+		t.set(flowQuery, "code")
+		t.say(t.tr("query.ask"), []store.Button{t.btn("cancel", "x")})
+	case "subscribe":
+		return t.startSubscribe()
+	case "unsubscribe":
+		return t.startUnsubscribe()
+	case "checkin":
+		if !t.isStaff() {
+			t.say(t.tr("role.denied"))
+			return nil
+		}
+		return t.startCheckin()
+	case "tasks":
+		if !t.isStaff() {
+			t.say(t.tr("role.denied"))
+			return nil
+		}
+		return t.listTasks()
+	default:
+		t.say(t.tr("unknown.command"))
+	}
+	return nil
+}
+
+func (t *turn) setLang(lang string) error {
+	lang = NormalizeLang(lang)
+	if lang == "" {
+		lang = LangZH
+	}
+	if err := t.tx.SetChatLang(t.chat.ID, lang); err != nil {
+		return err
+	}
+	t.lang = lang
+	t.say(t.tr("lang.set"))
+	return nil
+}
+
+func (t *turn) menu() [][]store.Button {
+	rows := [][]store.Button{
+		{t.btn("menu.report", "menu:report"), t.btn("menu.query", "menu:query")},
+		{t.btn("menu.subscribe", "menu:subscribe"), t.btn("menu.lang", "menu:lang")},
+	}
+	if t.isStaff() {
+		rows = append(rows, []store.Button{t.btn("menu.checkin", "menu:checkin"), t.btn("menu.tasks", "menu:tasks")})
+	}
+	return rows
+}
+
+// welcome greets and shows the menu, offering to continue an unfinished report: a web page
+// reload or a new device must not make a resident start over.
+func (t *turn) welcome() {
+	rows := t.menu()
+	if t.st.Flow == flowReport && t.st.Report != nil {
+		rows = append([][]store.Button{{t.btn("menu.resume", "resume")}}, rows...)
+	}
+	t.say(t.tr("welcome"), rows...)
+}
+
+func (t *turn) help() {
+	text := t.tr("help.resident")
+	if t.isStaff() {
+		text += t.tr("help.officer")
+	}
+	if t.person != nil && (t.person.Role == store.RoleOfficial || t.person.Role == store.RoleAdmin) {
+		text += t.tr("help.official")
+	}
+	t.say(text, t.menu()...)
+}
+
+// codeLimited reports whether the chat has guessed wrong codes too often; guessing query codes
+// would let someone read other people's reports.
+func (t *turn) codeLimited() (bool, error) {
+	n, err := t.tx.CountCodeFailures(t.chat.ID, t.tx.Now().Add(-codeWindow))
+	if err != nil {
+		return false, err
+	}
+	return n >= codeMaxFailures, nil
+}
+
+func (t *turn) bind(code string) error {
+	if limited, err := t.codeLimited(); err != nil || limited {
+		if err == nil {
+			t.say(t.tr("query.limited"))
+		}
+		return err
+	}
+	p, err := t.tx.RedeemInvitation(code, t.chat.ID)
+	var key string
+	switch {
+	case err == nil:
+	case errors.Is(err, store.ErrInvitationInvalid):
+		key = "bind.invalid"
+	case errors.Is(err, store.ErrInvitationUsed):
+		key = "bind.used"
+	case errors.Is(err, store.ErrInvitationExpired):
+		key = "bind.expired"
+	case errors.Is(err, store.ErrInvitationRevoked):
+		key = "bind.revoked"
+	case errors.Is(err, store.ErrAlreadyBound):
+		key = "bind.already"
+	default:
+		return err
+	}
+	if key != "" {
+		if key != "bind.already" {
+			if err := t.tx.RecordCodeFailure(t.chat.ID); err != nil {
+				return err
+			}
+			if err := t.tx.Audit(0, t.chat.Platform, "invitation.refused", "", key); err != nil {
+				return err
+			}
+		}
+		t.say(t.tr(key))
+		return nil
+	}
+	t.person = p
+	t.reset()
+	if err := t.tx.Audit(p.ID, t.chat.Platform, "invitation.bound", fmt.Sprintf("person:%d", p.ID), string(p.Role)); err != nil {
+		return err
+	}
+	where, err := t.jurisdiction(p)
+	if err != nil {
+		return err
+	}
+	t.say(t.tr("bind.ok", t.tr("role."+string(p.Role)), where), t.menu()...)
+	return nil
+}
+
+// jurisdiction describes where a person works, e.g. "（新站镇 东风村）".
+func (t *turn) jurisdiction(p *store.Person) (string, error) {
+	var parts []string
+	if p.TownshipID != 0 {
+		tw, err := t.tx.FindTownship(p.TownshipID)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, tw.Name)
+	}
+	if p.VillageID != 0 {
+		v, err := t.tx.FindVillage(p.VillageID)
+		if err != nil {
+			return "", err
+		}
+		parts = append(parts, v.Name)
+	}
+	if p.Unit != "" {
+		parts = append(parts, p.Unit)
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	if t.lang == LangEN {
+		return " (" + strings.Join(parts, ", ") + ")", nil
+	}
+	return "（" + strings.Join(parts, " ") + "）", nil
+}
+
+// formatDate shows a time as a local date and time.
+func (t *turn) formatDate(tm time.Time) string {
+	return tm.In(t.e.cfg.Location).Format("2006-01-02 15:04")
+}
+
+// truncate shortens s to n runes, marking the cut.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

@@ -1,0 +1,346 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"xuncha/store"
+)
+
+// checkinDraft is a situation report (情况报告) being written by an information officer.
+type checkinDraft struct {
+	Visitors int       `json:"visitors"`
+	Problems []problem `json:"problems,omitempty"`
+	Zero     bool      `json:"zero,omitempty"`
+	Photo    string    `json:"photo,omitempty"`
+}
+
+// problem is one resident problem an officer collected; it becomes a report of its own.
+type problem struct {
+	Text  string             `json:"text"`
+	Files []store.Attachment `json:"files,omitempty"`
+}
+
+func (t *turn) startCheckin() error {
+	t.reset()
+	t.st.Checkin = &checkinDraft{}
+	t.set(flowCheckin, "visitors")
+	t.say(t.tr("ci.visitors"), []store.Button{t.btn("cancel", "x")})
+	return nil
+}
+
+func (t *turn) checkinStep() error {
+	if !t.isStaff() || t.st.Checkin == nil {
+		t.reset()
+		t.say(t.tr("role.denied"))
+		return nil
+	}
+	c := t.st.Checkin
+	m := t.msg
+	text := strings.TrimSpace(m.Text)
+	t.dirty = true
+	switch t.st.Step {
+	case "visitors":
+		n, err := strconv.Atoi(text)
+		if m.Data != "" || err != nil || n < 0 || n > 100000 {
+			t.say(t.tr("ci.visitors.bad"), []store.Button{t.btn("cancel", "x")})
+			return nil
+		}
+		c.Visitors = n
+		t.set(flowCheckin, "kind")
+		t.say(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", "ci:prob")}, []store.Button{t.btn("ci.zero", "ci:zero")}, []store.Button{t.btn("cancel", "x")})
+		return nil
+	case "kind":
+		switch m.Data {
+		case "ci:zero":
+			c.Zero = true
+			return t.checkinPhotoPrompt()
+		case "ci:prob":
+			t.set(flowCheckin, "problem")
+			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
+			return nil
+		}
+		return t.expectButton()
+	case "problem":
+		var files []store.Attachment
+		if len(m.Files) > 0 {
+			ok, err := t.addFiles(&files, MaxAttachments)
+			if err != nil || !ok {
+				return err
+			}
+		}
+		if text == "" {
+			if len(files) > 0 && len(c.Problems) > 0 {
+				// Photos sent after the text belong to the problem just described.
+				last := &c.Problems[len(c.Problems)-1]
+				if len(last.Files)+len(files) <= MaxAttachments {
+					last.Files = append(last.Files, files...)
+					t.say(t.tr("file.added", len(last.Files)))
+					return nil
+				}
+			}
+			t.say(t.tr("need.text"))
+			return nil
+		}
+		c.Problems = append(c.Problems, problem{Text: text, Files: files})
+		t.set(flowCheckin, "more")
+		t.say(t.tr("ci.more", len(c.Problems)), []store.Button{t.btn("ci.another", "ci:more"), t.btn("done", "done")})
+		return nil
+	case "more":
+		switch {
+		case m.Data == "ci:more":
+			t.set(flowCheckin, "problem")
+			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
+			return nil
+		case m.Data == "done":
+			return t.checkinPhotoPrompt()
+		case len(m.Files) > 0 && text == "":
+			last := &c.Problems[len(c.Problems)-1]
+			ok, err := t.addFiles(&last.Files, MaxAttachments)
+			if err != nil || !ok {
+				return err
+			}
+			t.say(t.tr("file.added", len(last.Files)), []store.Button{t.btn("ci.another", "ci:more"), t.btn("done", "done")})
+			return nil
+		}
+		return t.expectButton()
+	case "photo":
+		if len(m.Files) > 0 {
+			var files []store.Attachment
+			ok, err := t.addFiles(&files, 1)
+			if err != nil || !ok {
+				return err
+			}
+			c.Photo = files[0].SHA256
+			t.say(t.tr("file.added", 1), []store.Button{t.btn("done", "done")})
+			return nil
+		}
+		if m.Data == "done" {
+			return t.submitCheckin()
+		}
+		return t.expectButton()
+	}
+	return fmt.Errorf("checkin: unknown step %q", t.st.Step)
+}
+
+func (t *turn) checkinPhotoPrompt() error {
+	t.set(flowCheckin, "photo")
+	t.say(t.tr("ci.photo"), []store.Button{t.btn("done", "done")}, []store.Button{t.btn("cancel", "x")})
+	return nil
+}
+
+// submitCheckin stores the check-in and files each collected problem as a report on the
+// residents' behalf, anonymous and with no link to any chat: the officer passes the query codes on.
+func (t *turn) submitCheckin() error {
+	c := t.st.Checkin
+	p := t.person
+	ci := &store.Checkin{PersonID: p.ID, TownshipID: p.TownshipID, VillageID: p.VillageID, Visitors: c.Visitors,
+		Problems: len(c.Problems), Zero: c.Zero || len(c.Problems) == 0, SHA256: c.Photo}
+	if err := t.tx.CreateCheckin(ci); err != nil {
+		return err
+	}
+	var codes []string
+	for _, pr := range c.Problems {
+		r := &store.Report{Category: "other", TownshipID: p.TownshipID, VillageID: p.VillageID, Description: pr.Text,
+			Anonymous: true, FiledBy: p.ID, Source: store.SourceCheckin, Lang: t.lang}
+		if _, ok := t.category("other"); !ok {
+			r.Category = t.e.cfg.Categories[0].Key
+		}
+		code, err := t.tx.CreateReport(r, pr.Files)
+		if err != nil {
+			return err
+		}
+		codes = append(codes, fmt.Sprintf("%d. %s — %s", len(codes)+1, store.FormatQueryCode(code), truncate(pr.Text, 20)))
+		if err := t.notifyOfficials(r, len(pr.Files)); err != nil {
+			return err
+		}
+	}
+	what := t.tr("ci.stored.zero")
+	if len(c.Problems) > 0 {
+		what = t.tr("ci.stored.n", len(c.Problems))
+	}
+	text := t.tr("ci.stored", c.Visitors, what)
+	if len(codes) > 0 {
+		text += t.tr("ci.codes", strings.Join(codes, "\n"))
+	}
+	t.reset()
+	t.say(text, t.menu()...)
+	return t.tx.Audit(p.ID, t.chat.Platform, "checkin.created", fmt.Sprintf("checkin:%d", ci.ID), "")
+}
+
+func (t *turn) listTasks() error {
+	tasks, err := t.tx.TasksFor(t.person)
+	if err != nil {
+		return err
+	}
+	t.reset()
+	if len(tasks) == 0 {
+		t.say(t.tr("task.none"), t.menu()...)
+		return nil
+	}
+	var rows [][]store.Button
+	for _, tk := range tasks {
+		rows = append(rows, []store.Button{{Text: truncate(tk.Title, 30) + " · " + t.tr("task.state."+tk.LastKind), Data: "task:" + strconv.FormatInt(tk.ID, 10)}})
+	}
+	t.set(flowTask, "list")
+	t.say(t.tr("task.list"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+	return nil
+}
+
+func (t *turn) taskStep() error {
+	if !t.isStaff() {
+		t.reset()
+		t.say(t.tr("role.denied"))
+		return nil
+	}
+	m := t.msg
+	text := strings.TrimSpace(m.Text)
+	switch t.st.Step {
+	case "list":
+		id, ok := idFrom(m.Data, "task:")
+		if !ok {
+			return t.expectButton()
+		}
+		tk, err := t.tx.FindTaskFor(t.person, id)
+		if errors.Is(err, store.ErrNotFound) {
+			t.say(t.tr("task.gone"))
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		due := t.tr("task.nodue")
+		if !tk.DueAt.IsZero() {
+			due = t.formatDate(tk.DueAt)
+		}
+		t.st.TaskID = id
+		t.set(flowTask, "act")
+		t.say(t.tr("task.detail", tk.Title, tk.Body, due, t.tr("task.state."+tk.LastKind)),
+			[]store.Button{t.btn("task.received", "tk:received"), t.btn("task.done", "tk:done")},
+			[]store.Button{t.btn("task.help", "tk:help")}, []store.Button{t.btn("cancel", "x")})
+		return nil
+	case "act":
+		switch m.Data {
+		case "tk:received":
+			if err := t.tx.ConfirmTask(t.st.TaskID, t.person.ID, store.TaskReceived, "", ""); err != nil {
+				return err
+			}
+			t.reset()
+			t.say(t.tr("task.ok.received"), t.menu()...)
+			return nil
+		case "tk:done":
+			t.set(flowTask, "done")
+			t.say(t.tr("task.ask.done"), []store.Button{t.btn("cancel", "x")})
+			return nil
+		case "tk:help":
+			t.set(flowTask, "help")
+			t.say(t.tr("task.ask.help"), []store.Button{t.btn("cancel", "x")})
+			return nil
+		}
+		return t.expectButton()
+	case "done", "help":
+		if len(m.Files) > 0 {
+			t.st.Files = nil
+			ok, err := t.addFiles(&t.st.Files, 1)
+			if err != nil || !ok {
+				return err
+			}
+			if text == "" {
+				t.say(t.tr("task.photo.ok"))
+				return nil
+			}
+		}
+		if text == "" || m.Data != "" {
+			return t.expectText()
+		}
+		var photo string
+		if len(t.st.Files) > 0 {
+			photo = t.st.Files[0].SHA256
+		}
+		kind := store.TaskDone
+		if t.st.Step == "help" {
+			kind = store.TaskHelp
+		}
+		if err := t.tx.ConfirmTask(t.st.TaskID, t.person.ID, kind, text, photo); err != nil {
+			return err
+		}
+		if kind == store.TaskHelp {
+			if err := t.askForHelp(t.st.TaskID, text); err != nil {
+				return err
+			}
+		}
+		t.reset()
+		t.say(t.tr("task.ok."+kind), t.menu()...)
+		return nil
+	}
+	return fmt.Errorf("task: unknown step %q", t.st.Step)
+}
+
+func (t *turn) expectText() error {
+	if t.msg.Data != "" {
+		t.say(t.tr("button.expired"))
+		return nil
+	}
+	t.say(t.tr("need.text"))
+	return nil
+}
+
+// askForHelp passes an officer's request for help to the township's liaisons and officials.
+func (t *turn) askForHelp(taskID int64, text string) error {
+	tk, err := t.tx.FindTaskFor(t.person, taskID)
+	if err != nil {
+		return err
+	}
+	chats, err := t.tx.ChatsOfRoles(tk.TownshipID, store.RoleLiaison, store.RoleOfficial)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		if c == t.chat.ID {
+			continue
+		}
+		lang, err := t.tx.ChatLang(c)
+		if err != nil {
+			return err
+		}
+		msg := store.OutMessage{Text: T(lang, "task.help.notice", tk.Title, text)}
+		if err := t.tell(c, msg, ""); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// AssignTask stores a task (from the CLI or an official) and notifies the officers and
+// liaisons it concerns, each in their language, in the same transaction.
+func (e *Engine) AssignTask(ctx context.Context, tk *store.Task) (notified int, err error) {
+	err = e.store.Update(ctx, func(tx *store.Tx) error {
+		chats, err := tx.CreateTask(tk)
+		if err != nil {
+			return err
+		}
+		for _, c := range chats {
+			lang, err := tx.ChatLang(c)
+			if err != nil {
+				return err
+			}
+			due := T(lang, "task.nodue")
+			if !tk.DueAt.IsZero() {
+				due = tk.DueAt.In(e.cfg.Location).Format("2006-01-02")
+			}
+			msg := store.OutMessage{Text: T(lang, "task.notice", tk.Title, tk.Body, due)}
+			if _, err := tx.Enqueue(c, msg, fmt.Sprintf("task:%d:notice:%d", tk.ID, c)); err != nil {
+				return err
+			}
+		}
+		notified = len(chats)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("assign task: %w", err)
+	}
+	return notified, nil
+}

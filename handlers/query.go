@@ -1,0 +1,153 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"xuncha/store"
+)
+
+// lookup shows a report's status and resident-safe timeline to whoever holds its code. It shows
+// nothing about the reporter, and the query itself does not link this chat to the report.
+func (t *turn) lookup(code string) error {
+	limited, err := t.codeLimited()
+	if err != nil {
+		return err
+	}
+	if limited {
+		t.say(t.tr("query.limited"))
+		return nil
+	}
+	r, err := t.tx.FindReportByCode(code)
+	if errors.Is(err, store.ErrNotFound) {
+		if err := t.tx.RecordCodeFailure(t.chat.ID); err != nil {
+			return err
+		}
+		t.say(t.tr("query.notfound"), []store.Button{t.btn("cancel", "x")})
+		t.set(flowQuery, "code")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	events, err := t.tx.ReportEvents(r.ID, true)
+	if err != nil {
+		return err
+	}
+	var lines []string
+	for _, e := range events {
+		label := t.tr("event." + e.Kind)
+		if _, ok := catalog["event."+e.Kind]; !ok {
+			label = t.tr("event.other") // an internal kind: say only that work goes on
+		}
+		lines = append(lines, t.formatDate(e.CreatedAt)+"  "+label)
+	}
+	status := t.tr("status." + r.Status)
+	if _, ok := catalog["status."+r.Status]; !ok {
+		status = t.tr("status.accepted")
+	}
+	t.reset()
+	t.st.ReportID = r.ID
+	t.set(flowQuery, "shown")
+	t.say(t.tr("query.status", status, t.formatDate(r.CreatedAt), strings.Join(lines, "\n")),
+		[]store.Button{t.btn("query.add", "q:add")}, []store.Button{t.btn("cancel", "x")})
+	return nil
+}
+
+func (t *turn) queryStep() error {
+	m := t.msg
+	switch t.st.Step {
+	case "code":
+		if m.Data != "" || len(m.Files) > 0 {
+			return t.expectQuery()
+		}
+		code, ok := store.NormalizeQueryCode(m.Text)
+		if !ok {
+			t.say(t.tr("query.bad"), []store.Button{t.btn("cancel", "x")})
+			return nil
+		}
+		return t.lookup(code)
+	case "shown":
+		if m.Data == "q:add" && t.st.ReportID != 0 {
+			t.set(flowQuery, "add")
+			t.say(t.tr("query.add.ask"), []store.Button{t.btn("done", "done")})
+			return nil
+		}
+		// Anything else leaves the query: handle it as if no flow were open.
+		t.reset()
+		return t.runIdle()
+	case "add":
+		return t.supplement()
+	}
+	return fmt.Errorf("query: unknown step %q", t.st.Step)
+}
+
+func (t *turn) expectQuery() error {
+	if t.msg.Data != "" {
+		t.say(t.tr("button.expired"))
+	}
+	t.say(t.tr("query.ask"), []store.Button{t.btn("cancel", "x")})
+	return nil
+}
+
+// supplement appends text and files to the report being followed.
+func (t *turn) supplement() error {
+	m := t.msg
+	if m.Data == "done" {
+		if t.st.Added == 0 {
+			t.say(t.tr("query.add.none"), t.menu()...)
+		} else {
+			t.say(t.tr("query.add.done"), t.menu()...)
+		}
+		t.reset()
+		return nil
+	}
+	if m.Data != "" {
+		t.say(t.tr("button.expired"))
+		return nil
+	}
+	text := strings.TrimSpace(m.Text)
+	if text == "" && len(m.Files) == 0 {
+		t.say(t.tr("need.text"))
+		return nil
+	}
+	n, err := t.tx.CountReportAttachments(t.st.ReportID)
+	if err != nil {
+		return err
+	}
+	var files []store.Attachment
+	if len(m.Files) > 0 {
+		// A report keeps at most MaxAttachments files in all, supplements included.
+		existing := make([]store.Attachment, n)
+		ok, err := t.addFiles(&existing, MaxAttachments)
+		if err != nil || !ok {
+			return err
+		}
+		files = existing[n:]
+	}
+	if _, err := t.tx.AddReportEvent(t.st.ReportID, "supplement", text, true, files); err != nil {
+		return err
+	}
+	t.st.Added++
+	t.dirty = true
+	t.say(t.tr("query.added", t.st.Added), []store.Button{t.btn("done", "done")})
+	return nil
+}
+
+// runIdle handles a message as if the chat had no open flow.
+func (t *turn) runIdle() error {
+	m := t.msg
+	if m.Data != "" {
+		t.say(t.tr("button.expired"))
+		return nil
+	}
+	if code, ok := store.NormalizeQueryCode(m.Text); ok {
+		return t.lookup(code)
+	}
+	if kw := keywordCommand(m.Text); kw != "" {
+		return t.command(kw, "")
+	}
+	t.welcome()
+	return nil
+}

@@ -1,0 +1,564 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"xuncha/store"
+)
+
+// Flows a conversation can be in.
+const (
+	flowReport    = "report"
+	flowQuery     = "query"
+	flowSubscribe = "subscribe"
+	flowCheckin   = "checkin"
+	flowTask      = "task"
+)
+
+// state is a chat's conversation, saved (sealed) after every step.
+type state struct {
+	Flow   string `json:"flow,omitempty"`
+	Step   string `json:"step,omitempty"`
+	Return string `json:"return,omitempty"` // "summary" while editing one field of a report
+
+	Report   *draft        `json:"report,omitempty"`
+	ReportID int64         `json:"report_id,omitempty"` // the report being supplemented
+	Added    int           `json:"added,omitempty"`
+	Checkin  *checkinDraft `json:"checkin,omitempty"`
+	TaskID   int64         `json:"task_id,omitempty"`
+	// TownshipID is the township chosen in the subscribe flow.
+	TownshipID int64              `json:"township_id,omitempty"`
+	Files      []store.Attachment `json:"files,omitempty"` // files waiting for the text they go with
+}
+
+// draft is a report being written.
+type draft struct {
+	Category    string             `json:"category,omitempty"`
+	TownshipID  int64              `json:"township_id,omitempty"`
+	VillageID   int64              `json:"village_id,omitempty"`
+	PlaceText   string             `json:"place_text,omitempty"`
+	Subject     string             `json:"subject,omitempty"`
+	Description string             `json:"description,omitempty"`
+	When        string             `json:"when,omitempty"`
+	AskedMore   bool               `json:"asked_more,omitempty"`
+	AskedWhen   bool               `json:"asked_when,omitempty"`
+	Files       []store.Attachment `json:"files,omitempty"`
+	Identity    string             `json:"identity,omitempty"` // "anonymous" or "named"
+	KeepLink    bool               `json:"keep_link,omitempty"`
+	Name        string             `json:"name,omitempty"`
+	Phone       string             `json:"phone,omitempty"`
+}
+
+// Report steps, in order.
+const (
+	stepCategory    = "category"
+	stepTownship    = "township"
+	stepVillage     = "village"
+	stepPlaceText   = "place_text"
+	stepSubject     = "subject"
+	stepDescription = "description"
+	stepMore        = "more"
+	stepWhen        = "when"
+	stepFiles       = "files"
+	stepIdentity    = "identity"
+	stepLink        = "link"
+	stepName        = "name"
+	stepPhone       = "phone"
+	stepConfirm     = "confirm"
+	stepEdit        = "edit"
+)
+
+// minDescriptionRunes: shorter descriptions are asked once for more detail.
+const minDescriptionRunes = 15
+
+// whenPattern finds a time reference in a description, so the resident is not asked for
+// something they already said.
+var whenPattern = regexp.MustCompile(`(?i)\d{4}|\d{1,2}\s*月|\d{1,2}\s*[日号]|[昨今前明]天|[上本这前去今]([个一]?(周|星期|月|年))|最近|近期|年初|年底|年末|月初|月底|月中|春节|中秋|国庆|清明|端午|春天|夏天|秋天|冬天|春耕|秋收|以前|以来|期间|时候|天前|周前|月前|年前|yesterday|today|last (week|month|year)|ago|january|february|march|april|may|june|july|august|september|october|november|december|\b(19|20)\d{2}\b`)
+
+// phonePattern accepts a mainland mobile number or a landline with area code.
+var phonePattern = regexp.MustCompile(`^(\+?86)?(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$`)
+
+func (t *turn) startReport() error {
+	if t.st.Flow == flowReport && t.st.Report != nil {
+		t.say(t.tr("report.resume"))
+		return t.prompt()
+	}
+	t.reset()
+	t.st.Report = &draft{}
+	t.set(flowReport, stepCategory)
+	return t.prompt()
+}
+
+func (t *turn) category(key string) (Category, bool) {
+	for _, c := range t.e.cfg.Categories {
+		if c.Key == key {
+			return c, true
+		}
+	}
+	return Category{}, false
+}
+
+// prompt asks the question of the current step.
+func (t *turn) prompt() error {
+	d := t.st.Report
+	cancel := t.btn("cancel", "x")
+	switch t.st.Step {
+	case stepCategory:
+		var rows [][]store.Button
+		for _, c := range t.e.cfg.Categories {
+			rows = append(rows, []store.Button{{Text: c.Name(t.lang), Data: "c:" + c.Key}})
+		}
+		t.say(t.tr("report.category"), append(rows, []store.Button{cancel})...)
+	case stepTownship:
+		tws, err := t.tx.Townships()
+		if err != nil {
+			return err
+		}
+		if len(tws) == 0 {
+			t.st.Step = stepPlaceText
+			return t.prompt()
+		}
+		t.say(t.tr("report.township"), append(grid(tws, func(tw store.Township) store.Button {
+			return store.Button{Text: tw.Name, Data: "t:" + strconv.FormatInt(tw.ID, 10)}
+		}), []store.Button{cancel})...)
+	case stepVillage:
+		vs, err := t.tx.Villages(d.TownshipID)
+		if err != nil {
+			return err
+		}
+		rows := grid(vs, func(v store.Village) store.Button {
+			return store.Button{Text: v.Name, Data: "v:" + strconv.FormatInt(v.ID, 10)}
+		})
+		t.say(t.tr("report.village"), append(rows, []store.Button{t.btn("report.township.level", "v:0")}, []store.Button{cancel})...)
+	case stepPlaceText:
+		t.say(t.tr("report.place"), []store.Button{cancel})
+	case stepSubject:
+		t.say(t.tr("report.subject"), []store.Button{t.btn("unknown", "u")}, []store.Button{cancel})
+	case stepDescription:
+		t.say(t.tr("report.description"), []store.Button{cancel})
+	case stepMore:
+		t.say(t.tr("report.more"), []store.Button{cancel})
+	case stepWhen:
+		t.say(t.tr("report.when"), []store.Button{t.btn("unknown", "u")}, []store.Button{cancel})
+	case stepFiles:
+		t.say(t.tr("report.files"), []store.Button{t.btn("done", "done")}, []store.Button{cancel})
+	case stepIdentity:
+		t.say(t.tr("report.identity"), []store.Button{t.btn("report.realname", "id:named"), t.btn("report.anonymous", "id:anon")}, []store.Button{cancel})
+	case stepLink:
+		t.say(t.tr("report.link"), []store.Button{t.btn("report.link.keep", "link:keep")}, []store.Button{t.btn("report.link.none", "link:none")}, []store.Button{cancel})
+	case stepName:
+		t.say(t.tr("report.name"), []store.Button{cancel})
+	case stepPhone:
+		t.say(t.tr("report.phone"), []store.Button{cancel})
+	case stepConfirm:
+		return t.summary()
+	case stepEdit:
+		t.say(t.tr("report.edit.which"),
+			[]store.Button{t.btn("field.category", "e:category"), t.btn("field.place", "e:place")},
+			[]store.Button{t.btn("field.subject", "e:subject"), t.btn("field.description", "e:description")},
+			[]store.Button{t.btn("field.when", "e:when"), t.btn("field.files", "e:files")},
+			[]store.Button{t.btn("field.identity", "e:identity")},
+			[]store.Button{t.btn("report.confirm", "ok")})
+	default:
+		return fmt.Errorf("report: unknown step %q", t.st.Step)
+	}
+	return nil
+}
+
+// grid lays buttons out two to a row.
+func grid[T any](items []T, button func(T) store.Button) [][]store.Button {
+	var rows [][]store.Button
+	for i, it := range items {
+		if i%2 == 0 {
+			rows = append(rows, nil)
+		}
+		rows[len(rows)-1] = append(rows[len(rows)-1], button(it))
+	}
+	return rows
+}
+
+// next moves to step, or back to the summary when a single field was being edited.
+func (t *turn) next(step string) error {
+	if t.st.Return == stepConfirm {
+		t.st.Return = ""
+		step = stepConfirm
+	}
+	t.set(flowReport, step)
+	return t.prompt()
+}
+
+// afterDescription asks for what is missing (more detail, a time) once each, then moves on.
+func (t *turn) afterDescription() error {
+	d := t.st.Report
+	if utf8.RuneCountInString(d.Description) < minDescriptionRunes && !d.AskedMore {
+		d.AskedMore = true
+		t.set(flowReport, stepMore)
+		return t.prompt()
+	}
+	if d.When == "" && !whenPattern.MatchString(d.Description) && !d.AskedWhen {
+		d.AskedWhen = true
+		t.set(flowReport, stepWhen)
+		return t.prompt()
+	}
+	return t.next(stepFiles)
+}
+
+// reportStep handles an answer in the report flow.
+func (t *turn) reportStep() error {
+	d := t.st.Report
+	if d == nil {
+		t.reset()
+		return t.startReport()
+	}
+	t.dirty = true
+	m := t.msg
+	if len(m.Files) > 0 {
+		if t.st.Step != stepFiles && t.st.Step != stepDescription && t.st.Step != stepMore {
+			t.say(t.tr("file.ignored"))
+			return t.prompt()
+		}
+		added, err := t.addFiles(&d.Files, MaxAttachments)
+		if err != nil || !added {
+			return err
+		}
+		t.say(t.tr("file.added", len(d.Files)))
+		if strings.TrimSpace(m.Text) == "" {
+			if t.st.Step == stepFiles {
+				return nil
+			}
+			return t.prompt()
+		}
+	}
+	text := strings.TrimSpace(m.Text)
+	data := m.Data
+	switch t.st.Step {
+	case stepCategory:
+		c, ok := t.category(strings.TrimPrefix(data, "c:"))
+		if !strings.HasPrefix(data, "c:") || !ok {
+			return t.expect()
+		}
+		if c.OutOfScope {
+			t.reset()
+			t.say(c.Redirect(t.lang), t.menu()...)
+			return nil
+		}
+		d.Category = c.Key
+		if t.st.Return == stepConfirm {
+			return t.next(stepConfirm)
+		}
+		return t.next(stepTownship)
+	case stepTownship:
+		id, ok := idFrom(data, "t:")
+		if !ok {
+			return t.expect()
+		}
+		if _, err := t.tx.FindTownship(id); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return t.expect()
+			}
+			return err
+		}
+		d.TownshipID, d.VillageID, d.PlaceText = id, 0, ""
+		t.set(flowReport, stepVillage)
+		return t.prompt()
+	case stepVillage:
+		id, ok := idFrom(data, "v:")
+		if !ok {
+			return t.expect()
+		}
+		if id != 0 {
+			v, err := t.tx.FindVillage(id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != d.TownshipID) {
+				return t.expect()
+			}
+			if err != nil {
+				return err
+			}
+		}
+		d.VillageID = id
+		return t.next(stepSubject)
+	case stepPlaceText:
+		if text == "" {
+			return t.expect()
+		}
+		d.PlaceText, d.TownshipID, d.VillageID = text, 0, 0
+		return t.next(stepSubject)
+	case stepSubject:
+		switch {
+		case data == "u":
+			d.Subject = ""
+		case text != "":
+			d.Subject = text
+		default:
+			return t.expect()
+		}
+		if t.st.Return == stepConfirm {
+			return t.next(stepConfirm)
+		}
+		return t.next(stepDescription)
+	case stepDescription:
+		if text == "" {
+			return t.expect()
+		}
+		d.Description = text
+		if t.st.Return == stepConfirm {
+			return t.next(stepConfirm)
+		}
+		return t.afterDescription()
+	case stepMore:
+		if text == "" {
+			return t.expect()
+		}
+		d.Description = strings.TrimSpace(d.Description + "\n" + text)
+		return t.afterDescription()
+	case stepWhen:
+		switch {
+		case data == "u":
+			d.When = ""
+		case text != "":
+			d.When = text
+		default:
+			return t.expect()
+		}
+		return t.next(stepFiles)
+	case stepFiles:
+		if data != "done" {
+			return t.expect()
+		}
+		return t.next(stepIdentity)
+	case stepIdentity:
+		switch data {
+		case "id:anon":
+			d.Identity, d.Name, d.Phone = "anonymous", "", ""
+			t.set(flowReport, stepLink)
+			return t.prompt()
+		case "id:named":
+			d.Identity, d.KeepLink = "named", true
+			t.set(flowReport, stepName)
+			return t.prompt()
+		}
+		return t.expect()
+	case stepLink:
+		switch data {
+		case "link:keep":
+			d.KeepLink = true
+		case "link:none":
+			d.KeepLink = false
+		default:
+			return t.expect()
+		}
+		return t.next(stepConfirm)
+	case stepName:
+		if n := utf8.RuneCountInString(text); n < 2 || n > 30 || data != "" {
+			t.say(t.tr("report.name.bad"))
+			return nil
+		}
+		d.Name = text
+		t.set(flowReport, stepPhone)
+		return t.prompt()
+	case stepPhone:
+		phone := strings.NewReplacer(" ", "", "　", "").Replace(text)
+		if data != "" || !phonePattern.MatchString(phone) {
+			t.say(t.tr("report.phone.bad"))
+			return nil
+		}
+		d.Phone = phone
+		return t.next(stepConfirm)
+	case stepConfirm:
+		switch data {
+		case "ok":
+			return t.submitReport()
+		case "edit":
+			t.set(flowReport, stepEdit)
+			return t.prompt()
+		}
+		return t.expect()
+	case stepEdit:
+		if data == "ok" {
+			return t.submitReport()
+		}
+		step, ok := map[string]string{
+			"e:category": stepCategory, "e:place": stepTownship, "e:subject": stepSubject,
+			"e:description": stepDescription, "e:when": stepWhen, "e:files": stepFiles, "e:identity": stepIdentity,
+		}[data]
+		if !ok {
+			return t.expect()
+		}
+		if step == stepFiles {
+			d.Files = nil // editing attachments starts the list again
+		}
+		t.st.Return = stepConfirm
+		t.set(flowReport, step)
+		return t.prompt()
+	}
+	return fmt.Errorf("report: unknown step %q", t.st.Step)
+}
+
+// expect answers an input that does not fit the step: a stale button or text where a button is
+// needed. It repeats the question and changes nothing.
+func (t *turn) expect() error {
+	if t.msg.Data != "" {
+		t.say(t.tr("button.expired"))
+	}
+	return t.prompt()
+}
+
+// idFrom parses "t:12" style button data.
+func idFrom(data, prefix string) (int64, bool) {
+	if !strings.HasPrefix(data, prefix) {
+		return 0, false
+	}
+	id, err := strconv.ParseInt(strings.TrimPrefix(data, prefix), 10, 64)
+	return id, err == nil && id >= 0
+}
+
+// addFiles scrubs and stores the message's files, appending them to list. It answers and
+// returns false when a file is refused; then nothing is added.
+func (t *turn) addFiles(list *[]store.Attachment, limit int) (bool, error) {
+	if len(*list)+len(t.msg.Files) > limit {
+		t.say(t.tr("too.many"))
+		return false, nil
+	}
+	var added []store.Attachment
+	for _, f := range t.msg.Files {
+		data, mime, err := t.e.cfg.Scrub(f.Data)
+		if err != nil {
+			t.e.log.Info("attachment refused", "chat", t.chat.ID, "size", len(f.Data), "error", err)
+			t.say(t.tr("bad.file"))
+			return false, nil
+		}
+		sha, err := t.tx.PutBlob(data, mime)
+		if err != nil {
+			return false, err
+		}
+		added = append(added, store.Attachment{SHA256: sha, Name: truncate(f.Name, 100), MIME: mime, Size: int64(len(data))})
+	}
+	*list = append(*list, added...)
+	t.dirty = true
+	return true, nil
+}
+
+// placeName describes a report's place.
+func (t *turn) placeName(townshipID, villageID int64, text string) (string, error) {
+	if townshipID == 0 {
+		if text == "" {
+			return t.tr("not.given"), nil
+		}
+		return text, nil
+	}
+	tw, err := t.tx.FindTownship(townshipID)
+	if err != nil {
+		return "", err
+	}
+	if villageID == 0 {
+		return tw.Name, nil
+	}
+	v, err := t.tx.FindVillage(villageID)
+	if err != nil {
+		return "", err
+	}
+	return tw.Name + " " + v.Name, nil
+}
+
+func (t *turn) orNotGiven(s string) string {
+	if s == "" {
+		return t.tr("not.given")
+	}
+	return s
+}
+
+func (t *turn) summary() error {
+	d := t.st.Report
+	c, _ := t.category(d.Category)
+	place, err := t.placeName(d.TownshipID, d.VillageID, d.PlaceText)
+	if err != nil {
+		return err
+	}
+	how := t.tr("how.anonymous")
+	switch {
+	case d.Identity == "named":
+		how = t.tr("how.realname", d.Name, d.Phone)
+	case d.KeepLink:
+		how = t.tr("how.anonymous.link")
+	}
+	t.say(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), t.orNotGiven(d.When),
+		d.Description, len(d.Files), how),
+		[]store.Button{t.btn("report.confirm", "ok"), t.btn("report.edit", "edit")},
+		[]store.Button{t.btn("cancel", "x")})
+	return nil
+}
+
+// submitReport stores the draft, shows the query code once and notifies the officials of the
+// place.
+func (t *turn) submitReport() error {
+	d := t.st.Report
+	if d.Category == "" || d.Description == "" || d.Identity == "" {
+		// An edit went back to a step that was never answered; ask it.
+		t.st.Return = ""
+		return t.prompt()
+	}
+	r := &store.Report{
+		Category: d.Category, TownshipID: d.TownshipID, VillageID: d.VillageID, PlaceText: d.PlaceText,
+		Subject: d.Subject, Description: d.Description, WhenText: d.When, Anonymous: d.Identity != "named",
+		Lang: t.lang,
+	}
+	if d.KeepLink {
+		r.ReporterChat = t.chat.ID
+	}
+	if d.Identity == "named" {
+		r.Contact = &store.Contact{Name: d.Name, Phone: d.Phone}
+	}
+	code, err := t.tx.CreateReport(r, d.Files)
+	if err != nil {
+		return err
+	}
+	t.reset()
+	text := t.tr("report.stored", store.FormatQueryCode(code))
+	if !r.Anonymous {
+		text += t.tr("report.stored.realname")
+	}
+	t.say(text, t.menu()...)
+	t.e.log.Info("report stored", "report", r.ID, "category", r.Category, "township", r.TownshipID, "anonymous", r.Anonymous)
+	return t.notifyOfficials(r, len(d.Files))
+}
+
+// notifyOfficials tells the officials whose jurisdiction covers a new report. The notice holds
+// what happened and where, never who reported it.
+func (t *turn) notifyOfficials(r *store.Report, files int) error {
+	chats, err := t.tx.ChatsOfRoles(r.TownshipID, store.RoleOfficial, store.RoleAdmin)
+	if err != nil {
+		return err
+	}
+	for _, c := range chats {
+		lang, err := t.tx.ChatLang(c)
+		if err != nil {
+			return err
+		}
+		place, err := t.placeName(r.TownshipID, r.VillageID, r.PlaceText)
+		if err != nil {
+			return err
+		}
+		cat, _ := t.category(r.Category)
+		kind := T(lang, "notice.anonymous")
+		switch {
+		case r.Source == store.SourceCheckin:
+			kind = T(lang, "notice.checkin")
+		case !r.Anonymous:
+			kind = T(lang, "notice.named")
+		}
+		subject := r.Subject
+		if subject == "" {
+			subject = T(lang, "not.given")
+		}
+		msg := store.OutMessage{Text: T(lang, "notice.report", r.ID, cat.Name(lang), place, subject, kind, truncate(r.Description, 200), files)}
+		if err := t.tell(c, msg, fmt.Sprintf("report:%d:notice:%d", r.ID, c)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,128 @@
+package handlers
+
+import (
+	"errors"
+	"strconv"
+
+	"xuncha/store"
+)
+
+func (t *turn) startSubscribe() error {
+	tws, err := t.tx.Townships()
+	if err != nil {
+		return err
+	}
+	if len(tws) == 0 {
+		t.say(t.tr("sub.noplaces"))
+		return nil
+	}
+	t.reset()
+	t.set(flowSubscribe, "township")
+	t.say(t.tr("sub.township"), append(grid(tws, func(tw store.Township) store.Button {
+		return store.Button{Text: tw.Name, Data: "t:" + strconv.FormatInt(tw.ID, 10)}
+	}), []store.Button{t.btn("cancel", "x")})...)
+	return nil
+}
+
+func (t *turn) startUnsubscribe() error {
+	subs, err := t.tx.Subscriptions(t.chat.ID)
+	if err != nil {
+		return err
+	}
+	if len(subs) == 0 {
+		t.say(t.tr("unsub.none"))
+		return nil
+	}
+	var rows [][]store.Button
+	for _, s := range subs {
+		name, err := t.placeName(s.TownshipID, s.VillageID, "")
+		if err != nil {
+			return err
+		}
+		rows = append(rows, []store.Button{{Text: name, Data: "uns:" + strconv.FormatInt(s.ID, 10)}})
+	}
+	t.reset()
+	t.set(flowSubscribe, "remove")
+	t.say(t.tr("unsub.which"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+	return nil
+}
+
+func (t *turn) subscribeStep() error {
+	data := t.msg.Data
+	switch t.st.Step {
+	case "township":
+		id, ok := idFrom(data, "t:")
+		if !ok {
+			return t.expectButton()
+		}
+		if _, err := t.tx.FindTownship(id); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return t.expectButton()
+			}
+			return err
+		}
+		vs, err := t.tx.Villages(id)
+		if err != nil {
+			return err
+		}
+		t.st.TownshipID = id
+		t.set(flowSubscribe, "village")
+		rows := [][]store.Button{{t.btn("sub.whole", "v:0")}}
+		rows = append(rows, grid(vs, func(v store.Village) store.Button {
+			return store.Button{Text: v.Name, Data: "v:" + strconv.FormatInt(v.ID, 10)}
+		})...)
+		t.say(t.tr("sub.village"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		return nil
+	case "village":
+		id, ok := idFrom(data, "v:")
+		township := t.st.TownshipID
+		if !ok {
+			return t.expectButton()
+		}
+		if id != 0 {
+			v, err := t.tx.FindVillage(id)
+			if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != township) {
+				return t.expectButton()
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := t.tx.Subscribe(t.chat.ID, township, id); err != nil {
+			return err
+		}
+		name, err := t.placeName(township, id, "")
+		if err != nil {
+			return err
+		}
+		t.reset()
+		t.say(t.tr("sub.done", name), t.menu()...)
+		return nil
+	case "remove":
+		id, ok := idFrom(data, "uns:")
+		if !ok {
+			return t.expectButton()
+		}
+		if err := t.tx.Unsubscribe(t.chat.ID, id); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return t.expectButton()
+			}
+			return err
+		}
+		t.reset()
+		t.say(t.tr("unsub.done"), t.menu()...)
+		return nil
+	}
+	t.reset()
+	return t.runIdle()
+}
+
+// expectButton answers input that is not one of the offered buttons; the question stays open.
+func (t *turn) expectButton() error {
+	if t.msg.Data != "" {
+		t.say(t.tr("button.expired"))
+		return nil
+	}
+	t.say(t.tr("need.button"), []store.Button{t.btn("cancel", "x")})
+	return nil
+}

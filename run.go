@@ -1,0 +1,264 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"xuncha/bot"
+	"xuncha/handlers"
+	"xuncha/handlers/media"
+	"xuncha/store"
+)
+
+const usage = `xuncha — grassroots reporting and inspection supervision bot
+
+usage: xuncha <command> [flags]
+
+commands:
+  serve          run the bot: every configured channel and the web chat
+  invite         issue (or revoke) a one-time invitation code that grants a role
+  places import  import townships and villages from a CSV file
+  task add       give a task to the information officers of a village or township
+  backup         write a consistent copy of the database while the bot runs
+
+Every flag can also be set with an XUNCHA_* environment variable; run
+"xuncha <command> --help" for the flags of a command.
+`
+
+// run is the whole program; main only calls it, so tests can too.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	ctx, cancel := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer cancel()
+	if len(args) < 2 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[1], args[2:]
+	switch cmd {
+	case "serve":
+		return serve(ctx, rest, getenv, stdout, stderr)
+	case "invite":
+		return invite(ctx, rest, getenv, stdout, stderr)
+	case "places":
+		if len(rest) == 0 || rest[0] != "import" {
+			fmt.Fprint(stderr, "usage: xuncha places import FILE.csv\n")
+			return errors.New("places: expected \"import\"")
+		}
+		return importPlaces(ctx, rest[1:], getenv, stdout, stderr)
+	case "task":
+		if len(rest) == 0 || rest[0] != "add" {
+			fmt.Fprint(stderr, "usage: xuncha task add --township T [--village V] --title TITLE\n")
+			return errors.New("task: expected \"add\"")
+		}
+		return addTask(ctx, rest[1:], getenv, stdout, stderr)
+	case "backup":
+		return backup(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", cmd)
+}
+
+// errHelp is returned by a command's flag parsing for --help; it is not a failure.
+func helpRequested(err error) bool { return errors.Is(err, flag.ErrHelp) }
+
+type serveConfig struct {
+	common
+	addr string
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var cfg serveConfig
+	fs := newFlagSet("serve", "serve [flags]", stderr)
+	cfg.register(fs)
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address of the HTTP server (web chat, /healthz)")
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	logger := cfg.logger(stderr)
+	cats, err := handlers.LoadCategories(cfg.categories)
+	if err != nil {
+		return fmt.Errorf("XUNCHA_CATEGORIES: %w", err)
+	}
+	db, err := cfg.open(ctx, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+
+	engine := handlers.New(logger, db, handlers.Config{
+		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub,
+	})
+	web := bot.NewWeb(logger, engine, db, cfg.lang)
+
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		if err := db.Ping(r.Context()); err != nil {
+			logger.Error("health check failed", "error", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ok")
+	})
+	mux.Handle("/", web.Handler())
+
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("XUNCHA_ADDR %s: %w", cfg.addr, err)
+	}
+	// Requests get their own context: a step in flight when the signal comes is finished and
+	// committed rather than cancelled half-way.
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	var wg sync.WaitGroup
+	serveErr := make(chan error, 1)
+	wg.Go(func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			serveErr <- err
+		}
+	})
+	logger.Info("serving", "addr", ln.Addr().String(), "db", cfg.db)
+	fmt.Fprintf(stdout, "xuncha: web chat at http://%s/\n", ln.Addr())
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		return fmt.Errorf("http server: %w", err)
+	}
+	logger.Info("shutting down")
+	// Stop intake first; Shutdown waits for in-flight requests (steps) to finish. Long polls
+	// of the web chat are cut after the grace period: they hold no state.
+	shutCtx, cancelShut := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancelShut()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		srv.Close()
+	}
+	wg.Wait()
+	logger.Info("stopped")
+	return nil
+}
+
+func invite(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var (
+		c                             common
+		role, township, village, unit string
+		note, revoke                  string
+		expires                       time.Duration
+	)
+	fs := newFlagSet("invite", "invite --role officer|liaison|official|unit|admin [--township T] [--village V] [--unit U] [--expires 72h]\n       xuncha invite --revoke CODE", stderr)
+	c.register(fs)
+	fs.StringVar(&role, "role", "", "role the invitation grants: officer, liaison, official, unit or admin")
+	fs.StringVar(&township, "township", "", "township (乡镇) of the jurisdiction, by name")
+	fs.StringVar(&village, "village", "", "village (村) of the jurisdiction, by name; needs --township")
+	fs.StringVar(&unit, "unit", "", "receiving unit name, for role unit")
+	fs.StringVar(&note, "note", "", "who the invitation is for (kept for the audit log)")
+	fs.DurationVar(&expires, "expires", 72*time.Hour, "how long the code stays valid")
+	fs.StringVar(&revoke, "revoke", "", "revoke this unused code instead of issuing one")
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	logger := c.logger(stderr)
+	db, err := c.open(ctx, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if revoke != "" {
+		if err := db.RevokeInvitation(ctx, revoke); err != nil {
+			if errors.Is(err, store.ErrNotFound) {
+				return errors.New("invite --revoke: no such code, or already revoked")
+			}
+			return err
+		}
+		fmt.Fprintln(stdout, "revoked")
+		return nil
+	}
+	inv := &store.Invitation{Role: store.Role(role), Unit: unit, Note: note}
+	switch {
+	case !store.ValidRole(inv.Role):
+		return fmt.Errorf("XUNCHA_ROLE (--role) must be one of officer, liaison, official, unit, admin; got %q", role)
+	case expires <= 0:
+		return errors.New("XUNCHA_EXPIRES (--expires) must be positive")
+	case village != "" && township == "":
+		return errors.New("--village needs --township")
+	case (inv.Role == store.RoleOfficer || inv.Role == store.RoleLiaison) && township == "":
+		return fmt.Errorf("--township is required for role %s", role)
+	case inv.Role == store.RoleUnit && unit == "":
+		return errors.New("--unit is required for role unit")
+	}
+	if township != "" {
+		inv.TownshipID, inv.VillageID, err = db.FindPlaceByName(ctx, township, village)
+		if err != nil {
+			return fmt.Errorf("invite: %w (import places first: xuncha places import FILE.csv)", err)
+		}
+	}
+	inv.ExpiresAt = time.Now().Add(expires)
+	code, err := db.CreateInvitation(ctx, inv)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "invitation code: %s\nrole: %s\nexpires: %s\nsend in any chat with the bot: /bind %s\n",
+		code, role, inv.ExpiresAt.In(c.loc).Format("2006-01-02 15:04 MST"), code)
+	return nil
+}
+
+func backup(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("backup", "backup [flags] FILE", stderr)
+	c.register(fs)
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("backup: expected one FILE")
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	out := fs.Arg(0)
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("backup: %s already exists", out)
+	}
+	logger := c.logger(stderr)
+	db, err := c.open(ctx, getenv, logger)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, out); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(stdout, "backup written to %s (keep the secret key with it: sealed data needs it)\n", out)
+	return nil
+}

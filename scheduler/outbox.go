@@ -1,0 +1,210 @@
+// Package scheduler delivers the outbox and runs timed jobs. What is due always lives in
+// SQLite; the workers here only look at it, so nothing is lost or repeated across restarts.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"time"
+
+	"xuncha/store"
+)
+
+// Sender delivers one message to a platform. Channels implement it.
+type Sender interface {
+	Send(ctx context.Context, chatExternal string, msg store.OutMessage) error
+}
+
+// SendError classifies a failed send. A plain error is treated as temporary.
+type SendError struct {
+	// Permanent: retrying cannot help (bad request); the row is given up.
+	Permanent bool
+	// Unreachable: the recipient blocked the bot or left; the chat is marked and the row given up.
+	Unreachable bool
+	// RetryAfter: the platform asked to pause all sends for this long (Telegram 429).
+	RetryAfter time.Duration
+	Err        error
+}
+
+func (e *SendError) Error() string { return e.Err.Error() }
+func (e *SendError) Unwrap() error { return e.Err }
+
+// OutboxStore is what the dispatcher needs from the store.
+type OutboxStore interface {
+	ClaimDue(ctx context.Context, platform string, lease time.Duration, limit int) ([]store.Delivery, error)
+	MarkSent(ctx context.Context, id int64) error
+	MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error
+	MarkDead(ctx context.Context, id int64, reason string) error
+	MarkChatUnreachable(ctx context.Context, chatID int64) error
+	ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error)
+}
+
+// Dispatcher delivers the outbox rows of one platform through its Sender, one at a time in
+// id order. A row is leased before sending, so a crash in mid-send leaves it to be retried
+// after the lease, never lost; it is marked sent right after the platform confirms it.
+type Dispatcher struct {
+	log      *slog.Logger
+	store    OutboxStore
+	platform string
+	sender   Sender
+
+	// Lease is how long a claimed row is held before another attempt may take it.
+	Lease time.Duration
+	// MaxAttempts after which a row is given up (marked dead) and surfaced to operators.
+	MaxAttempts int
+	// Idle is how often the table is looked at when nothing woke the dispatcher.
+	Idle time.Duration
+	// Now is the clock; tests replace it.
+	Now func() time.Time
+
+	wake chan struct{}
+}
+
+// NewDispatcher returns a dispatcher for one platform.
+func NewDispatcher(logger *slog.Logger, st OutboxStore, platform string, sender Sender) *Dispatcher {
+	return &Dispatcher{
+		log: logger.With("platform", platform), store: st, platform: platform, sender: sender,
+		Lease: 2 * time.Minute, MaxAttempts: 12, Idle: time.Second, Now: time.Now,
+		wake: make(chan struct{}, 1),
+	}
+}
+
+// Wake makes the dispatcher look at the outbox now instead of at its next idle tick.
+func (d *Dispatcher) Wake() {
+	select {
+	case d.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers until ctx is done. The send in flight when ctx ends is finished (it gets its
+// own short deadline), so its result is recorded rather than left to the lease.
+func (d *Dispatcher) Run(ctx context.Context) error {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-d.wake:
+		case <-t.C:
+		}
+		pause, err := d.RunOnce(context.WithoutCancel(ctx), ctx)
+		if err != nil {
+			d.log.Error("outbox pass failed", "error", err)
+			pause = max(pause, 5*time.Second)
+		}
+		t.Reset(max(pause, d.Idle))
+	}
+}
+
+// RunOnce delivers every due row once. stop ends the pass early between sends. It returns how
+// long the platform asked to pause (0 when it did not).
+func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
+	for stop.Err() == nil {
+		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, 50)
+		if err != nil {
+			return 0, err
+		}
+		if len(batch) == 0 {
+			return 0, nil
+		}
+		for i, del := range batch {
+			if stop.Err() != nil {
+				d.release(ctx, batch[i:])
+				return 0, nil
+			}
+			if pause := d.deliver(ctx, del); pause > 0 {
+				// Everything after this row waits too: a 429 is about the whole bot.
+				d.release(ctx, batch[i+1:])
+				return pause, nil
+			}
+		}
+	}
+	return 0, nil
+}
+
+// release hands leased rows back for an immediate retry.
+func (d *Dispatcher) release(ctx context.Context, rows []store.Delivery) {
+	for _, r := range rows {
+		if err := d.store.MarkRetry(ctx, r.ID, d.Now(), "released"); err != nil {
+			d.log.Error("outbox release failed", "outbox", r.ID, "error", err)
+		}
+	}
+}
+
+// deliver sends one row and records the outcome. It returns a pause asked by the platform.
+func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) time.Duration {
+	_, external, err := d.store.ChatAddress(ctx, del.ChatID)
+	if err != nil {
+		d.log.Error("outbox address failed", "outbox", del.ID, "error", err)
+		d.dead(ctx, del, "no address")
+		return 0
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	err = d.sender.Send(sendCtx, external, del.Message)
+	cancel()
+	if err == nil {
+		if err := d.store.MarkSent(ctx, del.ID); err != nil {
+			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
+		}
+		return 0
+	}
+	var se *SendError
+	errors.As(err, &se)
+	switch {
+	case se != nil && se.Unreachable:
+		d.log.Info("chat unreachable", "outbox", del.ID, "chat", del.ChatID)
+		if err := d.store.MarkChatUnreachable(ctx, del.ChatID); err != nil {
+			d.log.Error("mark unreachable failed", "chat", del.ChatID, "error", err)
+		}
+		d.dead(ctx, del, "unreachable")
+		return 0
+	case se != nil && se.Permanent:
+		d.log.Warn("outbox send refused", "outbox", del.ID, "error", err)
+		d.dead(ctx, del, truncateReason(err))
+		return 0
+	case se != nil && se.RetryAfter > 0:
+		d.log.Warn("platform asks to pause", "outbox", del.ID, "retry_after", se.RetryAfter)
+		if err := d.store.MarkRetry(ctx, del.ID, d.Now().Add(se.RetryAfter), "rate limited"); err != nil {
+			d.log.Error("outbox mark retry failed", "outbox", del.ID, "error", err)
+		}
+		return se.RetryAfter
+	}
+	if del.Attempts >= d.MaxAttempts {
+		d.log.Error("outbox gave up", "outbox", del.ID, "attempts", del.Attempts, "error", err)
+		d.dead(ctx, del, truncateReason(err))
+		return 0
+	}
+	next := d.Now().Add(Backoff(del.Attempts))
+	d.log.Warn("outbox send failed, will retry", "outbox", del.ID, "attempts", del.Attempts, "error", err)
+	if err := d.store.MarkRetry(ctx, del.ID, next, truncateReason(err)); err != nil {
+		d.log.Error("outbox mark retry failed", "outbox", del.ID, "error", err)
+	}
+	return 0
+}
+
+func (d *Dispatcher) dead(ctx context.Context, del store.Delivery, reason string) {
+	if err := d.store.MarkDead(ctx, del.ID, reason); err != nil {
+		d.log.Error("outbox mark dead failed", "outbox", del.ID, "error", err)
+	}
+}
+
+// Backoff is the wait before attempt n+1: exponential from 2 s, capped at 30 min, with jitter so
+// that many failed rows do not retry in lockstep.
+func Backoff(attempt int) time.Duration {
+	d := 2 * time.Second << min(attempt, 10)
+	d = min(d, 30*time.Minute)
+	return d/2 + rand.N(d/2+1)
+}
+
+func truncateReason(err error) string {
+	s := err.Error()
+	if len(s) > 300 {
+		s = s[:300]
+	}
+	return fmt.Sprint(s)
+}

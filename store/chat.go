@@ -1,0 +1,182 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Chat is one conversation on one platform. Its platform id is sealed and is opened only by
+// ChatAddress, for delivery.
+type Chat struct {
+	ID          int64
+	Platform    string
+	PersonID    int64 // 0 for a resident
+	Lang        string
+	Group       bool
+	Unreachable bool
+	CreatedAt   time.Time
+	Created     bool // true when EnsureChat inserted it
+}
+
+func chatKey(platform, external string) string { return platform + "\x00" + external }
+
+// EnsureChat finds the chat of a platform id, creating it with lang when it is new.
+func (tx *Tx) EnsureChat(platform, external, lang string, group bool) (*Chat, error) {
+	h := tx.keys.hash("chat", chatKey(platform, external))
+	c := &Chat{Platform: platform}
+	var person sql.NullInt64
+	var created int64
+	err := tx.queryRow(`SELECT id, person_id, lang, is_group, unreachable, created_at FROM chats WHERE chat_hash = ?`, h).
+		Scan(&c.ID, &person, &c.Lang, &c.Group, &c.Unreachable, &created)
+	switch {
+	case err == nil:
+		c.PersonID = person.Int64
+		c.CreatedAt = time.Unix(created, 0).UTC()
+		if _, err := tx.exec(`UPDATE chats SET last_seen_at = ?, unreachable = 0 WHERE id = ?`, tx.now.Unix(), c.ID); err != nil {
+			return nil, fmt.Errorf("touch chat: %w", err)
+		}
+		c.Unreachable = false // the chat just wrote to us, so it can be reached again
+		return c, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, fmt.Errorf("find chat: %w", err)
+	}
+	sealed := tx.keys.seal("chat", []byte(external))
+	res, err := tx.exec(`INSERT INTO chats (platform, chat_hash, chat_sealed, lang, is_group, created_at, last_seen_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, platform, h, sealed, lang, group, tx.now.Unix(), tx.now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("insert chat: %w", err)
+	}
+	c.ID, _ = res.LastInsertId()
+	c.Lang, c.Group, c.CreatedAt, c.Created = lang, group, tx.now, true
+	return c, nil
+}
+
+// SetChatLang stores the language a chat chose.
+func (tx *Tx) SetChatLang(chatID int64, lang string) error {
+	if _, err := tx.exec(`UPDATE chats SET lang = ? WHERE id = ?`, lang, chatID); err != nil {
+		return fmt.Errorf("set chat lang: %w", err)
+	}
+	return nil
+}
+
+// ChatLang returns the language of a chat.
+func (tx *Tx) ChatLang(chatID int64) (string, error) {
+	var lang string
+	if err := tx.queryRow(`SELECT lang FROM chats WHERE id = ?`, chatID).Scan(&lang); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", ErrNotFound
+		}
+		return "", fmt.Errorf("chat lang: %w", err)
+	}
+	return lang, nil
+}
+
+// ChatAddress opens the sealed platform id of a chat. Only delivery code calls it: nothing an
+// official can run prints its result.
+func (db *DB) ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error) {
+	var sealed []byte
+	err = db.db.QueryRowContext(ctx, `SELECT platform, chat_sealed FROM chats WHERE id = ?`, chatID).Scan(&platform, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", ErrNotFound
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("chat address: %w", err)
+	}
+	plain, err := db.keys.open("chat", sealed)
+	if err != nil {
+		return "", "", fmt.Errorf("chat address: %w", err)
+	}
+	return platform, string(plain), nil
+}
+
+// FindChat finds the chat of a platform id without creating it.
+func (db *DB) FindChat(ctx context.Context, platform, external string) (int64, error) {
+	var id int64
+	err := db.db.QueryRowContext(ctx, `SELECT id FROM chats WHERE chat_hash = ?`,
+		db.keys.hash("chat", chatKey(platform, external))).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, ErrNotFound
+	}
+	if err != nil {
+		return 0, fmt.Errorf("find chat: %w", err)
+	}
+	return id, nil
+}
+
+// MarkChatUnreachable records that a platform refuses delivery to a chat (the user blocked the
+// bot or unfollowed); it is cleared when the chat writes again.
+func (db *DB) MarkChatUnreachable(ctx context.Context, chatID int64) error {
+	if _, err := db.db.ExecContext(ctx, `UPDATE chats SET unreachable = 1 WHERE id = ?`, chatID); err != nil {
+		return fmt.Errorf("mark chat unreachable: %w", err)
+	}
+	return nil
+}
+
+// LoadConversation returns the saved state of a chat's conversation, or nil when there is none.
+func (tx *Tx) LoadConversation(chatID int64) ([]byte, error) {
+	var sealed []byte
+	err := tx.queryRow(`SELECT data FROM conversations WHERE chat_id = ?`, chatID).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	plain, err := tx.keys.open("conversation", sealed)
+	if err != nil {
+		return nil, fmt.Errorf("load conversation: %w", err)
+	}
+	return plain, nil
+}
+
+// SaveConversation stores a chat's conversation state; nil data deletes it.
+func (tx *Tx) SaveConversation(chatID int64, data []byte) error {
+	if data == nil {
+		if _, err := tx.exec(`DELETE FROM conversations WHERE chat_id = ?`, chatID); err != nil {
+			return fmt.Errorf("delete conversation: %w", err)
+		}
+		return nil
+	}
+	_, err := tx.exec(`INSERT INTO conversations (chat_id, data, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
+		chatID, tx.keys.seal("conversation", data), tx.now.Unix())
+	if err != nil {
+		return fmt.Errorf("save conversation: %w", err)
+	}
+	return nil
+}
+
+// ClaimMessage records a platform message id as processed. It reports false when the id was
+// seen before: the caller must then change nothing.
+func (tx *Tx) ClaimMessage(platform, msgID string) (bool, error) {
+	res, err := tx.exec(`INSERT INTO inbox (platform, msg_id, received_at, processed_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (platform, msg_id) DO NOTHING`, platform, msgID, tx.now.Unix(), tx.now.Unix())
+	if err != nil {
+		return false, fmt.Errorf("claim message: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("claim message: %w", err)
+	}
+	return n == 1, nil
+}
+
+// CountCodeFailures counts failed code attempts of a chat since a time.
+func (tx *Tx) CountCodeFailures(chatID int64, since time.Time) (int, error) {
+	var n int
+	if err := tx.queryRow(`SELECT COUNT(*) FROM code_attempts WHERE chat_id = ? AND at >= ?`, chatID, since.Unix()).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count code attempts: %w", err)
+	}
+	return n, nil
+}
+
+// RecordCodeFailure records a failed query or invitation code attempt.
+func (tx *Tx) RecordCodeFailure(chatID int64) error {
+	if _, err := tx.exec(`INSERT INTO code_attempts (chat_id, at) VALUES (?, ?)`, chatID, tx.now.Unix()); err != nil {
+		return fmt.Errorf("record code attempt: %w", err)
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+)
+
+// Button is one choice under a message; Data comes back when it is pressed.
+type Button struct {
+	Text string `json:"text"`
+	Data string `json:"data"`
+}
+
+// OutMessage is what is sent to a chat.
+type OutMessage struct {
+	Text    string     `json:"text"`
+	Buttons [][]Button `json:"buttons,omitempty"`
+}
+
+// Delivery is one outbox row with its message opened.
+type Delivery struct {
+	ID       int64
+	ChatID   int64
+	Platform string
+	Message  OutMessage
+	Attempts int
+	Created  time.Time
+}
+
+// Enqueue adds a message for a chat to the outbox. A non-empty dedupeKey makes the call
+// idempotent: a second row with the same key is not created and the first row's id is returned.
+func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, error) {
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return 0, fmt.Errorf("marshal message: %w", err)
+	}
+	var key any
+	if dedupeKey != "" {
+		key = dedupeKey
+		var id int64
+		if err := tx.queryRow(`SELECT id FROM outbox WHERE dedupe_key = ?`, dedupeKey).Scan(&id); err == nil {
+			return id, nil
+		}
+	}
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at)
+		SELECT id, platform, ?, ?, ?, ? FROM chats WHERE id = ?`,
+		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), chatID)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("enqueue to chat %d: %w", chatID, ErrNotFound)
+	}
+	id, _ := res.LastInsertId()
+	return id, nil
+}
+
+func (db *DB) openDelivery(d *Delivery, sealed []byte, created int64) error {
+	plain, err := db.keys.open("outbox", sealed)
+	if err != nil {
+		return fmt.Errorf("outbox %d: %w", d.ID, err)
+	}
+	if err := json.Unmarshal(plain, &d.Message); err != nil {
+		return fmt.Errorf("outbox %d: %w", d.ID, err)
+	}
+	d.Created = time.Unix(created, 0).UTC()
+	return nil
+}
+
+// ClaimDue takes up to limit pending messages of a platform that are due, and leases them for
+// lease: their next attempt moves past the lease so that a crash mid-send retries them later
+// instead of losing them, and a second worker does not take them meanwhile.
+func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration, limit int) ([]Delivery, error) {
+	var out []Delivery
+	err := db.Update(ctx, func(tx *Tx) error {
+		out = nil
+		rows, err := tx.query(`SELECT id, chat_id, payload, attempts, created_at FROM outbox
+			WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
+			platform, tx.now.Unix(), limit)
+		if err != nil {
+			return fmt.Errorf("claim due: %w", err)
+		}
+		var sealed [][]byte
+		var created []int64
+		for rows.Next() {
+			var d Delivery
+			var s []byte
+			var c int64
+			if err := rows.Scan(&d.ID, &d.ChatID, &s, &d.Attempts, &c); err != nil {
+				rows.Close()
+				return fmt.Errorf("claim due: %w", err)
+			}
+			d.Platform = platform
+			out = append(out, d)
+			sealed = append(sealed, s)
+			created = append(created, c)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("claim due: %w", err)
+		}
+		for i := range out {
+			if err := db.openDelivery(&out[i], sealed[i], created[i]); err != nil {
+				return err
+			}
+			out[i].Attempts++
+			if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?`,
+				tx.now.Add(lease).Unix(), out[i].ID); err != nil {
+				return fmt.Errorf("lease: %w", err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MarkSent records a delivered message.
+func (db *DB) MarkSent(ctx context.Context, id int64) error {
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`,
+		db.Now().Unix(), id); err != nil {
+		return fmt.Errorf("mark sent: %w", err)
+	}
+	return nil
+}
+
+// MarkRetry schedules another attempt at a time; reason is an operator-facing error summary.
+func (db *DB) MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error {
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'`,
+		at.Unix(), reason, id); err != nil {
+		return fmt.Errorf("mark retry: %w", err)
+	}
+	return nil
+}
+
+// MarkDead gives up on a message; it stays in the table, with its reason, for operators.
+func (db *DB) MarkDead(ctx context.Context, id int64, reason string) error {
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?`, reason, id); err != nil {
+		return fmt.Errorf("mark dead: %w", err)
+	}
+	return nil
+}
+
+// Mailbox returns the pending messages of a chat with ids above after, oldest first. The web
+// chat delivers by polling: its outbox rows are its mailbox.
+func (db *DB) Mailbox(ctx context.Context, chatID, after int64, limit int) ([]Delivery, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT id, platform, payload, attempts, created_at FROM outbox
+		WHERE chat_id = ? AND id > ? AND status = 'pending' ORDER BY id LIMIT ?`, chatID, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("mailbox: %w", err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		d := Delivery{ChatID: chatID}
+		var sealed []byte
+		var created int64
+		if err := rows.Scan(&d.ID, &d.Platform, &sealed, &d.Attempts, &created); err != nil {
+			return nil, fmt.Errorf("mailbox: %w", err)
+		}
+		if err := db.openDelivery(&d, sealed, created); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// AckMailbox marks a chat's messages up to and including id as delivered.
+func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ? WHERE chat_id = ? AND id <= ? AND status = 'pending'`,
+		db.Now().Unix(), chatID, upTo); err != nil {
+		return fmt.Errorf("ack mailbox: %w", err)
+	}
+	return nil
+}
+
+// OutboxStats summarises the outbox for health checks and metrics.
+type OutboxStats struct {
+	Pending, Dead int
+	OldestPending time.Time
+}
+
+// OutboxStats counts pending and dead messages.
+func (db *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
+	var s OutboxStats
+	var oldest *int64
+	err := db.db.QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM outbox WHERE status = 'pending'),
+		(SELECT COUNT(*) FROM outbox WHERE status = 'dead'),
+		(SELECT MIN(created_at) FROM outbox WHERE status = 'pending')`).Scan(&s.Pending, &s.Dead, &oldest)
+	if err != nil {
+		return s, fmt.Errorf("outbox stats: %w", err)
+	}
+	if oldest != nil {
+		s.OldestPending = time.Unix(*oldest, 0).UTC()
+	}
+	return s, nil
+}

@@ -1,0 +1,232 @@
+// Package store keeps everything Xuncha knows in one SQLite file: people and their chats,
+// invitations, places, reports, conversation state, the inbox of processed platform messages,
+// the outbox, tasks, check-ins, subscriptions and the audit log.
+//
+// Identifying values (a chat's platform id, the link from a report to its reporter, a real-name
+// reporter's contact) are sealed with AES-GCM before they reach the file; lookups use keyed
+// hashes. The package imports no other package of this project and never logs.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+)
+
+// ErrNotFound is returned when a looked-up row does not exist.
+var ErrNotFound = errors.New("not found")
+
+//go:embed migration/*.sql
+var migrations embed.FS
+
+// DB is the SQLite store.
+type DB struct {
+	db   *sql.DB
+	path string
+	keys *keys
+
+	// Now returns the current time; tests replace it.
+	Now func() time.Time
+}
+
+// Open opens (creating if needed) the database at path, applies pending migrations and refuses
+// a database written by a newer version. secret is the 32-byte master key for sealing.
+func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
+	k, err := newKeys(secret)
+	if err != nil {
+		return nil, err
+	}
+	// Pragmas go in the DSN so that every pooled connection gets them. synchronous=FULL: a
+	// report acknowledged to a resident must survive a power cut, not only a process crash.
+	// _txlock=immediate takes the write lock at BEGIN, so read-then-write transactions never
+	// fail with SQLITE_BUSY halfway (busy_timeout does not cover the lock upgrade).
+	q := url.Values{}
+	q.Add("_pragma", "foreign_keys(1)")
+	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(FULL)")
+	q.Set("_txlock", "immediate")
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
+	sdb, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	// SQLite has one writer at a time; a small pool lets readers run beside it under WAL
+	// without each of many connections keeping its own page cache.
+	sdb.SetMaxOpenConns(4)
+	sdb.SetMaxIdleConns(4)
+	db := &DB{db: sdb, path: path, keys: k, Now: time.Now}
+	if err := db.migrate(ctx); err != nil {
+		sdb.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error { return db.db.Close() }
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error {
+	var n int
+	if err := db.db.QueryRowContext(ctx, `SELECT 1`).Scan(&n); err != nil {
+		return fmt.Errorf("ping: %w", err)
+	}
+	return nil
+}
+
+// Backup writes a consistent copy of the database to path while others keep using it.
+// VACUUM INTO reads inside one transaction, so the copy is a snapshot even under writes.
+func (db *DB) Backup(ctx context.Context, path string) error {
+	if _, err := db.db.ExecContext(ctx, `VACUUM INTO ?`, path); err != nil {
+		return fmt.Errorf("vacuum into: %w", err)
+	}
+	return nil
+}
+
+// migrate applies the embedded migrations in order, each in its own transaction, and records
+// them. A database whose newest migration is unknown to this binary is refused.
+func (db *DB) migrate(ctx context.Context) error {
+	if _, err := db.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS migrations (
+		version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("create migrations table: %w", err)
+	}
+	names, err := fs.Glob(migrations, "migration/*.sql")
+	if err != nil {
+		return fmt.Errorf("list migrations: %w", err)
+	}
+	sort.Strings(names)
+	known := 0
+	for _, name := range names {
+		v, err := migrationVersion(name)
+		if err != nil {
+			return err
+		}
+		known = max(known, v)
+	}
+	var current int
+	if err := db.db.QueryRowContext(ctx, `SELECT IFNULL(MAX(version), 0) FROM migrations`).Scan(&current); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if current > known {
+		return fmt.Errorf("database schema version %d is newer than this program knows (%d): upgrade xuncha", current, known)
+	}
+	for _, name := range names {
+		v, _ := migrationVersion(name)
+		if v <= current {
+			continue
+		}
+		body, err := migrations.ReadFile(name)
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+		if err := db.applyMigration(ctx, v, name, string(body)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (db *DB) applyMigration(ctx context.Context, version int, name, body string) error {
+	tx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, body); err != nil {
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	if _, err := tx.ExecContext(ctx, `INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+		version, name, db.Now().Unix()); err != nil {
+		return fmt.Errorf("record migration %s: %w", name, err)
+	}
+	return tx.Commit()
+}
+
+// migrationVersion reads the number before the first underscore: "migration/0007_x.sql" → 7.
+func migrationVersion(name string) (int, error) {
+	base := strings.TrimPrefix(name, "migration/")
+	num, _, ok := strings.Cut(base, "_")
+	if !ok {
+		return 0, fmt.Errorf("migration %s: name must be NNNN_description.sql", name)
+	}
+	v, err := strconv.Atoi(num)
+	if err != nil {
+		return 0, fmt.Errorf("migration %s: %w", name, err)
+	}
+	return v, nil
+}
+
+// Tx is one write transaction. Every change of a conversation step happens inside one Tx, so a
+// step is applied entirely or not at all.
+type Tx struct {
+	tx   *sql.Tx
+	ctx  context.Context
+	keys *keys
+	now  time.Time
+}
+
+// Now is the time the transaction started, used for every timestamp it writes.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Update runs fn in a write transaction and commits it when fn returns nil.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	sqlTx, err := db.db.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer sqlTx.Rollback() // no-op after Commit
+	tx := &Tx{tx: sqlTx, ctx: ctx, keys: db.keys, now: db.Now()}
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return tx.tx.ExecContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+// nullInt turns 0 into NULL, for optional references.
+func nullInt(v int64) any {
+	if v == 0 {
+		return nil
+	}
+	return v
+}
+
+// nullTime turns the zero time into NULL.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.Unix()
+}
+
+func unixOrZero(v sql.NullInt64) time.Time {
+	if !v.Valid {
+		return time.Time{}
+	}
+	return time.Unix(v.Int64, 0).UTC()
+}
