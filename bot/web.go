@@ -5,6 +5,7 @@ package bot
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -231,8 +232,10 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message
 	chat := w.chatID(rw, r)
 	m.Platform = handlers.PlatformWeb
 	m.ChatID = chat
-	// Client ids are namespaced by chat so that one browser cannot collide with another's.
-	m.MsgID = chat[:16] + ":" + clientID
+	// Client ids are namespaced by chat so that one browser cannot collide with another's. The
+	// namespace is a hash: the inbox must not hold any part of the chat id in clear.
+	sum := sha256.Sum256([]byte(chat))
+	m.MsgID = hex.EncodeToString(sum[:8]) + ":" + clientID
 	m.Lang = w.langOf(r)
 	if _, err := w.engine.Handle(r.Context(), m); err != nil {
 		w.log.Error("web step failed", "error", err)

@@ -1,0 +1,430 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a running server.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+// testEnv is a map-backed getenv.
+func testEnv(kv ...string) func(string) string {
+	m := map[string]string{"XUNCHA_SECRET_KEY": testKey}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+// mustRun runs a short command of the CLI and returns its output.
+func mustRun(t *testing.T, getenv func(string) string, args ...string) (stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	if err := run(t.Context(), append([]string{"xuncha"}, args...), getenv, strings.NewReader(""), &out, &errb); err != nil {
+		t.Fatalf("xuncha %s: %v\n%s", strings.Join(args, " "), err, errb.String())
+	}
+	return out.String(), errb.String()
+}
+
+// server is `xuncha serve` running in the test.
+type server struct {
+	url    string
+	stderr *syncBuffer
+	cancel context.CancelFunc
+	done   chan error
+}
+
+var servingLine = regexp.MustCompile(`web chat at (http://[^\s]+/)`)
+
+// startServer runs `xuncha serve` on a free port and waits until it answers /healthz.
+func startServer(t *testing.T, getenv func(string) string, logs *syncBuffer) *server {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	stdout := &syncBuffer{}
+	s := &server{stderr: logs, cancel: cancel, done: make(chan error, 1)}
+	go func() {
+		s.done <- run(ctx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), stdout, logs)
+	}()
+	deadline := time.Now().Add(30 * time.Second)
+	for s.url == "" {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("server did not start; stderr:\n%s", logs.String())
+		}
+		select {
+		case err := <-s.done:
+			t.Fatalf("serve exited early: %v\n%s", err, logs.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+		if m := servingLine.FindStringSubmatch(stdout.String()); m != nil {
+			s.url = m[1]
+		}
+	}
+	res, err := http.Get(s.url + "healthz")
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("healthz: %v %v", err, res)
+	}
+	res.Body.Close()
+	t.Cleanup(func() { s.stop(t) })
+	return s
+}
+
+// stop cancels the server as SIGTERM would and checks it shut down cleanly.
+func (s *server) stop(t *testing.T) {
+	t.Helper()
+	if s.cancel == nil {
+		return
+	}
+	s.cancel()
+	s.cancel = nil
+	select {
+	case err := <-s.done:
+		if err != nil {
+			t.Errorf("serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Errorf("serve did not stop")
+	}
+}
+
+// webClient is a browser of the web chat: a cookie jar, a message counter and the id of the
+// last message it read.
+type webClient struct {
+	t    *testing.T
+	base string
+	http *http.Client
+	last int64
+	n    int
+	name string
+}
+
+type webMsg struct {
+	ID      int64  `json:"id"`
+	Text    string `json:"text"`
+	Buttons [][]struct {
+		Text string `json:"text"`
+		Data string `json:"data"`
+	} `json:"buttons"`
+}
+
+func newWebClient(t *testing.T, base, name string) *webClient {
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &webClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}, name: name}
+}
+
+// chatID is the browser's chat id, from its HttpOnly cookie.
+func (c *webClient) chatID() string {
+	u, _ := url.Parse(c.base)
+	for _, ck := range c.http.Jar.Cookies(u) {
+		if ck.Name == "xuncha_chat" {
+			return ck.Value
+		}
+	}
+	c.t.Fatalf("%s has no chat cookie", c.name)
+	return ""
+}
+
+// do sends text or a button press and returns the answers queued for this chat.
+func (c *webClient) do(text, data string) []webMsg {
+	c.t.Helper()
+	c.n++
+	body, _ := json.Marshal(map[string]string{"id": fmt.Sprintf("%s-msg-%04d", c.name, c.n), "text": text, "data": data})
+	res, err := c.http.Post(c.base+"api/send", "application/json", bytes.NewReader(body))
+	if err != nil {
+		c.t.Fatalf("send %q: %v", text+data, err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		c.t.Fatalf("send %q: %s %s", text+data, res.Status, b)
+	}
+	return c.read()
+}
+
+// read fetches (without waiting) the messages after the last one read, acknowledging those.
+func (c *webClient) read() []webMsg {
+	c.t.Helper()
+	res, err := c.http.Get(fmt.Sprintf("%sapi/messages?after=%d", c.base, c.last))
+	if err != nil {
+		c.t.Fatalf("poll: %v", err)
+	}
+	defer res.Body.Close()
+	var a struct {
+		OK       bool     `json:"ok"`
+		Messages []webMsg `json:"messages"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&a); err != nil || !a.OK {
+		c.t.Fatalf("poll: %v %+v", err, a)
+	}
+	for _, m := range a.Messages {
+		c.last = max(c.last, m.ID)
+	}
+	return a.Messages
+}
+
+// button finds the data of the button whose text contains label in the messages.
+func button(t *testing.T, msgs []webMsg, label string) string {
+	t.Helper()
+	for _, m := range msgs {
+		for _, row := range m.Buttons {
+			for _, b := range row {
+				if strings.Contains(b.Text, label) {
+					return b.Data
+				}
+			}
+		}
+	}
+	t.Fatalf("no button %q in %s", label, texts(msgs))
+	return ""
+}
+
+func texts(msgs []webMsg) string {
+	var s []string
+	for _, m := range msgs {
+		s = append(s, m.Text)
+	}
+	return strings.Join(s, "\n---\n")
+}
+
+func mustContain(t *testing.T, msgs []webMsg, want string) {
+	t.Helper()
+	if !strings.Contains(texts(msgs), want) {
+		t.Fatalf("want %q in:\n%s", want, texts(msgs))
+	}
+}
+
+var codePattern = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
+
+// TestEndToEndReport runs the real program: a resident reports in Chinese through the web chat,
+// the server is stopped mid-conversation and restarted, the conversation continues at the same
+// step, and the query code works from another chat without revealing the reporter.
+func TestEndToEndReport(t *testing.T) {
+	dir := t.TempDir()
+	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	logs := &syncBuffer{}
+	srv := startServer(t, env, logs)
+
+	resident := newWebClient(t, srv.url, "resident")
+	mustContain(t, resident.do("/start", ""), "巡察监督举报服务")
+	msgs := resident.do("", "menu:report")
+	mustContain(t, msgs, "请选择问题类别")
+	msgs = resident.do("", button(t, msgs, "侵害群众利益"))
+	msgs = resident.do("", button(t, msgs, "新站镇"))
+	msgs = resident.do("", button(t, msgs, "东风村"))
+	mustContain(t, msgs, "涉及哪个人或哪个单位")
+	msgs = resident.do("东风村村委会会计", "")
+	mustContain(t, msgs, "请描述发生了什么")
+
+	// The process stops here (as on SIGTERM) and starts again on the same database.
+	srv.stop(t)
+	srv = startServer(t, env, logs)
+	resident.base = srv.url
+
+	msgs = resident.do("2024年3月村里发放的惠农补贴被会计截留，每户少发200元，涉及三十多户。", "")
+	mustContain(t, msgs, "证据")
+	msgs = resident.do("", "done")
+	msgs = resident.do("", button(t, msgs, "匿名举报"))
+	msgs = resident.do("", button(t, msgs, "保留"))
+	mustContain(t, msgs, "惠农补贴被会计截留")
+	mustContain(t, msgs, "诬告")
+	msgs = resident.do("", button(t, msgs, "确认提交"))
+	code := codePattern.FindString(texts(msgs))
+	if code == "" {
+		t.Fatalf("no query code in:\n%s", texts(msgs))
+	}
+
+	other := newWebClient(t, srv.url, "other")
+	msgs = other.do(strings.ReplaceAll(code, " ", ""), "")
+	mustContain(t, msgs, "已登记")
+	mustContain(t, msgs, "举报已登记")
+	for _, secret := range []string{resident.chatID(), "东风村村委会会计", "惠农补贴"} {
+		if strings.Contains(texts(msgs), secret) {
+			t.Errorf("query answer shows %q:\n%s", secret, texts(msgs))
+		}
+	}
+	// The same code with spaces, and a wrong code.
+	mustContain(t, other.do("/query "+code, ""), "已登记")
+	mustContain(t, other.do("/query 1111 2222 3333 4444", ""), "没有找到")
+}
+
+// TestAnonymousReporterNeverInClear checks DOMAIN.md's first rule: an anonymous reporter's chat
+// id appears nowhere in clear — not in the database files, not in the logs, not in anything an
+// official receives or can run.
+func TestAnonymousReporterNeverInClear(t *testing.T) {
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "x.db")
+	env := testEnv("XUNCHA_DB", dbPath, "XUNCHA_LOG_LEVEL", "debug")
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	inviteOut, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇")
+	invCode := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)
+	if invCode == nil {
+		t.Fatalf("no code in invite output: %s", inviteOut)
+	}
+	logs := &syncBuffer{}
+	srv := startServer(t, env, logs)
+
+	official := newWebClient(t, srv.url, "official")
+	mustContain(t, official.do("/bind "+invCode[1], ""), "巡察工作人员")
+
+	resident := newWebClient(t, srv.url, "resident")
+	msgs := resident.do("/report", "")
+	msgs = resident.do("", button(t, msgs, "作风问题"))
+	msgs = resident.do("", button(t, msgs, "新站镇"))
+	msgs = resident.do("", button(t, msgs, "向阳村"))
+	msgs = resident.do("乡农经站站长", "")
+	msgs = resident.do("去年秋收时乡农经站站长要求每户交500元才给办理土地确权证。", "")
+	msgs = resident.do("", "done")
+	msgs = resident.do("", button(t, msgs, "匿名举报"))
+	msgs = resident.do("", button(t, msgs, "保留"))
+	msgs = resident.do("", button(t, msgs, "确认提交"))
+	if codePattern.FindString(texts(msgs)) == "" {
+		t.Fatalf("no query code:\n%s", texts(msgs))
+	}
+	notice := official.read()
+	mustContain(t, notice, "新举报")
+	mustContain(t, notice, "匿名举报")
+
+	backupPath := filepath.Join(dir, "backup.db")
+	backupOut, _ := mustRun(t, env, "backup", backupPath)
+	srv.stop(t)
+
+	chatID := resident.chatID()
+	secrets := []string{chatID, chatID[:16], chatID[len(chatID)-16:]}
+	places := map[string][]byte{
+		"logs":            []byte(logs.String()),
+		"official's chat": []byte(texts(notice)),
+		"invite output":   []byte(inviteOut),
+		"backup output":   []byte(backupOut),
+	}
+	for _, f := range []string{dbPath, dbPath + "-wal", dbPath + "-shm", backupPath} {
+		b, err := os.ReadFile(f)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		places[filepath.Base(f)] = b
+	}
+	if len(places["x.db"]) == 0 || len(places["backup.db"]) == 0 {
+		t.Fatal("database or backup file is empty: the search below would prove nothing")
+	}
+	for where, data := range places {
+		for _, s := range secrets {
+			if bytes.Contains(data, []byte(s)) {
+				t.Errorf("the reporter's chat id (or part of it) %q is in clear in %s", s, where)
+			}
+		}
+	}
+	// The search must be able to fail: the description, which is not secret, is found in clear.
+	if !bytes.Contains(places["x.db"], []byte("土地确权证")) {
+		t.Error("the report text is not in the database: the search looked in the wrong place")
+	}
+}
+
+// TestCommands covers the CLI's help, config errors and invitation revocation.
+func TestCommands(t *testing.T) {
+	dir := t.TempDir()
+	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
+	for _, cmd := range [][]string{{"serve", "--help"}, {"invite", "--help"}, {"backup", "--help"}, {"places", "import", "--help"}, {"task", "add", "--help"}} {
+		var out, errb bytes.Buffer
+		if err := run(t.Context(), append([]string{"xuncha"}, cmd...), env, nil, &out, &errb); err != nil {
+			t.Errorf("%v: %v", cmd, err)
+		}
+		if !strings.Contains(errb.String(), "XUNCHA_DB") {
+			t.Errorf("%v --help does not name the environment variables:\n%s", cmd, errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	err := run(t.Context(), []string{"xuncha", "serve"}, testEnv("XUNCHA_TZ", "Mars/Olympus"), nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "XUNCHA_TZ") {
+		t.Errorf("bad time zone: error %v does not name XUNCHA_TZ", err)
+	}
+	err = run(t.Context(), []string{"xuncha", "serve"}, func(k string) string {
+		if k == "XUNCHA_SECRET_KEY" {
+			return "short"
+		}
+		return ""
+	}, nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "XUNCHA_SECRET_KEY") {
+		t.Errorf("bad key: error %v does not name XUNCHA_SECRET_KEY", err)
+	}
+	if err := run(t.Context(), []string{"xuncha", "invite", "--role", "officer"}, env, nil, &out, &errb); err == nil {
+		t.Error("an officer invitation without a township was issued")
+	}
+	if err := run(t.Context(), []string{"xuncha", "invite", "--role", "king"}, env, nil, &out, &errb); err == nil {
+		t.Error("an invitation with an unknown role was issued")
+	}
+
+	// Revocation: a revoked code cannot be bound.
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	inviteOut, _ := mustRun(t, env, "invite", "--role", "official")
+	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)[1]
+	mustRun(t, env, "invite", "--revoke", code)
+	srv := startServer(t, env, &syncBuffer{})
+	c := newWebClient(t, srv.url, "c")
+	mustContain(t, c.do("/bind "+code, ""), "已被撤销")
+	mustContain(t, c.do("/checkin", ""), "仅限")
+}
+
+// TestKeyFile checks that without XUNCHA_SECRET_KEY a key file is created with mode 0600 and
+// reused, so that the sealed data stays readable across restarts.
+func TestKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	env := func(k string) string {
+		if k == "XUNCHA_DB" {
+			return db
+		}
+		return ""
+	}
+	_, errOut := mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	if !strings.Contains(errOut, "created a new secret key file") {
+		t.Errorf("no warning about the new key file: %s", errOut)
+	}
+	fi, err := os.Stat(db + ".key")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("key file mode %v, want 0600", fi.Mode().Perm())
+	}
+	key1, _ := os.ReadFile(db + ".key")
+	_, errOut = mustRun(t, env, "invite", "--role", "admin")
+	key2, _ := os.ReadFile(db + ".key")
+	if !bytes.Equal(key1, key2) || strings.Contains(errOut, "created a new secret key file") {
+		t.Error("the key file was replaced on the second run")
+	}
+}
