@@ -32,9 +32,14 @@ type common struct {
 	loc *time.Location
 }
 
-// envName maps a flag name to its environment variable: "key-file" → "XUNCHA_KEY_FILE".
+// envName maps a flag name to its environment variable: "key-file" → "XUNCHA_KEY_FILE". The
+// platform settings keep the platforms' own prefixes: "telegram-bot-token" → "TELEGRAM_BOT_TOKEN".
 func envName(flagName string) string {
-	return "XUNCHA_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+	v := strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
+	if strings.HasPrefix(v, "TELEGRAM_") || strings.HasPrefix(v, "WECHAT_") {
+		return v
+	}
+	return "XUNCHA_" + v
 }
 
 // newFlagSet returns a flag set whose usage names each flag's environment variable.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"sync"
@@ -17,6 +18,7 @@ import (
 	"xuncha/bot"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/scheduler"
 	"xuncha/store"
 )
 
@@ -77,13 +79,40 @@ func helpRequested(err error) bool { return errors.Is(err, flag.ErrHelp) }
 type serveConfig struct {
 	common
 	addr string
+
+	tgToken, tgAPIURL, tgWebhookURL, tgWebhookSecret string
+	tgRate                                           float64
+}
+
+func (c *serveConfig) validate() error {
+	if err := c.common.validate(); err != nil {
+		return err
+	}
+	if c.tgWebhookURL != "" {
+		u, err := url.Parse(c.tgWebhookURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return errors.New("TELEGRAM_WEBHOOK_URL must be an https:// URL (Telegram sends webhooks only over HTTPS)")
+		}
+		if len(c.tgWebhookSecret) < 16 {
+			return errors.New("TELEGRAM_WEBHOOK_SECRET must be set (16 to 256 characters of A-Z a-z 0-9 _ -) in webhook mode")
+		}
+	}
+	if c.tgRate <= 0 || c.tgRate > 30 {
+		return fmt.Errorf("TELEGRAM_RATE must be between 0 and 30 messages per second, got %v", c.tgRate)
+	}
+	return nil
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var cfg serveConfig
 	fs := newFlagSet("serve", "serve [flags]", stderr)
 	cfg.register(fs)
-	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address of the HTTP server (web chat, /healthz)")
+	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address of the HTTP server (web chat, /healthz, webhooks)")
+	fs.StringVar(&cfg.tgToken, "telegram-bot-token", "", "Telegram bot token; the Telegram channel is on when set (prefer the environment variable)")
+	fs.StringVar(&cfg.tgAPIURL, "telegram-api-url", "https://api.telegram.org", "Telegram Bot API server")
+	fs.StringVar(&cfg.tgWebhookURL, "telegram-webhook-url", "", "public https URL of the webhook (its path is served here); long polling when empty")
+	fs.StringVar(&cfg.tgWebhookSecret, "telegram-webhook-secret", "", "secret token Telegram sends with each webhook call")
+	fs.Float64Var(&cfg.tgRate, "telegram-rate", 25, "global Telegram send rate, messages per second")
 	if err := parse(fs, args, getenv); err != nil {
 		if helpRequested(err) {
 			return nil
@@ -119,6 +148,33 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		fmt.Fprintln(w, "ok")
 	})
 	mux.Handle("/", web.Handler())
+
+	// Channels and their delivery workers; each stops when ctx is done, finishing what is in flight.
+	var workers sync.WaitGroup
+	defer workers.Wait()
+	if cfg.tgToken != "" {
+		tg, err := bot.NewTelegram(ctx, logger, bot.TelegramConfig{
+			Token: cfg.tgToken, APIURL: cfg.tgAPIURL, WebhookURL: cfg.tgWebhookURL,
+			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate,
+		}, engine, db)
+		if err != nil {
+			return err
+		}
+		if cfg.tgWebhookURL != "" {
+			u, _ := url.Parse(cfg.tgWebhookURL)
+			path := u.Path
+			if path == "" || path == "/" {
+				path = "/telegram"
+			}
+			mux.Handle("POST "+path, tg.WebhookHandler())
+		}
+		d := scheduler.NewDispatcher(logger, db, handlers.PlatformTelegram, tg)
+		d.Concurrency = int(cfg.tgRate) + 1
+		engine.OnQueued(func(int64) { d.Wake() })
+		workers.Go(func() { tg.Run(ctx) })
+		workers.Go(func() { d.Run(ctx) })
+		logger.Info("telegram channel on", "bot", tg.Username(), "webhook", cfg.tgWebhookURL != "")
+	}
 
 	ln, err := net.Listen("tcp", cfg.addr)
 	if err != nil {
@@ -226,6 +282,10 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	fmt.Fprintf(stdout, "invitation code: %s\nrole: %s\nexpires: %s\nsend in any chat with the bot: /bind %s\n",
 		code, role, inv.ExpiresAt.In(c.loc).Format("2006-01-02 15:04 MST"), code)
+	// The Telegram username is recorded by serve; a deep link binds with one tap.
+	if name, err := db.ChannelState(ctx, "telegram.username"); err == nil && name != "" {
+		fmt.Fprintf(stdout, "Telegram link: https://t.me/%s?start=%s\n", name, code)
+	}
 	return nil
 }
 

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -127,11 +128,61 @@ func (e *Engine) OnQueued(fn func(chatID int64)) {
 // errRefused marks a message refused before any change: the reply explains why.
 var errRefused = errors.New("refused")
 
-// Handle runs one step for m.
-func (e *Engine) Handle(ctx context.Context, m Message) (Result, error) {
+// Handle runs one step for m. A panic inside the step is recovered: the step's transaction is
+// rolled back, the message is marked processed so that it cannot crash the bot again, and the
+// sender gets a polite apology.
+func (e *Engine) Handle(ctx context.Context, m Message) (res Result, err error) {
 	if m.Platform == "" || m.ChatID == "" || m.MsgID == "" {
 		return Result{}, errors.New("handle: message without platform, chat or message id")
 	}
+	defer func() {
+		if p := recover(); p != nil {
+			e.log.Error("step panicked", "platform", m.Platform, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			res, err = e.apologize(ctx, m)
+		}
+	}()
+	return e.handle(ctx, m)
+}
+
+// apologize marks a message processed and tells its sender that something went wrong.
+func (e *Engine) apologize(ctx context.Context, m Message) (Result, error) {
+	var res Result
+	err := e.store.Update(ctx, func(tx *store.Tx) error {
+		res = Result{}
+		chat, err := tx.EnsureChat(m.Platform, m.ChatID, e.cfg.DefaultLang, m.Group)
+		if err != nil {
+			return err
+		}
+		res.ChatID = chat.ID
+		first, err := tx.ClaimMessage(m.Platform, m.MsgID)
+		if err != nil || !first {
+			res.Duplicate = !first
+			return err
+		}
+		msg := store.OutMessage{Text: T(chat.Lang, "error")}
+		id, err := tx.Enqueue(chat.ID, msg, "")
+		res.Out = []Outgoing{{OutboxID: id, ChatID: chat.ID, ToSender: true, OutMessage: msg}}
+		return err
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("apologize: %w", err)
+	}
+	e.wakeAll(res)
+	return res, nil
+}
+
+func (e *Engine) wakeAll(res Result) {
+	e.mu.Lock()
+	notify := e.notify
+	e.mu.Unlock()
+	for _, o := range res.Out {
+		for _, fn := range notify {
+			fn(o.ChatID)
+		}
+	}
+}
+
+func (e *Engine) handle(ctx context.Context, m Message) (Result, error) {
 	flooded, warn := e.checkFlood(m)
 	var res Result
 	err := e.store.Update(ctx, func(tx *store.Tx) error {
@@ -170,14 +221,7 @@ func (e *Engine) Handle(ctx context.Context, m Message) (Result, error) {
 	if err != nil {
 		return Result{}, fmt.Errorf("handle: %w", err)
 	}
-	e.mu.Lock()
-	notify := e.notify
-	e.mu.Unlock()
-	for _, o := range res.Out {
-		for _, fn := range notify {
-			fn(o.ChatID)
-		}
-	}
+	e.wakeAll(res)
 	return res, nil
 }
 
@@ -386,6 +430,9 @@ func parseCommand(text string) (cmd, arg string, ok bool) {
 	}
 	return word, arg, true
 }
+
+// Commands are the commands shown in platform menus, in order.
+var Commands = []string{"report", "query", "checkin", "tasks", "subscribe", "unsubscribe", "lang", "help", "cancel", "start"}
 
 // knownCommands are the commands the engine answers.
 var knownCommands = map[string]bool{

@@ -427,6 +427,11 @@ func (t *turn) addFiles(list *[]store.Attachment, limit int) (bool, error) {
 	var added []store.Attachment
 	for _, f := range t.msg.Files {
 		data, mime, err := t.e.cfg.Scrub(f.Data)
+		if err == nil && strings.HasPrefix(mime, "video/") {
+			// Video containers carry GPS positions that cannot be removed losslessly here.
+			t.say(t.tr("bad.video"))
+			return false, nil
+		}
 		if err != nil {
 			t.e.log.Info("attachment refused", "chat", t.chat.ID, "size", len(f.Data), "error", err)
 			t.say(t.tr("bad.file"))

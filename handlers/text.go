@@ -55,6 +55,7 @@ var catalog = map[string][2]string{
 	"too.many":     {"附件最多 10 个，本次附件未被记录。", "At most 10 attachments are allowed; these were not recorded."},
 	"too.big":      {"文件超过 20MB，未被记录。请压缩后再发送。", "A file is larger than 20 MB and was not recorded. Please send a smaller one."},
 	"bad.file":     {"无法读取这个文件（格式不支持或已损坏），未被记录。图片请使用 JPG 或 PNG。", "This file could not be read (unsupported or damaged) and was not recorded. Please send photos as JPG or PNG."},
+	"bad.video":    {"为保护您的隐私，暂不接收视频（视频中可能含有拍摄位置）。请改发截图或照片。", "To protect your privacy, videos are not accepted (they may hold the place they were filmed). Please send photos or screenshots instead."},
 	"flood":        {"您发送得太快了，请稍等片刻再继续。刚才的消息未被记录。", "You are sending too fast. Please wait a moment; the last messages were not recorded."},
 	"error":        {"抱歉，系统暂时出了问题，您的这条消息没有保存，请稍后再发一次。", "Sorry, something went wrong and this message was not saved. Please send it again in a moment."},
 	"file.added":   {"已收到附件（共 %d 个）。", "Attachment received (%d in all)."},
@@ -65,6 +66,18 @@ var catalog = map[string][2]string{
 	"unknown":      {"不清楚", "Not sure"},
 	"done":         {"完成", "Done"},
 	"cancel":       {"取消", "Cancel"},
+
+	// The command menu (Telegram setMyCommands).
+	"cmd.start":       {"开始", "Start"},
+	"cmd.report":      {"举报问题", "Report a problem"},
+	"cmd.query":       {"用查询码查询进展", "Check progress with a query code"},
+	"cmd.subscribe":   {"订阅巡察公告", "Subscribe to announcements"},
+	"cmd.unsubscribe": {"取消订阅", "Stop a subscription"},
+	"cmd.checkin":     {"情况报告（信息员）", "Check in (officers)"},
+	"cmd.tasks":       {"我的任务（信息员）", "My tasks (officers)"},
+	"cmd.lang":        {"切换语言 / Language", "Language / 切换语言"},
+	"cmd.help":        {"帮助", "Help"},
+	"cmd.cancel":      {"取消当前操作", "Cancel what you are doing"},
 
 	// The report flow.
 	"report.category":       {"请选择问题类别：", "What kind of problem is it?"},

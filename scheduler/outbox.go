@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"xuncha/store"
@@ -26,7 +27,11 @@ type SendError struct {
 	Unreachable bool
 	// RetryAfter: the platform asked to pause all sends for this long (Telegram 429).
 	RetryAfter time.Duration
-	Err        error
+	// Uncertain: the request may have reached the platform but no answer came (a timeout).
+	// Platforms offer no idempotency key, so resending could deliver a copy; the row is
+	// recorded as sent with a note instead. This is the one at-most-once window.
+	Uncertain bool
+	Err       error
 }
 
 func (e *SendError) Error() string { return e.Err.Error() }
@@ -38,6 +43,7 @@ type OutboxStore interface {
 	MarkSent(ctx context.Context, id int64) error
 	MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error
 	MarkDead(ctx context.Context, id int64, reason string) error
+	Release(ctx context.Context, id int64) error
 	MarkChatUnreachable(ctx context.Context, chatID int64) error
 	ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error)
 }
@@ -59,6 +65,9 @@ type Dispatcher struct {
 	Idle time.Duration
 	// Now is the clock; tests replace it.
 	Now func() time.Time
+	// Concurrency is how many chats are sent to at once. Messages to one chat always go in
+	// order, one at a time; per-chat rate limits then delay only that chat.
+	Concurrency int
 
 	wake chan struct{}
 }
@@ -67,7 +76,7 @@ type Dispatcher struct {
 func NewDispatcher(logger *slog.Logger, st OutboxStore, platform string, sender Sender) *Dispatcher {
 	return &Dispatcher{
 		log: logger.With("platform", platform), store: st, platform: platform, sender: sender,
-		Lease: 2 * time.Minute, MaxAttempts: 12, Idle: time.Second, Now: time.Now,
+		Lease: 2 * time.Minute, MaxAttempts: 12, Idle: time.Second, Now: time.Now, Concurrency: 1,
 		wake: make(chan struct{}, 1),
 	}
 }
@@ -105,32 +114,75 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // long the platform asked to pause (0 when it did not).
 func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 	for stop.Err() == nil {
-		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, 50)
+		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, max(50, 4*d.Concurrency))
 		if err != nil {
 			return 0, err
 		}
 		if len(batch) == 0 {
 			return 0, nil
 		}
-		for i, del := range batch {
-			if stop.Err() != nil {
-				d.release(ctx, batch[i:])
-				return 0, nil
-			}
-			if pause := d.deliver(ctx, del); pause > 0 {
-				// Everything after this row waits too: a 429 is about the whole bot.
-				d.release(ctx, batch[i+1:])
-				return pause, nil
-			}
+		if pause := d.sendBatch(ctx, stop, batch); pause > 0 {
+			return pause, nil
 		}
 	}
 	return 0, nil
 }
 
+// sendBatch sends a claimed batch, chat by chat in id order, up to Concurrency chats at once.
+// After a pause request or a stop, rows not yet sent are released for the next pass.
+func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery) time.Duration {
+	var order []int64
+	byChat := map[int64][]store.Delivery{}
+	for _, del := range batch {
+		if _, ok := byChat[del.ChatID]; !ok {
+			order = append(order, del.ChatID)
+		}
+		byChat[del.ChatID] = append(byChat[del.ChatID], del)
+	}
+	var (
+		mu    sync.Mutex
+		pause time.Duration
+		wg    sync.WaitGroup
+	)
+	halted := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return pause > 0 || stop.Err() != nil
+	}
+	sem := make(chan struct{}, max(1, d.Concurrency))
+	for _, chat := range order {
+		rows := byChat[chat]
+		if halted() {
+			d.release(ctx, rows)
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			for i, del := range rows {
+				if halted() {
+					d.release(ctx, rows[i:])
+					return
+				}
+				if p := d.deliver(ctx, del); p > 0 {
+					// Everything else waits too: a 429 is about the whole bot.
+					mu.Lock()
+					pause = max(pause, p)
+					mu.Unlock()
+					d.release(ctx, rows[i+1:])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return pause
+}
+
 // release hands leased rows back for an immediate retry.
 func (d *Dispatcher) release(ctx context.Context, rows []store.Delivery) {
 	for _, r := range rows {
-		if err := d.store.MarkRetry(ctx, r.ID, d.Now(), "released"); err != nil {
+		if err := d.store.Release(ctx, r.ID); err != nil {
 			d.log.Error("outbox release failed", "outbox", r.ID, "error", err)
 		}
 	}
@@ -162,6 +214,12 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) time.Durat
 			d.log.Error("mark unreachable failed", "chat", del.ChatID, "error", err)
 		}
 		d.dead(ctx, del, "unreachable")
+		return 0
+	case se != nil && se.Uncertain:
+		d.log.Warn("outbox send outcome unknown, not resent", "outbox", del.ID, "error", err)
+		if err := d.store.MarkSent(ctx, del.ID); err != nil {
+			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
+		}
 		return 0
 	case se != nil && se.Permanent:
 		d.log.Warn("outbox send refused", "outbox", del.ID, "error", err)

@@ -149,11 +149,14 @@ func (tx *Tx) SaveConversation(chatID int64, data []byte) error {
 	return nil
 }
 
-// ClaimMessage records a platform message id as processed. It reports false when the id was
-// seen before: the caller must then change nothing.
+// ClaimMessage marks a platform message id as processed, recording it if it is new. It reports
+// false when the id was processed before: the caller must then change nothing. A message stored
+// on receipt (ReceiveMessages) and not yet processed is claimed, and its stored payload erased:
+// the inbox keeps ids, not contents.
 func (tx *Tx) ClaimMessage(platform, msgID string) (bool, error) {
 	res, err := tx.exec(`INSERT INTO inbox (platform, msg_id, received_at, processed_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (platform, msg_id) DO NOTHING`, platform, msgID, tx.now.Unix(), tx.now.Unix())
+		ON CONFLICT (platform, msg_id) DO UPDATE SET processed_at = excluded.processed_at, payload = NULL
+		WHERE inbox.processed_at IS NULL`, platform, msgID, tx.now.Unix(), tx.now.Unix())
 	if err != nil {
 		return false, fmt.Errorf("claim message: %w", err)
 	}
@@ -162,6 +165,87 @@ func (tx *Tx) ClaimMessage(platform, msgID string) (bool, error) {
 		return false, fmt.Errorf("claim message: %w", err)
 	}
 	return n == 1, nil
+}
+
+// Received is a platform message stored on receipt, before it is processed.
+type Received struct {
+	MsgID   string
+	Payload []byte // the raw update, sealed at rest
+}
+
+// ReceiveMessages stores messages as received but not processed, ignoring ids already known,
+// and optionally saves a channel state value in the same transaction (the Telegram offset that
+// acknowledges exactly this batch). It returns how many were new. Once it returns, the messages
+// survive a crash and the platform may be told they arrived.
+func (db *DB) ReceiveMessages(ctx context.Context, platform string, msgs []Received, stateKey, stateValue string) (int, error) {
+	var n int
+	err := db.Update(ctx, func(tx *Tx) error {
+		n = 0
+		for _, m := range msgs {
+			res, err := tx.exec(`INSERT INTO inbox (platform, msg_id, received_at, payload) VALUES (?, ?, ?, ?)
+				ON CONFLICT (platform, msg_id) DO NOTHING`, platform, m.MsgID, tx.now.Unix(), tx.keys.seal("inbox", m.Payload))
+			if err != nil {
+				return fmt.Errorf("receive message: %w", err)
+			}
+			k, _ := res.RowsAffected()
+			n += int(k)
+		}
+		if stateKey != "" {
+			if err := tx.SetChannelState(stateKey, stateValue); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return n, err
+}
+
+// PendingMessages returns up to limit received, unprocessed messages of a platform in the order
+// they arrived.
+func (db *DB) PendingMessages(ctx context.Context, platform string, limit int) ([]Received, error) {
+	rows, err := db.db.QueryContext(ctx, `SELECT msg_id, payload FROM inbox
+		WHERE platform = ? AND processed_at IS NULL ORDER BY rowid LIMIT ?`, platform, limit)
+	if err != nil {
+		return nil, fmt.Errorf("pending messages: %w", err)
+	}
+	defer rows.Close()
+	var out []Received
+	for rows.Next() {
+		var r Received
+		var sealed []byte
+		if err := rows.Scan(&r.MsgID, &sealed); err != nil {
+			return nil, fmt.Errorf("pending messages: %w", err)
+		}
+		if sealed != nil {
+			if r.Payload, err = db.keys.open("inbox", sealed); err != nil {
+				return nil, fmt.Errorf("pending message %s: %w", r.MsgID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// SetChannelState stores a channel's state value.
+func (tx *Tx) SetChannelState(key, value string) error {
+	if _, err := tx.exec(`INSERT INTO channel_state (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, tx.now.Unix()); err != nil {
+		return fmt.Errorf("set channel state: %w", err)
+	}
+	return nil
+}
+
+// ChannelState returns a channel's state value, or "" when none was stored.
+func (db *DB) ChannelState(ctx context.Context, key string) (string, error) {
+	var v string
+	err := db.db.QueryRowContext(ctx, `SELECT value FROM channel_state WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("channel state: %w", err)
+	}
+	return v, nil
 }
 
 // CountCodeFailures counts failed code attempts of a chat since a time.

@@ -134,6 +134,16 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, at time.Time, reason stri
 	return nil
 }
 
+// Release hands a claimed message back untried: it is due again at once, and the claim does
+// not count as an attempt.
+func (db *DB) Release(ctx context.Context, id int64) error {
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0)
+		WHERE id = ? AND status = 'pending'`, db.Now().Unix(), id); err != nil {
+		return fmt.Errorf("release: %w", err)
+	}
+	return nil
+}
+
 // MarkDead gives up on a message; it stays in the table, with its reason, for operators.
 func (db *DB) MarkDead(ctx context.Context, id int64, reason string) error {
 	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?`, reason, id); err != nil {

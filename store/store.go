@@ -143,6 +143,15 @@ func (db *DB) applyMigration(ctx context.Context, version int, name, body string
 		return fmt.Errorf("begin: %w", err)
 	}
 	defer tx.Rollback()
+	// Another process opening the same new file may have applied it since migrate read the
+	// version; _txlock=immediate makes this check and the apply below one atomic step.
+	var done int
+	if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM migrations WHERE version = ?`, version).Scan(&done); err != nil {
+		return fmt.Errorf("check migration %s: %w", name, err)
+	}
+	if done > 0 {
+		return nil
+	}
 	if _, err := tx.ExecContext(ctx, body); err != nil {
 		return fmt.Errorf("migration %s: %w", name, err)
 	}

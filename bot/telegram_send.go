@@ -1,0 +1,187 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf16"
+
+	tgbot "github.com/go-telegram/bot"
+	"golang.org/x/time/rate"
+
+	"xuncha/scheduler"
+	"xuncha/store"
+)
+
+// maxTelegramText is Telegram's limit on a message, counted in UTF-16 code units.
+const maxTelegramText = 4096
+
+// sendLimiter keeps to Telegram's published limits: about 1 message a second to one chat,
+// 20 a minute to one group, and a global rate (25/s by default, under the ~30/s guideline).
+// After a 429 every send waits out retry_after: the limit is about the whole bot.
+type sendLimiter struct {
+	global *rate.Limiter
+
+	mu          sync.Mutex
+	chats       map[int64]*rate.Limiter
+	pausedUntil time.Time
+}
+
+func newSendLimiter(perSecond float64) *sendLimiter {
+	return &sendLimiter{global: rate.NewLimiter(rate.Limit(perSecond), 1), chats: map[int64]*rate.Limiter{}}
+}
+
+// wait blocks until a message to chat may go out.
+func (l *sendLimiter) wait(ctx context.Context, chat int64) error {
+	l.mu.Lock()
+	lim, ok := l.chats[chat]
+	if !ok {
+		if chat < 0 { // groups and channels have negative ids
+			lim = rate.NewLimiter(rate.Every(3*time.Second), 1) // 20 a minute
+		} else {
+			lim = rate.NewLimiter(rate.Every(time.Second), 1)
+		}
+		l.chats[chat] = lim
+	}
+	paused := time.Until(l.pausedUntil)
+	l.mu.Unlock()
+	if paused > 0 {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(paused):
+		}
+	}
+	if err := lim.Wait(ctx); err != nil {
+		return err
+	}
+	return l.global.Wait(ctx)
+}
+
+// pause stops every send for d.
+func (l *sendLimiter) pause(d time.Duration) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if until := time.Now().Add(d); until.After(l.pausedUntil) {
+		l.pausedUntil = until
+	}
+}
+
+// inlineKeyboard is the reply_markup of our buttons. The library's own button type always
+// serialises "copy_text":{"text":""} (a non-pointer struct with omitempty), which Telegram
+// refuses with BUTTON_COPY_TEXT_INVALID; this type sends only what we use.
+type inlineKeyboard struct {
+	InlineKeyboard [][]inlineButton `json:"inline_keyboard"`
+}
+
+type inlineButton struct {
+	Text         string `json:"text"`
+	CallbackData string `json:"callback_data"`
+}
+
+// Send delivers one outbox message to a Telegram chat: texts over 4,096 UTF-16 units are split
+// at line breaks, and the buttons go under the last part. Errors are classified for the
+// dispatcher: 429 pauses all sends, 403 means the user blocked the bot, a timeout after the
+// request went out means the outcome is unknown.
+func (t *Telegram) Send(ctx context.Context, chatExternal string, msg store.OutMessage) error {
+	chat, err := strconv.ParseInt(chatExternal, 10, 64)
+	if err != nil {
+		return &scheduler.SendError{Permanent: true, Err: fmt.Errorf("telegram chat id %w", err)}
+	}
+	parts := splitText(msg.Text, maxTelegramText)
+	for i, part := range parts {
+		if err := t.limit.wait(ctx, chat); err != nil {
+			return err
+		}
+		p := &tgbot.SendMessageParams{ChatID: chat, Text: part}
+		if i == len(parts)-1 && len(msg.Buttons) > 0 {
+			p.ReplyMarkup = keyboard(msg.Buttons)
+		}
+		if _, err := t.api.SendMessage(ctx, p); err != nil {
+			return t.classify(err, i > 0)
+		}
+	}
+	return nil
+}
+
+// keyboard builds the reply_markup of a message's buttons.
+func keyboard(rows [][]store.Button) inlineKeyboard {
+	kb := inlineKeyboard{}
+	for _, row := range rows {
+		var r []inlineButton
+		for _, b := range row {
+			if len(b.Data) == 0 || len(b.Data) > 64 {
+				continue // Telegram refuses callback data over 64 bytes; the engine never makes such
+			}
+			r = append(r, inlineButton{Text: b.Text, CallbackData: b.Data})
+		}
+		if len(r) > 0 {
+			kb.InlineKeyboard = append(kb.InlineKeyboard, r)
+		}
+	}
+	return kb
+}
+
+func (t *Telegram) classify(err error, partlySent bool) error {
+	var tooMany *tgbot.TooManyRequestsError
+	var netErr net.Error
+	var opErr *net.OpError
+	err = t.scrub(err)
+	switch {
+	case errors.As(err, &tooMany):
+		d := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
+		t.limit.pause(d)
+		return &scheduler.SendError{RetryAfter: d, Err: err}
+	case errors.Is(err, tgbot.ErrorForbidden):
+		return &scheduler.SendError{Unreachable: true, Err: err}
+	case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
+		return &scheduler.SendError{Permanent: true, Err: err}
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return err // the request never left: a plain retry is safe
+	case partlySent, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		// The request may have reached Telegram: resending could deliver it twice.
+		return &scheduler.SendError{Uncertain: true, Err: err}
+	}
+	return err
+}
+
+// splitText cuts text into parts of at most limit UTF-16 units, preferring line breaks.
+func splitText(text string, limit int) []string {
+	var parts []string
+	for utf16Len(text) > limit {
+		cut := cutUTF16(text, limit)
+		if i := strings.LastIndex(text[:cut], "\n"); i > cut/2 {
+			cut = i + 1
+		}
+		parts = append(parts, text[:cut])
+		text = text[cut:]
+	}
+	return append(parts, text)
+}
+
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16.RuneLen(r)
+	}
+	return n
+}
+
+// cutUTF16 returns the byte index where s exceeds limit UTF-16 units.
+func cutUTF16(s string, limit int) int {
+	n := 0
+	for i, r := range s {
+		n += utf16.RuneLen(r)
+		if n > limit {
+			return i
+		}
+	}
+	return len(s)
+}
+
+func truncateUTF16(s string, limit int) string { return s[:cutUTF16(s, limit)] }
