@@ -40,6 +40,14 @@ func newSendLimiter(perSecond float64) *sendLimiter {
 func (l *sendLimiter) wait(ctx context.Context, chat int64) error {
 	l.mu.Lock()
 	lim, ok := l.chats[chat]
+	if !ok && len(l.chats) >= 10000 {
+		// Forget chats whose limiter is full again: they would allow a send anyway.
+		for id, cl := range l.chats {
+			if cl.Tokens() >= 1 {
+				delete(l.chats, id)
+			}
+		}
+	}
 	if !ok {
 		if chat < 0 { // groups and channels have negative ids
 			lim = rate.NewLimiter(rate.Every(3*time.Second), 1) // 20 a minute
@@ -48,19 +56,28 @@ func (l *sendLimiter) wait(ctx context.Context, chat int64) error {
 		}
 		l.chats[chat] = lim
 	}
-	paused := time.Until(l.pausedUntil)
 	l.mu.Unlock()
-	if paused > 0 {
+	if err := lim.Wait(ctx); err != nil {
+		return err
+	}
+	for {
+		if err := l.global.Wait(ctx); err != nil {
+			return err
+		}
+		// A 429 may have come while this send waited its turn: check the pause last, just
+		// before the request goes out, and queue again after it.
+		l.mu.Lock()
+		paused := time.Until(l.pausedUntil)
+		l.mu.Unlock()
+		if paused <= 0 {
+			return nil
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
 		case <-time.After(paused):
 		}
 	}
-	if err := lim.Wait(ctx); err != nil {
-		return err
-	}
-	return l.global.Wait(ctx)
 }
 
 // pause stops every send for d.

@@ -101,19 +101,30 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("claim due: %w", err)
 		}
+		opened := out[:0]
 		for i := range out {
 			if err := db.openDelivery(&out[i], sealed[i], created[i]); err != nil {
-				return err
+				// A damaged row must not block every message behind it. Open has checked the
+				// key, so this is damage, not a wrong key: give the row up, visibly.
+				if _, err := tx.exec(`UPDATE outbox SET status = 'dead', last_error = 'payload cannot be opened' WHERE id = ?`, out[i].ID); err != nil {
+					return fmt.Errorf("claim due: %w", err)
+				}
+				continue
 			}
 			out[i].Attempts++
 			if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?`,
 				tx.now.Add(lease).Unix(), out[i].ID); err != nil {
 				return fmt.Errorf("lease: %w", err)
 			}
+			opened = append(opened, out[i])
 		}
+		out = opened
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // MarkSent records a delivered message.

@@ -11,6 +11,7 @@ import (
 	"context"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -66,11 +67,51 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 	sdb.SetMaxOpenConns(4)
 	sdb.SetMaxIdleConns(4)
 	db := &DB{db: sdb, path: path, keys: k, Now: time.Now}
-	if err := db.migrate(ctx); err != nil {
+	// Two processes creating the same new file race to switch it to WAL; the loser gets
+	// SQLITE_BUSY at once (busy_timeout does not cover it). The first open is retried briefly.
+	for attempt := 0; ; attempt++ {
+		err = db.migrate(ctx)
+		if err == nil || attempt == 10 || !strings.Contains(err.Error(), "SQLITE_BUSY") {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err == nil {
+		err = db.checkKey(ctx)
+	}
+	if err != nil {
 		sdb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+// ErrWrongKey is returned by Open when the secret key is not the one the database was
+// created with.
+var ErrWrongKey = errors.New("the secret key does not match the key this database was created with")
+
+// checkKey seals a known value on first use and opens it on every later Open, so that a wrong
+// key is refused at start instead of making every sealed row unreadable (and, worse, looking
+// like damaged rows to give up on).
+func (db *DB) checkKey(ctx context.Context) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		var v string
+		err := tx.queryRow(`SELECT value FROM channel_state WHERE key = 'store.keycheck'`).Scan(&v)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tx.SetChannelState("store.keycheck", hex.EncodeToString(tx.keys.seal("keycheck", []byte("xuncha"))))
+		}
+		if err != nil {
+			return fmt.Errorf("key check: %w", err)
+		}
+		sealed, err := hex.DecodeString(v)
+		if err != nil {
+			return fmt.Errorf("key check: %w", err)
+		}
+		if _, err := tx.keys.open("keycheck", sealed); err != nil {
+			return ErrWrongKey
+		}
+		return nil
+	})
 }
 
 // Close closes the database.

@@ -1,0 +1,560 @@
+package bot
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/png"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
+
+	"xuncha/bot/telegramtest"
+	"xuncha/handlers"
+	"xuncha/handlers/media"
+	"xuncha/scheduler"
+	"xuncha/store"
+)
+
+const testToken = "123456:TEST-token-secret"
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// tgFixture is the Telegram channel on a real SQLite file against the fake Bot API.
+type tgFixture struct {
+	t      *testing.T
+	fake   *telegramtest.Server
+	db     *store.DB
+	engine *handlers.Engine
+	tg     *Telegram
+	disp   *scheduler.Dispatcher
+	logs   *lockedBuffer
+	cancel context.CancelFunc
+	done   sync.WaitGroup
+}
+
+func openTestDB(t *testing.T, path string) *store.DB {
+	t.Helper()
+	db, err := store.Open(context.Background(), path, bytes.Repeat([]byte{7}, store.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+func newTGFixture(t *testing.T, fake *telegramtest.Server, dbPath string, cfg TelegramConfig, scrub ...handlers.Scrubber) *tgFixture {
+	t.Helper()
+	f := &tgFixture{t: t, fake: fake, logs: &lockedBuffer{}}
+	f.db = openTestDB(t, dbPath)
+	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cats, err := handlers.LoadCategories("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := handlers.Scrubber(media.Scrub)
+	if len(scrub) > 0 {
+		sc = scrub[0]
+	}
+	f.engine = handlers.New(logger, f.db, handlers.Config{Categories: cats, Scrub: sc, Location: time.UTC})
+	cfg.Token, cfg.APIURL = testToken, fake.URL
+	if cfg.PollTimeout == 0 {
+		cfg.PollTimeout = time.Second
+	}
+	if cfg.GlobalRate == 0 {
+		cfg.GlobalRate = 1000
+	}
+	f.tg, err = NewTelegram(context.Background(), logger, cfg, f.engine, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.disp = scheduler.NewDispatcher(logger, f.db, handlers.PlatformTelegram, f.tg)
+	f.disp.Concurrency = 20
+	f.disp.Idle = 50 * time.Millisecond
+	f.engine.OnQueued(func(int64) { f.disp.Wake() })
+	t.Cleanup(f.stop)
+	return f
+}
+
+func (f *tgFixture) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	f.cancel = cancel
+	f.done.Go(func() { f.tg.Run(ctx) })
+	f.done.Go(func() { f.disp.Run(ctx) })
+}
+
+func (f *tgFixture) stop() {
+	if f.cancel != nil {
+		f.cancel()
+		f.cancel = nil
+	}
+	f.done.Wait()
+	if strings.Contains(f.logs.String(), testToken) {
+		f.t.Errorf("the bot token appears in the logs")
+	}
+}
+
+// waitFor polls until cond holds, failing after a deadline.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// sentTo returns the messages the fake accepted for a chat.
+func sentTo(fake *telegramtest.Server, chat int64) []telegramtest.Sent {
+	var out []telegramtest.Sent
+	for _, s := range fake.Sent() {
+		if s.ChatID == chat {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// waitText waits for a (non-edit) message to chat containing want, after the first skip ones.
+func waitText(t *testing.T, fake *telegramtest.Server, chat int64, skip int, want string) telegramtest.Sent {
+	t.Helper()
+	var found telegramtest.Sent
+	waitFor(t, fmt.Sprintf("%q to chat %d", want, chat), func() bool {
+		msgs := sentTo(fake, chat)
+		for i := len(msgs) - 1; i >= skip; i-- {
+			if !msgs[i].Edit && strings.Contains(msgs[i].Text, want) {
+				found = msgs[i]
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// buttonData finds the callback data of the button labelled label under a sent message.
+func buttonData(t *testing.T, s telegramtest.Sent, label string) string {
+	t.Helper()
+	var kb struct {
+		Rows [][]struct {
+			Text string `json:"text"`
+			Data string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(s.ReplyMarkup), &kb); err != nil {
+		t.Fatalf("keyboard of %q: %v", s.Text, err)
+	}
+	for _, row := range kb.Rows {
+		for _, b := range row {
+			if strings.Contains(b.Text, label) {
+				return b.Data
+			}
+		}
+	}
+	t.Fatalf("no button %q under %q (%s)", label, s.Text, s.ReplyMarkup)
+	return ""
+}
+
+func countText(msgs []telegramtest.Sent, want string) int {
+	n := 0
+	for _, m := range msgs {
+		if !m.Edit && strings.Contains(m.Text, want) {
+			n++
+		}
+	}
+	return n
+}
+
+func pngBytes(t *testing.T) []byte {
+	var b bytes.Buffer
+	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// TestTelegramConversation runs a report with buttons and a photo through the fake: every
+// press is answered, the pressed question is edited, the photo is fetched with getFile and
+// the download path, and a query code comes back.
+func TestTelegramConversation(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 50 * time.Millisecond, Global: 30})
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 25})
+	if _, err := f.db.ImportPlaces(t.Context(), []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	const chat = 4242
+	id := int64(100)
+	next := func() int64 { id++; return id }
+	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
+		t.Helper()
+		n := len(sentTo(fake, chat))
+		fake.AddUpdate(telegramtest.Press(next(), under, buttonData(t, under, label)))
+		return waitText(t, fake, chat, n, want)
+	}
+	say := func(text, want string) telegramtest.Sent {
+		t.Helper()
+		n := len(sentTo(fake, chat))
+		fake.AddUpdate(telegramtest.Message(next(), chat, text))
+		return waitText(t, fake, chat, n, want)
+	}
+	m := say("/report", "请选择问题类别")
+	m = press(m, "侵害群众利益", "哪个乡镇")
+	m = press(m, "新站镇", "哪个村")
+	m = press(m, "东风村", "涉及哪个人")
+	say("东风村会计", "请描述发生了什么")
+	say("2024年3月惠农补贴被截留，每户少发200元，涉及三十多户。", "证据")
+	fake.AddFile("photo-1", pngBytes(t))
+	n := len(sentTo(fake, chat))
+	fake.AddUpdate(telegramtest.Photo(next(), chat, "photo-1", 200, ""))
+	m = waitText(t, fake, chat, n, "已收到附件（共 1 个）")
+	files := waitText(t, fake, chat, 0, "如有照片")
+	m = press(files, "完成", "举报方式")
+	m = press(m, "匿名举报", "是否允许")
+	m = press(m, "保留", "请核对")
+	m = press(m, "确认提交", "查询码")
+	if !regexpCode.MatchString(m.Text) {
+		t.Fatalf("no query code in %q", m.Text)
+	}
+	if len(fake.Calls("getFile")) != 1 || len(fake.Calls("download")) != 1 {
+		t.Errorf("getFile %d, download %d; want 1 each", len(fake.Calls("getFile")), len(fake.Calls("download")))
+	}
+	if got := len(fake.Calls("answerCallbackQuery")); got != 7 {
+		t.Errorf("answerCallbackQuery called %d times for 7 presses", got)
+	}
+	edits := 0
+	for _, s := range sentTo(fake, chat) {
+		if s.Edit && strings.Contains(s.Text, "✓") && s.ReplyMarkup == "" {
+			edits++
+		}
+	}
+	if edits < 6 {
+		t.Errorf("%d questions were edited to show the choice; want every pressed one", edits)
+	}
+	if fake.TooMany() != 0 {
+		t.Errorf("%d sends broke a rate limit", fake.TooMany())
+	}
+	if len(fake.Calls("setMyCommands")) != 2 {
+		t.Errorf("setMyCommands called %d times, want zh and en", len(fake.Calls("setMyCommands")))
+	}
+}
+
+// TestTelegramRedelivery: the same update delivered twice (by getUpdates and by a retried
+// webhook POST) changes the store once and is answered once.
+func TestTelegramRedelivery(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
+	f.start()
+	fake.AddUpdate(telegramtest.Message(7, 501, "/start"))
+	fake.AddUpdate(telegramtest.Message(7, 501, "/start")) // redelivered before the offset moved
+	waitText(t, fake, 501, 0, "巡察监督举报服务")
+
+	// The same update id through the webhook handler, twice, as Telegram retries on a timeout.
+	h := f.tg.WebhookHandler()
+	f.tg.cfg.WebhookSecret = "0123456789abcdef"
+	for range 2 {
+		req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(7, 501, "/start")))
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "0123456789abcdef")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("webhook answered %d", rec.Code)
+		}
+	}
+	fake.AddUpdate(telegramtest.Message(8, 501, "/help"))
+	waitText(t, fake, 501, 0, "可用命令")
+	if n := countText(sentTo(fake, 501), "巡察监督举报服务"); n != 1 {
+		t.Errorf("the welcome was sent %d times for one update delivered four times", n)
+	}
+}
+
+// TestTelegramStopBeforeCommit stops the channel after getUpdates answered and before the
+// batch was committed; after a restart every update is processed exactly once.
+func TestTelegramStopBeforeCommit(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	dbPath := filepath.Join(t.TempDir(), "x.db")
+	for i := range 5 {
+		fake.AddUpdate(telegramtest.Message(int64(10+i), int64(600+i), "/start"))
+	}
+	f := newTGFixture(t, fake, dbPath, TelegramConfig{})
+	stopped := make(chan struct{})
+	f.tg.beforeCommit = func() {
+		f.cancel() // the process dies here: the batch is in memory only
+		close(stopped)
+	}
+	f.start()
+	<-stopped
+	f.stop()
+	if got := len(fake.Sent()); got != 0 {
+		t.Fatalf("%d messages sent before the batch was committed", got)
+	}
+	if fake.Confirmed() > 10 {
+		t.Fatalf("offset %d confirmed updates that were never committed", fake.Confirmed())
+	}
+
+	f2 := newTGFixture(t, fake, dbPath, TelegramConfig{})
+	f2.start()
+	for i := range 5 {
+		waitText(t, fake, int64(600+i), 0, "巡察监督举报服务")
+	}
+	fake.AddUpdate(telegramtest.Message(20, 700, "/help"))
+	waitText(t, fake, 700, 0, "可用命令")
+	for i := range 5 {
+		if n := countText(sentTo(fake, int64(600+i)), "巡察监督举报服务"); n != 1 {
+			t.Errorf("chat %d got %d welcomes", 600+i, n)
+		}
+	}
+	if fake.Confirmed() != 21 {
+		t.Errorf("confirmed offset %d, want 21", fake.Confirmed())
+	}
+}
+
+// TestTelegramWebhookSecret: a wrong secret gets 401 and stores nothing; the right one is
+// processed.
+func TestTelegramWebhookSecret(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{
+		WebhookURL: "https://bot.example.gov.cn/telegram", WebhookSecret: "s3cret-s3cret-s3cret",
+	})
+	f.start()
+	waitFor(t, "setWebhook", func() bool { return fake.Webhook() == "https://bot.example.gov.cn/telegram" })
+	h := f.tg.WebhookHandler()
+	for _, secret := range []string{"", "wrong-secret-wrong", "s3cret-s3cret-s3creT"} {
+		req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(31, 801, "/start")))
+		if secret != "" {
+			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusUnauthorized {
+			t.Errorf("secret %q: status %d, want 401", secret, rec.Code)
+		}
+	}
+	pending, err := f.db.PendingMessages(t.Context(), handlers.PlatformTelegram, 10)
+	if err != nil || len(pending) != 0 {
+		t.Fatalf("refused webhook calls stored %d updates (%v)", len(pending), err)
+	}
+	req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(31, 801, "/start")))
+	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret-s3cret-s3cret")
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Fatalf("right secret: status %d", rec.Code)
+	}
+	waitText(t, fake, 801, 0, "巡察监督举报服务")
+	if len(fake.Calls("getUpdates")) != 0 {
+		t.Error("webhook mode also polled getUpdates")
+	}
+}
+
+// TestTelegramSendLimits: 1,000 outbox messages to 500 chats go out with zero 429s against the
+// fake's enforced limits; an injected 429 pauses every send for retry_after, and every
+// message still arrives exactly once.
+func TestTelegramSendLimits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 1,000 messages at the rate limit")
+	}
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	// A scaled global limit keeps the test short; the per-chat limit is Telegram's own.
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 30 * time.Millisecond, Global: 200, PerGroup: 20})
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 180})
+	f.disp.Concurrency = 64
+	want := map[string]int{}
+	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
+		for round := range 2 {
+			for c := range 500 {
+				chat, err := tx.EnsureChat(handlers.PlatformTelegram, fmt.Sprint(10000+c), "zh", false)
+				if err != nil {
+					return err
+				}
+				text := fmt.Sprintf("通知 %d-%d", c, round)
+				want[text] = 0
+				if _, err := tx.Enqueue(chat.ID, store.OutMessage{Text: text}, ""); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fake.FailNext("sendMessage", 1, 429, 2)
+	f.start()
+	waitFor(t, "1,000 messages", func() bool { return len(fake.Sent()) >= 1000 })
+	f.stop()
+	for _, s := range fake.Sent() {
+		want[s.Text]++
+	}
+	for text, n := range want {
+		if n != 1 {
+			t.Errorf("%q arrived %d times", text, n)
+		}
+	}
+	if fake.TooMany() != 0 {
+		t.Errorf("%d sends were refused for breaking a limit", fake.TooMany())
+	}
+	// After the injected 429 (the first sendMessage call) nothing was sent for retry_after,
+	// except requests already on the wire when the answer came back.
+	calls := fake.Calls("sendMessage")
+	first := calls[0].At
+	for _, c := range calls[1:] {
+		if c.At.After(first.Add(100*time.Millisecond)) && c.At.Before(first.Add(2*time.Second-50*time.Millisecond)) {
+			t.Fatalf("a send %v after the 429, inside its 2 s retry_after", c.At.Sub(first))
+		}
+	}
+	st, err := f.db.OutboxStats(t.Context())
+	if err != nil || st.Pending != 0 || st.Dead != 0 {
+		t.Errorf("outbox after sending: %+v %v", st, err)
+	}
+}
+
+// TestTelegramSendErrors covers 403 (blocked), a long text split at 4,096, and the library's
+// copy_text quirk that our keyboard avoids.
+func TestTelegramSendErrors(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
+	ctx := t.Context()
+
+	fake.FailNext("sendMessage", 1, 403, 0)
+	err := f.tg.Send(ctx, "901", store.OutMessage{Text: "hi"})
+	var se *scheduler.SendError
+	if !asSendError(err, &se) || !se.Unreachable {
+		t.Errorf("403: got %v, want an unreachable SendError", err)
+	}
+
+	long := strings.Repeat("巡察监督信息员情况报告。\n", 700) // 8,400 UTF-16 units
+	if err := f.tg.Send(ctx, "902", store.OutMessage{Text: long, Buttons: [][]store.Button{{{Text: "好", Data: "ok"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	parts := sentTo(fake, 902)
+	if len(parts) != 3 {
+		t.Fatalf("long text sent in %d parts, want 3", len(parts))
+	}
+	var joined strings.Builder
+	for i, p := range parts {
+		if utf16Len(p.Text) > maxTelegramText {
+			t.Errorf("part %d has %d UTF-16 units", i, utf16Len(p.Text))
+		}
+		if (p.ReplyMarkup != "") != (i == len(parts)-1) {
+			t.Errorf("part %d: buttons %q; want them under the last part only", i, p.ReplyMarkup)
+		}
+		joined.WriteString(p.Text)
+	}
+	if joined.String() != long {
+		t.Error("the parts do not add up to the text")
+	}
+
+	// The library's own keyboard type sends "copy_text":{"text":""}, which Telegram refuses.
+	_, err = f.tg.api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: 903, Text: "x",
+		ReplyMarkup: models.InlineKeyboardMarkup{InlineKeyboard: [][]models.InlineKeyboardButton{{{Text: "a", CallbackData: "a"}}}}})
+	if err == nil || !strings.Contains(err.Error(), "BUTTON_COPY_TEXT_INVALID") {
+		t.Errorf("library keyboard: %v; the fake should refuse the empty copy_text as Telegram does", err)
+	}
+	if err := f.tg.Send(ctx, "903", store.OutMessage{Text: "x", Buttons: [][]store.Button{{{Text: "a", Data: "a"}}}}); err != nil {
+		t.Errorf("our keyboard: %v", err)
+	}
+}
+
+func asSendError(err error, se **scheduler.SendError) bool {
+	e, ok := err.(*scheduler.SendError)
+	*se = e
+	return ok
+}
+
+// TestTelegramCommandsAndGroups: commands after Chinese text or with @botname are matched; in
+// groups the bot answers only commands, never takes a report, and ignores other bots' commands.
+func TestTelegramCommandsAndGroups(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
+	f.start()
+	fake.AddUpdate(telegramtest.Message(1, 301, "投诉 /help"))
+	waitText(t, fake, 301, 0, "可用命令")
+	fake.AddUpdate(telegramtest.Message(2, 302, "/help@xuncha_test_bot"))
+	waitText(t, fake, 302, 0, "可用命令")
+
+	const group = -100200
+	fake.AddUpdate(telegramtest.GroupMessage(3, group, 303, "村里的补贴被截留了"))
+	fake.AddUpdate(telegramtest.GroupMessage(4, group, 303, "/help@other_bot"))
+	fake.AddUpdate(telegramtest.GroupMessage(5, group, 303, "/report@xuncha_test_bot"))
+	waitText(t, fake, group, 0, "私聊")
+	fake.AddUpdate(telegramtest.GroupMessage(6, group, 303, "/help"))
+	waitText(t, fake, group, 0, "可用命令")
+	msgs := sentTo(fake, group)
+	if len(msgs) != 2 {
+		var texts []string
+		for _, m := range msgs {
+			texts = append(texts, m.Text)
+		}
+		t.Errorf("group got %d messages, want 2 (the privacy redirect and help): %q", len(msgs), texts)
+	}
+}
+
+// TestTelegramPanicRecovered: a step that panics (here the image scrubber, inside the step's
+// transaction) is recovered, logged, and answered politely; the bot keeps serving.
+func TestTelegramPanicRecovered(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	defer fake.Close()
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{},
+		func([]byte) ([]byte, string, error) { panic("scrubber exploded") })
+	f.start()
+	const chat = 401
+	fake.AddUpdate(telegramtest.Message(1, chat, "/report"))
+	q := waitText(t, fake, chat, 0, "请选择问题类别")
+	fake.AddUpdate(telegramtest.Press(2, q, "c:interests"))
+	waitText(t, fake, chat, 0, "请输入乡镇")
+	fake.AddUpdate(telegramtest.Message(3, chat, "新站镇东风村"))
+	waitText(t, fake, chat, 0, "涉及哪个人")
+	fake.AddUpdate(telegramtest.Message(4, chat, "村会计"))
+	waitText(t, fake, chat, 0, "请描述")
+	fake.AddFile("p", pngBytes(t))
+	fake.AddUpdate(telegramtest.Photo(5, chat, "p", 100, ""))
+	waitText(t, fake, chat, 0, "系统暂时出了问题")
+	fake.AddUpdate(telegramtest.Message(6, chat, "/help"))
+	waitText(t, fake, chat, 0, "可用命令")
+	if !strings.Contains(f.logs.String(), "step panicked") {
+		t.Error("the panic was not logged")
+	}
+	pending, err := f.db.PendingMessages(t.Context(), handlers.PlatformTelegram, 10)
+	if err != nil || len(pending) != 0 {
+		t.Errorf("the panicking update is still pending (%d, %v): it would crash the bot again", len(pending), err)
+	}
+}
+
+var regexpCode = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
