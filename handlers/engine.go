@@ -49,6 +49,9 @@ type Message struct {
 	Files    []File
 	Lang     string // the platform's language hint, used for a new chat
 	Group    bool   // a group chat: only commands are answered, and no report is shown
+	// Passive: the platform takes the first answer to the sender in its own HTTP response
+	// (WeChat). That answer is stored as delivered, and a retry of the same message gets it again.
+	Passive bool
 }
 
 // File is an attachment as the platform delivered it.
@@ -63,6 +66,8 @@ type Outgoing struct {
 	OutboxID int64
 	ChatID   int64 // the recipient's chat (internal id)
 	ToSender bool
+	// Delivered: the platform answers this one itself (a passive reply); it is not queued.
+	Delivered bool
 	store.OutMessage
 }
 
@@ -211,6 +216,14 @@ func (e *Engine) handle(ctx context.Context, m Message) (Result, error) {
 		}
 		if !first {
 			res.Duplicate = true
+			if m.Passive {
+				reply, err := tx.InboxReply(m.Platform, m.MsgID)
+				if err == nil {
+					res.Out = []Outgoing{{ChatID: chat.ID, ToSender: true, Delivered: true, OutMessage: reply}}
+				} else if !errors.Is(err, store.ErrNotFound) {
+					return err
+				}
+			}
 			return nil
 		}
 		if err := t.run(); err != nil {
@@ -280,9 +293,19 @@ func (t *turn) tell(chatID int64, msg store.OutMessage, key string) error {
 
 // flush queues the sender's messages and saves the state.
 func (t *turn) flush(res *Result) error {
+	passive := t.msg.Passive
 	for i := range t.out {
 		o := &t.out[i]
 		if o.OutboxID != 0 {
+			continue
+		}
+		if passive && o.ToSender {
+			passive = false
+			id, err := t.tx.EnqueueDelivered(o.ChatID, o.OutMessage, t.msg.Platform, t.msg.MsgID)
+			if err != nil {
+				return err
+			}
+			o.OutboxID, o.Delivered = id, true
 			continue
 		}
 		id, err := t.tx.Enqueue(o.ChatID, o.OutMessage, "")

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -55,6 +57,52 @@ func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, er
 	}
 	id, _ := res.LastInsertId()
 	return id, nil
+}
+
+// EnqueueDelivered records a message that is delivered in the answer to the platform's own
+// request (a WeChat passive reply): it is stored as sent, and linked to the message it answers
+// so that a retried request gets the same answer.
+func (tx *Tx) EnqueueDelivered(chatID int64, msg OutMessage, platform, msgID string) (int64, error) {
+	body, err := json.Marshal(msg)
+	if err != nil {
+		return 0, fmt.Errorf("marshal message: %w", err)
+	}
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, status, next_attempt_at, created_at, sent_at)
+		SELECT id, platform, ?, 'sent', ?, ?, ? FROM chats WHERE id = ?`,
+		tx.keys.seal("outbox", body), tx.now.Unix(), tx.now.Unix(), tx.now.Unix(), chatID)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue delivered: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return 0, fmt.Errorf("enqueue delivered to chat %d: %w", chatID, ErrNotFound)
+	}
+	id, _ := res.LastInsertId()
+	if _, err := tx.exec(`UPDATE inbox SET reply_outbox_id = ? WHERE platform = ? AND msg_id = ?`, id, platform, msgID); err != nil {
+		return 0, fmt.Errorf("link reply: %w", err)
+	}
+	return id, nil
+}
+
+// InboxReply returns the reply delivered in answer to a message, or ErrNotFound.
+func (tx *Tx) InboxReply(platform, msgID string) (OutMessage, error) {
+	var sealed []byte
+	err := tx.queryRow(`SELECT o.payload FROM inbox i JOIN outbox o ON o.id = i.reply_outbox_id
+		WHERE i.platform = ? AND i.msg_id = ?`, platform, msgID).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return OutMessage{}, ErrNotFound
+	}
+	if err != nil {
+		return OutMessage{}, fmt.Errorf("inbox reply: %w", err)
+	}
+	plain, err := tx.keys.open("outbox", sealed)
+	if err != nil {
+		return OutMessage{}, fmt.Errorf("inbox reply: %w", err)
+	}
+	var m OutMessage
+	if err := json.Unmarshal(plain, &m); err != nil {
+		return OutMessage{}, fmt.Errorf("inbox reply: %w", err)
+	}
+	return m, nil
 }
 
 func (db *DB) openDelivery(d *Delivery, sealed []byte, created int64) error {
