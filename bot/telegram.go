@@ -431,6 +431,9 @@ func (t *Telegram) convert(ctx context.Context, u *models.Update) (handlers.Mess
 		m.Group = chat.Type != models.ChatTypePrivate
 		m.Data = cq.Data
 		m.Lang = cq.From.LanguageCode
+		if cq.Message.Message != nil {
+			m.EditRef = strconv.Itoa(cq.Message.Message.ID)
+		}
 		return m, cq, true
 	case u.Message != nil:
 		msg := u.Message
@@ -516,35 +519,11 @@ func (t *Telegram) fetch(ctx context.Context, fileID, name string, size int64) h
 	return f
 }
 
-// answerPress acknowledges a button press (Telegram shows a spinner until it is answered) and,
-// for a fresh press, replaces the question's keyboard with the choice made, so that the old
-// buttons cannot be pressed again.
+// answerPress acknowledges a button press: Telegram shows a spinner on the button until it is
+// answered. The step's answer itself replaces the pressed question (see Send).
 func (t *Telegram) answerPress(ctx context.Context, cq *models.CallbackQuery, duplicate bool) {
 	if _, err := t.api.AnswerCallbackQuery(ctx, &tgbot.AnswerCallbackQueryParams{CallbackQueryID: cq.ID}); err != nil {
 		t.log.Warn("answerCallbackQuery failed", "error", t.scrub(err))
-	}
-	msg := cq.Message.Message
-	if duplicate || msg == nil || msg.Text == "" || msg.ReplyMarkup == nil {
-		return
-	}
-	chosen := ""
-	for _, row := range msg.ReplyMarkup.InlineKeyboard {
-		for _, b := range row {
-			if b.CallbackData == cq.Data {
-				chosen = b.Text
-			}
-		}
-	}
-	if chosen == "" {
-		return
-	}
-	if err := t.limit.wait(ctx, msg.Chat.ID); err != nil {
-		return
-	}
-	text := truncateUTF16(msg.Text+"\n\n✓ "+chosen, maxTelegramText)
-	_, err := t.api.EditMessageText(ctx, &tgbot.EditMessageTextParams{ChatID: msg.Chat.ID, MessageID: msg.ID, Text: text})
-	if err != nil {
-		t.log.Warn("editMessageText failed", "error", t.scrub(err))
 	}
 }
 

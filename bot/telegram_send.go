@@ -111,6 +111,23 @@ func (t *Telegram) Send(ctx context.Context, chatExternal string, msg store.OutM
 		return &scheduler.SendError{Permanent: true, Err: fmt.Errorf("telegram chat id %w", err)}
 	}
 	parts := splitText(msg.Text, maxTelegramText)
+	if id, err := strconv.Atoi(msg.Edit); err == nil && len(parts) == 1 {
+		if err := t.limit.wait(ctx, chat); err != nil {
+			return err
+		}
+		p := &tgbot.EditMessageTextParams{ChatID: chat, MessageID: id, Text: msg.Text}
+		if len(msg.Buttons) > 0 {
+			p.ReplyMarkup = keyboard(msg.Buttons)
+		}
+		_, err := t.api.EditMessageText(ctx, p)
+		switch {
+		case err == nil, err != nil && strings.Contains(err.Error(), "message is not modified"):
+			return nil
+		case !errors.Is(err, tgbot.ErrorBadRequest):
+			return t.classify(err, false)
+		}
+		// The message can no longer be edited (too old, deleted): send the answer as new.
+	}
 	for i, part := range parts {
 		if err := t.limit.wait(ctx, chat); err != nil {
 			return err

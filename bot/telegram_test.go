@@ -3,7 +3,6 @@ package bot
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"image"
 	"image/png"
@@ -132,67 +131,6 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
-// sentTo returns the messages the fake accepted for a chat.
-func sentTo(fake *telegramtest.Server, chat int64) []telegramtest.Sent {
-	var out []telegramtest.Sent
-	for _, s := range fake.Sent() {
-		if s.ChatID == chat {
-			out = append(out, s)
-		}
-	}
-	return out
-}
-
-// waitText waits for a (non-edit) message to chat containing want, after the first skip ones.
-func waitText(t *testing.T, fake *telegramtest.Server, chat int64, skip int, want string) telegramtest.Sent {
-	t.Helper()
-	var found telegramtest.Sent
-	waitFor(t, fmt.Sprintf("%q to chat %d", want, chat), func() bool {
-		msgs := sentTo(fake, chat)
-		for i := len(msgs) - 1; i >= skip; i-- {
-			if !msgs[i].Edit && strings.Contains(msgs[i].Text, want) {
-				found = msgs[i]
-				return true
-			}
-		}
-		return false
-	})
-	return found
-}
-
-// buttonData finds the callback data of the button labelled label under a sent message.
-func buttonData(t *testing.T, s telegramtest.Sent, label string) string {
-	t.Helper()
-	var kb struct {
-		Rows [][]struct {
-			Text string `json:"text"`
-			Data string `json:"callback_data"`
-		} `json:"inline_keyboard"`
-	}
-	if err := json.Unmarshal([]byte(s.ReplyMarkup), &kb); err != nil {
-		t.Fatalf("keyboard of %q: %v", s.Text, err)
-	}
-	for _, row := range kb.Rows {
-		for _, b := range row {
-			if strings.Contains(b.Text, label) {
-				return b.Data
-			}
-		}
-	}
-	t.Fatalf("no button %q under %q (%s)", label, s.Text, s.ReplyMarkup)
-	return ""
-}
-
-func countText(msgs []telegramtest.Sent, want string) int {
-	n := 0
-	for _, m := range msgs {
-		if !m.Edit && strings.Contains(m.Text, want) {
-			n++
-		}
-	}
-	return n
-}
-
 func pngBytes(t *testing.T) []byte {
 	var b bytes.Buffer
 	if err := png.Encode(&b, image.NewRGBA(image.Rect(0, 0, 8, 8))); err != nil {
@@ -206,7 +144,7 @@ func pngBytes(t *testing.T) []byte {
 // the download path, and a query code comes back.
 func TestTelegramConversation(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 50 * time.Millisecond, Global: 30})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 25})
 	if _, err := f.db.ImportPlaces(t.Context(), []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
@@ -218,15 +156,15 @@ func TestTelegramConversation(t *testing.T) {
 	next := func() int64 { id++; return id }
 	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
 		t.Helper()
-		n := len(sentTo(fake, chat))
-		fake.AddUpdate(telegramtest.Press(next(), under, buttonData(t, under, label)))
-		return waitText(t, fake, chat, n, want)
+		n := len(fake.SentTo(chat))
+		fake.AddUpdate(telegramtest.Press(next(), under, telegramtest.ButtonData(t, under, label)))
+		return fake.WaitText(t, chat, n, want)
 	}
 	say := func(text, want string) telegramtest.Sent {
 		t.Helper()
-		n := len(sentTo(fake, chat))
+		n := len(fake.SentTo(chat))
 		fake.AddUpdate(telegramtest.Message(next(), chat, text))
-		return waitText(t, fake, chat, n, want)
+		return fake.WaitText(t, chat, n, want)
 	}
 	m := say("/report", "请选择问题类别")
 	m = press(m, "侵害群众利益", "哪个乡镇")
@@ -235,10 +173,10 @@ func TestTelegramConversation(t *testing.T) {
 	say("东风村会计", "请描述发生了什么")
 	say("2024年3月惠农补贴被截留，每户少发200元，涉及三十多户。", "证据")
 	fake.AddFile("photo-1", pngBytes(t))
-	n := len(sentTo(fake, chat))
+	n := len(fake.SentTo(chat))
 	fake.AddUpdate(telegramtest.Photo(next(), chat, "photo-1", 200, ""))
-	m = waitText(t, fake, chat, n, "已收到附件（共 1 个）")
-	files := waitText(t, fake, chat, 0, "如有照片")
+	m = fake.WaitText(t, chat, n, "已收到附件（共 1 个）")
+	files := fake.WaitText(t, chat, 0, "如有照片")
 	m = press(files, "完成", "举报方式")
 	m = press(m, "匿名举报", "是否允许")
 	m = press(m, "保留", "请核对")
@@ -252,14 +190,16 @@ func TestTelegramConversation(t *testing.T) {
 	if got := len(fake.Calls("answerCallbackQuery")); got != 7 {
 		t.Errorf("answerCallbackQuery called %d times for 7 presses", got)
 	}
+	// Each answer to a press replaced the pressed question (editMessageText) instead of
+	// leaving its buttons to be pressed again.
 	edits := 0
-	for _, s := range sentTo(fake, chat) {
-		if s.Edit && strings.Contains(s.Text, "✓") && s.ReplyMarkup == "" {
+	for _, s := range fake.SentTo(chat) {
+		if s.Edit {
 			edits++
 		}
 	}
-	if edits < 6 {
-		t.Errorf("%d questions were edited to show the choice; want every pressed one", edits)
+	if edits != 7 {
+		t.Errorf("%d answers replaced their question; want one per press (7)", edits)
 	}
 	if fake.TooMany() != 0 {
 		t.Errorf("%d sends broke a rate limit", fake.TooMany())
@@ -273,12 +213,12 @@ func TestTelegramConversation(t *testing.T) {
 // webhook POST) changes the store once and is answered once.
 func TestTelegramRedelivery(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	fake.AddUpdate(telegramtest.Message(7, 501, "/start"))
 	fake.AddUpdate(telegramtest.Message(7, 501, "/start")) // redelivered before the offset moved
-	waitText(t, fake, 501, 0, "巡察监督举报服务")
+	fake.WaitText(t, 501, 0, "巡察监督举报服务")
 
 	// The same update id through the webhook handler, twice, as Telegram retries on a timeout.
 	h := f.tg.WebhookHandler()
@@ -293,8 +233,8 @@ func TestTelegramRedelivery(t *testing.T) {
 		}
 	}
 	fake.AddUpdate(telegramtest.Message(8, 501, "/help"))
-	waitText(t, fake, 501, 0, "可用命令")
-	if n := countText(sentTo(fake, 501), "巡察监督举报服务"); n != 1 {
+	fake.WaitText(t, 501, 0, "可用命令")
+	if n := fake.CountText(501, "巡察监督举报服务"); n != 1 {
 		t.Errorf("the welcome was sent %d times for one update delivered four times", n)
 	}
 }
@@ -303,7 +243,7 @@ func TestTelegramRedelivery(t *testing.T) {
 // batch was committed; after a restart every update is processed exactly once.
 func TestTelegramStopBeforeCommit(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	dbPath := filepath.Join(t.TempDir(), "x.db")
 	for i := range 5 {
 		fake.AddUpdate(telegramtest.Message(int64(10+i), int64(600+i), "/start"))
@@ -327,12 +267,12 @@ func TestTelegramStopBeforeCommit(t *testing.T) {
 	f2 := newTGFixture(t, fake, dbPath, TelegramConfig{})
 	f2.start()
 	for i := range 5 {
-		waitText(t, fake, int64(600+i), 0, "巡察监督举报服务")
+		fake.WaitText(t, int64(600+i), 0, "巡察监督举报服务")
 	}
 	fake.AddUpdate(telegramtest.Message(20, 700, "/help"))
-	waitText(t, fake, 700, 0, "可用命令")
+	fake.WaitText(t, 700, 0, "可用命令")
 	for i := range 5 {
-		if n := countText(sentTo(fake, int64(600+i)), "巡察监督举报服务"); n != 1 {
+		if n := fake.CountText(int64(600+i), "巡察监督举报服务"); n != 1 {
 			t.Errorf("chat %d got %d welcomes", 600+i, n)
 		}
 	}
@@ -345,7 +285,7 @@ func TestTelegramStopBeforeCommit(t *testing.T) {
 // processed.
 func TestTelegramWebhookSecret(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{
 		WebhookURL: "https://bot.example.gov.cn/telegram", WebhookSecret: "s3cret-s3cret-s3cret",
 	})
@@ -374,7 +314,7 @@ func TestTelegramWebhookSecret(t *testing.T) {
 	if rec.Code != http.StatusOK {
 		t.Fatalf("right secret: status %d", rec.Code)
 	}
-	waitText(t, fake, 801, 0, "巡察监督举报服务")
+	fake.WaitText(t, 801, 0, "巡察监督举报服务")
 	if len(fake.Calls("getUpdates")) != 0 {
 		t.Error("webhook mode also polled getUpdates")
 	}
@@ -388,7 +328,7 @@ func TestTelegramSendLimits(t *testing.T) {
 		t.Skip("sends 1,000 messages at the rate limit")
 	}
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	// A scaled global limit keeps the test short; the per-chat limit is Telegram's own.
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 30 * time.Millisecond, Global: 200, PerGroup: 20})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 180})
@@ -447,7 +387,7 @@ func TestTelegramSendLimits(t *testing.T) {
 // copy_text quirk that our keyboard avoids.
 func TestTelegramSendErrors(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	ctx := t.Context()
 
@@ -462,7 +402,7 @@ func TestTelegramSendErrors(t *testing.T) {
 	if err := f.tg.Send(ctx, "902", store.OutMessage{Text: long, Buttons: [][]store.Button{{{Text: "好", Data: "ok"}}}}); err != nil {
 		t.Fatal(err)
 	}
-	parts := sentTo(fake, 902)
+	parts := fake.SentTo(902)
 	if len(parts) != 3 {
 		t.Fatalf("long text sent in %d parts, want 3", len(parts))
 	}
@@ -501,22 +441,22 @@ func asSendError(err error, se **scheduler.SendError) bool {
 // groups the bot answers only commands, never takes a report, and ignores other bots' commands.
 func TestTelegramCommandsAndGroups(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	fake.AddUpdate(telegramtest.Message(1, 301, "投诉 /help"))
-	waitText(t, fake, 301, 0, "可用命令")
+	fake.WaitText(t, 301, 0, "可用命令")
 	fake.AddUpdate(telegramtest.Message(2, 302, "/help@xuncha_test_bot"))
-	waitText(t, fake, 302, 0, "可用命令")
+	fake.WaitText(t, 302, 0, "可用命令")
 
 	const group = -100200
 	fake.AddUpdate(telegramtest.GroupMessage(3, group, 303, "村里的补贴被截留了"))
 	fake.AddUpdate(telegramtest.GroupMessage(4, group, 303, "/help@other_bot"))
 	fake.AddUpdate(telegramtest.GroupMessage(5, group, 303, "/report@xuncha_test_bot"))
-	waitText(t, fake, group, 0, "私聊")
+	fake.WaitText(t, group, 0, "私聊")
 	fake.AddUpdate(telegramtest.GroupMessage(6, group, 303, "/help"))
-	waitText(t, fake, group, 0, "可用命令")
-	msgs := sentTo(fake, group)
+	fake.WaitText(t, group, 0, "可用命令")
+	msgs := fake.SentTo(group)
 	if len(msgs) != 2 {
 		var texts []string
 		for _, m := range msgs {
@@ -530,24 +470,24 @@ func TestTelegramCommandsAndGroups(t *testing.T) {
 // transaction) is recovered, logged, and answered politely; the bot keeps serving.
 func TestTelegramPanicRecovered(t *testing.T) {
 	fake := telegramtest.New(testToken)
-	defer fake.Close()
+	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{},
 		func([]byte) ([]byte, string, error) { panic("scrubber exploded") })
 	f.start()
 	const chat = 401
 	fake.AddUpdate(telegramtest.Message(1, chat, "/report"))
-	q := waitText(t, fake, chat, 0, "请选择问题类别")
+	q := fake.WaitText(t, chat, 0, "请选择问题类别")
 	fake.AddUpdate(telegramtest.Press(2, q, "c:interests"))
-	waitText(t, fake, chat, 0, "请输入乡镇")
+	fake.WaitText(t, chat, 0, "请输入乡镇")
 	fake.AddUpdate(telegramtest.Message(3, chat, "新站镇东风村"))
-	waitText(t, fake, chat, 0, "涉及哪个人")
+	fake.WaitText(t, chat, 0, "涉及哪个人")
 	fake.AddUpdate(telegramtest.Message(4, chat, "村会计"))
-	waitText(t, fake, chat, 0, "请描述")
+	fake.WaitText(t, chat, 0, "请描述")
 	fake.AddFile("p", pngBytes(t))
 	fake.AddUpdate(telegramtest.Photo(5, chat, "p", 100, ""))
-	waitText(t, fake, chat, 0, "系统暂时出了问题")
+	fake.WaitText(t, chat, 0, "系统暂时出了问题")
 	fake.AddUpdate(telegramtest.Message(6, chat, "/help"))
-	waitText(t, fake, chat, 0, "可用命令")
+	fake.WaitText(t, chat, 0, "可用命令")
 	if !strings.Contains(f.logs.String(), "step panicked") {
 		t.Error("the panic was not logged")
 	}

@@ -52,6 +52,10 @@ type Message struct {
 	// Passive: the platform takes the first answer to the sender in its own HTTP response
 	// (WeChat). That answer is stored as delivered, and a retry of the same message gets it again.
 	Passive bool
+	// EditRef is the platform's id of the message whose button was pressed. The step's first
+	// answer replaces that message where the platform can edit messages (Telegram), so a
+	// question and its buttons give way to the next question instead of piling up.
+	EditRef string
 }
 
 // File is an attachment as the platform delivered it.
@@ -293,11 +297,14 @@ func (t *turn) tell(chatID int64, msg store.OutMessage, key string) error {
 
 // flush queues the sender's messages and saves the state.
 func (t *turn) flush(res *Result) error {
-	passive := t.msg.Passive
+	passive, edit := t.msg.Passive, t.msg.EditRef
 	for i := range t.out {
 		o := &t.out[i]
 		if o.OutboxID != 0 {
 			continue
+		}
+		if edit != "" && o.ToSender {
+			o.Edit, edit = edit, ""
 		}
 		if passive && o.ToSender {
 			passive = false

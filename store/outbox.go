@@ -19,6 +19,9 @@ type Button struct {
 type OutMessage struct {
 	Text    string     `json:"text"`
 	Buttons [][]Button `json:"buttons,omitempty"`
+	// Edit names a platform message this one replaces (the question whose button was pressed),
+	// where the platform can edit messages; otherwise it is sent as a new message.
+	Edit string `json:"edit,omitempty"`
 }
 
 // Delivery is one outbox row with its message opened.
@@ -248,6 +251,9 @@ func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
 // OutboxStats summarises the outbox for health checks and metrics.
 type OutboxStats struct {
 	Pending, Dead int
+	// Undeliverable counts the dead rows no allowed means could deliver (a WeChat message
+	// outside the 48-hour window with no template): officials must hear of these.
+	Undeliverable int
 	OldestPending time.Time
 }
 
@@ -258,7 +264,8 @@ func (db *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	err := db.db.QueryRowContext(ctx, `SELECT
 		(SELECT COUNT(*) FROM outbox WHERE status = 'pending'),
 		(SELECT COUNT(*) FROM outbox WHERE status = 'dead'),
-		(SELECT MIN(created_at) FROM outbox WHERE status = 'pending')`).Scan(&s.Pending, &s.Dead, &oldest)
+		(SELECT COUNT(*) FROM outbox WHERE status = 'dead' AND last_error LIKE 'undeliverable%'),
+		(SELECT MIN(created_at) FROM outbox WHERE status = 'pending')`).Scan(&s.Pending, &s.Dead, &s.Undeliverable, &oldest)
 	if err != nil {
 		return s, fmt.Errorf("outbox stats: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 )
 
@@ -460,4 +461,72 @@ func Press(updateID int64, under Sent, data string) string {
 	}
 	return fmt.Sprintf(`{"update_id":%d,"callback_query":{"id":"cq%d","from":{"id":%d,"is_bot":false,"first_name":"U","language_code":"zh-hans"},"chat_instance":"ci","data":%s,"message":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"},"text":%s%s}}}`,
 		updateID, updateID, under.ChatID, d, under.MessageID, time.Now().Unix(), under.ChatID, t, markup)
+}
+
+// SentTo returns the messages accepted for one chat, edits included.
+func (s *Server) SentTo(chat int64) []Sent {
+	var out []Sent
+	for _, m := range s.Sent() {
+		if m.ChatID == chat {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// WaitText waits (up to 30 s) for a message to chat containing want — sent or edited into
+// place — among those after the first skip, and returns the newest such one.
+func (s *Server) WaitText(t testing.TB, chat int64, skip int, want string) Sent {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		msgs := s.SentTo(chat)
+		for i := len(msgs) - 1; i >= skip; i-- {
+			if strings.Contains(msgs[i].Text, want) {
+				return msgs[i]
+			}
+		}
+		if time.Now().After(deadline) {
+			var texts []string
+			for _, m := range msgs {
+				texts = append(texts, m.Text)
+			}
+			t.Fatalf("timed out waiting for %q to chat %d; it got:\n%s", want, chat, strings.Join(texts, "\n---\n"))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// CountText counts the new messages (not edits) to chat containing want.
+func (s *Server) CountText(chat int64, want string) int {
+	n := 0
+	for _, m := range s.SentTo(chat) {
+		if !m.Edit && strings.Contains(m.Text, want) {
+			n++
+		}
+	}
+	return n
+}
+
+// ButtonData finds the callback data of the button labelled label under a sent message.
+func ButtonData(t testing.TB, m Sent, label string) string {
+	t.Helper()
+	var kb struct {
+		Rows [][]struct {
+			Text string `json:"text"`
+			Data string `json:"callback_data"`
+		} `json:"inline_keyboard"`
+	}
+	if err := json.Unmarshal([]byte(m.ReplyMarkup), &kb); err != nil {
+		t.Fatalf("keyboard of %q: %v", m.Text, err)
+	}
+	for _, row := range kb.Rows {
+		for _, b := range row {
+			if strings.Contains(b.Text, label) {
+				return b.Data
+			}
+		}
+	}
+	t.Fatalf("no button %q under %q (%s)", label, m.Text, m.ReplyMarkup)
+	return ""
 }
