@@ -47,7 +47,7 @@ func (l *lockedBuffer) String() string {
 
 // tgFixture is the Telegram channel on a real SQLite file against the fake Bot API.
 type tgFixture struct {
-	t      *testing.T
+	t      testing.TB
 	fake   *telegramtest.Server
 	db     *store.DB
 	engine *handlers.Engine
@@ -58,7 +58,7 @@ type tgFixture struct {
 	done   sync.WaitGroup
 }
 
-func openTestDB(t *testing.T, path string) *store.DB {
+func openTestDB(t testing.TB, path string) *store.DB {
 	t.Helper()
 	db, err := store.Open(context.Background(), path, bytes.Repeat([]byte{7}, store.KeySize))
 	if err != nil {
@@ -68,7 +68,7 @@ func openTestDB(t *testing.T, path string) *store.DB {
 	return db
 }
 
-func newTGFixture(t *testing.T, fake *telegramtest.Server, dbPath string, cfg TelegramConfig, scrub ...handlers.Scrubber) *tgFixture {
+func newTGFixture(t testing.TB, fake *telegramtest.Server, dbPath string, cfg TelegramConfig, scrub ...handlers.Scrubber) *tgFixture {
 	t.Helper()
 	f := &tgFixture{t: t, fake: fake, logs: &lockedBuffer{}}
 	f.db = openTestDB(t, dbPath)
