@@ -162,9 +162,25 @@ func (db *DB) migrate(ctx context.Context) error {
 	if current > known {
 		return fmt.Errorf("database schema version %d is newer than this program knows (%d): upgrade xuncha", current, known)
 	}
+	applied := map[int]bool{}
+	rows, err := db.db.QueryContext(ctx, `SELECT version FROM migrations`)
+	if err != nil {
+		return fmt.Errorf("read applied migrations: %w", err)
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return fmt.Errorf("read applied migrations: %w", err)
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	// Every migration not yet recorded is applied, in order: not only those above the highest
+	// applied, so that one merged late (a lower number) is not skipped.
 	for _, name := range names {
 		v, _ := migrationVersion(name)
-		if v <= current {
+		if applied[v] {
 			continue
 		}
 		body, err := migrations.ReadFile(name)
