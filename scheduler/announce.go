@@ -1,0 +1,119 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"xuncha/store"
+)
+
+// Announce publishes the announcements whose time has come to every subscriber of the places
+// they cover, reminds the same subscribers RemindDays before the window closes, and shuts each
+// window at its close. A broadcast is queued in batches, each in one transaction with the
+// outbox's dedupe keys (one per announcement, stage and chat): a restart in the middle queues
+// the rest, never a second copy. Delivery pacing is the outbox dispatcher's.
+func (s *Scheduler) Announce(ctx context.Context, now time.Time) error {
+	var due []store.Announcement
+	if err := s.store.Update(ctx, func(tx *store.Tx) (err error) {
+		due, err = tx.DueAnnouncements(now)
+		return err
+	}); err != nil {
+		return err
+	}
+	for _, a := range due {
+		if err := s.announceOne(ctx, a, now); err != nil {
+			return fmt.Errorf("announcement %d: %w", a.ID, err)
+		}
+	}
+	return nil
+}
+
+func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now time.Time) error {
+	open := now.Before(a.CloseAt)
+	if a.PublishedAt.IsZero() {
+		if open {
+			msg := func(lang string) store.OutMessage {
+				contact := ""
+				if a.Contact != "" {
+					contact = T(lang, "ann.contact", a.Contact)
+				}
+				return store.OutMessage{Text: T(lang, "ann.publish", a.Title, a.Body, s.dateTime(a.OpenAt), s.dateTime(a.CloseAt), contact)}
+			}
+			if err := s.broadcast(ctx, a, "published", msg); err != nil {
+				return err
+			}
+		} else if err := s.mark(ctx, a.ID, "published"); err != nil {
+			// Caught up after the window closed: publishing now would invite reports that can
+			// no longer be taken.
+			return err
+		}
+	}
+	remindAt := a.CloseAt.AddDate(0, 0, -a.RemindDays)
+	if a.RemindedAt.IsZero() && !now.Before(remindAt) {
+		if open && a.RemindDays > 0 && remindAt.After(a.PublishAt) {
+			msg := func(lang string) store.OutMessage {
+				return store.OutMessage{Text: T(lang, "ann.remind", a.Title, s.dateTime(a.CloseAt))}
+			}
+			if err := s.broadcast(ctx, a, "reminded", msg); err != nil {
+				return err
+			}
+		} else if err := s.mark(ctx, a.ID, "reminded"); err != nil {
+			return err
+		}
+	}
+	if !open {
+		if err := s.mark(ctx, a.ID, "closed"); err != nil {
+			return err
+		}
+		s.log.Info("announcement window closed", "announcement", a.ID)
+	}
+	return nil
+}
+
+func (s *Scheduler) mark(ctx context.Context, id int64, stage string) error {
+	return s.store.Update(ctx, func(tx *store.Tx) error { return tx.MarkAnnouncement(id, stage) })
+}
+
+// broadcast queues msg to every subscriber of a's areas, Batch chats per transaction, and
+// records the stage done in the transaction of the last batch.
+func (s *Scheduler) broadcast(ctx context.Context, a store.Announcement, stage string, msg func(lang string) store.OutMessage) error {
+	key := fmt.Sprintf("ann:%d:%s", a.ID, stage)
+	var after int64
+	total, queued := 0, 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		var done bool
+		err := s.update(ctx, JobAnnounce, func(tx *store.Tx) error {
+			recips, err := tx.SubscribersOf(a.Areas, after, s.cfg.Batch)
+			if err != nil {
+				return err
+			}
+			n, err := send(tx, recips, key, msg)
+			if err != nil {
+				return err
+			}
+			total, queued = total+len(recips), queued+n
+			if len(recips) > 0 {
+				after = recips[len(recips)-1].ChatID
+			}
+			if len(recips) < s.cfg.Batch {
+				done = true
+				return tx.MarkAnnouncement(a.ID, stage)
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		s.cfg.Wake()
+		// Progress without content or chat ids: how far the broadcast is.
+		s.log.Info("announcement broadcast progress", "announcement", a.ID, "stage", stage, "queued", total)
+		if done {
+			s.log.Info("announcement broadcast queued", "announcement", a.ID, "stage", stage, "recipients", total)
+			return nil
+		}
+	}
+}

@@ -1,0 +1,241 @@
+package scheduler
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"xuncha/store"
+)
+
+// shanghai is the zone every test here runs in.
+var shanghai = mustLoad("Asia/Shanghai")
+
+func mustLoad(name string) *time.Location {
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return loc
+}
+
+// at is a Shanghai wall-clock time.
+func at(y int, m time.Month, d, h, min int) time.Time {
+	return time.Date(y, m, d, h, min, 0, 0, shanghai)
+}
+
+// lockedBuffer collects logs from several goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// fixture is a real store in a temp dir with a settable clock, a raw connection for setting up
+// clues (the ledger's own methods are not needed here) and reading back, and a scheduler.
+type fixture struct {
+	t    testing.TB
+	path string
+	db   *store.DB
+	raw  *sql.DB
+	logs *lockedBuffer
+	log  *slog.Logger
+	cfg  Config
+	s    *Scheduler
+
+	mu  sync.Mutex
+	now time.Time
+}
+
+var testKey = bytes.Repeat([]byte{0x42}, store.KeySize)
+
+func newFixture(t testing.TB, cfg Config) *fixture {
+	t.Helper()
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "x.db"), logs: &lockedBuffer{}, cfg: cfg}
+	f.log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	f.now = at(2026, 1, 5, 9, 0)
+	f.open()
+	raw, err := sql.Open("sqlite", "file:"+f.path+"?_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	f.raw = raw
+	return f
+}
+
+// open opens the store and builds a scheduler on it: called again, it is a restart.
+func (f *fixture) open() {
+	f.t.Helper()
+	db, err := store.Open(context.Background(), f.path, testKey)
+	if err != nil {
+		f.t.Fatalf("open store: %v", err)
+	}
+	f.t.Cleanup(func() { db.Close() })
+	db.Now = f.clock
+	f.db = db
+	cal, err := NewCalendar(f.log, shanghai, nil, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	cfg := f.cfg
+	cfg.Location = shanghai
+	f.s, err = New(f.log, db, cal, cfg)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// restart closes the store and opens it again with a new scheduler, as a new process would.
+func (f *fixture) restart() {
+	f.t.Helper()
+	if err := f.db.Close(); err != nil {
+		f.t.Fatal(err)
+	}
+	f.open()
+}
+
+func (f *fixture) clock() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+func (f *fixture) set(t time.Time) time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.now = t
+	return t
+}
+
+func (f *fixture) update(fn func(tx *store.Tx) error) {
+	f.t.Helper()
+	if err := f.db.Update(context.Background(), fn); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+// places imports townships with villages: "新站镇/东风村".
+func (f *fixture) places(rows ...store.PlaceRow) {
+	f.t.Helper()
+	if _, err := f.db.ImportPlaces(context.Background(), rows); err != nil {
+		f.t.Fatal(err)
+	}
+}
+
+func (f *fixture) place(township, village string) (int64, int64) {
+	f.t.Helper()
+	tid, vid, err := f.db.FindPlaceByName(context.Background(), township, village)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return tid, vid
+}
+
+// person binds a new chat (external id ext on Telegram) to a person with a role.
+func (f *fixture) person(role store.Role, township, village int64, unit, ext string) (personID, chatID int64) {
+	f.t.Helper()
+	inv := &store.Invitation{Role: role, TownshipID: township, VillageID: village, Unit: unit, ExpiresAt: f.clock().Add(time.Hour)}
+	code, err := f.db.CreateInvitation(context.Background(), inv)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.update(func(tx *store.Tx) error {
+		c, err := tx.EnsureChat("telegram", ext, "zh", false)
+		if err != nil {
+			return err
+		}
+		p, err := tx.RedeemInvitation(code, c.ID)
+		if err != nil {
+			return err
+		}
+		personID, chatID = p.ID, c.ID
+		return nil
+	})
+	return personID, chatID
+}
+
+// clue inserts an open clue transferred to unit with a deadline.
+func (f *fixture) clue(number, unit string, township, keeper int64, due time.Time) int64 {
+	f.t.Helper()
+	var k any
+	if keeper != 0 {
+		k = keeper
+	}
+	res, err := f.raw.Exec(`INSERT INTO clues (number, source, title, township_id, keeper_id, status, unit, received_at, due_at, updated_at)
+		VALUES (?, 'inspection', ?, ?, ?, 'transferred', ?, ?, ?, ?)`, number, "线索"+number, township, k, unit,
+		due.AddDate(0, -1, 0).Unix(), due.Unix(), due.Unix())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+// mailbox returns the texts queued for a chat, oldest first.
+func (f *fixture) mailbox(chatID int64) []store.Delivery {
+	f.t.Helper()
+	d, err := f.db.Mailbox(context.Background(), chatID, 0, 10000)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	return d
+}
+
+// events returns a clue's timeline kinds with their bodies.
+func (f *fixture) events(clueID int64) []string {
+	f.t.Helper()
+	rows, err := f.raw.Query(`SELECT kind, body FROM clue_events WHERE clue_id = ? ORDER BY id`, clueID)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var k, b string
+		if err := rows.Scan(&k, &b); err != nil {
+			f.t.Fatal(err)
+		}
+		out = append(out, k+" "+b)
+	}
+	return out
+}
+
+func (f *fixture) count(query string, args ...any) int {
+	f.t.Helper()
+	var n int
+	if err := f.raw.QueryRow(query, args...).Scan(&n); err != nil {
+		f.t.Fatalf("%s: %v", query, err)
+	}
+	return n
+}
+
+// run calls a job at now, with the store's clock set to now.
+func (f *fixture) run(job func(context.Context, time.Time) error, now time.Time) {
+	f.t.Helper()
+	f.set(now)
+	if err := job(context.Background(), now); err != nil {
+		f.t.Fatalf("job at %s: %v", now.Format(time.DateTime), err)
+	}
+}
+
+func fmtDay(t time.Time) string { return t.In(shanghai).Format("01-02") }
+
+var _ = fmt.Sprint

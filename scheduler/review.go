@@ -1,0 +1,137 @@
+package scheduler
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"xuncha/store"
+)
+
+// MonthlyReview sends the monthly review digest (每月集中梳理) on the first working day of the
+// month from 09:00: to each official and admin for their jurisdiction (the whole county when
+// they have no township) and to each receiving unit for its clues: open clues by status,
+// overdue clues by the ladder level they reached, those closed and struck off in the past
+// month, and a request to confirm each open clue is on track. The month is claimed in the
+// transaction that queues every digest, so it goes out once.
+func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
+	local := now.In(s.cfg.Location)
+	month := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, s.cfg.Location)
+	at := s.cal.NextWorkingDay(month).Add(9 * time.Hour)
+	if now.Before(at) {
+		return nil
+	}
+	prev := month.AddDate(0, -1, 0)
+	key := "review:" + month.Format("2006-01")
+	sent := 0
+	err := s.update(ctx, JobReview, func(tx *store.Tx) error {
+		sent = 0
+		first, err := tx.Claim(key)
+		if err != nil || !first {
+			return err
+		}
+		for _, role := range []store.Role{store.RoleOfficial, store.RoleAdmin} {
+			people, err := tx.PeopleOfRole(role)
+			if err != nil {
+				return err
+			}
+			for _, p := range people {
+				rc, err := tx.ReviewCounts(p.TownshipID, "", now, prev, month)
+				if err != nil {
+					return err
+				}
+				scope := ""
+				if p.TownshipID != 0 {
+					tw, err := tx.FindTownship(p.TownshipID)
+					if err != nil {
+						return err
+					}
+					scope = tw.Name
+				}
+				chats, err := tx.ChatsOfPerson(p.ID)
+				if err != nil {
+					return err
+				}
+				n, err := send(tx, chats, fmt.Sprintf("%s:p%d", key, p.ID), func(lang string) store.OutMessage {
+					sc := scope
+					if sc == "" {
+						sc = T(lang, "review.county")
+					}
+					return store.OutMessage{Text: s.digest(lang, sc, prev, rc)}
+				})
+				if err != nil {
+					return err
+				}
+				sent += n
+			}
+		}
+		units, err := tx.Units()
+		if err != nil {
+			return err
+		}
+		for _, u := range units {
+			rc, err := tx.ReviewCounts(0, u, now, prev, month)
+			if err != nil {
+				return err
+			}
+			chats, err := tx.ChatsOfUnit(u)
+			if err != nil {
+				return err
+			}
+			n, err := send(tx, chats, fmt.Sprintf("%s:u:%s", key, u), func(lang string) store.OutMessage {
+				return store.OutMessage{Text: s.digest(lang, u, prev, rc)}
+			})
+			if err != nil {
+				return err
+			}
+			sent += n
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if sent > 0 {
+		s.cfg.Wake()
+		s.log.Info("monthly review queued", "month", month.Format("2006-01"), "messages", sent)
+	}
+	return nil
+}
+
+// digest renders one review message.
+func (s *Scheduler) digest(lang, scope string, prev time.Time, rc store.ReviewCounts) string {
+	var b strings.Builder
+	monthName := prev.Format("2006-01")
+	b.WriteString(T(lang, "review.head", scope, monthName))
+	open := 0
+	var statuses []string
+	for st, n := range rc.OpenByStatus {
+		open += n
+		statuses = append(statuses, st)
+	}
+	sort.Strings(statuses)
+	var parts []string
+	for _, st := range statuses {
+		parts = append(parts, fmt.Sprintf("%s %d", statusName(lang, st), rc.OpenByStatus[st]))
+	}
+	detail := ""
+	if len(parts) > 0 {
+		if lang == "en" {
+			detail = " (" + strings.Join(parts, ", ") + ")"
+		} else {
+			detail = "（" + strings.Join(parts, "，") + "）"
+		}
+	}
+	b.WriteString(T(lang, "review.open", open, detail))
+	overdue := 0
+	for _, n := range rc.OverdueByLevel {
+		overdue += n
+	}
+	lv := rc.OverdueByLevel
+	b.WriteString(T(lang, "review.overdue", overdue, lv[store.LadderNone], lv[store.LadderNudge], lv[store.LadderReminder], lv[store.LadderSupervision]))
+	b.WriteString(T(lang, "review.closed", monthName, rc.Closed))
+	b.WriteString(T(lang, "review.confirm"))
+	return b.String()
+}

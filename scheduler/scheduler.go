@@ -1,0 +1,288 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"xuncha/store"
+)
+
+// Store is what the timed jobs need from the database.
+type Store interface {
+	Update(ctx context.Context, fn func(*store.Tx) error) error
+	LadderCandidates(ctx context.Context, horizon, now time.Time, afterID int64, limit int) ([]store.LadderClue, error)
+}
+
+// LadderConfig holds the escalation thresholds, in working days.
+type LadderConfig struct {
+	// NudgeBefore: the handling unit is nudged this many working days before the deadline.
+	NudgeBefore int
+	// SupervisionAfter: an unacknowledged reminder letter (sent at the deadline) is followed
+	// by a supervision letter this many working days later.
+	SupervisionAfter int
+}
+
+// Config holds the scheduler's settings. Zero fields take the defaults of DefaultConfig.
+type Config struct {
+	Location *time.Location
+	Ladder   LadderConfig
+	// CheckinEvery is an information officer's check-in period (weekly by default); periods
+	// start on Mondays at 00:00 local time.
+	CheckinEvery time.Duration
+	// CheckinMisses missed periods in a row tell the township's liaison.
+	CheckinMisses int
+	// RealNameDays: a real-name reporter is told within this many working days of receipt
+	// whether the report was accepted; officials are nudged RealNameWarn working days before.
+	RealNameDays, RealNameWarn int
+	// Batch is how many outbox rows one broadcast transaction queues.
+	Batch int
+	// Specs are the cron specs of the jobs, by job name (see Jobs).
+	Specs map[string]string
+	// Wake is called after messages were queued, so that the channels deliver at once.
+	Wake func()
+}
+
+// DefaultConfig returns the defaults. The ladder follows the county practice in DOMAIN.md:
+// a warning 10 working days before the deadline, the reminder letter at the deadline, and a
+// supervision letter about a month (20 working days) after it if the reminder goes
+// unanswered, as Changwu's yellow and red levels are a month apart.
+func DefaultConfig() Config {
+	return Config{
+		Location:      time.UTC,
+		Ladder:        LadderConfig{NudgeBefore: 10, SupervisionAfter: 20},
+		CheckinEvery:  7 * 24 * time.Hour,
+		CheckinMisses: 3,
+		RealNameDays:  15,
+		RealNameWarn:  3,
+		Batch:         250,
+		Specs: map[string]string{
+			JobAnnounce: "* * * * *",
+			JobLadder:   "0 9 * * *",
+			JobCheckin:  "0 9 * * *",
+			JobReview:   "0 9 * * *",
+			JobRealName: "0 9 * * *",
+		},
+	}
+}
+
+// Job names.
+const (
+	JobAnnounce = "announce"
+	JobLadder   = "ladder"
+	JobCheckin  = "checkin"
+	JobReview   = "review"
+	JobRealName = "realname"
+)
+
+// Scheduler runs the timed jobs. Cron only ticks: each job reads what is due from SQLite and
+// records what it did in the transaction that queues the messages, so ticks missed while the
+// process was down are caught up by the first run after start, once.
+type Scheduler struct {
+	log   *slog.Logger
+	store Store
+	cfg   Config
+	cal   *Calendar
+
+	cron *cron.Cron
+	wg   sync.WaitGroup
+
+	// beforeCommit, when set (tests), runs inside each job transaction just before it commits;
+	// an error aborts the transaction as a crash at that moment would.
+	beforeCommit func(job string) error
+	// jobs, when set (tests), replaces Jobs() in Start.
+	jobs map[string]func(context.Context, time.Time) error
+}
+
+// New returns a scheduler. cal decides working days.
+func New(logger *slog.Logger, st Store, cal *Calendar, cfg Config) (*Scheduler, error) {
+	def := DefaultConfig()
+	if cfg.Location == nil {
+		cfg.Location = def.Location
+	}
+	if cfg.Ladder.NudgeBefore <= 0 {
+		cfg.Ladder.NudgeBefore = def.Ladder.NudgeBefore
+	}
+	if cfg.Ladder.SupervisionAfter <= 0 {
+		cfg.Ladder.SupervisionAfter = def.Ladder.SupervisionAfter
+	}
+	if cfg.CheckinEvery <= 0 {
+		cfg.CheckinEvery = def.CheckinEvery
+	}
+	if cfg.CheckinMisses <= 0 {
+		cfg.CheckinMisses = def.CheckinMisses
+	}
+	if cfg.RealNameDays <= 0 {
+		cfg.RealNameDays = def.RealNameDays
+	}
+	if cfg.RealNameWarn <= 0 {
+		cfg.RealNameWarn = def.RealNameWarn
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = def.Batch
+	}
+	specs := map[string]string{}
+	for k, v := range def.Specs {
+		specs[k] = v
+	}
+	for k, v := range cfg.Specs {
+		if _, ok := def.Specs[k]; !ok {
+			return nil, fmt.Errorf("unknown job %q", k)
+		}
+		if err := ValidateSpec(v); err != nil {
+			return nil, fmt.Errorf("job %s: %w", k, err)
+		}
+		specs[k] = v
+	}
+	cfg.Specs = specs
+	if cfg.Wake == nil {
+		cfg.Wake = func() {}
+	}
+	return &Scheduler{log: logger.With("component", "scheduler"), store: st, cfg: cfg, cal: cal}, nil
+}
+
+// ValidateSpec parses a standard five-field cron spec. cron's parser panics on some malformed
+// input ("TZ=" with nothing after it), so the panic is turned into an error.
+func ValidateSpec(spec string) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("invalid cron spec %q", spec)
+		}
+	}()
+	if _, err := cron.ParseStandard(spec); err != nil {
+		return fmt.Errorf("invalid cron spec %q: %w", spec, err)
+	}
+	return nil
+}
+
+// Jobs returns the job methods by name. Each takes an explicit now, so tests drive them with
+// any clock.
+func (s *Scheduler) Jobs() map[string]func(ctx context.Context, now time.Time) error {
+	return map[string]func(context.Context, time.Time) error{
+		JobAnnounce: s.Announce,
+		JobLadder:   s.Escalate,
+		JobCheckin:  s.Checkins,
+		JobReview:   s.MonthlyReview,
+		JobRealName: s.RealNameDeadlines,
+	}
+}
+
+// Start runs every job once at once (catching up what fell due while the process was down),
+// then on its cron spec until ctx is done or Stop is called. Jobs get ctx: a job cut off by
+// shutdown rolls back its current transaction and the next start redoes it.
+func (s *Scheduler) Start(ctx context.Context) error {
+	l := cronLogger{s.log}
+	// Skip before Recover: Recover(Skip(job)) would leave Skip's token taken after a panic and
+	// the job would never run again (notes/LIBRARIES.md §3).
+	s.cron = cron.New(cron.WithLocation(s.cfg.Location),
+		cron.WithChain(cron.SkipIfStillRunning(l), cron.Recover(l)), cron.WithLogger(l))
+	jobs := s.Jobs()
+	if s.jobs != nil {
+		jobs = s.jobs
+	}
+	wrapped := map[string]cron.Job{}
+	for name, job := range jobs {
+		id, err := s.cron.AddFunc(s.cfg.Specs[name], func() { s.run(ctx, name, job) })
+		if err != nil {
+			return fmt.Errorf("schedule %s: %w", name, err)
+		}
+		wrapped[name] = s.cron.Entry(id).WrappedJob
+	}
+	// The catch-up pass runs each entry's wrapped job, so it goes through the same Skip and
+	// Recover as the ticks: a tick during catch-up is skipped, and a panic is recovered.
+	s.wg.Go(func() {
+		for _, name := range []string{JobAnnounce, JobLadder, JobCheckin, JobReview, JobRealName} {
+			if ctx.Err() != nil {
+				return
+			}
+			if j, ok := wrapped[name]; ok {
+				j.Run()
+			}
+		}
+	})
+	s.cron.Start()
+	return nil
+}
+
+// Stop stops the ticks; the returned context is done when running jobs (and the catch-up
+// pass) have finished.
+func (s *Scheduler) Stop() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-s.cron.Stop().Done()
+		s.wg.Wait()
+		cancel()
+	}()
+	return ctx
+}
+
+func (s *Scheduler) run(ctx context.Context, name string, job func(context.Context, time.Time) error) {
+	start := time.Now()
+	err := job(ctx, start)
+	switch {
+	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
+		s.log.Info("scheduled job cut off by shutdown", "job", name)
+	case err != nil:
+		s.log.Error("scheduled job failed", "job", name, "error", err)
+	default:
+		s.log.Debug("scheduled job done", "job", name, "took", time.Since(start))
+	}
+}
+
+// update runs fn in a write transaction, calling the test hook before it commits.
+func (s *Scheduler) update(ctx context.Context, job string, fn func(*store.Tx) error) error {
+	return s.store.Update(ctx, func(tx *store.Tx) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		if s.beforeCommit != nil {
+			return s.beforeCommit(job)
+		}
+		return nil
+	})
+}
+
+// cronLogger adapts slog to cron.Logger. cron's own info lines (wake, run, schedule) are
+// debug here: one a minute per job would drown the log.
+type cronLogger struct{ l *slog.Logger }
+
+func (c cronLogger) Info(msg string, kv ...any) {
+	if msg == "skip" {
+		c.l.Warn("cron skipped a run, the previous one is still running", kv...)
+		return
+	}
+	c.l.Debug("cron "+msg, kv...)
+}
+
+func (c cronLogger) Error(err error, msg string, kv ...any) {
+	c.l.Error("cron "+msg, append(kv, "error", err)...)
+}
+
+// send queues msg to each recipient once: key names the scheduled thing, and the recipient's
+// chat makes each row's dedupe key.
+func send(tx *store.Tx, recips []store.Recipient, key string, msg func(lang string) store.OutMessage) (int, error) {
+	n := 0
+	seen := map[int64]bool{}
+	for _, r := range recips {
+		if seen[r.ChatID] {
+			continue
+		}
+		seen[r.ChatID] = true
+		if _, err := tx.Enqueue(r.ChatID, msg(r.Lang), fmt.Sprintf("%s:%d", key, r.ChatID)); err != nil {
+			return n, fmt.Errorf("enqueue %s: %w", key, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
+func (s *Scheduler) date(t time.Time) string { return t.In(s.cfg.Location).Format("2006-01-02") }
+
+func (s *Scheduler) dateTime(t time.Time) string {
+	return t.In(s.cfg.Location).Format("2006-01-02 15:04")
+}
