@@ -400,6 +400,9 @@ func (t *turn) run() error {
 	if strings.HasPrefix(m.Data, "lang:") {
 		return t.setLang(strings.TrimPrefix(m.Data, "lang:"))
 	}
+	if strings.HasPrefix(m.Data, "ack:") { // a letter's acknowledge button (letters.go)
+		return t.ackLetter(strings.TrimPrefix(m.Data, "ack:"))
+	}
 	if m.Data == "x" {
 		return t.command("cancel", "")
 	}
