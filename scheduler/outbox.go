@@ -94,14 +94,25 @@ func (d *Dispatcher) Wake() {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	// resume is the end of a pause the platform asked for (a 429). A Wake in the meantime must
+	// not start a pass, since sending before retry_after only earns more 429s; the pass it asked
+	// for runs when the pause ends.
+	var resume time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-d.wake:
+			if wait := time.Until(resume); wait > 0 {
+				t.Reset(wait)
+				continue
+			}
 		case <-t.C:
 		}
 		pause, err := d.RunOnce(context.WithoutCancel(ctx), ctx)
+		if pause > 0 {
+			resume = time.Now().Add(pause)
+		}
 		if err != nil {
 			d.log.Error("outbox pass failed", "error", err)
 			pause = max(pause, 5*time.Second)
@@ -164,11 +175,16 @@ func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery
 					d.release(ctx, rows[i:])
 					return
 				}
-				if p := d.deliver(ctx, del); p > 0 {
+				p, again := d.deliver(ctx, del)
+				if p > 0 {
 					// Everything else waits too: a 429 is about the whole bot.
 					mu.Lock()
 					pause = max(pause, p)
 					mu.Unlock()
+				}
+				if again {
+					// This row will be tried later; the chat's next rows wait for it, so a chat
+					// never receives its messages out of order.
 					d.release(ctx, rows[i+1:])
 					return
 				}
@@ -188,13 +204,19 @@ func (d *Dispatcher) release(ctx context.Context, rows []store.Delivery) {
 	}
 }
 
-// deliver sends one row and records the outcome. It returns a pause asked by the platform.
-func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) time.Duration {
+// deliver sends one row and records the outcome. It returns a pause asked by the platform, and
+// whether the row stays pending for a later attempt.
+func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause time.Duration, again bool) {
 	_, external, err := d.store.ChatAddress(ctx, del.ChatID)
-	if err != nil {
-		d.log.Error("outbox address failed", "outbox", del.ID, "error", err)
+	if errors.Is(err, store.ErrNotFound) {
+		d.log.Error("outbox chat gone", "outbox", del.ID)
 		d.dead(ctx, del, "no address")
-		return 0
+		return 0, false
+	}
+	if err != nil {
+		// A passing database error must not cost the message.
+		d.log.Error("outbox address failed", "outbox", del.ID, "error", err)
+		return 0, d.retryLater(ctx, del, err)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	err = d.sender.Send(sendCtx, external, del.Message)
@@ -203,7 +225,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) time.Durat
 		if err := d.store.MarkSent(ctx, del.ID); err != nil {
 			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
 		}
-		return 0
+		return 0, false
 	}
 	var se *SendError
 	errors.As(err, &se)
@@ -214,35 +236,41 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) time.Durat
 			d.log.Error("mark unreachable failed", "chat", del.ChatID, "error", err)
 		}
 		d.dead(ctx, del, "unreachable")
-		return 0
+		return 0, false
 	case se != nil && se.Uncertain:
 		d.log.Warn("outbox send outcome unknown, not resent", "outbox", del.ID, "error", err)
 		if err := d.store.MarkSent(ctx, del.ID); err != nil {
 			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
 		}
-		return 0
+		return 0, false
 	case se != nil && se.Permanent:
 		d.log.Warn("outbox send refused", "outbox", del.ID, "error", err)
 		d.dead(ctx, del, truncateReason(err))
-		return 0
+		return 0, false
 	case se != nil && se.RetryAfter > 0:
 		d.log.Warn("platform asks to pause", "outbox", del.ID, "retry_after", se.RetryAfter)
 		if err := d.store.MarkRetry(ctx, del.ID, d.Now().Add(se.RetryAfter), "rate limited"); err != nil {
 			d.log.Error("outbox mark retry failed", "outbox", del.ID, "error", err)
 		}
-		return se.RetryAfter
+		return se.RetryAfter, true
 	}
+	return 0, d.retryLater(ctx, del, err)
+}
+
+// retryLater schedules another attempt with backoff, or gives the row up after MaxAttempts. It
+// reports whether the row stays pending.
+func (d *Dispatcher) retryLater(ctx context.Context, del store.Delivery, err error) bool {
 	if del.Attempts >= d.MaxAttempts {
 		d.log.Error("outbox gave up", "outbox", del.ID, "attempts", del.Attempts, "error", err)
 		d.dead(ctx, del, truncateReason(err))
-		return 0
+		return false
 	}
 	next := d.Now().Add(Backoff(del.Attempts))
 	d.log.Warn("outbox send failed, will retry", "outbox", del.ID, "attempts", del.Attempts, "error", err)
 	if err := d.store.MarkRetry(ctx, del.ID, next, truncateReason(err)); err != nil {
 		d.log.Error("outbox mark retry failed", "outbox", del.ID, "error", err)
 	}
-	return 0
+	return true
 }
 
 func (d *Dispatcher) dead(ctx context.Context, del store.Delivery, reason string) {

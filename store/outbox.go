@@ -127,9 +127,14 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 	var out []Delivery
 	err := db.Update(ctx, func(tx *Tx) error {
 		out = nil
-		rows, err := tx.query(`SELECT id, chat_id, payload, attempts, created_at FROM outbox
-			WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ? ORDER BY id LIMIT ?`,
-			platform, tx.now.Unix(), limit)
+		// A row waits while an older row of the same chat is pending but not due (retrying, or
+		// leased by a send in flight): a chat receives its messages in order.
+		rows, err := tx.query(`SELECT id, chat_id, payload, attempts, created_at FROM outbox o
+			WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
+			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.status = 'pending'
+				AND e.id < o.id AND e.next_attempt_at > ?)
+			ORDER BY id LIMIT ?`,
+			platform, tx.now.Unix(), tx.now.Unix(), limit)
 		if err != nil {
 			return fmt.Errorf("claim due: %w", err)
 		}

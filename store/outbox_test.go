@@ -158,9 +158,19 @@ func TestClaimDue(t *testing.T) {
 		if err != nil || !reflect.DeepEqual(deliveryIDs(first), []int64{a, b}) {
 			t.Fatalf("ClaimDue(limit 2) = %v, %v; want [%d %d]", deliveryIDs(first), err, a, b)
 		}
+		// c waits while the older rows of its chat are leased: a chat gets its messages in order.
 		rest, err := db.ClaimDue(t.Context(), "telegram", lease, 2)
+		if err != nil || len(rest) != 0 {
+			t.Fatalf("second ClaimDue(limit 2) = %v, %v; want none while a and b are in flight", deliveryIDs(rest), err)
+		}
+		for _, id := range []int64{a, b} {
+			if err := db.MarkSent(t.Context(), id); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rest, err = db.ClaimDue(t.Context(), "telegram", lease, 2)
 		if err != nil || !reflect.DeepEqual(deliveryIDs(rest), []int64{c}) {
-			t.Fatalf("second ClaimDue(limit 2) = %v, %v; want [%d]", deliveryIDs(rest), err, c)
+			t.Fatalf("ClaimDue after a and b were sent = %v, %v; want [%d]", deliveryIDs(rest), err, c)
 		}
 	})
 
