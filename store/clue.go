@@ -1,0 +1,531 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+)
+
+// Clue sources.
+const (
+	ClueFromReport     = "report"     // every report becomes a clue
+	ClueFromInspection = "inspection" // a problem the inspection found itself
+)
+
+// Clue statuses, in the order a clue usually moves through them.
+const (
+	ClueNew         = "new"
+	ClueStudied     = "studied"  // 会商研判 done
+	ClueDisposed    = "disposed" // a disposal opinion recorded
+	ClueTransferred = "transferred"
+	ClueHandling    = "handling" // the unit acknowledged receipt and works on it
+	ClueHeld        = "held"     // 暂存待查: waits for new evidence
+	ClueClosed      = "closed"   // 办结销号
+)
+
+// Clue is one entry of the clue ledger (线索台账). It never holds anything about the reporter:
+// Named only says whether a real-name contact exists, which entitled roles may open.
+type Clue struct {
+	ID              int64
+	Number          string // JH-2026-0042
+	ReportID        int64  // 0 for a clue the inspection found
+	Source          string
+	Title           string
+	Subject         string // the person or unit concerned, as written
+	Summary         string
+	Category        string // the report's category, or "" for an inspection clue
+	Named           bool   // the report is real-name: a sealed contact exists
+	TownshipID      int64
+	VillageID       int64
+	RoundID         int64
+	KeeperID        int64
+	Status          string
+	Disposal        string
+	Form            int // 1–4, 0 when not classed
+	Unit            string
+	WhileInspecting bool
+	ReceivedAt      time.Time
+	DueAt           time.Time
+	AckedAt         time.Time
+	ClosedAt        time.Time
+	CaseFiled       bool
+	Disciplined     int
+	OrgHandled      int
+	UpdatedAt       time.Time
+
+	// Set by CreateClue: the numbers of earlier clues naming the same subject.
+	Linked []string
+}
+
+// ClueEvent is one line of a clue's timeline.
+type ClueEvent struct {
+	ID        int64
+	ClueID    int64
+	PersonID  int64
+	Kind      string
+	Body      string
+	CreatedAt time.Time
+}
+
+// NormalizeSubject reduces a person's or unit's name to a key for repeat detection: full-width
+// letters and digits folded, case folded, spaces and punctuation dropped, so that
+// "东风村 村委会主任 王某" and "东风村村委会主任王某。" are the same subject.
+func NormalizeSubject(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
+		}
+		if unicode.IsSpace(r) || unicode.IsPunct(r) || unicode.IsSymbol(r) {
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
+const clueColumns = `c.id, c.number, IFNULL(c.report_id, 0), c.source, c.title, c.subject, c.summary,
+	IFNULL(r.category, ''), r.contact_sealed IS NOT NULL, IFNULL(c.township_id, 0), IFNULL(c.village_id, 0),
+	IFNULL(c.round_id, 0), IFNULL(c.keeper_id, 0), c.status, c.disposal, IFNULL(c.form, 0), c.unit,
+	c.while_inspecting, c.received_at, c.due_at, c.acked_at, c.closed_at, c.case_filed, c.disciplined,
+	c.org_handled, c.updated_at`
+
+const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
+
+func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
+	c := &Clue{}
+	var received, updated int64
+	var due, acked, closed sql.NullInt64
+	err := row.Scan(&c.ID, &c.Number, &c.ReportID, &c.Source, &c.Title, &c.Subject, &c.Summary, &c.Category, &c.Named,
+		&c.TownshipID, &c.VillageID, &c.RoundID, &c.KeeperID, &c.Status, &c.Disposal, &c.Form, &c.Unit,
+		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("scan clue: %w", err)
+	}
+	c.ReceivedAt, c.UpdatedAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC()
+	c.DueAt, c.AckedAt, c.ClosedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed)
+	return c, nil
+}
+
+// CreateClue registers c in the ledger with the next number of its year (JH-<year>-<NNNN>,
+// the year of c.ReceivedAt in the caller's time zone, or of now), links it to earlier clues
+// naming the same subject and re-activates those held pending investigation: a new report
+// about the same person is the new evidence they wait for. It returns the re-activated clues.
+// The write transaction (_txlock=immediate) makes the number allocation race-free.
+func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
+	if c.Source == "" {
+		c.Source = ClueFromReport
+	}
+	if c.ReceivedAt.IsZero() {
+		c.ReceivedAt = tx.now
+	}
+	if c.Status == "" {
+		c.Status = ClueNew
+	}
+	prefix := fmt.Sprintf("JH-%d-", c.ReceivedAt.Year())
+	var last int
+	if err := tx.queryRow(`SELECT IFNULL(MAX(CAST(substr(number, ?) AS INTEGER)), 0) FROM clues WHERE number LIKE ?`,
+		len(prefix)+1, prefix+"%").Scan(&last); err != nil {
+		return nil, fmt.Errorf("next clue number: %w", err)
+	}
+	c.Number = fmt.Sprintf("%s%04d", prefix, last+1)
+	if c.RoundID == 0 {
+		if c.RoundID, err = tx.RoundAt(c.ReceivedAt); err != nil {
+			return nil, err
+		}
+	}
+	key := NormalizeSubject(c.Subject)
+	c.UpdatedAt = tx.now
+	res, err := tx.exec(`INSERT INTO clues (number, report_id, source, title, subject, subject_key, summary, township_id,
+		village_id, round_id, keeper_id, status, received_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		c.Number, nullInt(c.ReportID), c.Source, c.Title, c.Subject, key, c.Summary, nullInt(c.TownshipID),
+		nullInt(c.VillageID), nullInt(c.RoundID), nullInt(c.KeeperID), c.Status, c.ReceivedAt.Unix(), tx.now.Unix())
+	if err != nil {
+		return nil, fmt.Errorf("insert clue: %w", err)
+	}
+	c.ID, _ = res.LastInsertId()
+	if err := tx.AddClueEvent(c.ID, c.KeeperID, "registered", c.Source); err != nil {
+		return nil, err
+	}
+	if key == "" {
+		return nil, nil
+	}
+	earlier, err := tx.Clues(ClueFilter{SubjectKey: key})
+	if err != nil {
+		return nil, err
+	}
+	for _, e := range earlier {
+		if e.ID == c.ID {
+			continue
+		}
+		if _, err := tx.exec(`INSERT INTO clue_links (clue_id, other_id) VALUES (?, ?)`, c.ID, e.ID); err != nil {
+			return nil, fmt.Errorf("link clue: %w", err)
+		}
+		c.Linked = append(c.Linked, e.Number)
+		if e.Status == ClueHeld {
+			if err := tx.ReactivateClue(e.ID, "repeat:"+c.Number); err != nil {
+				return nil, err
+			}
+			reactivated = append(reactivated, e)
+		}
+	}
+	if len(c.Linked) > 0 {
+		if err := tx.AddClueEvent(c.ID, 0, "repeat", strings.Join(c.Linked, " ")); err != nil {
+			return nil, err
+		}
+	}
+	return reactivated, nil
+}
+
+// ReactivateClue brings a held (暂存待查) clue back to be studied again, recording why.
+func (tx *Tx) ReactivateClue(id int64, why string) error {
+	st := ClueNew
+	if err := tx.UpdateClue(id, ClueUpdate{Status: &st}); err != nil {
+		return err
+	}
+	return tx.AddClueEvent(id, 0, "reactivated", why)
+}
+
+// ClueUpdate holds the fields to change; nil fields stay as they are.
+type ClueUpdate struct {
+	Status          *string
+	Disposal        *string
+	Form            *int
+	Unit            *string
+	WhileInspecting *bool
+	KeeperID        *int64
+	DueAt           *time.Time
+	AckedAt         *time.Time
+	ClosedAt        *time.Time
+	CaseFiled       *bool
+	Disciplined     *int
+	OrgHandled      *int
+}
+
+// UpdateClue changes the given fields of a clue.
+func (tx *Tx) UpdateClue(id int64, u ClueUpdate) error {
+	set := []string{"updated_at = ?"}
+	args := []any{tx.now.Unix()}
+	add := func(col string, v any) { set = append(set, col+" = ?"); args = append(args, v) }
+	if u.Status != nil {
+		add("status", *u.Status)
+	}
+	if u.Disposal != nil {
+		add("disposal", *u.Disposal)
+	}
+	if u.Form != nil {
+		add("form", nullInt(int64(*u.Form)))
+	}
+	if u.Unit != nil {
+		add("unit", *u.Unit)
+	}
+	if u.WhileInspecting != nil {
+		add("while_inspecting", *u.WhileInspecting)
+	}
+	if u.KeeperID != nil {
+		add("keeper_id", nullInt(*u.KeeperID))
+	}
+	if u.DueAt != nil {
+		add("due_at", nullTime(*u.DueAt))
+	}
+	if u.AckedAt != nil {
+		add("acked_at", nullTime(*u.AckedAt))
+	}
+	if u.ClosedAt != nil {
+		add("closed_at", nullTime(*u.ClosedAt))
+	}
+	if u.CaseFiled != nil {
+		add("case_filed", *u.CaseFiled)
+	}
+	if u.Disciplined != nil {
+		add("disciplined", *u.Disciplined)
+	}
+	if u.OrgHandled != nil {
+		add("org_handled", *u.OrgHandled)
+	}
+	args = append(args, id)
+	res, err := tx.exec(`UPDATE clues SET `+strings.Join(set, ", ")+` WHERE id = ?`, args...)
+	if err != nil {
+		return fmt.Errorf("update clue: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
+// AddClueEvent appends to a clue's timeline; the table refuses updates and deletes.
+func (tx *Tx) AddClueEvent(clueID, personID int64, kind, body string) error {
+	if _, err := tx.exec(`INSERT INTO clue_events (clue_id, person_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`,
+		clueID, nullInt(personID), kind, body, tx.now.Unix()); err != nil {
+		return fmt.Errorf("insert clue event: %w", err)
+	}
+	return nil
+}
+
+// ClueEvents returns a clue's timeline, oldest first.
+func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
+	rows, err := tx.query(`SELECT id, clue_id, IFNULL(person_id, 0), kind, body, created_at FROM clue_events
+		WHERE clue_id = ? ORDER BY id`, clueID)
+	if err != nil {
+		return nil, fmt.Errorf("clue events: %w", err)
+	}
+	defer rows.Close()
+	var out []ClueEvent
+	for rows.Next() {
+		var e ClueEvent
+		var at int64
+		if err := rows.Scan(&e.ID, &e.ClueID, &e.PersonID, &e.Kind, &e.Body, &at); err != nil {
+			return nil, fmt.Errorf("clue events: %w", err)
+		}
+		e.CreatedAt = time.Unix(at, 0).UTC()
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// FindClue returns a clue by id.
+func (tx *Tx) FindClue(id int64) (*Clue, error) {
+	return scanClue(tx.queryRow(`SELECT `+clueColumns+clueFrom+` WHERE c.id = ?`, id))
+}
+
+// FindClueByNumber returns a clue by its number, typed in any case.
+func (tx *Tx) FindClueByNumber(number string) (*Clue, error) {
+	return scanClue(tx.queryRow(`SELECT `+clueColumns+clueFrom+` WHERE c.number = ?`, strings.ToUpper(strings.TrimSpace(number))))
+}
+
+// FindClueByReport returns the clue a report became.
+func (tx *Tx) FindClueByReport(reportID int64) (*Clue, error) {
+	return scanClue(tx.queryRow(`SELECT `+clueColumns+clueFrom+` WHERE c.report_id = ?`, reportID))
+}
+
+// ClueLinks returns the numbers of the clues linked to id as repeats, either way.
+func (tx *Tx) ClueLinks(id int64) ([]string, error) {
+	rows, err := tx.query(`SELECT number FROM clues WHERE id IN (
+		SELECT other_id FROM clue_links WHERE clue_id = ? UNION SELECT clue_id FROM clue_links WHERE other_id = ?) ORDER BY id`, id, id)
+	if err != nil {
+		return nil, fmt.Errorf("clue links: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var n string
+		if err := rows.Scan(&n); err != nil {
+			return nil, fmt.Errorf("clue links: %w", err)
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// ClueFilter selects clues; zero fields do not filter.
+type ClueFilter struct {
+	Statuses   []string
+	Open       bool   // not closed
+	Unit       string // transferred to this unit
+	TownshipID int64  // in this township
+	VillageID  int64
+	RoundID    int64
+	SubjectKey string
+	DueBefore  time.Time // open, with a due date before this
+	From, To   time.Time // received in [From, To)
+	Limit      int
+}
+
+func (f ClueFilter) where() (string, []any) {
+	var where []string
+	var args []any
+	if len(f.Statuses) > 0 {
+		marks := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			marks[i] = "?"
+			args = append(args, s)
+		}
+		where = append(where, "c.status IN ("+strings.Join(marks, ",")+")")
+	}
+	if f.Open {
+		where = append(where, "c.status <> 'closed'")
+	}
+	if f.Unit != "" {
+		where, args = append(where, "c.unit = ?"), append(args, f.Unit)
+	}
+	if f.TownshipID != 0 {
+		where, args = append(where, "c.township_id = ?"), append(args, f.TownshipID)
+	}
+	if f.VillageID != 0 {
+		where, args = append(where, "c.village_id = ?"), append(args, f.VillageID)
+	}
+	if f.RoundID != 0 {
+		where, args = append(where, "c.round_id = ?"), append(args, f.RoundID)
+	}
+	if f.SubjectKey != "" {
+		where, args = append(where, "c.subject_key = ?"), append(args, f.SubjectKey)
+	}
+	if !f.DueBefore.IsZero() {
+		where, args = append(where, "c.status <> 'closed' AND c.due_at IS NOT NULL AND c.due_at < ?"), append(args, f.DueBefore.Unix())
+	}
+	if !f.From.IsZero() {
+		where, args = append(where, "c.received_at >= ?"), append(args, f.From.Unix())
+	}
+	if !f.To.IsZero() {
+		where, args = append(where, "c.received_at < ?"), append(args, f.To.Unix())
+	}
+	if len(where) == 0 {
+		return "", args
+	}
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// Clues returns the clues matching f, oldest first.
+func (tx *Tx) Clues(f ClueFilter) ([]*Clue, error) {
+	where, args := f.where()
+	q := `SELECT ` + clueColumns + clueFrom + where + ` ORDER BY c.id`
+	if f.Limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(f.Limit)
+	}
+	rows, err := tx.query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("clues: %w", err)
+	}
+	defer rows.Close()
+	var out []*Clue
+	for rows.Next() {
+		c, err := scanClue(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LedgerStats are the figures of a period or round.
+type LedgerStats struct {
+	Received        int
+	Transferred     int
+	WhileInspecting int // transferred while the round was under way (边巡边移)
+	CasesFiled      int
+	Disciplined     int
+	OrgHandled      int
+	Closed          int
+	Disposals       map[string]int // disposal key → clues
+	Forms           map[int]int    // 1–4 → clues
+}
+
+// Stats counts the clues matching f.
+func (tx *Tx) Stats(f ClueFilter) (LedgerStats, error) {
+	s := LedgerStats{Disposals: map[string]int{}, Forms: map[int]int{}}
+	where, args := f.where()
+	err := tx.queryRow(`SELECT COUNT(*), IFNULL(SUM(c.unit <> ''), 0), IFNULL(SUM(c.unit <> '' AND c.while_inspecting), 0),
+		IFNULL(SUM(c.case_filed), 0), IFNULL(SUM(c.disciplined), 0), IFNULL(SUM(c.org_handled), 0),
+		IFNULL(SUM(c.status = 'closed'), 0)`+clueFrom+where, args...).
+		Scan(&s.Received, &s.Transferred, &s.WhileInspecting, &s.CasesFiled, &s.Disciplined, &s.OrgHandled, &s.Closed)
+	if err != nil {
+		return s, fmt.Errorf("stats: %w", err)
+	}
+	rows, err := tx.query(`SELECT c.disposal, IFNULL(c.form, 0), COUNT(*)`+clueFrom+where+` GROUP BY 1, 2`, args...)
+	if err != nil {
+		return s, fmt.Errorf("stats mix: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d string
+		var form, n int
+		if err := rows.Scan(&d, &form, &n); err != nil {
+			return s, fmt.Errorf("stats mix: %w", err)
+		}
+		if d != "" {
+			s.Disposals[d] += n
+		}
+		if form != 0 {
+			s.Forms[form] += n
+		}
+	}
+	return s, rows.Err()
+}
+
+// Round is an inspection round as the ledger counts it.
+type Round struct {
+	ID       int64
+	Name     string
+	StartsAt time.Time
+	EndsAt   time.Time
+}
+
+// CreateRound records a round; clues registered and transferred within its window count in it.
+func (tx *Tx) CreateRound(r *Round) error {
+	if !r.EndsAt.After(r.StartsAt) {
+		return errors.New("create round: the end must be after the start")
+	}
+	res, err := tx.exec(`INSERT INTO ledger_rounds (name, starts_at, ends_at) VALUES (?, ?, ?)`, r.Name, r.StartsAt.Unix(), r.EndsAt.Unix())
+	if err != nil {
+		return fmt.Errorf("insert round: %w", err)
+	}
+	r.ID, _ = res.LastInsertId()
+	return nil
+}
+
+// RoundAt returns the id of the round under way at t, or 0.
+func (tx *Tx) RoundAt(t time.Time) (int64, error) {
+	var id int64
+	err := tx.queryRow(`SELECT id FROM ledger_rounds WHERE starts_at <= ? AND ends_at > ? ORDER BY starts_at DESC LIMIT 1`,
+		t.Unix(), t.Unix()).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("round at: %w", err)
+	}
+	return id, nil
+}
+
+// FindRound returns a round by name or by its number as text.
+func (tx *Tx) FindRound(nameOrID string) (*Round, error) {
+	r := &Round{}
+	var s, e int64
+	err := tx.queryRow(`SELECT id, name, starts_at, ends_at FROM ledger_rounds WHERE name = ? OR CAST(id AS TEXT) = ?`,
+		nameOrID, nameOrID).Scan(&r.ID, &r.Name, &s, &e)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("find round: %w", err)
+	}
+	r.StartsAt, r.EndsAt = time.Unix(s, 0).UTC(), time.Unix(e, 0).UTC()
+	return r, nil
+}
+
+// UnitChatIDs returns the reachable chats of the members of a receiving unit.
+func (tx *Tx) UnitChatIDs(unit string) ([]int64, error) {
+	return tx.chatIDs(`SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
+		WHERE p.role = 'unit' AND p.unit = ? AND c.unreachable = 0 ORDER BY c.id`, unit)
+}
+
+// PersonChatIDs returns the reachable chats bound to a person.
+func (tx *Tx) PersonChatIDs(personID int64) ([]int64, error) {
+	return tx.chatIDs(`SELECT id FROM chats WHERE person_id = ? AND unreachable = 0 ORDER BY id`, personID)
+}
+
+func (tx *Tx) chatIDs(q string, args ...any) ([]int64, error) {
+	rows, err := tx.query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("chats: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("chats: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
