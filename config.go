@@ -28,6 +28,7 @@ type common struct {
 	tz         string
 	logLevel   string
 	categories string
+	ledger     string
 
 	loc *time.Location
 }
@@ -66,6 +67,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tz, "tz", "Asia/Shanghai", "time zone for dates and schedules")
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
 	fs.StringVar(&c.categories, "categories", "", "JSON file of report categories (default: the built-in list)")
+	fs.StringVar(&c.ledger, "ledger", "", "JSON file of the ledger's dispositions, four forms and receiving units (default: the built-in list)")
 }
 
 // parse applies environment variables, then the command line, then validates. Errors name the
@@ -82,7 +84,20 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	return fs.Parse(args)
+	// Flags may come before or after the arguments ("places import FILE --db x.db"): the flag
+	// package stops at the first argument, so parse again after each one.
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		positional = append(positional, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+	return fs.Parse(append([]string{"--"}, positional...))
 }
 
 func (c *common) validate() error {

@@ -388,6 +388,13 @@ func TestCommands(t *testing.T) {
 		t.Error("an invitation with an unknown role was issued")
 	}
 
+	// Flags may follow the arguments.
+	other := filepath.Join(dir, "other.db")
+	mustRun(t, env, "places", "import", "samples/places.sample.csv", "--db", other)
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("--db after the file was ignored: %v", err)
+	}
+
 	// Revocation: a revoked code cannot be bound.
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
 	inviteOut, _ := mustRun(t, env, "invite", "--role", "official")

@@ -34,6 +34,7 @@ type state struct {
 	// TownshipID is the township chosen in the subscribe flow.
 	TownshipID int64              `json:"township_id,omitempty"`
 	Files      []store.Attachment `json:"files,omitempty"` // files waiting for the text they go with
+	Ledger     *ledgerDraft       `json:"ledger,omitempty"`
 }
 
 // draft is a report being written.
@@ -243,6 +244,12 @@ func (t *turn) reportStep() error {
 			return t.expect()
 		}
 		if c.OutOfScope {
+			if t.st.Return == stepConfirm {
+				// Changing an almost finished report: explain, but keep the draft (and its
+				// photos); the summary offers to cancel.
+				t.say(c.Redirect(t.lang))
+				return t.next(stepConfirm)
+			}
 			t.reset()
 			t.say(c.Redirect(t.lang), t.menu()...)
 			return nil
@@ -491,7 +498,11 @@ func (t *turn) summary() error {
 	case d.KeepLink:
 		how = t.tr("how.anonymous.link")
 	}
-	t.say(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), t.orNotGiven(d.When),
+	when := t.orNotGiven(d.When)
+	if d.When == "" && whenPattern.MatchString(d.Description) {
+		when = t.tr("when.in.description") // the description says when; it was not asked again
+	}
+	t.say(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), when,
 		d.Description, len(d.Files), how),
 		[]store.Button{t.btn("report.confirm", "ok"), t.btn("report.edit", "edit")},
 		[]store.Button{t.btn("cancel", "x")})
@@ -520,6 +531,9 @@ func (t *turn) submitReport() error {
 	}
 	code, err := t.tx.CreateReport(r, d.Files)
 	if err != nil {
+		return err
+	}
+	if err := t.registerReportClue(r); err != nil {
 		return err
 	}
 	t.reset()
@@ -561,6 +575,14 @@ func (t *turn) notifyOfficials(r *store.Report, files int) error {
 			subject = T(lang, "not.given")
 		}
 		msg := store.OutMessage{Text: T(lang, "notice.report", r.ID, cat.Name(lang), place, subject, kind, truncate(r.Description, 200), files)}
+		number, open, err := t.clueNotice(r.ID, lang)
+		if err != nil {
+			return err
+		}
+		msg.Text += number
+		if open != nil {
+			msg.Buttons = [][]store.Button{open}
+		}
 		if err := t.tell(c, msg, fmt.Sprintf("report:%d:notice:%d", r.ID, c)); err != nil {
 			return err
 		}

@@ -1,0 +1,898 @@
+package bot
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/silenceper/wechat/v2/util"
+
+	"xuncha/handlers"
+	"xuncha/store"
+)
+
+// WeChatConfig configures the WeChat Official Account channel.
+type WeChatConfig struct {
+	AppID     string
+	AppSecret string
+	Token     string // the callback token: signs every callback
+	AESKey    string // EncodingAESKey (43 characters); safe mode when set
+	APIURL    string // default https://api.weixin.qq.com
+	// TemplateNotice is the template message used outside the customer-service window.
+	TemplateNotice string
+	DefaultLang    string
+	Location       *time.Location // for times in template messages
+	// PassiveWait is how long a callback waits for its step before answering "success" and
+	// leaving the answer to the outbox (default 3 s: WeChat gives up after 5 s).
+	PassiveWait time.Duration
+	// MediaWorkers is how many media downloads run at once (default 4).
+	MediaWorkers int
+}
+
+// WeChat limits and protocol constants.
+const (
+	maxWeChatCallback = 1 << 20
+	// maxPassiveBytes: a passive text reply over about 2,048 bytes is not shown; a longer
+	// answer goes out as customer-service messages instead.
+	maxPassiveBytes = 2000
+	// maxWeChatText is the size of one customer-service text message.
+	maxWeChatText = 2000
+	// callbackSkew is how far a callback's timestamp may be from now: older signed requests
+	// are refused, so a captured one cannot be replayed later.
+	callbackSkew    = 5 * time.Minute
+	eventBindPrefix = "bind_"
+)
+
+// Custom menu click keys (xuncha wechat menu) and the commands they stand for.
+var wechatMenuKeys = map[string]string{"menu_report": "/report", "menu_query": "/query", "menu_mine": "/help"}
+
+// WeChatEngine is what the WeChat channel needs from the conversation engine.
+type WeChatEngine interface {
+	Handle(ctx context.Context, m handlers.Message) (handlers.Result, error)
+}
+
+// WeChatStore is what the WeChat channel needs from the store.
+type WeChatStore interface {
+	PendingMessages(ctx context.Context, platform string, limit int) ([]store.Received, error)
+	Update(ctx context.Context, fn func(*store.Tx) error) error
+	FindChat(ctx context.Context, platform, external string) (int64, error)
+	MarkChatUnreachable(ctx context.Context, chatID int64) error
+	PrivateID(purpose, value string) string
+	ReserveWeChatSend(ctx context.Context, external string) (bool, error)
+	CloseWeChatWindow(ctx context.Context, external string) error
+	WeChatMenu(ctx context.Context, external string) ([]store.Button, string, error)
+}
+
+// WeChat is the WeChat Official Account channel: an http.Handler for the callback and the
+// outbox Sender.
+//
+// Receiving is persist-first: a verified callback is committed to the inbox before it is
+// answered. Text, voice, location and event messages then run their step at once and the first
+// answer goes back in the HTTP response (the passive reply); if the step takes longer than
+// PassiveWait the callback answers "success" and the answer follows through the outbox. Images
+// are answered "success" at once and processed in the background after their media download.
+// Steps of one chat run one at a time in arrival order (a lane per chat, in memory; after a
+// restart the pending messages in the inbox are replayed in order).
+type WeChat struct {
+	log    *slog.Logger
+	cfg    WeChatConfig
+	engine WeChatEngine
+	store  WeChatStore
+	api    *WeChatAPI
+	now    func() time.Time
+	media  chan struct{}
+	wake   chan struct{}
+	// gate admits one of the channel's write transactions (a step, a group commit) at a time,
+	// in arrival order: Go's channel queues are FIFO. SQLite has one writer anyway, and when
+	// connections race for its lock the losers back off in sleeps of up to 100 ms, which is
+	// what made the slowest passive replies slow.
+	gate chan struct{}
+
+	mu       sync.Mutex
+	lanes    map[string]*wxLane // by openid, memory only
+	inflight map[string]*wxJob  // by inbox message id: stored and queued or running
+	stopped  bool
+	lanesWG  sync.WaitGroup
+	notify   []func(chatID int64)
+
+	// Group commit of the channel's own small writes (receipts, menus): writes that arrive
+	// while a batch commits wait and go together in the next one, so under load they cost
+	// one transaction (one fsync) per batch instead of one each.
+	wmu      sync.Mutex
+	writes   []*wxWrite
+	flushing bool
+}
+
+// wxWrite is one write waiting for the group commit.
+type wxWrite struct {
+	fn   func(*store.Tx) error
+	done chan error
+}
+
+// wxLane is the queue of one chat's messages.
+type wxLane struct{ jobs []*wxJob }
+
+// wxJob is one stored message on its way through the engine. A callback that waits for it is
+// a waiter; a job whose waiters all gave up before it started runs without a passive reply.
+type wxJob struct {
+	msgID  string
+	openid string
+	msg    *wxMsg
+	sync   bool // the sender's answer may go back in the callback's response
+	done   chan struct{}
+
+	mu        sync.Mutex
+	waiters   int
+	started   bool
+	abandoned bool
+	passive   bool
+	finished  bool
+	reply     string // the passive reply's text; "" for none
+}
+
+// wxMsg is a callback message or event, as WeChat sends it (decrypted).
+type wxMsg struct {
+	ToUserName   string `xml:"ToUserName"`
+	FromUserName string `xml:"FromUserName"`
+	CreateTime   int64  `xml:"CreateTime"`
+	MsgType      string `xml:"MsgType"`
+	Content      string `xml:"Content"`
+	MsgID        string `xml:"MsgId"`
+	MediaID      string `xml:"MediaId"`
+	Recognition  string `xml:"Recognition"`
+	LocationX    string `xml:"Location_X"`
+	LocationY    string `xml:"Location_Y"`
+	Label        string `xml:"Label"`
+	Event        string `xml:"Event"`
+	EventKey     string `xml:"EventKey"`
+}
+
+// NewWeChat returns the channel. It checks the configuration but makes no API call: the token
+// is fetched on the first send.
+func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st WeChatStore) (*WeChat, error) {
+	if cfg.AppID == "" || cfg.Token == "" {
+		return nil, errors.New("WECHAT_APP_ID and WECHAT_TOKEN must be set")
+	}
+	if cfg.AESKey != "" {
+		if err := ValidateWeChatAESKey(cfg.AESKey); err != nil {
+			return nil, err
+		}
+	}
+	if cfg.PassiveWait <= 0 {
+		cfg.PassiveWait = 3 * time.Second
+	}
+	if cfg.MediaWorkers <= 0 {
+		cfg.MediaWorkers = 4
+	}
+	if cfg.DefaultLang == "" {
+		cfg.DefaultLang = handlers.LangZH
+	}
+	if cfg.Location == nil {
+		cfg.Location = time.UTC
+	}
+	log := logger.With("channel", "wechat")
+	return &WeChat{
+		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
+		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
+		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1), gate: make(chan struct{}, 1),
+		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{},
+	}, nil
+}
+
+// ValidateWeChatAESKey checks an EncodingAESKey: 43 characters of base64 for a 32-byte key.
+func ValidateWeChatAESKey(key string) error {
+	if len(key) != 43 {
+		return fmt.Errorf("WECHAT_AES_KEY must be 43 characters, got %d", len(key))
+	}
+	if k, err := base64.StdEncoding.DecodeString(key + "="); err != nil || len(k) != 32 {
+		return errors.New("WECHAT_AES_KEY is not a valid EncodingAESKey (base64 of 32 bytes without the trailing =)")
+	}
+	return nil
+}
+
+// API is the channel's WeChat API client.
+func (w *WeChat) API() *WeChatAPI { return w.api }
+
+// OnQueued registers fn to be called with the recipient chat of a message the channel queued
+// itself (a passive reply that missed its callback, a notice to administrators).
+func (w *WeChat) OnQueued(fn func(chatID int64)) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.notify = append(w.notify, fn)
+}
+
+func (w *WeChat) queued(chatID int64) {
+	w.mu.Lock()
+	fns := w.notify
+	w.mu.Unlock()
+	for _, fn := range fns {
+		fn(chatID)
+	}
+}
+
+// ServeHTTP answers WeChat's callbacks. Every request must carry a valid signature and a fresh
+// timestamp; in safe mode the message must be encrypted and carry a valid msg_signature.
+// Anything else gets 403 and nothing is stored.
+func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	ts, nonce := q.Get("timestamp"), q.Get("nonce")
+	if reason := w.verify(ts, nonce, q.Get("signature")); reason != "" {
+		w.refuse(rw, reason)
+		return
+	}
+	switch r.Method {
+	case http.MethodGet:
+		// The URL check when the callback is configured: echo echostr.
+		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		io.WriteString(rw, q.Get("echostr"))
+		return
+	case http.MethodPost:
+	default:
+		http.Error(rw, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxWeChatCallback))
+	if err != nil {
+		w.refuse(rw, "unreadable body")
+		return
+	}
+	raw := body
+	safe := q.Get("encrypt_type") == "aes"
+	switch {
+	case w.cfg.AESKey != "" && !safe:
+		w.refuse(rw, "plaintext callback in safe mode")
+		return
+	case w.cfg.AESKey == "" && safe:
+		w.refuse(rw, "encrypted callback without WECHAT_AES_KEY")
+		return
+	case safe:
+		var env struct {
+			Encrypt string `xml:"Encrypt"`
+		}
+		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+			w.refuse(rw, "no Encrypt element")
+			return
+		}
+		want := util.Signature(w.cfg.Token, ts, nonce, env.Encrypt)
+		if subtle.ConstantTimeCompare([]byte(want), []byte(q.Get("msg_signature"))) != 1 {
+			w.refuse(rw, "msg_signature")
+			return
+		}
+		if _, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, w.cfg.AESKey); err != nil {
+			w.refuse(rw, "decrypt")
+			return
+		}
+	}
+	var m wxMsg
+	if err := xml.Unmarshal(raw, &m); err != nil || m.FromUserName == "" || m.MsgType == "" {
+		w.refuse(rw, "malformed message")
+		return
+	}
+	reply, err := w.receive(&m, raw)
+	if err != nil {
+		// Not stored, so not acknowledged: WeChat retries.
+		w.log.Error("store wechat message failed", "error", err)
+		http.Error(rw, "try again", http.StatusServiceUnavailable)
+		return
+	}
+	w.answer(rw, &m, reply, nonce)
+}
+
+// verify checks the timestamp and signature of a callback; it returns the reason to refuse.
+func (w *WeChat) verify(ts, nonce, sig string) string {
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return "timestamp"
+	}
+	if d := w.now().Sub(time.Unix(sec, 0)); d > callbackSkew || d < -callbackSkew {
+		return "stale timestamp"
+	}
+	want := util.Signature(w.cfg.Token, ts, nonce)
+	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
+		return "signature"
+	}
+	return ""
+}
+
+func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {
+	w.log.Warn("wechat callback refused", "reason", reason)
+	http.Error(rw, "forbidden", http.StatusForbidden)
+}
+
+// answer writes the passive reply, or "success" for none (in safe mode too: an encrypted empty
+// reply is not what WeChat documents).
+func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce string) {
+	if reply == "" {
+		io.WriteString(rw, "success")
+		return
+	}
+	body := passiveXML(m.ToUserName, m.FromUserName, w.now().Unix(), reply)
+	if w.cfg.AESKey != "" {
+		enc, err := encryptReply(w.cfg, body, nonce, w.now().Unix())
+		if err != nil {
+			w.log.Error("encrypt wechat reply failed", "error", err)
+			io.WriteString(rw, "success")
+			return
+		}
+		body = enc
+	}
+	rw.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	rw.Write(body)
+}
+
+type cdata struct {
+	Value string `xml:",cdata"`
+}
+
+// passiveXML is a passive text reply.
+func passiveXML(from, to string, at int64, text string) []byte {
+	b, _ := xml.Marshal(struct {
+		XMLName      xml.Name `xml:"xml"`
+		ToUserName   cdata
+		FromUserName cdata
+		CreateTime   int64
+		MsgType      cdata
+		Content      cdata
+	}{ToUserName: cdata{to}, FromUserName: cdata{from}, CreateTime: at, MsgType: cdata{"text"}, Content: cdata{text}})
+	return b
+}
+
+// encryptReply wraps a reply for safe mode, signed with msg_signature.
+func encryptReply(cfg WeChatConfig, plain []byte, nonce string, at int64) ([]byte, error) {
+	random := make([]byte, 16)
+	rand.Read(random)
+	enc, err := util.EncryptMsg(random, plain, cfg.AppID, cfg.AESKey)
+	if err != nil {
+		return nil, fmt.Errorf("encrypt reply: %w", err)
+	}
+	ts := strconv.FormatInt(at, 10)
+	b, err := xml.Marshal(struct {
+		XMLName      xml.Name `xml:"xml"`
+		Encrypt      cdata
+		MsgSignature cdata
+		TimeStamp    string
+		Nonce        cdata
+	}{Encrypt: cdata{string(enc)}, MsgSignature: cdata{util.Signature(cfg.Token, ts, nonce, string(enc))}, TimeStamp: ts, Nonce: cdata{nonce}})
+	if err != nil {
+		return nil, fmt.Errorf("encrypt reply: %w", err)
+	}
+	return b, nil
+}
+
+// receive stores a verified message and returns the passive reply ("" for none).
+func (w *WeChat) receive(m *wxMsg, raw []byte) (string, error) {
+	sync, opens := true, store.WeChatOpensMessage
+	switch m.MsgType {
+	case "text", "location":
+	case "voice":
+		if strings.TrimSpace(m.Recognition) == "" {
+			return handlers.T(w.cfg.DefaultLang, "wechat.voice"), nil
+		}
+	case "image":
+		sync = false // the media download can be slow: answer now, follow up through the outbox
+	case "event":
+		opens = store.WeChatOpensEvent
+		switch strings.ToLower(m.Event) {
+		case "subscribe", "scan":
+		case "click":
+			if wechatMenuKeys[m.EventKey] == "" {
+				return "", nil
+			}
+		case "unsubscribe":
+			w.unfollowed(m.FromUserName)
+			return "", nil
+		default:
+			return "", nil // view, location reports, template delivery receipts: nothing to do
+		}
+	default:
+		return handlers.T(w.cfg.DefaultLang, "wechat.unsupported"), nil
+	}
+	id := w.messageID(m)
+	w.mu.Lock()
+	j, running := w.inflight[id]
+	if !running {
+		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, sync: sync, done: make(chan struct{})}
+		w.inflight[id] = j // before the commit, so the recovery sweep does not queue it twice
+	}
+	if sync {
+		j.mu.Lock()
+		j.waiters++
+		j.mu.Unlock()
+	}
+	w.mu.Unlock()
+	if !running {
+		err := w.write(context.Background(), func(tx *store.Tx) error {
+			_, err := tx.ReceiveWeChat(store.Received{MsgID: id, Payload: raw}, m.FromUserName, opens)
+			return err
+		})
+		if err != nil {
+			w.mu.Lock()
+			delete(w.inflight, id)
+			w.mu.Unlock()
+			w.finish(j, "")
+			return "", err
+		}
+		w.enqueue(j)
+	}
+	if !sync {
+		return "", nil
+	}
+	return w.await(j), nil
+}
+
+// messageID is the inbox id of a message: its MsgId, or for events (which have none) a keyed
+// hash of sender, time and event, as WeChat recommends — the openid must not be stored in clear.
+func (w *WeChat) messageID(m *wxMsg) string {
+	if m.MsgID != "" && m.MsgType != "event" {
+		return "m" + m.MsgID
+	}
+	return "e" + w.store.PrivateID("wechat.event", m.FromUserName+"\x00"+strconv.FormatInt(m.CreateTime, 10)+"\x00"+m.Event+"\x00"+m.EventKey)
+}
+
+// unfollowed marks the chat of a user who unfollowed the account: nothing can reach them.
+func (w *WeChat) unfollowed(openid string) {
+	ctx := context.Background()
+	id, err := w.store.FindChat(ctx, handlers.PlatformWeChat, openid)
+	if errors.Is(err, store.ErrNotFound) {
+		return
+	}
+	if err == nil {
+		err = w.store.MarkChatUnreachable(ctx, id)
+	}
+	if err != nil {
+		w.log.Error("mark unfollowed chat failed", "error", err)
+	}
+}
+
+// await waits for a job's passive reply up to PassiveWait. A job that has not started by then
+// runs without one; its answers all go through the outbox.
+func (w *WeChat) await(j *wxJob) string {
+	t := time.NewTimer(w.cfg.PassiveWait)
+	defer t.Stop()
+	select {
+	case <-j.done:
+	case <-t.C:
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.finished {
+		return j.reply
+	}
+	j.waiters--
+	if !j.started {
+		j.abandoned = true
+	}
+	return ""
+}
+
+// enqueue appends a job to its chat's lane, starting the lane when it is idle.
+func (w *WeChat) enqueue(j *wxJob) {
+	w.mu.Lock()
+	if w.stopped {
+		// Shutting down: the message is stored and is processed after the restart.
+		delete(w.inflight, j.msgID)
+		w.mu.Unlock()
+		w.finish(j, "")
+		return
+	}
+	l, ok := w.lanes[j.openid]
+	if !ok {
+		l = &wxLane{}
+		w.lanes[j.openid] = l
+		w.lanesWG.Add(1)
+		go w.drain(j.openid, l)
+	}
+	l.jobs = append(l.jobs, j)
+	w.mu.Unlock()
+}
+
+// drain runs a lane's jobs in order until it is empty. After a failed step the chat's later
+// messages are left in the inbox for the recovery sweep, so they do not overtake it.
+func (w *WeChat) drain(key string, l *wxLane) {
+	defer w.lanesWG.Done()
+	ctx := context.Background()
+	for {
+		w.mu.Lock()
+		if len(l.jobs) == 0 {
+			delete(w.lanes, key)
+			w.mu.Unlock()
+			return
+		}
+		j := l.jobs[0]
+		l.jobs = l.jobs[1:]
+		w.mu.Unlock()
+		reply, out, menu, err := w.run(ctx, j)
+		w.mu.Lock()
+		delete(w.inflight, j.msgID)
+		var rest []*wxJob
+		if err != nil {
+			rest, l.jobs = l.jobs, nil
+			for _, r := range rest {
+				delete(w.inflight, r.msgID)
+			}
+		}
+		w.mu.Unlock()
+		if len(menu) > 0 {
+			// Kept before the reply goes out: the answer to it may be a number from it.
+			if err := w.write(ctx, func(tx *store.Tx) error { return tx.SaveWeChatMenu(key, menu) }); err != nil {
+				w.log.Error("save wechat menu failed", "error", err)
+			}
+		}
+		if !w.finish(j, reply) && out != nil {
+			// The step gave a passive reply but every waiter had given up: send it through
+			// the outbox so that it is not lost.
+			if err := w.sendLate(ctx, j, out); err != nil {
+				w.log.Error("queue late wechat reply failed", "msg", j.msgID, "error", err)
+			}
+		}
+		for _, r := range rest {
+			w.finish(r, "")
+		}
+		if err != nil {
+			w.log.Error("wechat step failed; will retry", "msg", j.msgID, "error", err)
+			w.poke()
+		}
+	}
+}
+
+// finish publishes a job's reply to its waiters. It reports false when there was a reply and no
+// waiter left to take it. Waiters give up under the same lock, so a reply is either taken or
+// reported, never lost between the two.
+func (w *WeChat) finish(j *wxJob, reply string) bool {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.finished {
+		return true
+	}
+	j.finished = true
+	if j.waiters == 0 && reply != "" {
+		close(j.done)
+		return false
+	}
+	j.reply = reply
+	close(j.done)
+	return true
+}
+
+// sendLate queues a passive reply that missed its callback. The key makes a retried step
+// queue it once.
+func (w *WeChat) sendLate(ctx context.Context, j *wxJob, out *handlers.Outgoing) error {
+	err := w.store.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.Enqueue(out.ChatID, out.OutMessage, "wechat:late:"+j.msgID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	w.queued(out.ChatID)
+	return nil
+}
+
+// run runs one job's step and returns its passive reply, the message it renders (to be queued
+// if the reply misses its callback; nil for a replayed reply, which was sent before) and the
+// numbered menu it shows.
+func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing, []store.Button, error) {
+	j.mu.Lock()
+	j.started = true
+	j.passive = j.sync && !j.abandoned && j.waiters > 0
+	passive := j.passive
+	j.mu.Unlock()
+	menu, lang, err := w.store.WeChatMenu(ctx, j.openid)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if lang == "" {
+		lang = w.cfg.DefaultLang // a new chat: the engine creates it with the default
+	}
+	m, ok, err := w.convert(ctx, j.msg, menu)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if !ok {
+		return "", nil, nil, w.skip(ctx, j.msgID)
+	}
+	m.MsgID, m.Passive = j.msgID, passive
+	w.gate <- struct{}{}
+	res, err := w.engine.Handle(ctx, m)
+	<-w.gate
+	if err != nil {
+		return "", nil, nil, err
+	}
+	var delivered *handlers.Outgoing
+	for i := range res.Out {
+		if res.Out[i].Delivered {
+			delivered = &res.Out[i]
+			break
+		}
+	}
+	if delivered == nil {
+		return "", nil, nil, nil
+	}
+	text, shown := renderWeChat(lang, delivered.OutMessage)
+	if res.Duplicate {
+		return text, nil, nil, nil // the first answer was sent; its menu was kept then
+	}
+	if len(text) > maxPassiveBytes {
+		// Too long for a passive reply: customer-service messages carry it, in parts.
+		return "", nil, nil, w.sendLate(ctx, j, delivered)
+	}
+	return text, delivered, shown, nil
+}
+
+// write runs fn in the next group commit and returns its error. The first writer to find no
+// commit running becomes the committer; once its own write is committed it hands the rest to a
+// new goroutine, so that no caller commits for others indefinitely.
+func (w *WeChat) write(ctx context.Context, fn func(*store.Tx) error) error {
+	op := &wxWrite{fn: fn, done: make(chan error, 1)}
+	w.wmu.Lock()
+	w.writes = append(w.writes, op)
+	lead := !w.flushing
+	w.flushing = true
+	w.wmu.Unlock()
+	if lead {
+		w.commitBatches(context.WithoutCancel(ctx), true)
+	}
+	return <-op.done
+}
+
+// commitBatches commits waiting writes, a batch per transaction. When a batch fails its writes
+// are run one by one, so that one bad write fails only itself.
+func (w *WeChat) commitBatches(ctx context.Context, handOff bool) {
+	for {
+		w.wmu.Lock()
+		batch := w.writes
+		w.writes = nil
+		if len(batch) == 0 {
+			w.flushing = false
+			w.wmu.Unlock()
+			return
+		}
+		w.wmu.Unlock()
+		w.gate <- struct{}{}
+		err := w.store.Update(ctx, func(tx *store.Tx) error {
+			for _, b := range batch {
+				if err := b.fn(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		for _, b := range batch {
+			if err != nil && len(batch) > 1 {
+				b.done <- w.store.Update(ctx, b.fn)
+				continue
+			}
+			b.done <- err
+		}
+		<-w.gate
+		if handOff {
+			go w.commitBatches(ctx, false)
+			return
+		}
+	}
+}
+
+// skip marks a stored message processed that needs no step.
+func (w *WeChat) skip(ctx context.Context, msgID string) error {
+	return w.store.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.ClaimMessage(handlers.PlatformWeChat, msgID)
+		return err
+	})
+}
+
+// convert builds the engine's message. It returns false for a message that needs no step.
+func (w *WeChat) convert(ctx context.Context, x *wxMsg, menu []store.Button) (handlers.Message, bool, error) {
+	m := handlers.Message{Platform: handlers.PlatformWeChat, ChatID: x.FromUserName}
+	switch x.MsgType {
+	case "text", "voice":
+		m.Text = x.Content
+		if x.MsgType == "voice" {
+			m.Text = x.Recognition
+		}
+		if m.Text == "" {
+			return m, false, nil
+		}
+		if data, ok := menuChoice(m.Text, menu); ok {
+			m.Text, m.Data = "", data
+		}
+	case "location":
+		m.Text = strings.TrimSpace(handlers.T(w.cfg.DefaultLang, "wechat.location", x.LocationX, x.LocationY, x.Label))
+	case "image":
+		f, err := w.fetch(ctx, x.MediaID)
+		if err != nil {
+			return m, false, err
+		}
+		m.Files = []handlers.File{f}
+	case "event":
+		key := x.EventKey
+		switch strings.ToLower(x.Event) {
+		case "subscribe":
+			key = strings.TrimPrefix(key, "qrscene_")
+			fallthrough
+		case "scan":
+			m.Text = "/start"
+			if code, ok := strings.CutPrefix(key, eventBindPrefix); ok && code != "" {
+				m.Text = "/bind " + code
+			}
+		case "click":
+			m.Text = wechatMenuKeys[key]
+		}
+		if m.Text == "" {
+			return m, false, nil
+		}
+	default:
+		return m, false, nil
+	}
+	return m, true, nil
+}
+
+// fetch downloads an image a user sent. A refusal by WeChat (an expired or unknown media id)
+// yields a file without data, which the engine answers as unreadable; a network failure is
+// returned, and the message is tried again.
+func (w *WeChat) fetch(ctx context.Context, mediaID string) (handlers.File, error) {
+	f := handlers.File{Name: "photo.jpg"}
+	w.media <- struct{}{}
+	defer func() { <-w.media }()
+	dctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	data, err := w.api.Media(dctx, mediaID, handlers.MaxFileBytes)
+	var ae *APIError
+	switch {
+	case errors.As(err, &ae):
+		w.log.Warn("wechat media refused", "errcode", ae.Code)
+		return f, nil
+	case err != nil:
+		return f, fmt.Errorf("media download: %w", err)
+	}
+	f.Data, f.Size = data, int64(len(data))
+	return f, nil
+}
+
+// menuChoice maps a reply to a numbered menu back to the button's data: the number, the
+// button's label typed out, or "取消"/"cancel" when the menu could be cancelled.
+func menuChoice(text string, menu []store.Button) (string, bool) {
+	s := strings.TrimSpace(strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' { // full-width digits from Chinese keyboards
+			return r - '０' + '0'
+		}
+		return r
+	}, text))
+	if s == "" || len(menu) == 0 {
+		return "", false
+	}
+	var numbered []store.Button
+	cancel := false
+	for _, b := range menu {
+		if b.Data == "x" {
+			cancel = true
+			continue
+		}
+		numbered = append(numbered, b)
+	}
+	if n, err := strconv.Atoi(s); err == nil && n >= 1 && n <= len(numbered) {
+		return numbered[n-1].Data, true
+	}
+	for _, b := range numbered {
+		if strings.EqualFold(s, b.Text) {
+			return b.Data, true
+		}
+	}
+	if cancel {
+		switch strings.ToLower(s) {
+		case "取消", "cancel", "退出":
+			return "x", true
+		}
+	}
+	return "", false
+}
+
+// renderWeChat turns a message with buttons into text with a numbered menu, and returns the
+// menu to keep for mapping the reply. The cancel button is not numbered: "reply 取消" is shown
+// instead, so that a typed number (how many residents were visited) is never taken for it.
+func renderWeChat(lang string, msg store.OutMessage) (string, []store.Button) {
+	var menu []store.Button
+	cancel := false
+	for _, row := range msg.Buttons {
+		for _, b := range row {
+			if b.Data == "x" {
+				cancel = true
+				continue
+			}
+			menu = append(menu, b)
+		}
+	}
+	var sb strings.Builder
+	sb.WriteString(msg.Text)
+	if len(menu) > 0 {
+		sb.WriteString("\n\n" + handlers.T(lang, "wechat.menu"))
+		for i, b := range menu {
+			fmt.Fprintf(&sb, "\n%d. %s", i+1, b.Text)
+		}
+	}
+	if cancel {
+		sep := "\n"
+		if len(menu) == 0 {
+			sep = "\n\n"
+		}
+		sb.WriteString(sep + handlers.T(lang, "wechat.cancel"))
+		menu = append(menu, store.Button{Text: handlers.T(lang, "cancel"), Data: "x"})
+	}
+	return sb.String(), menu
+}
+
+func (w *WeChat) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run replays stored messages that no lane is working on (after a restart, or a failed step)
+// until ctx is done, then waits for the steps in flight.
+func (w *WeChat) Run(ctx context.Context) error {
+	tick := time.NewTicker(2 * time.Second)
+	defer tick.Stop()
+	for {
+		w.sweep(ctx)
+		select {
+		case <-ctx.Done():
+			w.mu.Lock()
+			w.stopped = true
+			w.mu.Unlock()
+			w.lanesWG.Wait()
+			return nil
+		case <-w.wake:
+			// After a failure, give the cause a moment before trying again.
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Second):
+			}
+		case <-tick.C:
+		}
+	}
+}
+
+// sweep queues the stored, unprocessed messages that are not queued already, in arrival order.
+func (w *WeChat) sweep(ctx context.Context) {
+	pending, err := w.store.PendingMessages(context.WithoutCancel(ctx), handlers.PlatformWeChat, 500)
+	if err != nil {
+		w.log.Error("read pending wechat messages failed", "error", err)
+		return
+	}
+	for _, p := range pending {
+		w.mu.Lock()
+		_, busy := w.inflight[p.MsgID]
+		w.mu.Unlock()
+		if busy {
+			continue
+		}
+		var m wxMsg
+		if err := xml.Unmarshal(p.Payload, &m); err != nil || m.FromUserName == "" {
+			w.log.Warn("undecodable wechat message skipped", "msg", p.MsgID)
+			if err := w.skip(ctx, p.MsgID); err != nil {
+				w.log.Error("skip wechat message failed", "error", err)
+			}
+			continue
+		}
+		j := &wxJob{msgID: p.MsgID, openid: m.FromUserName, msg: &m, done: make(chan struct{})}
+		w.mu.Lock()
+		if _, busy := w.inflight[p.MsgID]; busy {
+			w.mu.Unlock()
+			continue
+		}
+		w.inflight[p.MsgID] = j
+		w.mu.Unlock()
+		w.enqueue(j)
+	}
+}

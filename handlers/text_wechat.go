@@ -1,0 +1,27 @@
+package handlers
+
+// The WeChat channel's texts. WeChat has no buttons: choices are shown as a numbered list and
+// answered by typing the number.
+func init() {
+	for k, v := range map[string][2]string{
+		"wechat.menu":   {"回复数字选择：", "Reply with a number:"},
+		"wechat.cancel": {"回复“取消”退出", "Reply “cancel” to stop"},
+		"wechat.voice": {
+			"抱歉，没能识别这条语音，请改用文字发送。",
+			"Sorry, this voice message could not be recognised. Please send text instead."},
+		"wechat.unsupported": {
+			"暂不支持这类消息。请发送文字、图片、语音或位置。",
+			"This kind of message is not supported. Please send text, photos, voice or a location."},
+		"wechat.location": {"位置：%s,%s %s", "Location: %s,%s %s"},
+		// Template message fields (first / keyword1 / keyword2 / remark, or thing1 / time2).
+		"wechat.template.first":  {"您有一条新消息", "You have a new message"},
+		"wechat.template.remark": {"请在公众号中回复任意内容查看完整内容。", "Reply anything in the account to read it in full."},
+		"wechat.undeliverable": {
+			"【无法送达】一条发给微信用户的消息无法送达：48 小时客服消息窗口已关闭，且%s。请通过其他途径联系，或检查模板消息配置（WECHAT_TEMPLATE_NOTICE）。",
+			"[Undeliverable] A message to a WeChat user could not be delivered: the 48-hour customer-service window is closed and %s. Please reach them another way, or check the template configuration (WECHAT_TEMPLATE_NOTICE)."},
+		"wechat.undeliverable.notemplate": {"未配置模板消息", "no template message is configured"},
+		"wechat.undeliverable.refused":    {"模板消息被拒绝", "the template message was refused"},
+	} {
+		catalog[k] = v
+	}
+}
