@@ -32,6 +32,8 @@ commands:
   places import  import townships and villages from a CSV file
   task add       give a task to the information officers of a village or township
   backup         write a consistent copy of the database while the bot runs
+  announce       add or list inspection announcements (巡察公告) pushed to subscribers
+  calendar import  import a year of holidays and make-up working days (date,kind CSV)
 
 Every flag can also be set with an XUNCHA_* environment variable; run
 "xuncha <command> --help" for the flags of a command.
@@ -65,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return addTask(ctx, rest[1:], getenv, stdout, stderr)
 	case "backup":
 		return backup(ctx, rest, getenv, stdout, stderr)
+	case "announce", "calendar":
+		return scheduleCommand(ctx, cmd, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help", "-help":
 		fmt.Fprint(stdout, usage)
 		return nil
@@ -82,6 +86,7 @@ type serveConfig struct {
 
 	tgToken, tgAPIURL, tgWebhookURL, tgWebhookSecret string
 	tgRate                                           float64
+	sched                                            scheduleFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -113,6 +118,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.tgWebhookURL, "telegram-webhook-url", "", "public https URL of the webhook (its path is served here); long polling when empty")
 	fs.StringVar(&cfg.tgWebhookSecret, "telegram-webhook-secret", "", "secret token Telegram sends with each webhook call")
 	fs.Float64Var(&cfg.tgRate, "telegram-rate", 25, "global Telegram send rate, messages per second")
+	cfg.sched.register(fs)
 	if err := parse(fs, args, getenv); err != nil {
 		if helpRequested(err) {
 			return nil
@@ -120,6 +126,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	if err := cfg.validate(); err != nil {
+		return err
+	}
+	if err := cfg.sched.validate(); err != nil {
 		return err
 	}
 	logger := cfg.logger(stderr)
@@ -174,6 +183,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		workers.Go(func() { tg.Run(ctx) })
 		workers.Go(func() { d.Run(ctx) })
 		logger.Info("telegram channel on", "bot", tg.Username(), "webhook", cfg.tgWebhookURL != "")
+	}
+
+	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
+	// database closes: defers run in reverse order.
+	sch, err := cfg.sched.start(ctx, logger, db, cfg.loc)
+	if err != nil {
+		return err
+	}
+	if sch != nil {
+		defer func() { <-sch.Stop().Done() }()
 	}
 
 	ln, err := net.Listen("tcp", cfg.addr)

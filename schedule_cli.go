@@ -1,0 +1,278 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"xuncha/scheduler"
+	"xuncha/store"
+)
+
+// scheduleFlags are serve's settings of the scheduled jobs.
+type scheduleFlags struct {
+	off                   bool
+	nudgeDays, supervDays int
+	checkinEvery          time.Duration
+	checkinMisses         int
+	realNameDays, warn    int
+}
+
+func (f *scheduleFlags) register(fs *flag.FlagSet) {
+	d := scheduler.DefaultConfig()
+	fs.BoolVar(&f.off, "scheduler-off", false, "run no scheduled jobs here (another instance on the same database runs them)")
+	fs.IntVar(&f.nudgeDays, "ladder-nudge-days", d.Ladder.NudgeBefore, "nudge a clue's handling unit this many working days before its deadline")
+	fs.IntVar(&f.supervDays, "ladder-supervision-days", d.Ladder.SupervisionAfter, "send a supervision letter (督办函) this many working days after an unacknowledged reminder letter (提醒函)")
+	fs.DurationVar(&f.checkinEvery, "checkin-every", d.CheckinEvery, "information officers' check-in period (periods start on Mondays)")
+	fs.IntVar(&f.checkinMisses, "checkin-misses", d.CheckinMisses, "missed check-in periods in a row after which the township's liaison is told")
+	fs.IntVar(&f.realNameDays, "realname-days", d.RealNameDays, "working days within which a real-name reporter must be told whether the report was accepted")
+	fs.IntVar(&f.warn, "realname-warn-days", d.RealNameWarn, "working days before that deadline when officials are nudged")
+}
+
+func (f *scheduleFlags) validate() error {
+	switch {
+	case f.nudgeDays < 1:
+		return errors.New("XUNCHA_LADDER_NUDGE_DAYS must be at least 1")
+	case f.supervDays < 1:
+		return errors.New("XUNCHA_LADDER_SUPERVISION_DAYS must be at least 1")
+	case f.checkinEvery < 24*time.Hour:
+		return errors.New("XUNCHA_CHECKIN_EVERY must be at least 24h")
+	case f.checkinMisses < 1:
+		return errors.New("XUNCHA_CHECKIN_MISSES must be at least 1")
+	case f.realNameDays < 1 || f.warn < 1 || f.warn >= f.realNameDays:
+		return errors.New("XUNCHA_REALNAME_DAYS must be at least 1 and XUNCHA_REALNAME_WARN_DAYS between 1 and it")
+	}
+	return nil
+}
+
+// start builds the calendar (embedded years plus imported ones) and starts the scheduler. The
+// caller stops it with <-s.Stop().Done() before closing the database. It returns nil when the
+// jobs are off.
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, loc *time.Location) (*scheduler.Scheduler, error) {
+	if f.off {
+		logger.Info("scheduled jobs off")
+		return nil, nil
+	}
+	cal, err := loadCalendar(ctx, logger, db, loc)
+	if err != nil {
+		return nil, err
+	}
+	s, err := scheduler.New(logger, db, cal, scheduler.Config{
+		Location:      loc,
+		Ladder:        scheduler.LadderConfig{NudgeBefore: f.nudgeDays, SupervisionAfter: f.supervDays},
+		CheckinEvery:  f.checkinEvery,
+		CheckinMisses: f.checkinMisses,
+		RealNameDays:  f.realNameDays,
+		RealNameWarn:  f.warn,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	if err := s.Start(ctx); err != nil {
+		return nil, fmt.Errorf("scheduler: %w", err)
+	}
+	// Deadlines are counted a year ahead at most; say now, not when one is computed.
+	if next := time.Now().In(loc).Year() + 1; !cal.Known(next) {
+		logger.Warn("next year's holiday calendar is not loaded; import it when the State Council publishes it", "year", next)
+	}
+	return s, nil
+}
+
+func loadCalendar(ctx context.Context, logger *slog.Logger, db *store.DB, loc *time.Location) (*scheduler.Calendar, error) {
+	years, days, err := db.CalendarDays(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return scheduler.NewCalendar(logger, loc, days, years)
+}
+
+// scheduleCommand runs "announce add|list" and "calendar import".
+func scheduleCommand(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	sub := ""
+	if len(args) > 0 {
+		sub, args = args[0], args[1:]
+	}
+	switch cmd + " " + sub {
+	case "announce add":
+		return announceAdd(ctx, args, getenv, stdout, stderr)
+	case "announce list":
+		return announceList(ctx, args, getenv, stdout, stderr)
+	case "calendar import":
+		return calendarImport(ctx, args, getenv, stdout, stderr)
+	}
+	fmt.Fprint(stderr, "usage: xuncha announce add|list [flags]\n       xuncha calendar import FILE.csv\n")
+	return fmt.Errorf("%s: unknown subcommand %q", cmd, sub)
+}
+
+const timeLayout = "2006-01-02T15:04"
+
+func announceAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var (
+		c                        common
+		title, bodyFile, contact string
+		township, village        string
+		publish, openAt, closeAt string
+		remindDays               int
+	)
+	fs := newFlagSet("announce add", "announce add --title T --body-file F --township T [--village V] --publish 2026-12-01T09:00 [--open …] --close … [--remind-days 3]", stderr)
+	c.register(fs)
+	fs.StringVar(&title, "title", "", "title: the round and group, e.g. 十五届市委第五轮巡察第一巡察组")
+	fs.StringVar(&bodyFile, "body-file", "", "file with the announcement text (UTF-8)")
+	fs.StringVar(&contact, "contact", "", "the group's channels and duty hours, shown under the text")
+	fs.StringVar(&township, "township", "", "township (乡镇) covered, by name")
+	fs.StringVar(&village, "village", "", "village (村) covered, by name; the whole township when empty")
+	fs.StringVar(&publish, "publish", "", "when to push it to subscribers, local time "+timeLayout)
+	fs.StringVar(&openAt, "open", "", "when the reporting window opens (default: --publish)")
+	fs.StringVar(&closeAt, "close", "", "when the reporting window closes, local time "+timeLayout)
+	fs.IntVar(&remindDays, "remind-days", 3, "remind subscribers this many days before the window closes (0: no reminder)")
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if title == "" || bodyFile == "" || township == "" || publish == "" || closeAt == "" {
+		fs.Usage()
+		return errors.New("announce add: --title, --body-file, --township, --publish and --close are required")
+	}
+	if openAt == "" {
+		openAt = publish
+	}
+	a := &store.Announcement{Title: title, Contact: contact, RemindDays: remindDays}
+	for _, t := range []struct {
+		name string
+		v    string
+		dst  *time.Time
+	}{{"--publish", publish, &a.PublishAt}, {"--open", openAt, &a.OpenAt}, {"--close", closeAt, &a.CloseAt}} {
+		v, err := time.ParseInLocation(timeLayout, t.v, c.loc)
+		if err != nil {
+			return fmt.Errorf("announce add: %s must be like 2026-12-01T09:00, got %q", t.name, t.v)
+		}
+		*t.dst = v
+	}
+	if !a.OpenAt.Before(a.CloseAt) {
+		return errors.New("announce add: --close must be after --open")
+	}
+	if remindDays < 0 {
+		return errors.New("announce add: --remind-days must not be negative")
+	}
+	body, err := os.ReadFile(bodyFile)
+	if err != nil {
+		return fmt.Errorf("announce add: %w", err)
+	}
+	a.Body = strings.TrimSpace(string(body))
+	if a.Body == "" {
+		return errors.New("announce add: the body file is empty")
+	}
+	db, err := c.open(ctx, getenv, c.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	tid, vid, err := db.FindPlaceByName(ctx, township, village)
+	if err != nil {
+		return fmt.Errorf("announce add: %w (import places first: xuncha places import FILE.csv)", err)
+	}
+	a.Areas = []store.Area{{TownshipID: tid, VillageID: vid}}
+	if err := db.CreateAnnouncement(ctx, a); err != nil {
+		return fmt.Errorf("announce add: %w", err)
+	}
+	fmt.Fprintf(stdout, "announcement %d: published to the subscribers of %s %s at %s; window %s – %s\n", a.ID,
+		township, village, a.PublishAt.In(c.loc).Format(timeLayout), a.OpenAt.In(c.loc).Format(timeLayout), a.CloseAt.In(c.loc).Format(timeLayout))
+	return nil
+}
+
+func announceList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("announce list", "announce list [flags]", stderr)
+	c.register(fs)
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	db, err := c.open(ctx, getenv, c.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var list []store.Announcement
+	if err := db.Update(ctx, func(tx *store.Tx) (err error) {
+		list, err = tx.Announcements()
+		return err
+	}); err != nil {
+		return err
+	}
+	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tTITLE\tPUBLISH\tOPEN\tCLOSE\tSTATE")
+	when := func(t time.Time) string { return t.In(c.loc).Format(timeLayout) }
+	for _, a := range list {
+		state := "scheduled"
+		switch {
+		case !a.ClosedAt.IsZero():
+			state = "closed"
+		case !a.RemindedAt.IsZero():
+			state = "reminded"
+		case !a.PublishedAt.IsZero():
+			state = "published"
+		}
+		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Title, when(a.PublishAt), when(a.OpenAt), when(a.CloseAt), state)
+	}
+	return w.Flush()
+}
+
+func calendarImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	fs := newFlagSet("calendar import", "calendar import [flags] FILE.csv   (lines: date,kind with kind holiday or workday)", stderr)
+	c.register(fs)
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errors.New("calendar import: expected one FILE.csv")
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("calendar import: %w", err)
+	}
+	defer f.Close()
+	days, err := scheduler.ParseCalendar(f)
+	if err != nil {
+		return fmt.Errorf("calendar import %s: %w", fs.Arg(0), err)
+	}
+	if len(days) == 0 {
+		return fmt.Errorf("calendar import %s: no days", fs.Arg(0))
+	}
+	db, err := c.open(ctx, getenv, c.logger(stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	years, err := db.ImportCalendar(ctx, days, fs.Arg(0))
+	if err != nil {
+		return fmt.Errorf("calendar import: %w", err)
+	}
+	fmt.Fprintf(stdout, "%d days imported for %v; these years replace the built-in table (restart serve to use them)\n", len(days), years)
+	return nil
+}
