@@ -96,6 +96,8 @@ type Config struct {
 	Categories  []Category
 	Location    *time.Location // for dates shown to users
 	Scrub       Scrubber
+	Ledger      *Ledger  // dispositions, forms, units; nil: the built-in ledger.json
+	Calendar    Calendar // working days for deadlines; nil: plain weekdays in Location
 }
 
 // Engine runs conversations. It is safe for concurrent use: state lives in SQLite, and the
@@ -122,6 +124,16 @@ func New(logger *slog.Logger, st Store, cfg Config) *Engine {
 	}
 	if cfg.Location == nil {
 		cfg.Location = time.UTC
+	}
+	if cfg.Ledger == nil {
+		l, err := LoadLedger("")
+		if err != nil {
+			panic(err) // the embedded file is checked by the tests
+		}
+		cfg.Ledger = l
+	}
+	if cfg.Calendar == nil {
+		cfg.Calendar = Weekdays{Location: cfg.Location}
 	}
 	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}}
 }
@@ -403,6 +415,9 @@ func (t *turn) run() error {
 	if strings.HasPrefix(m.Data, "ack:") { // a letter's acknowledge button (letters.go)
 		return t.ackLetter(strings.TrimPrefix(m.Data, "ack:"))
 	}
+	if strings.HasPrefix(m.Data, "lg:") {
+		return t.ledgerButton(strings.TrimPrefix(m.Data, "lg:"))
+	}
 	if m.Data == "x" {
 		return t.command("cancel", "")
 	}
@@ -421,6 +436,8 @@ func (t *turn) run() error {
 		return t.checkinStep()
 	case flowTask:
 		return t.taskStep()
+	case flowLedger:
+		return t.ledgerStep()
 	}
 	if len(m.Files) > 0 && m.Data == "" {
 		t.say(t.tr("file.ignored"))
@@ -465,12 +482,14 @@ func parseCommand(text string) (cmd, arg string, ok bool) {
 }
 
 // Commands are the commands shown in platform menus, in order.
-var Commands = []string{"report", "query", "checkin", "tasks", "subscribe", "unsubscribe", "lang", "help", "cancel", "start"}
+var Commands = []string{"report", "query", "checkin", "tasks", "subscribe", "unsubscribe", "lang", "help", "cancel", "start",
+	"ledger", "clue", "clues", "newclue", "stats", "export"}
 
 // knownCommands are the commands the engine answers.
 var knownCommands = map[string]bool{
 	"start": true, "bind": true, "help": true, "cancel": true, "lang": true, "report": true, "query": true,
 	"subscribe": true, "unsubscribe": true, "checkin": true, "tasks": true,
+	"ledger": true, "clue": true, "clues": true, "newclue": true, "stats": true, "export": true,
 }
 
 // keywordCommand maps a few typed words to commands, for platforms without command menus.
@@ -551,6 +570,8 @@ func (t *turn) command(cmd, arg string) error {
 			return nil
 		}
 		return t.startCheckin()
+	case "ledger", "clue", "clues", "newclue", "stats", "export":
+		return t.ledgerCommand(cmd, arg)
 	case "tasks":
 		if !t.isStaff() {
 			t.say(t.tr("role.denied"))
@@ -604,6 +625,9 @@ func (t *turn) help() {
 	}
 	if t.person != nil && (t.person.Role == store.RoleOfficial || t.person.Role == store.RoleAdmin) {
 		text += t.tr("help.official")
+	}
+	if t.isUnit() {
+		text += t.tr("help.unit")
 	}
 	t.say(text, t.menu()...)
 }

@@ -153,6 +153,9 @@ func (t *turn) submitCheckin() error {
 		if err != nil {
 			return err
 		}
+		if err := t.registerReportClue(r); err != nil {
+			return err
+		}
 		codes = append(codes, fmt.Sprintf("%d. %s — %s", len(codes)+1, store.FormatQueryCode(code), truncate(pr.Text, 20)))
 		if err := t.notifyOfficials(r, len(pr.Files)); err != nil {
 			return err

@@ -47,11 +47,21 @@ func (t *turn) lookup(code string) error {
 	if _, ok := catalog["status."+r.Status]; !ok {
 		status = t.tr("status.accepted")
 	}
+	// Questions relayed from the officials wait here for a reporter who kept no chat link.
+	questions, err := t.tx.PendingQuestions(r.ID)
+	if err != nil {
+		return err
+	}
+	text := t.tr("query.status", status, t.formatDate(r.CreatedAt), strings.Join(lines, "\n"))
+	var rows [][]store.Button
+	for _, q := range questions {
+		text += t.tr("lg.q.pending", q.Body)
+		rows = append(rows, []store.Button{{Text: t.tr("lg.q.answer") + " · " + truncate(q.Body, 12), Data: fmt.Sprintf("lg:ans:%d", q.ID)}})
+	}
 	t.reset()
 	t.st.ReportID = r.ID
 	t.set(flowQuery, "shown")
-	t.say(t.tr("query.status", status, t.formatDate(r.CreatedAt), strings.Join(lines, "\n")),
-		[]store.Button{t.btn("query.add", "q:add")}, []store.Button{t.btn("cancel", "x")})
+	t.say(text, append(rows, []store.Button{t.btn("query.add", "q:add")}, []store.Button{t.btn("cancel", "x")})...)
 	return nil
 }
 
@@ -127,6 +137,9 @@ func (t *turn) supplement() error {
 		files = existing[n:]
 	}
 	if _, err := t.tx.AddReportEvent(t.st.ReportID, "supplement", text, true, files); err != nil {
+		return err
+	}
+	if err := t.clueSupplement(t.st.ReportID); err != nil {
 		return err
 	}
 	t.st.Added++
