@@ -34,6 +34,7 @@ type state struct {
 	// TownshipID is the township chosen in the subscribe flow.
 	TownshipID int64              `json:"township_id,omitempty"`
 	Files      []store.Attachment `json:"files,omitempty"` // files waiting for the text they go with
+	Ledger     *ledgerDraft       `json:"ledger,omitempty"`
 }
 
 // draft is a report being written.
@@ -532,6 +533,9 @@ func (t *turn) submitReport() error {
 	if err != nil {
 		return err
 	}
+	if err := t.registerReportClue(r); err != nil {
+		return err
+	}
 	t.reset()
 	text := t.tr("report.stored", store.FormatQueryCode(code))
 	if !r.Anonymous {
@@ -571,6 +575,14 @@ func (t *turn) notifyOfficials(r *store.Report, files int) error {
 			subject = T(lang, "not.given")
 		}
 		msg := store.OutMessage{Text: T(lang, "notice.report", r.ID, cat.Name(lang), place, subject, kind, truncate(r.Description, 200), files)}
+		number, open, err := t.clueNotice(r.ID, lang)
+		if err != nil {
+			return err
+		}
+		msg.Text += number
+		if open != nil {
+			msg.Buttons = [][]store.Button{open}
+		}
 		if err := t.tell(c, msg, fmt.Sprintf("report:%d:notice:%d", r.ID, c)); err != nil {
 			return err
 		}
