@@ -32,6 +32,11 @@ commands:
   places import  import townships and villages from a CSV file
   task add       give a task to the information officers of a village or township
   backup         write a consistent copy of the database while the bot runs
+  clue add       register a clue the inspection itself found in the clue ledger
+  round add      record an inspection round's window, for the ledger's statistics
+  stats          print the clue ledger's statistics for a period or round
+  audit          print the audit log (who read or changed what, from which channel)
+  export ledger  write the clue ledger to an .xlsx or .csv file
   announce       add or list inspection announcements (巡察公告) pushed to subscribers
   calendar import  import a year of holidays and make-up working days (date,kind CSV)
 
@@ -67,6 +72,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return addTask(ctx, rest[1:], getenv, stdout, stderr)
 	case "backup":
 		return backup(ctx, rest, getenv, stdout, stderr)
+	case "clue", "round", "export":
+		want := map[string]string{"clue": "add", "round": "add", "export": "ledger"}[cmd]
+		if len(rest) == 0 || rest[0] != want {
+			fmt.Fprintf(stderr, "usage: xuncha %s %s [flags]\n", cmd, want)
+			return fmt.Errorf("%s: expected %q", cmd, want)
+		}
+		return map[string]func(context.Context, []string, func(string) string, io.Writer, io.Writer) error{
+			"clue": clueAdd, "round": roundAdd, "export": exportLedger}[cmd](ctx, rest[1:], getenv, stdout, stderr)
+	case "stats":
+		return statsCmd(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, rest, getenv, stdout, stderr)
 	case "announce", "calendar":
 		return scheduleCommand(ctx, cmd, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help", "-help":
@@ -136,6 +153,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("XUNCHA_CATEGORIES: %w", err)
 	}
+	ledger, err := handlers.LoadLedger(cfg.ledger)
+	if err != nil {
+		return fmt.Errorf("XUNCHA_LEDGER: %w", err)
+	}
 	db, err := cfg.open(ctx, getenv, logger)
 	if err != nil {
 		return err
@@ -143,7 +164,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer db.Close()
 
 	engine := handlers.New(logger, db, handlers.Config{
-		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub,
+		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger,
 	})
 	web := bot.NewWeb(logger, engine, db, cfg.lang)
 

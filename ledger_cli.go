@@ -1,0 +1,527 @@
+package main
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"xuncha/handlers"
+	"xuncha/store"
+)
+
+// The clue ledger from the command line: register a clue the inspection found, record a round,
+// read the statistics and the audit log, export the ledger. Every read and change is itself
+// audit-logged with channel "cli".
+
+// ledgerFilters are the filters the read-only ledger commands share.
+type ledgerFilters struct {
+	from, to, round, unit, status, township string
+}
+
+func (f *ledgerFilters) register(fs flagSet) {
+	fs.StringVar(&f.from, "from", "", "clues received on or after this date (YYYY-MM-DD)")
+	fs.StringVar(&f.to, "to", "", "clues received before the end of this date (YYYY-MM-DD)")
+	fs.StringVar(&f.round, "round", "", "clues of this inspection round (name or number)")
+	fs.StringVar(&f.unit, "unit", "", "clues transferred to this receiving unit (key or name)")
+	fs.StringVar(&f.status, "status", "", "clues in this status: new, studied, disposed, transferred, handling, held, closed")
+	fs.StringVar(&f.township, "township", "", "clues of this township (name)")
+}
+
+// flagSet is the part of *flag.FlagSet the filters use.
+type flagSet interface {
+	StringVar(p *string, name, value, usage string)
+}
+
+// filter turns the flags into a store filter, checking each value.
+func (f *ledgerFilters) filter(ctx context.Context, db *store.DB, loc *time.Location, l *handlers.Ledger) (store.ClueFilter, error) {
+	var cf store.ClueFilter
+	day := func(name, v string) (time.Time, error) {
+		t, err := time.ParseInLocation("2006-01-02", v, loc)
+		if err != nil {
+			return t, fmt.Errorf("--%s must be a date like 2024-05-01, got %q", name, v)
+		}
+		return t, nil
+	}
+	var err error
+	if f.from != "" {
+		if cf.From, err = day("from", f.from); err != nil {
+			return cf, err
+		}
+	}
+	if f.to != "" {
+		if cf.To, err = day("to", f.to); err != nil {
+			return cf, err
+		}
+		cf.To = cf.To.AddDate(0, 0, 1)
+	}
+	if f.unit != "" {
+		cf.Unit = l.UnitKey(f.unit)
+	}
+	if f.status != "" {
+		cf.Statuses = []string{f.status}
+	}
+	if f.township != "" {
+		if cf.TownshipID, _, err = db.FindPlaceByName(ctx, f.township, ""); err != nil {
+			return cf, fmt.Errorf("--township %q: %w", f.township, err)
+		}
+	}
+	if f.round != "" {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			r, err := tx.FindRound(f.round)
+			if err != nil {
+				return err
+			}
+			cf.RoundID = r.ID
+			return nil
+		})
+		if errors.Is(err, store.ErrNotFound) {
+			return cf, fmt.Errorf("--round %q: no such round (xuncha round add)", f.round)
+		}
+		if err != nil {
+			return cf, err
+		}
+	}
+	return cf, nil
+}
+
+func (f *ledgerFilters) String() string {
+	var parts []string
+	for _, kv := range [][2]string{{"from", f.from}, {"to", f.to}, {"round", f.round}, {"unit", f.unit}, {"status", f.status}, {"township", f.township}} {
+		if kv[1] != "" {
+			parts = append(parts, kv[0]+"="+kv[1])
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// openLedger validates the common flags, opens the store and loads the ledger data.
+func openLedger(ctx context.Context, c *common, getenv func(string) string, stderr io.Writer) (*store.DB, *handlers.Ledger, error) {
+	if err := c.validate(); err != nil {
+		return nil, nil, err
+	}
+	l, err := handlers.LoadLedger(c.ledger)
+	if err != nil {
+		return nil, nil, fmt.Errorf("XUNCHA_LEDGER: %w", err)
+	}
+	db, err := c.open(ctx, getenv, c.logger(stderr))
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, l, nil
+}
+
+// statsCmd prints the ledger statistics of a period or round.
+func statsCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	var f ledgerFilters
+	fs := newFlagSet("stats", "stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--round R] [--township T]", stderr)
+	c.register(fs)
+	f.register(fs)
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	db, l, err := openLedger(ctx, &c, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cf, err := f.filter(ctx, db, c.loc, l)
+	if err != nil {
+		return err
+	}
+	var s store.LedgerStats
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if s, err = tx.Stats(cf); err != nil {
+			return err
+		}
+		return tx.Audit(0, "cli", "ledger.stats", "ledger", f.String())
+	})
+	if err != nil {
+		return fmt.Errorf("stats: %w", err)
+	}
+	title := f.String()
+	if title == "" {
+		title = map[string]string{handlers.LangZH: "全部", handlers.LangEN: "all"}[c.lang]
+	}
+	fmt.Fprintln(stdout, handlers.StatsText(c.lang, l, title, s))
+	return nil
+}
+
+// auditCmd prints the audit log, newest first. There is no command that changes it.
+func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	var af store.AuditFilter
+	fs := newFlagSet("audit", "audit [--limit N] [--person ID] [--action A]", stderr)
+	c.register(fs)
+	fs.IntVar(&af.Limit, "limit", 50, "how many entries, newest first")
+	fs.Int64Var(&af.PersonID, "person", 0, "only entries of this person id")
+	fs.StringVar(&af.Action, "action", "", `only this action ("clue.read"), or a prefix ending in a dot ("clue.")`)
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if af.Limit <= 0 || af.Limit > 100000 {
+		return errors.New("XUNCHA_LIMIT (--limit) must be between 1 and 100000")
+	}
+	db, _, err := openLedger(ctx, &c, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	entries, err := db.AuditEntries(ctx, af)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		who := "-"
+		if e.PersonID != 0 {
+			who = "person:" + strconv.FormatInt(e.PersonID, 10)
+		}
+		fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", e.At.In(c.loc).Format("2006-01-02 15:04:05"), who, e.Channel, e.Action, e.Object, e.Detail)
+	}
+	return db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Audit(0, "cli", "audit.read", "audit", fmt.Sprintf("limit=%d person=%d action=%s", af.Limit, af.PersonID, af.Action))
+	})
+}
+
+// clueAdd registers a clue the inspection itself found.
+func clueAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	var subject, summary, township, village, round string
+	fs := newFlagSet("clue add", "clue add --subject WHO --summary TEXT [--township T] [--village V] [--round R]", stderr)
+	c.register(fs)
+	fs.StringVar(&subject, "subject", "", "the person or unit concerned")
+	fs.StringVar(&summary, "summary", "", "what the inspection found")
+	fs.StringVar(&township, "township", "", "township (乡镇), by name")
+	fs.StringVar(&village, "village", "", "village (村), by name; needs --township")
+	fs.StringVar(&round, "round", "", "the inspection round (name or number); default: the one under way")
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if strings.TrimSpace(summary) == "" {
+		return errors.New("clue add: --summary is required")
+	}
+	if village != "" && township == "" {
+		return errors.New("--village needs --township")
+	}
+	db, _, err := openLedger(ctx, &c, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cl := &store.Clue{Source: store.ClueFromInspection, Title: handlers.T(handlers.LangZH, "lg.source.inspection"),
+		Subject: subject, Summary: summary}
+	if township != "" {
+		if cl.TownshipID, cl.VillageID, err = db.FindPlaceByName(ctx, township, village); err != nil {
+			return fmt.Errorf("clue add: %w", err)
+		}
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		cl.ReceivedAt = tx.Now().In(c.loc)
+		if round != "" {
+			r, err := tx.FindRound(round)
+			if err != nil {
+				return fmt.Errorf("--round %q: %w", round, err)
+			}
+			cl.RoundID = r.ID
+		}
+		if _, err := tx.CreateClue(cl); err != nil {
+			return err
+		}
+		return tx.Audit(0, "cli", "clue.register", "clue:"+cl.Number, "")
+	})
+	if err != nil {
+		return fmt.Errorf("clue add: %w", err)
+	}
+	fmt.Fprintf(stdout, "clue %s registered\n", cl.Number)
+	if len(cl.Linked) > 0 {
+		fmt.Fprintf(stdout, "repeat: the same subject as %s\n", strings.Join(cl.Linked, ", "))
+	}
+	return nil
+}
+
+// roundAdd records an inspection round's window.
+func roundAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	var name, from, to string
+	fs := newFlagSet("round add", "round add --name NAME --from YYYY-MM-DD --to YYYY-MM-DD", stderr)
+	c.register(fs)
+	fs.StringVar(&name, "name", "", "the round, e.g. 十五届市委第五轮巡察")
+	fs.StringVar(&from, "from", "", "first day of the round")
+	fs.StringVar(&to, "to", "", "last day of the round")
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if err := c.validate(); err != nil {
+		return err
+	}
+	start, err1 := time.ParseInLocation("2006-01-02", from, c.loc)
+	end, err2 := time.ParseInLocation("2006-01-02", to, c.loc)
+	if name == "" || err1 != nil || err2 != nil {
+		return errors.New("round add: --name, --from and --to (YYYY-MM-DD) are required")
+	}
+	db, _, err := openLedger(ctx, &c, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	r := &store.Round{Name: name, StartsAt: start, EndsAt: end.AddDate(0, 0, 1)}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.CreateRound(r); err != nil {
+			return err
+		}
+		return tx.Audit(0, "cli", "round.add", fmt.Sprintf("round:%d", r.ID), name)
+	})
+	if err != nil {
+		return fmt.Errorf("round add: %w", err)
+	}
+	fmt.Fprintf(stdout, "round %d %s: %s to %s\n", r.ID, name, from, to)
+	return nil
+}
+
+// ledgerHeaders are the export's columns, one row per clue. No column holds anything about the
+// reporter beyond whether the report was anonymous.
+var ledgerHeaders = []string{"线索编号", "来源", "登记日期", "类别", "乡镇", "村", "涉及对象", "问题摘要", "状态", "处置方式",
+	"四种形态", "承办单位", "边巡边移", "办理期限", "签收日期", "办结日期", "是否立案", "党纪政务处分人数", "组织处理人数", "重复线索"}
+
+var timelineHeaders = []string{"线索编号", "时间", "事项", "内容"}
+
+// exportLedger writes the ledger as .xlsx (clues and timeline sheets) or .csv (clues).
+func exportLedger(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	var c common
+	var f ledgerFilters
+	var format, out string
+	fs := newFlagSet("export ledger", "export ledger --format xlsx|csv --out FILE [--from --to --round --unit --status --township]", stderr)
+	c.register(fs)
+	f.register(fs)
+	fs.StringVar(&format, "format", "xlsx", "xlsx or csv")
+	fs.StringVar(&out, "out", "", "the file to write")
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return nil
+		}
+		return err
+	}
+	if format != "xlsx" && format != "csv" {
+		return fmt.Errorf("XUNCHA_FORMAT (--format) must be xlsx or csv, got %q", format)
+	}
+	if out == "" {
+		return errors.New("XUNCHA_OUT (--out) must name the file to write")
+	}
+	db, l, err := openLedger(ctx, &c, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cats, err := handlers.LoadCategories(c.categories)
+	if err != nil {
+		return fmt.Errorf("XUNCHA_CATEGORIES: %w", err)
+	}
+	cf, err := f.filter(ctx, db, c.loc, l)
+	if err != nil {
+		return err
+	}
+	rows, timeline, err := ledgerRows(ctx, db, cf, c.loc, l, cats)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	switch format {
+	case "xlsx":
+		err = writeXLSX(out, rows, timeline)
+	case "csv":
+		err = writeCSV(out, rows)
+	}
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Audit(0, "cli", "ledger.export", "ledger", strings.TrimSpace(format+" "+f.String()))
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%d clues written to %s\n", len(rows), out)
+	return nil
+}
+
+// ledgerRows reads the clues and their timelines as table rows, in Chinese.
+func ledgerRows(ctx context.Context, db *store.DB, cf store.ClueFilter, loc *time.Location, l *handlers.Ledger, cats []handlers.Category) (rows, timeline [][]string, err error) {
+	const zh = handlers.LangZH
+	day := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.In(loc).Format("2006-01-02")
+	}
+	yes := func(b bool) string {
+		if b {
+			return "是"
+		}
+		return "否"
+	}
+	catName := map[string]string{}
+	for _, k := range cats {
+		catName[k.Key] = k.ZH
+	}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		rows, timeline = nil, nil
+		townships, villages := map[int64]string{}, map[int64]string{}
+		tws, err := tx.Townships()
+		if err != nil {
+			return err
+		}
+		for _, tw := range tws {
+			townships[tw.ID] = tw.Name
+			vs, err := tx.Villages(tw.ID)
+			if err != nil {
+				return err
+			}
+			for _, v := range vs {
+				villages[v.ID] = v.Name
+			}
+		}
+		clues, err := tx.Clues(cf)
+		if err != nil {
+			return err
+		}
+		for _, c := range clues {
+			source := "巡察发现"
+			if c.Source == store.ClueFromReport {
+				source = "群众举报（匿名）"
+				if c.Named {
+					source = "群众举报（实名）"
+				}
+			}
+			cat := c.Title
+			if n, ok := catName[c.Category]; ok {
+				cat = n
+			}
+			links, err := tx.ClueLinks(c.ID)
+			if err != nil {
+				return err
+			}
+			unit := ""
+			if c.Unit != "" {
+				unit = l.UnitName(c.Unit, zh)
+			}
+			disposal := ""
+			if c.Disposal != "" {
+				disposal = l.DisposalName(c.Disposal, zh)
+			}
+			while := ""
+			if c.Unit != "" {
+				while = yes(c.WhileInspecting)
+			}
+			rows = append(rows, []string{c.Number, source, day(c.ReceivedAt), cat, townships[c.TownshipID], villages[c.VillageID],
+				c.Subject, c.Summary, handlers.T(zh, "lg.status."+c.Status), disposal, l.FormName(c.Form, zh), unit, while,
+				day(c.DueAt), day(c.AckedAt), day(c.ClosedAt), yes(c.CaseFiled), strconv.Itoa(c.Disciplined),
+				strconv.Itoa(c.OrgHandled), strings.Join(links, " ")})
+			events, err := tx.ClueEvents(c.ID)
+			if err != nil {
+				return err
+			}
+			for _, e := range events {
+				label, body, _ := strings.Cut(handlers.EventText(zh, l, e), "：")
+				timeline = append(timeline, []string{c.Number, e.CreatedAt.In(loc).Format("2006-01-02 15:04"), label, body})
+			}
+		}
+		return tx.Audit(0, "cli", "ledger.read", "ledger", fmt.Sprintf("%d clues", len(clues)))
+	})
+	return rows, timeline, err
+}
+
+// writeXLSX writes the clues and the timeline as two sheets with excelize: a maintained
+// library rather than hand-written OOXML, which Excel and WPS are picky about.
+func writeXLSX(path string, rows, timeline [][]string) error {
+	f := excelize.NewFile()
+	defer f.Close()
+	const clues, events = "线索台账", "办理记录"
+	if err := f.SetSheetName("Sheet1", clues); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	if _, err := f.NewSheet(events); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
+	if err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	for _, sheet := range []struct {
+		name    string
+		headers []string
+		rows    [][]string
+	}{{clues, ledgerHeaders, rows}, {events, timelineHeaders, timeline}} {
+		sw, err := f.NewStreamWriter(sheet.name)
+		if err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		if err := sw.SetRow("A1", cells(sheet.headers), excelize.RowOpts{StyleID: bold}); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+		for i, r := range sheet.rows {
+			if err := sw.SetRow(fmt.Sprintf("A%d", i+2), cells(r)); err != nil {
+				return fmt.Errorf("xlsx: %w", err)
+			}
+		}
+		if err := sw.Flush(); err != nil {
+			return fmt.Errorf("xlsx: %w", err)
+		}
+	}
+	if err := f.SaveAs(path); err != nil {
+		return fmt.Errorf("xlsx: %w", err)
+	}
+	return nil
+}
+
+func cells(row []string) []any {
+	out := make([]any, len(row))
+	for i, v := range row {
+		out[i] = v
+	}
+	return out
+}
+
+// writeCSV writes the clues as UTF-8 with a byte-order mark, which Excel needs to read Chinese.
+func writeCSV(path string, rows [][]string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("csv: %w", err)
+	}
+	if _, err := f.WriteString("\uFEFF"); err != nil {
+		f.Close()
+		return fmt.Errorf("csv: %w", err)
+	}
+	w := csv.NewWriter(f)
+	if err := w.Write(ledgerHeaders); err != nil {
+		f.Close()
+		return fmt.Errorf("csv: %w", err)
+	}
+	if err := w.WriteAll(rows); err != nil {
+		f.Close()
+		return fmt.Errorf("csv: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("csv: %w", err)
+	}
+	return nil
+}
