@@ -32,6 +32,7 @@ commands:
   places import  import townships and villages from a CSV file
   task add       give a task to the information officers of a village or township
   backup         write a consistent copy of the database while the bot runs
+  wechat menu    install the WeChat Official Account custom menu (举报 / 查询 / 我的)
   clue add       register a clue the inspection itself found in the clue ledger
   round add      record an inspection round's window, for the ledger's statistics
   stats          print the clue ledger's statistics for a period or round
@@ -72,6 +73,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return addTask(ctx, rest[1:], getenv, stdout, stderr)
 	case "backup":
 		return backup(ctx, rest, getenv, stdout, stderr)
+	case "wechat":
+		return wechatCommand(ctx, rest, getenv, stdout, stderr)
 	case "clue", "round", "export":
 		want := map[string]string{"clue": "add", "round": "add", "export": "ledger"}[cmd]
 		if len(rest) == 0 || rest[0] != want {
@@ -103,7 +106,9 @@ type serveConfig struct {
 
 	tgToken, tgAPIURL, tgWebhookURL, tgWebhookSecret string
 	tgRate                                           float64
-	sched                                            scheduleFlags
+
+	wx    wechatFlags
+	sched scheduleFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -122,6 +127,9 @@ func (c *serveConfig) validate() error {
 	if c.tgRate <= 0 || c.tgRate > 30 {
 		return fmt.Errorf("TELEGRAM_RATE must be between 0 and 30 messages per second, got %v", c.tgRate)
 	}
+	if err := c.wx.validate(); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -135,6 +143,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.StringVar(&cfg.tgWebhookURL, "telegram-webhook-url", "", "public https URL of the webhook (its path is served here); long polling when empty")
 	fs.StringVar(&cfg.tgWebhookSecret, "telegram-webhook-secret", "", "secret token Telegram sends with each webhook call")
 	fs.Float64Var(&cfg.tgRate, "telegram-rate", 25, "global Telegram send rate, messages per second")
+	cfg.wx.register(fs)
 	cfg.sched.register(fs)
 	if err := parse(fs, args, getenv); err != nil {
 		if helpRequested(err) {
@@ -205,6 +214,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		workers.Go(func() { d.Run(ctx) })
 		logger.Info("telegram channel on", "bot", tg.Username(), "webhook", cfg.tgWebhookURL != "")
 	}
+	if cfg.wx.on() {
+		wx, err := bot.NewWeChat(logger, cfg.wx.channel(cfg.lang, cfg.loc), engine, db)
+		if err != nil {
+			return err
+		}
+		mux.Handle("/wechat", wx)
+		d := scheduler.NewDispatcher(logger, db, handlers.PlatformWeChat, wx)
+		d.Concurrency = 8
+		engine.OnQueued(func(int64) { d.Wake() })
+		wx.OnQueued(func(int64) { d.Wake() })
+		workers.Go(func() { wx.Run(ctx) })
+		workers.Go(func() { d.Run(ctx) })
+		logger.Info("wechat channel on", "safe_mode", cfg.wx.aesKey != "", "template", cfg.wx.template != "")
+	}
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
@@ -261,6 +284,8 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 		role, township, village, unit string
 		note, revoke                  string
 		expires                       time.Duration
+		qr                            bool
+		wx                            wechatFlags
 	)
 	fs := newFlagSet("invite", "invite --role officer|liaison|official|unit|admin [--township T] [--village V] [--unit U] [--expires 72h]\n       xuncha invite --revoke CODE", stderr)
 	c.register(fs)
@@ -271,6 +296,8 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&note, "note", "", "who the invitation is for (kept for the audit log)")
 	fs.DurationVar(&expires, "expires", 72*time.Hour, "how long the code stays valid")
 	fs.StringVar(&revoke, "revoke", "", "revoke this unused code instead of issuing one")
+	fs.BoolVar(&qr, "qr", false, "also print a WeChat QR code that binds the invitation when scanned (needs WECHAT_APP_ID and WECHAT_APP_SECRET)")
+	wx.registerAPI(fs)
 	if err := parse(fs, args, getenv); err != nil {
 		if helpRequested(err) {
 			return nil
@@ -279,6 +306,11 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	if err := c.validate(); err != nil {
 		return err
+	}
+	if qr {
+		if err := wx.validateAPI(); err != nil {
+			return fmt.Errorf("invite --qr: %w", err)
+		}
 	}
 	logger := c.logger(stderr)
 	db, err := c.open(ctx, getenv, logger)
@@ -325,6 +357,9 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	// The Telegram username is recorded by serve; a deep link binds with one tap.
 	if name, err := db.ChannelState(ctx, "telegram.username"); err == nil && name != "" {
 		fmt.Fprintf(stdout, "Telegram link: https://t.me/%s?start=%s\n", name, code)
+	}
+	if qr {
+		return wx.inviteQR(ctx, logger, stdout, code, expires)
 	}
 	return nil
 }
