@@ -171,9 +171,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer db.Close()
+	// The ledger counts transfer deadlines in the same PRC working days as the scheduler's ladder.
+	cal, err := loadCalendar(ctx, logger, db, cfg.loc)
+	if err != nil {
+		return err
+	}
 
 	engine := handlers.New(logger, db, handlers.Config{
-		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger,
+		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger, Calendar: cal,
 	})
 	web := bot.NewWeb(logger, engine, db, cfg.lang)
 
