@@ -97,12 +97,12 @@ func (t *turn) audit(action, object, detail string) error {
 	return t.tx.Audit(t.personID(), t.chat.Platform, action, object, detail)
 }
 
-// refuse answers a request the sender's role does not allow, and logs it.
+// refuse answers a request the sender's role does not allow, and logs it. The conversation is
+// left as it was: a resident who types /ledger in the middle of a report keeps the draft.
 func (t *turn) refuse(action, object string) error {
 	if err := t.audit("ledger.refused", object, action+" role="+string(t.role())); err != nil {
 		return err
 	}
-	t.reset()
 	t.say(t.tr("lg.denied"))
 	return nil
 }
@@ -323,6 +323,7 @@ func (t *turn) ledgerStep() error {
 	}
 	if t.st.Step == lgNewSubject || t.st.Step == lgNewDesc {
 		if !t.isOfficial() {
+			t.reset()
 			return t.refuse("newclue", "ledger")
 		}
 		return t.newClueStep(d, text)
@@ -333,7 +334,9 @@ func (t *turn) ledgerStep() error {
 	}
 	// The role may have changed since the question was asked; check again.
 	if !t.canSee(c) {
-		return t.refuse(t.st.Step, clueObject(c))
+		step := t.st.Step
+		t.reset()
+		return t.refuse(step, clueObject(c))
 	}
 	switch t.st.Step {
 	case lgStudyWho:
@@ -969,7 +972,14 @@ func (t *turn) progress(c *store.Clue, text string) error {
 
 // outcome records "case filed (0/1), people disciplined, people organisationally handled".
 func (t *turn) outcome(c *store.Clue, text string) error {
-	fields := strings.Fields(strings.NewReplacer("，", " ", ",", " ", "、", " ").Replace(text))
+	// Chinese input methods often type full-width digits and commas.
+	text = strings.Map(func(r rune) rune {
+		if r >= '０' && r <= '９' {
+			return '0' + (r - '０')
+		}
+		return r
+	}, text)
+	fields := strings.Fields(strings.NewReplacer("，", " ", ",", " ", "、", " ", "　", " ").Replace(text))
 	var n [3]int
 	ok := len(fields) == 3
 	for i := 0; ok && i < 3; i++ {
@@ -1150,6 +1160,16 @@ func (t *turn) listClues(filter, arg string) error {
 		f.DueBefore, label = t.e.cfg.Calendar.AddWorkingDays(now, t.ledger().DueSoonDays), t.tr("lg.f.due")
 	case "over":
 		f.DueBefore, label = now, t.tr("lg.f.over")
+	case "round":
+		id, err := t.tx.RoundAt(now)
+		if err != nil {
+			return err
+		}
+		if id == 0 {
+			t.say(t.tr("lg.f.noround"))
+			return nil
+		}
+		f.RoundID, label = id, t.tr("lg.f.round")
 	case "units":
 		if !t.isOfficial() {
 			return t.refuse("list", "ledger")
@@ -1220,7 +1240,8 @@ func (t *turn) listClues(filter, arg string) error {
 	if t.isOfficial() {
 		rows = append(rows,
 			[]store.Button{t.btn("lg.f.new", "lg:l:new"), t.btn("lg.f.due", "lg:l:due"), t.btn("lg.f.over", "lg:l:over")},
-			[]store.Button{t.btn("lg.f.open", "lg:l:open"), t.btn("lg.f.units", "lg:l:units"), t.btn("lg.f.places", "lg:l:places")})
+			[]store.Button{t.btn("lg.f.open", "lg:l:open"), t.btn("lg.f.round", "lg:l:round")},
+			[]store.Button{t.btn("lg.f.units", "lg:l:units"), t.btn("lg.f.places", "lg:l:places")})
 	}
 	t.say(b.String(), rows...)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -422,5 +423,83 @@ func TestWeekdays(t *testing.T) {
 	got := handlers.Weekdays{}.AddWorkingDays(fri, 3)
 	if got.Format("2006-01-02 Mon") != "2026-12-02 Wed" {
 		t.Errorf("3 working days after Friday: %s", got.Format("2006-01-02 Mon"))
+	}
+}
+
+// TestLedgerRefusalKeepsDraft: a resident who types a ledger command in the middle of a report
+// is refused and keeps the draft.
+func TestLedgerRefusalKeepsDraft(t *testing.T) {
+	en := ltSetup(t)
+	en.send(t, "r", "/report")
+	en.press(t, "r", "c:interests")
+	en.mustRefuse(t, en.send(t, "r", "/ledger"), "ledger")
+	if o := en.press(t, "r", fmt.Sprintf("t:%d", en.tw)); !strings.Contains(o.text, "哪个村") {
+		t.Errorf("the draft was lost: %s", o.text)
+	}
+}
+
+// TestLedgerRoundAndOutcome: the round filter lists the clues of the round under way, and an
+// outcome typed with full-width digits is understood.
+func TestLedgerRoundAndOutcome(t *testing.T) {
+	en := ltSetup(t)
+	en.bind(t, "town", store.RoleOfficial, en.tw, 0, "")
+	en.bind(t, "unit", store.RoleUnit, 0, 0, "case1")
+	if o := en.press(t, "town", "lg:l:round"); !strings.Contains(o.text, "没有进行中的巡察轮次") {
+		t.Errorf("no round: %s", o.text)
+	}
+	err := en.db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.CreateRound(&store.Round{Name: "第五轮", StartsAt: time.Now().Add(-time.Hour), EndsAt: time.Now().Add(40 * 24 * time.Hour)})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.send(t, "town", "/newclue")
+	en.send(t, "town", "胜利村书记")
+	number := lgNumber.FindString(en.send(t, "town", "巡察发现违规发放补贴").text)
+	o := en.press(t, "town", "lg:l:round")
+	if number == "" || !strings.Contains(o.text, number) || strings.Contains(o.text, en.clueTw.Number) {
+		t.Errorf("round list (want only %q): %s", number, o.text)
+	}
+	en.press(t, "unit", fmt.Sprintf("lg:oc:%d", en.clueTw.ID))
+	en.mustAllow(t, en.send(t, "unit", "１，２，０"), "已记录")
+	if c := en.findClue(t, en.clueTw.ID); !c.CaseFiled || c.Disciplined != 2 || c.OrgHandled != 0 {
+		t.Errorf("outcome %+v", c)
+	}
+	en.press(t, "unit", fmt.Sprintf("lg:oc:%d", en.clueTw.ID))
+	en.mustAllow(t, en.send(t, "unit", "2 1 1"), "格式不对") // case filed is 0 or 1
+}
+
+var lgNumber = regexp.MustCompile(`JH-\d{4}-\d{4}`)
+
+// TestLedgerTextsExist: every text key the ledger names exists in both languages; a missing key
+// would show the key itself to a user.
+func TestLedgerTextsExist(t *testing.T) {
+	src, err := os.ReadFile("ledger.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys := regexp.MustCompile(`"(lg\.[a-z.]+[a-z])"`).FindAllStringSubmatch(string(src), -1)
+	if len(keys) < 50 {
+		t.Fatalf("only %d keys found: the pattern is wrong", len(keys))
+	}
+	for _, k := range keys {
+		for _, lang := range []string{handlers.LangZH, handlers.LangEN} {
+			if handlers.T(lang, k[1]) == k[1] {
+				t.Errorf("text %q missing", k[1])
+			}
+		}
+	}
+	for _, prefix := range []string{"lg.status.", "lg.ms."} {
+		for _, k := range []string{"new", "studied", "disposed", "transferred", "handling", "held", "closed", "accepted", "concluded"} {
+			if prefix == "lg.ms." && k != "accepted" && k != "transferred" && k != "concluded" {
+				continue
+			}
+			if prefix == "lg.status." && (k == "accepted" || k == "concluded") {
+				continue
+			}
+			if handlers.T(handlers.LangEN, prefix+k) == prefix+k {
+				t.Errorf("text %q missing", prefix+k)
+			}
+		}
 	}
 }

@@ -129,6 +129,8 @@ func init() {
 		"lg.f.over":    {"已超期", "Overdue"},
 		"lg.f.units":   {"按承办单位", "By unit"},
 		"lg.f.places":  {"按地区", "By place"},
+		"lg.f.round":   {"本轮巡察", "This round"},
+		"lg.f.noround": {"当前没有进行中的巡察轮次（xuncha round add）。", "No inspection round is under way (xuncha round add)."},
 		"lg.list.head": {"线索台账 · %s：%d 条", "Clue ledger · %s: %d"},
 		"lg.list.more": {"\n……另有 %d 条，请用导出查看。", "\n… %d more; use the export."},
 
