@@ -63,7 +63,7 @@ func (f *ledgerFilters) filter(ctx context.Context, db *store.DB, loc *time.Loca
 		cf.To = cf.To.AddDate(0, 0, 1)
 	}
 	if f.unit != "" {
-		cf.Unit = l.UnitKey(f.unit)
+		cf.Unit = l.CanonicalUnit(f.unit)
 	}
 	if f.status != "" {
 		cf.Statuses = []string{f.status}

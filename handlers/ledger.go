@@ -65,7 +65,7 @@ func (t *turn) isOfficial() bool {
 func (t *turn) isUnit() bool { return t.role() == store.RoleUnit }
 
 // unitKey is the key of the sender's receiving unit.
-func (t *turn) unitKey() string { return t.ledger().UnitKey(t.person.Unit) }
+func (t *turn) unitKey() string { return t.ledger().CanonicalUnit(t.person.Unit) }
 
 // canSee is the scope rule of docs/PERMISSIONS.md: administrators see every clue, officials
 // those of their township (all with no township), unit members only clues transferred to
@@ -494,7 +494,11 @@ func EventText(lang string, l *Ledger, e store.ClueEvent) string {
 			body += " · " + f
 		}
 	case "transfer":
-		key, due, _ := strings.Cut(e.Body, ":")
+		i := strings.LastIndex(e.Body, ":") // unit names may hold a colon; dates do not
+		key, due := e.Body, ""
+		if i >= 0 {
+			key, due = e.Body[:i], e.Body[i+1:]
+		}
 		body = l.UnitName(key, lang) + " · " + T(lang, "lg.due", due)
 	case "outcome":
 		var filed, disc, org int
@@ -645,6 +649,7 @@ func (t *turn) transfer(c *store.Clue, unit string, days int) error {
 		t.say(t.tr("button.expired"))
 		return nil
 	}
+	unit = t.ledger().CanonicalUnit(unit)
 	now := t.tx.Now()
 	due := t.e.cfg.Calendar.AddWorkingDays(now, days)
 	round, err := t.tx.RoundAt(now)
@@ -1184,7 +1189,7 @@ func (t *turn) listClues(filter, arg string) error {
 		if !t.isOfficial() {
 			return t.refuse("list", "ledger")
 		}
-		f.Unit, label = arg, t.ledger().UnitName(arg, t.lang)
+		f.Unit, label = t.ledger().CanonicalUnit(arg), t.ledger().UnitName(arg, t.lang)
 	case "places":
 		return t.placeFilter()
 	case "t", "v":

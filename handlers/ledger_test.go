@@ -84,7 +84,7 @@ func ltSetup(t *testing.T) *ltEnv {
 			}
 		}
 		for c, unit := range map[*store.Clue]string{en.clueTw: "case1", en.clueOrg: "org"} {
-			u, s := unit, store.ClueTransferred
+			u, s := en.ledger.CanonicalUnit(unit), store.ClueTransferred
 			c.Unit = u
 			if err := tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &u, Status: &s}); err != nil {
 				return err
@@ -404,7 +404,7 @@ func TestLoadLedger(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(l.Dispositions) != 5 || len(l.Forms) != 4 || l.UnitKey("市委组织部") != "org" || l.DisposalName("hold", "zh") != "暂存待查" {
+	if len(l.Dispositions) != 5 || len(l.Forms) != 4 || l.CanonicalUnit("org") != "市委组织部" || l.CanonicalUnit("外单位") != "外单位" || l.DisposalName("hold", "zh") != "暂存待查" {
 		t.Errorf("built-in ledger %+v", l)
 	}
 	bad := filepath.Join(t.TempDir(), "l.json")

@@ -38,8 +38,9 @@ type Form struct {
 	NoteEN string `json:"note_en"`
 }
 
-// Unit is a receiving unit (承办单位). Unit members are invited with --unit set to its key or
-// its Chinese name.
+// Unit is a receiving unit (承办单位). Clues record it by its Chinese name, which is what the
+// scheduler's reminders and reviews match people's invitations against; buttons carry the key.
+// Members are best invited with --unit set to the Chinese name; the key works in the ledger too.
 type Unit struct {
 	Key string `json:"key"`
 	ZH  string `json:"zh"`
@@ -103,10 +104,11 @@ func (l *Ledger) unit(s string) (Unit, bool) {
 	return Unit{}, false
 }
 
-// UnitKey maps a unit as written in an invitation to the key clues are stored under.
-func (l *Ledger) UnitKey(s string) string {
+// CanonicalUnit maps a unit as written (key, Chinese or English name) to the name clues are
+// stored under: its Chinese name, or s itself for a unit the list does not know.
+func (l *Ledger) CanonicalUnit(s string) string {
 	if u, ok := l.unit(s); ok {
-		return u.Key
+		return u.ZH
 	}
 	return s
 }
