@@ -1222,6 +1222,27 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		clues = kept
 	}
+	// The escalation ladder (提醒 → 提醒函 → 督办函) is the scheduler's; the list shows where each
+	// overdue clue stands on it, and "over:N" keeps one level.
+	levels := map[int64]int{}
+	if filter == "over" {
+		want, _ := strconv.Atoi(arg)
+		kept := clues[:0]
+		for _, c := range clues {
+			lc, err := t.tx.LadderClue(c.ID)
+			if err != nil {
+				return err
+			}
+			levels[c.ID] = lc.Level
+			if want == 0 || lc.Level == want {
+				kept = append(kept, c)
+			}
+		}
+		clues = kept
+		if want > 0 {
+			label += " · " + t.tr(fmt.Sprintf("lg.ladder.%d", want))
+		}
+	}
 	if err := t.audit("ledger.list", "ledger", filter+" "+arg); err != nil {
 		return err
 	}
@@ -1237,10 +1258,16 @@ func (t *turn) listClues(filter, arg string) error {
 		if !c.DueAt.IsZero() {
 			due = " · " + t.tr("lg.due", t.formatDay(c.DueAt))
 		}
+		if lv := levels[c.ID]; lv > 0 {
+			due += " · " + t.tr(fmt.Sprintf("lg.ladder.%d", lv))
+		}
 		b.WriteString(fmt.Sprintf("\n%s · %s · %s%s", c.Number, t.tr("lg.status."+c.Status), truncate(t.orNotGiven(c.Subject), 20), due))
 		if i < 10 {
 			rows = append(rows, []store.Button{{Text: c.Number + " " + truncate(c.Subject, 12), Data: fmt.Sprintf("lg:o:%d", c.ID)}})
 		}
+	}
+	if t.isOfficial() && filter == "over" {
+		rows = append(rows, []store.Button{t.btn("lg.ladder.1", "lg:l:over:1"), t.btn("lg.ladder.2", "lg:l:over:2"), t.btn("lg.ladder.3", "lg:l:over:3")})
 	}
 	if t.isOfficial() {
 		rows = append(rows,

@@ -503,3 +503,30 @@ func TestLedgerTextsExist(t *testing.T) {
 		}
 	}
 }
+
+// TestLedgerOverdueLadder: the overdue list shows where each clue stands on the scheduler's
+// escalation ladder, and filters by level.
+func TestLedgerOverdueLadder(t *testing.T) {
+	en := ltSetup(t)
+	en.bind(t, "town", store.RoleOfficial, en.tw, 0, "")
+	due := time.Now().Add(-48 * time.Hour).Truncate(time.Second)
+	err := en.db.Update(context.Background(), func(tx *store.Tx) error {
+		if err := tx.UpdateClue(en.clueTw.ID, store.ClueUpdate{DueAt: &due}); err != nil {
+			return err
+		}
+		return tx.SetLadder(en.clueTw.ID, due, store.LadderReminder, time.Now().Add(time.Hour))
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := en.press(t, "town", "lg:l:over")
+	if !strings.Contains(o.text, en.clueTw.Number+" ·") || !strings.Contains(o.text, "已发提醒函") || strings.Contains(o.text, en.clueOrg.Number) {
+		t.Errorf("overdue list: %s", o.text)
+	}
+	if o := en.press(t, "town", "lg:l:over:3"); strings.Contains(o.text, en.clueTw.Number+" ·") {
+		t.Errorf("level 3 list holds a level 2 clue: %s", o.text)
+	}
+	if o := en.press(t, "town", "lg:l:over:2"); !strings.Contains(o.text, en.clueTw.Number+" ·") {
+		t.Errorf("level 2 list: %s", o.text)
+	}
+}
