@@ -1154,6 +1154,13 @@ func (t *turn) clueNotice(reportID int64, lang string) (string, []store.Button, 
 // listClues shows the sender's clues under a filter: "open", "new", "due", "over", "units",
 // "u" (with a unit key), "places", "t" (a township id) or "v" (a village id).
 func (t *turn) listClues(filter, arg string) error {
+	// Permission first: a refusal leaves the conversation as it was.
+	if !t.isOfficial() && (filter == "units" || filter == "u") {
+		return t.refuse("list", "ledger")
+	}
+	if filter == "t" && t.isOfficial() && t.person.TownshipID != 0 && arg != strconv.FormatInt(t.person.TownshipID, 10) {
+		return t.refuse("list", "township:"+arg)
+	}
 	t.reset()
 	now := t.tx.Now()
 	f := t.scope(store.ClueFilter{Open: true})
@@ -1176,9 +1183,6 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		f.RoundID, label = id, t.tr("lg.f.round")
 	case "units":
-		if !t.isOfficial() {
-			return t.refuse("list", "ledger")
-		}
 		var rows [][]store.Button
 		for _, u := range t.ledger().Units {
 			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: "lg:l:u:" + u.Key}})
@@ -1186,18 +1190,12 @@ func (t *turn) listClues(filter, arg string) error {
 		t.say(t.tr("lg.f.units"), rows...)
 		return nil
 	case "u":
-		if !t.isOfficial() {
-			return t.refuse("list", "ledger")
-		}
 		f.Unit, label = t.ledger().CanonicalUnit(arg), t.ledger().UnitName(arg, t.lang)
 	case "places":
 		return t.placeFilter()
 	case "t", "v":
 		id, _ := strconv.ParseInt(arg, 10, 64)
 		if filter == "t" {
-			if t.isOfficial() && t.person.TownshipID != 0 && t.person.TownshipID != id {
-				return t.refuse("list", fmt.Sprintf("township:%d", id))
-			}
 			f.TownshipID = id
 		} else {
 			f.VillageID = id
