@@ -207,3 +207,33 @@ func TestEndToEndWeChat(t *testing.T) {
 		t.Error("the report text is not in the database files: the search looked in the wrong place")
 	}
 }
+
+// TestWeChatConfigErrors: a half-configured WeChat channel is refused with the variable named.
+func TestWeChatConfigErrors(t *testing.T) {
+	dir := t.TempDir()
+	base := []string{"XUNCHA_DB", filepath.Join(dir, "x.db")}
+	tests := []struct {
+		env  []string
+		want string
+	}{
+		{[]string{"WECHAT_APP_ID", "wx1"}, "WECHAT_TOKEN"},
+		{[]string{"WECHAT_TOKEN", "tok123"}, "WECHAT_APP_ID"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123"}, "WECHAT_APP_SECRET"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_AES_KEY", "short"}, "WECHAT_AES_KEY"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "t!", "WECHAT_APP_SECRET", "s"}, "WECHAT_TOKEN"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_API_URL", "ftp://x"}, "WECHAT_API_URL"},
+		{[]string{"WECHAT_TEMPLATE_NOTICE", "TPL"}, "WECHAT_APP_ID"},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		err := run(t.Context(), []string{"xuncha", "serve", "--addr", "127.0.0.1:0"}, testEnv(append(base, tt.env...)...), nil, &out, &errb)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: error %v does not name %s", tt.env, err, tt.want)
+		}
+	}
+	var out, errb bytes.Buffer
+	err := run(t.Context(), []string{"xuncha", "invite", "--role", "admin", "--qr"}, testEnv(base...), nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "WECHAT_APP_ID") || strings.Contains(out.String(), "invitation code") {
+		t.Errorf("invite --qr without WeChat settings: %v, %q", err, out.String())
+	}
+}

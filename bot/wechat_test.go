@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/silenceper/wechat/v2/util"
 
@@ -653,5 +654,59 @@ func readAll(res *http.Response) string {
 		if err != nil {
 			return sb.String()
 		}
+	}
+}
+
+// TestWeChatMenuText: buttons become a numbered list with cancel as a hint, and a reply maps
+// back by number (full-width digits too), by label, or by "取消"; anything else stays text.
+func TestWeChatMenuText(t *testing.T) {
+	msg := store.OutMessage{Text: "请选择：", Buttons: [][]store.Button{
+		{{Text: "新站镇", Data: "t:1"}, {Text: "天岗镇", Data: "t:2"}},
+		{{Text: "取消", Data: "x"}},
+	}}
+	text, menu := renderWeChat(handlers.LangZH, msg)
+	want := "请选择：\n\n回复数字选择：\n1. 新站镇\n2. 天岗镇\n回复“取消”退出"
+	if text != want {
+		t.Fatalf("rendered %q\nwant %q", text, want)
+	}
+	tests := []struct {
+		in   string
+		data string
+		ok   bool
+	}{
+		{"1", "t:1", true}, {" 2 ", "t:2", true}, {"２", "t:2", true}, {"天岗镇", "t:2", true},
+		{"取消", "x", true}, {"Cancel", "x", true},
+		{"3", "", false}, {"0", "", false}, {"12", "", false}, {"新站镇的会计", "", false},
+	}
+	for _, tt := range tests {
+		data, ok := menuChoice(tt.in, menu)
+		if data != tt.data || ok != tt.ok {
+			t.Errorf("menuChoice(%q) = %q, %v; want %q, %v", tt.in, data, ok, tt.data, tt.ok)
+		}
+	}
+	// A question answered in text with only a cancel button: a number is the answer.
+	_, menu = renderWeChat(handlers.LangZH, store.OutMessage{Text: "走访多少人？", Buttons: [][]store.Button{{{Text: "取消", Data: "x"}}}})
+	if data, ok := menuChoice("1", menu); ok {
+		t.Errorf("a typed number was taken for the button %q", data)
+	}
+	if text, _ := renderWeChat(handlers.LangEN, store.OutMessage{Text: "Hi"}); text != "Hi" {
+		t.Errorf("a message without buttons rendered as %q", text)
+	}
+}
+
+// TestWeChatSplit: long texts are cut at line breaks, never inside a character.
+func TestWeChatSplit(t *testing.T) {
+	long := strings.Repeat("举报内容", 300) + "\n" + strings.Repeat("补充", 400)
+	parts := splitBytes(long, maxWeChatText)
+	if strings.Join(parts, "") != long {
+		t.Fatal("parts do not add up to the text")
+	}
+	for _, p := range parts {
+		if len(p) > maxWeChatText || !utf8.ValidString(p) {
+			t.Errorf("part of %d bytes, valid UTF-8 %v", len(p), utf8.ValidString(p))
+		}
+	}
+	if got := cutRunes("一二三四五", 3); got != "一二…" {
+		t.Errorf("cutRunes = %q", got)
 	}
 }
