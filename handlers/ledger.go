@@ -904,9 +904,10 @@ func (t *turn) answer(d *ledgerDraft, text string) error {
 	if err := t.tx.Audit(0, t.chat.Platform, "clue.answer", clueObject(c), fmt.Sprintf("question:%d", q.ID)); err != nil {
 		return err
 	}
+	// Whoever asked (an official or a unit) and the official who relayed it hear the answer.
 	var chats []int64
 	for _, p := range []int64{q.AskedBy, q.RelayedBy} {
-		if p == 0 || (p == q.AskedBy && p == q.RelayedBy && len(chats) > 0) {
+		if p == 0 {
 			continue
 		}
 		ids, err := t.tx.PersonChatIDs(p)

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -320,6 +322,45 @@ func TestAuditEntries(t *testing.T) {
 		}
 		if len(got) != tc.want {
 			t.Errorf("%+v: %d entries, want %d", tc.f, len(got), tc.want)
+		}
+	}
+}
+
+// TestCreateClueConcurrent: clues registered at the same time by many steps get distinct,
+// consecutive numbers, because the write transaction (_txlock=immediate) serialises them.
+func TestCreateClueConcurrent(t *testing.T) {
+	db := MustOpenDB(t)
+	setClock(db, t0)
+	const n = 20
+	numbers := make(chan string, n)
+	errs := make(chan error, n)
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			c := &Clue{Source: ClueFromInspection}
+			err := db.Update(context.Background(), func(tx *Tx) error {
+				_, err := tx.CreateClue(c)
+				return err
+			})
+			errs <- err
+			numbers <- c.Number
+		})
+	}
+	wg.Wait()
+	close(numbers)
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	seen := map[string]bool{}
+	for num := range numbers {
+		seen[num] = true
+	}
+	for i := 1; i <= n; i++ {
+		if num := fmt.Sprintf("JH-2025-%04d", i); !seen[num] {
+			t.Errorf("%s missing; got %v", num, seen)
 		}
 	}
 }
