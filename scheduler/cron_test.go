@@ -16,7 +16,7 @@ import (
 type nopStore struct{}
 
 func (nopStore) Update(context.Context, func(*store.Tx) error) error { return nil }
-func (nopStore) LadderCandidates(context.Context, time.Time, time.Time, int64, int) ([]store.LadderClue, error) {
+func (nopStore) LadderCandidates(context.Context, time.Time, time.Time, store.LadderCursor, int) ([]store.LadderClue, error) {
 	return nil, nil
 }
 

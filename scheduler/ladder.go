@@ -25,7 +25,7 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	// Deadlines before horizon may be inside the nudge window: the nudge day of a deadline on
 	// a non-working day is that of the working day after it at the latest.
 	horizon := s.cal.StartOfDay(s.cal.AddWorkingDays(today, s.cfg.Ladder.NudgeBefore+1))
-	var after int64
+	after := store.LadderCursor{DueAt: time.Unix(-1, 0)}
 	steps := 0
 	for {
 		if err := ctx.Err(); err != nil {
@@ -38,7 +38,8 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 		if len(batch) == 0 {
 			break
 		}
-		after = batch[len(batch)-1].ID
+		last := batch[len(batch)-1]
+		after = store.LadderCursor{DueAt: last.DueAt, ID: last.ID}
 		// Several clues per transaction: a commit is an fsync, and the first run over a large
 		// ledger may owe thousands of steps.
 		for chunk := range slices.Chunk(batch, 100) {

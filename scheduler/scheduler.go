@@ -16,7 +16,7 @@ import (
 // Store is what the timed jobs need from the database.
 type Store interface {
 	Update(ctx context.Context, fn func(*store.Tx) error) error
-	LadderCandidates(ctx context.Context, horizon, now time.Time, afterID int64, limit int) ([]store.LadderClue, error)
+	LadderCandidates(ctx context.Context, horizon, now time.Time, after store.LadderCursor, limit int) ([]store.LadderClue, error)
 }
 
 // LadderConfig holds the escalation thresholds, in working days.

@@ -39,16 +39,25 @@ type LadderClue struct {
 	NextAt time.Time
 }
 
-// LadderCandidates returns up to limit open clues, in id order after afterID, whose deadline
-// is before horizon and whose next ladder step may be due at now: those with no step yet for
-// their deadline and those whose next step time has come. It reads outside any write
-// transaction; each step re-checks its clue in its own (LadderClue).
-func (db *DB) LadderCandidates(ctx context.Context, horizon, now time.Time, afterID int64, limit int) ([]LadderClue, error) {
+// LadderCursor is where a candidate scan goes on from: the last clue returned.
+type LadderCursor struct {
+	DueAt time.Time
+	ID    int64
+}
+
+// LadderCandidates returns up to limit open clues after the cursor, in deadline order, whose
+// deadline is before horizon and whose next ladder step may be due at now: those with no step
+// yet for their deadline and those whose next step time has come. Walking the partial index
+// of open clues by deadline reads only the clues near or past their deadline, however large
+// the ledger. It reads outside any write transaction; each step re-checks its clue in its own
+// (LadderClue).
+func (db *DB) LadderCandidates(ctx context.Context, horizon, now time.Time, after LadderCursor, limit int) ([]LadderClue, error) {
 	rows, err := db.db.QueryContext(ctx, `SELECT c.id, c.due_at, IFNULL(l.due_at, 0), IFNULL(l.level, 0), l.next_at
 		FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id
-		WHERE c.closed_at IS NULL AND c.paused_at IS NULL AND c.status <> 'closed' AND c.due_at < ? AND c.id > ?
+		WHERE c.closed_at IS NULL AND c.paused_at IS NULL AND c.status <> 'closed'
+		AND c.due_at < ? AND (c.due_at, c.id) > (?, ?)
 		AND (l.clue_id IS NULL OR l.due_at <> c.due_at OR l.next_at <= ?)
-		ORDER BY c.id LIMIT ?`, horizon.Unix(), afterID, now.Unix(), limit)
+		ORDER BY c.due_at, c.id LIMIT ?`, horizon.Unix(), after.DueAt.Unix(), after.ID, now.Unix(), limit)
 	if err != nil {
 		return nil, fmt.Errorf("ladder candidates: %w", err)
 	}
