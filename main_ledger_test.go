@@ -2,13 +2,18 @@ package main
 
 import (
 	"bytes"
+	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"xuncha/store"
 )
 
 var (
@@ -291,4 +296,60 @@ func lgAllCells(t *testing.T, f *excelize.File) []string {
 		}
 	}
 	return out
+}
+
+// TestLedgerStatsCLI loads a round shaped like the source's (24 clues transferred while
+// inspecting, 11 cases filed, 11 people disciplined, 12 organisationally handled) and reads
+// it back with `xuncha stats --round`.
+func TestLedgerStatsCLI(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.db")
+	env := testEnv("XUNCHA_DB", path)
+	mustRun(t, env, "round", "add", "--name", "十五届市委第五轮巡察", "--from", "2024-04-08", "--to", "2024-05-17")
+	key, _ := hex.DecodeString(testKey)
+	db, err := store.Open(t.Context(), path, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	disciplined := []int{3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}      // per filed case: 11 people
+	handled := []int{1, 0, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0} // 12 people
+	for i := range 27 {
+		at := time.Date(2024, 4, 9+i, 10, 0, 0, 0, loc)
+		err := db.Update(t.Context(), func(tx *store.Tx) error {
+			c := &store.Clue{Source: store.ClueFromInspection, Subject: fmt.Sprintf("对象%d", i), ReceivedAt: at}
+			if _, err := tx.CreateClue(c); err != nil {
+				return err
+			}
+			if i >= 24 { // studied and held, never transferred
+				d := "hold"
+				return tx.UpdateClue(c.ID, store.ClueUpdate{Disposal: &d})
+			}
+			unit, while, d, form := "市纪委监委第一纪检监察室", true, "verify", 1+i%4
+			u := store.ClueUpdate{Unit: &unit, WhileInspecting: &while, Disposal: &d, Form: &form}
+			if i < len(disciplined) {
+				filed := true
+				u.CaseFiled, u.Disciplined = &filed, &disciplined[i]
+			}
+			if i < len(handled) {
+				u.OrgHandled = &handled[i]
+			}
+			return tx.UpdateClue(c.ID, u)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	out, _ := mustRun(t, env, "stats", "--round", "十五届市委第五轮巡察")
+	for _, want := range []string{"受理线索 27 件", "移交 24 件（其中边巡边移 24 件）", "立案 11 件", "党纪政务处分 11 人", "组织处理 12 人",
+		"初步核实 24", "暂存待查 3", "第一种形态 6"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("stats lack %q:\n%s", want, out)
+		}
+	}
+	out, _ = mustRun(t, env, "stats", "--from", "2024-05-01", "--to", "2024-05-31")
+	if !strings.Contains(out, "受理线索 5 件") {
+		t.Errorf("May only (clues of 1–5 May):\n%s", out)
+	}
 }
