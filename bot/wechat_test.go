@@ -353,34 +353,46 @@ func TestWeChatRetriedMessage(t *testing.T) {
 }
 
 // TestWeChatTokenRevoked: a send answered 40001 drops the token, fetches a new one once, and
-// succeeds on the retry; a media download does the same.
+// succeeds on the retry, through the outbox and its dispatcher; a media download does the same.
 func TestWeChatTokenRevoked(t *testing.T) {
 	f := newWXFixture(t, WeChatConfig{})
+	f.start()
 	const user = "oResidentToken"
-	if err := f.db.SetWeChatWindow(t.Context(), user, store.WeChatWindow{LastMessage: time.Now()}); err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	if err := f.wx.Send(ctx, user, store.OutMessage{Text: "第一条"}); err != nil {
+	f.say(user, "/start", "巡察监督举报服务") // opens the window; the answer is passive
+	chat, err := f.db.FindChat(ctx, handlers.PlatformWeChat, user)
+	if err != nil {
 		t.Fatal(err)
 	}
-	f.fake.RevokeToken()
-	if err := f.wx.Send(ctx, user, store.OutMessage{Text: "第二条"}); err != nil {
-		t.Fatalf("send after revocation: %v", err)
+	queue := func(text string) {
+		t.Helper()
+		err := f.db.Update(ctx, func(tx *store.Tx) error {
+			_, err := tx.Enqueue(chat, store.OutMessage{Text: text}, "")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.disp.Wake()
 	}
+	queue("第一条")
+	f.waitSent(user, 0, "第一条", "")
+	f.fake.RevokeToken()
+	queue("第二条")
+	f.waitSent(user, 1, "第二条", "")
 	if got := f.fake.Tokens(); got != 2 {
 		t.Errorf("tokens fetched: %d; want 2 (one refresh)", got)
 	}
 	calls := f.fake.Calls("/cgi-bin/message/custom/send")
-	if len(calls) != 3 {
-		t.Errorf("custom/send calls: %d; want 3 (ok, 40001, ok)", len(calls))
+	if len(calls) != 3 || calls[1].Query.Get("access_token") != "ACCESS_TOKEN_1" || calls[2].Query.Get("access_token") != "ACCESS_TOKEN_2" {
+		t.Errorf("custom/send calls: %d; want 3 (ok, 40001, ok with the new token)", len(calls))
 	}
-	if sent := f.fake.Sent(user); len(sent) != 2 || sent[1].Text != "第二条" {
+	if sent := f.fake.Sent(user); len(sent) != 2 {
 		t.Errorf("sent: %+v", sent)
 	}
 	// A token refused twice in a row is not retried forever.
 	f.fake.FailNext("/cgi-bin/message/custom/send", 2, 40001)
-	err := f.wx.Send(ctx, user, store.OutMessage{Text: "第三条"})
+	err = f.wx.Send(ctx, user, store.OutMessage{Text: "第三条"})
 	if err == nil || !strings.Contains(err.Error(), "40001") {
 		t.Errorf("two 40001s in a row: %v", err)
 	}
