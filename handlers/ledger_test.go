@@ -126,6 +126,13 @@ func (en *ltEnv) handle(t *testing.T, m handlers.Message) ltOut {
 	}
 	var o ltOut
 	for _, out := range res.Out {
+		for _, r := range out.Buttons {
+			for _, b := range r {
+				if len(b.Data) > 64 { // Telegram's limit on callback data
+					t.Errorf("button data over 64 bytes: %q", b.Data)
+				}
+			}
+		}
 		if out.ToSender {
 			o.text += out.Text + "\n"
 			o.rows = append(o.rows, out.Buttons...)
