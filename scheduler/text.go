@@ -12,9 +12,6 @@ var texts = map[string][2]string{
 	"ann.remind": {
 		"【巡察提醒】%s\n本轮巡察受理渠道将于 %s 关闭。如有问题反映，请在此之前通过本机器人（/report）或公告所列渠道提交。",
 		"[Inspection reminder] %s\nThis round's reporting channels close at %s. To report a problem, please do so before then, here (/report) or through the channels in the announcement."},
-	"ann.closed": {
-		"《%s》的受理时间已经结束。您的举报仍会按正常程序登记办理。",
-		"The reporting window of \"%s\" has closed. Your report is still registered and handled through the normal procedure."},
 	"ladder.nudge": {
 		"【线索办理提醒】线索 %s「%s」的办理期限为 %s，还有 %d 个工作日。请按期办结并反馈办理情况。",
 		"[Clue deadline] Clue %s \"%s\" is due on %s, %d working days from now. Please finish it on time and report the outcome."},
