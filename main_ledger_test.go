@@ -103,7 +103,12 @@ func TestLedgerEndToEnd(t *testing.T) {
 	official.do("纪委副书记张某、巡察办李某、第一纪检监察室王某", "")
 	const opinion = "问题具体，建议初步核实，移交第一纪检监察室"
 	mustContain(t, official.do(opinion, ""), "已记录 "+number+" 的会商研判")
-	mustContain(t, resident.read(), "已受理")
+	// Everything pushed to the reporter's chat is kept, to check at the end that it said nothing
+	// about the handling.
+	var pushed []webMsg
+	got := resident.read()
+	pushed = append(pushed, got...)
+	mustContain(t, got, "已受理")
 
 	// Disposal and the four forms.
 	msgs = official.do("/clue "+number, "")
@@ -118,10 +123,12 @@ func TestLedgerEndToEnd(t *testing.T) {
 	msgs = official.do("", button(t, msgs, "第一纪检监察室"))
 	msgs = official.do("", button(t, msgs, "15 个工作日"))
 	mustContain(t, msgs, "已移交市纪委监委第一纪检监察室")
-	mustContain(t, resident.read(), "已转有关单位办理")
+	got = resident.read()
+	pushed = append(pushed, got...)
+	mustContain(t, got, "已转有关单位办理")
 
 	// The unit is notified, opens the clue and acknowledges it.
-	got := unit.read()
+	got = unit.read()
 	mustContain(t, got, "移交线索")
 	msgs = unit.do("", button(t, got, "打开 "+number))
 	mustContain(t, msgs, secretDetail)
@@ -141,6 +148,7 @@ func TestLedgerEndToEnd(t *testing.T) {
 	mustContain(t, got, question)
 	mustContain(t, official.do("", button(t, got, "转达举报人")), "问题已转达举报人")
 	got = resident.read()
+	pushed = append(pushed, got...)
 	mustContain(t, got, question)
 	mustContain(t, resident.do("", button(t, got, "回答")), "请输入您的回答")
 	const answer = "有名单复印件，可以提供。"
@@ -160,7 +168,11 @@ func TestLedgerEndToEnd(t *testing.T) {
 	msgs = official.do("", button(t, msgs, "办结销号"))
 	mustContain(t, official.do("", button(t, msgs, "确认办结销号")), "已办结销号")
 	got = resident.read()
+	pushed = append(pushed, got...)
 	mustContain(t, got, "已办结")
+	if len(pushed) != 4 {
+		t.Errorf("the reporter was sent %d messages, want 3 milestones and the question:\n%s", len(pushed), texts(pushed))
+	}
 
 	// What the resident was told, all together: the three milestones, the question, and nothing
 	// about the handling.
@@ -172,6 +184,9 @@ func TestLedgerEndToEnd(t *testing.T) {
 	for _, secret := range []string{"纪检监察室", "初步核实", "形态", "立案", "处分", opinion, "王某", number, question} {
 		if strings.Contains(texts(msgs), secret) {
 			t.Errorf("the resident's query shows %q:\n%s", secret, texts(msgs))
+		}
+		if secret != question && strings.Contains(texts(pushed), secret) {
+			t.Errorf("the reporter's chat was told %q:\n%s", secret, texts(pushed))
 		}
 	}
 
