@@ -204,6 +204,9 @@ func (e *Engine) wakeAll(res Result) {
 }
 
 func (e *Engine) handle(ctx context.Context, m Message) (Result, error) {
+	// Text is stored verbatim, but it must be text: invalid UTF-8 would be refused by every
+	// platform when echoed back in a summary.
+	m.Text, m.Data = strings.ToValidUTF8(m.Text, "\uFFFD"), strings.ToValidUTF8(m.Data, "")
 	flooded, warn := e.checkFlood(m)
 	var res Result
 	err := e.store.Update(ctx, func(tx *store.Tx) error {
@@ -219,7 +222,13 @@ func (e *Engine) handle(ctx context.Context, m Message) (Result, error) {
 		res.ChatID = chat.ID
 		t := &turn{e: e, tx: tx, chat: chat, lang: chat.Lang, msg: m}
 		if flooded {
-			// The message is not recorded, so the platform (or the person) may send it again later.
+			// The message id is marked processed with no other effect: a flood is dropped, not
+			// queued for later (a stored Telegram update would otherwise be retried forever).
+			first, err := tx.ClaimMessage(m.Platform, m.MsgID)
+			if err != nil || !first {
+				res.Duplicate = !first
+				return err
+			}
 			if warn {
 				t.say(T(t.lang, "flood"))
 			}

@@ -56,7 +56,7 @@ var catalog = map[string][2]string{
 	"too.big":      {"文件超过 20MB，未被记录。请压缩后再发送。", "A file is larger than 20 MB and was not recorded. Please send a smaller one."},
 	"bad.file":     {"无法读取这个文件（格式不支持或已损坏），未被记录。图片请使用 JPG 或 PNG。", "This file could not be read (unsupported or damaged) and was not recorded. Please send photos as JPG or PNG."},
 	"bad.video":    {"为保护您的隐私，暂不接收视频（视频中可能含有拍摄位置）。请改发截图或照片。", "To protect your privacy, videos are not accepted (they may hold the place they were filmed). Please send photos or screenshots instead."},
-	"flood":        {"您发送得太快了，请稍等片刻再继续。刚才的消息未被记录。", "You are sending too fast. Please wait a moment; the last messages were not recorded."},
+	"flood":        {"您发送得太快了，请稍等片刻再继续。刚才的消息未被处理，请稍后重新发送。", "You are sending too fast. Please wait a moment; the last messages were not processed, please send them again later."},
 	"error":        {"抱歉，系统暂时出了问题，您的这条消息没有保存，请稍后再发一次。", "Sorry, something went wrong and this message was not saved. Please send it again in a moment."},
 	"file.added":   {"已收到附件（共 %d 个）。", "Attachment received (%d in all)."},
 	"file.ignored": {"当前步骤不需要附件，附件未被记录。", "This step takes no attachment; it was not recorded."},

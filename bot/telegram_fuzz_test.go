@@ -1,0 +1,70 @@
+package bot
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"xuncha/bot/telegramtest"
+	"xuncha/store"
+)
+
+// FuzzTelegramUpdate feeds arbitrary update JSON through the Telegram channel's decoding and
+// into the engine, as a stored update would be processed. Nothing may panic, and an update must
+// either be skipped or become a step; either way it ends up processed, never stuck pending.
+//
+//	go test -run '^$' -fuzz FuzzTelegramUpdate -fuzztime 1000000x ./bot/
+func FuzzTelegramUpdate(f *testing.F) {
+	f.Add(telegramtest.Message(1, 42, "/start"))
+	f.Add(telegramtest.Message(2, 42, "投诉 /help@xuncha_test_bot"))
+	f.Add(telegramtest.GroupMessage(3, -100, 42, "/report@other_bot"))
+	f.Add(telegramtest.Photo(4, 42, "missing-file", 30<<20, "caption"))
+	f.Add(telegramtest.Press(5, telegramtest.Sent{ChatID: 42, MessageID: 7, Text: "q", ReplyMarkup: `{"inline_keyboard":[[{"text":"a","callback_data":"c:interests"}]]}`}, "c:interests"))
+	f.Add(`{"update_id":6,"callback_query":{"id":"x","from":{"id":1},"data":"x","message":{"message_id":1,"date":0,"chat":{"id":9,"type":"private"}}}}`)
+	f.Add(`{"update_id":7,"my_chat_member":{"chat":{"id":1,"type":"private"}}}`)
+	f.Add(`{"update_id":8,"message":{"chat":{"id":0},"document":{"file_id":"d","file_size":-1}}}`)
+	f.Add(`{"update_id":9}`)
+	f.Add(`not json`)
+	fake := telegramtest.New(testToken)
+	f.Cleanup(fake.Close)
+	// Each fuzzing worker process gets its own database.
+	dir, err := os.MkdirTemp("", "xuncha-fuzz-")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { os.RemoveAll(dir) })
+	fx := newTGFixture(f, fake, filepath.Join(dir, "fuzz.db"), TelegramConfig{})
+	ctx := context.Background()
+	// Fuzzing runs several worker processes; ids carry a per-process prefix so that they never
+	// collide should the workers share a directory.
+	prefix := "f" + strconv.FormatInt(time.Now().UnixNano(), 36) + "-"
+	var n atomic.Int64
+	f.Fuzz(func(t *testing.T, raw string) {
+		id := prefix + strconv.FormatInt(n.Add(1), 10)
+		msg := store.Received{MsgID: id, Payload: []byte(raw)}
+		if _, err := fx.db.ReceiveMessages(ctx, "telegram", []store.Received{msg}, "", ""); err != nil {
+			t.Fatal(err)
+		}
+		_ = chatKeyOf(msg.Payload)
+		start := time.Now()
+		if err := fx.tg.handleUpdate(ctx, msg); err != nil {
+			t.Fatalf("update %q: %v", raw, err)
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("update %q took %v", raw, d)
+		}
+		pending, err := fx.db.PendingMessages(ctx, "telegram", 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pending {
+			if p.MsgID == id {
+				t.Fatalf("update %q is still pending after processing", raw)
+			}
+		}
+	})
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParsePlaces: any file either is refused with an error or yields rows with a township,
+// a known class and no negative figures.
+//
+//	go test -run '^$' -fuzz FuzzParsePlaces -fuzztime 1000000x .
+func FuzzParsePlaces(f *testing.F) {
+	f.Add("township,village,class,collective_income,population\n新站镇,东风村,key,120000,2310\n")
+	f.Add("乡镇,村,类别\n新站镇,东风村,重点村\n天岗镇,,\n")
+	f.Add("\uFEFF新站镇,东风村,一般村,\"1,200\",3\n# comment\n")
+	f.Add("新站镇,东风村,vip,1,1\n")
+	f.Add("\"unterminated,x\n")
+	f.Add(",,,\n")
+	f.Fuzz(func(t *testing.T, data string) {
+		rows, err := parsePlaces(strings.NewReader(data))
+		if err != nil {
+			return
+		}
+		if len(rows) == 0 {
+			t.Fatal("no error and no rows")
+		}
+		for _, r := range rows {
+			if r.Township == "" || (r.Class != "key" && r.Class != "general") || r.CollectiveIncome < 0 || r.Population < 0 {
+				t.Fatalf("bad row %+v from %q", r, data)
+			}
+			if utf8.RuneCountInString(r.Township) > 50 || utf8.RuneCountInString(r.Village) > 50 {
+				t.Fatalf("overlong name in %+v", r)
+			}
+		}
+	})
+}
