@@ -531,7 +531,8 @@ func (t *turn) notifyClue(c *store.Clue, key string, args ...any) error {
 	return t.tellChats(chats, c, key, args...)
 }
 
-// tellChats sends a text with an open button to each chat except the sender's.
+// tellChats sends a text with an open button to each chat except the sender's. An argument of
+// type func(lang string) string is resolved in each recipient's language.
 func (t *turn) tellChats(chats []int64, c *store.Clue, key string, args ...any) error {
 	for _, chat := range chats {
 		if chat == t.chat.ID {
@@ -542,7 +543,14 @@ func (t *turn) tellChats(chats []int64, c *store.Clue, key string, args ...any) 
 			return err
 		}
 		rows := [][]store.Button{t.openButton(lang, c)}
-		if err := t.tell(chat, store.OutMessage{Text: T(lang, key, args...), Buttons: rows}, ""); err != nil {
+		local := make([]any, len(args))
+		for i, a := range args {
+			if f, ok := a.(func(string) string); ok {
+				a = f(lang)
+			}
+			local[i] = a
+		}
+		if err := t.tell(chat, store.OutMessage{Text: T(lang, key, local...), Buttons: rows}, ""); err != nil {
 			return err
 		}
 	}
@@ -951,7 +959,8 @@ func (t *turn) acknowledge(c *store.Clue) error {
 	if err := t.audit("clue.ack", clueObject(c), ""); err != nil {
 		return err
 	}
-	if err := t.notifyClue(c, "lg.ack.notice", c.Number, t.ledger().UnitName(c.Unit, LangZH)); err != nil {
+	unitName := func(lang string) string { return t.ledger().UnitName(c.Unit, lang) }
+	if err := t.notifyClue(c, "lg.ack.notice", c.Number, unitName); err != nil {
 		return err
 	}
 	t.say(t.tr("lg.ack.ok", c.Number), t.openButton(t.lang, c))
@@ -1008,7 +1017,8 @@ func (t *turn) outcome(c *store.Clue, text string) error {
 	if err := t.audit("clue.outcome", clueObject(c), body); err != nil {
 		return err
 	}
-	if err := t.notifyClue(c, "lg.outcome.notice", c.Number, t.yesNo(filed), n[1], n[2]); err != nil {
+	yes := func(lang string) string { return T(lang, map[bool]string{true: "lg.yes", false: "lg.no"}[filed]) }
+	if err := t.notifyClue(c, "lg.outcome.notice", c.Number, yes, n[1], n[2]); err != nil {
 		return err
 	}
 	t.reset()
