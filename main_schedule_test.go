@@ -1,11 +1,16 @@
 package main
 
 import (
+	"encoding/hex"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/bot/telegramtest"
+	"xuncha/store"
 )
 
 // TestScheduleCLIAndServe imports a calendar year and adds an announcement through the CLI,
@@ -69,4 +74,101 @@ func TestScheduleCLIAndServe(t *testing.T) {
 	if !strings.Contains(out, "published") {
 		t.Fatalf("announce list: %s", out)
 	}
+}
+
+// TestBroadcastRestartTelegram stops serve in the middle of delivering an announcement to 1,000
+// Telegram subscribers and starts it again: the fake Bot API counts exactly one copy per
+// subscriber.
+func TestBroadcastRestartTelegram(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 1,000 messages at the Telegram rate")
+	}
+	const (
+		token       = "987654:BROADCAST-token"
+		subscribers = 1000
+	)
+	fake := telegramtest.New(token)
+	t.Cleanup(fake.Close)
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Global: 30})
+	dir := t.TempDir()
+	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL,
+		"TELEGRAM_RATE", "29")
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+
+	// The subscribers, as /subscribe would leave them (1,000 conversations would only slow this).
+	key, _ := hex.DecodeString(testKey)
+	db, err := store.Open(t.Context(), filepath.Join(dir, "x.db"), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tw, _, err := db.FindPlaceByName(t.Context(), "新站镇", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(t.Context(), func(tx *store.Tx) error {
+		for i := range subscribers {
+			c, err := tx.EnsureChat("telegram", strconv.Itoa(7_000_000+i), "zh", false)
+			if err != nil {
+				return err
+			}
+			if err := tx.Subscribe(c.ID, tw, 0); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	body := filepath.Join(dir, "body.txt")
+	if err := os.WriteFile(body, []byte("市委第一巡察组进驻新站镇。"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(mustLoc(t, "Asia/Shanghai"))
+	mustRun(t, env, "announce", "add", "--title", "第五轮巡察", "--body-file", body, "--township", "新站镇",
+		"--publish", now.Add(-time.Minute).Format(timeLayout), "--close", now.AddDate(0, 0, 40).Format(timeLayout))
+
+	waitSent := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(2 * time.Minute)
+		for len(fake.Sent()) < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d of %d sent", len(fake.Sent()), n)
+			}
+			time.Sleep(20 * time.Millisecond) // polling for progress, not an assertion
+		}
+	}
+	logs := &syncBuffer{}
+	srv := startServer(t, env, logs)
+	waitSent(300)
+	srv.stop(t) // as SIGTERM in the middle of the broadcast
+	stopped := len(fake.Sent())
+	srv = startServer(t, env, logs)
+	waitSent(subscribers)
+	srv.stop(t)
+
+	per := map[int64]int{}
+	for _, s := range fake.Sent() {
+		if strings.Contains(s.Text, "【巡察公告】第五轮巡察") {
+			per[s.ChatID]++
+		}
+	}
+	for i := range subscribers {
+		if n := per[int64(7_000_000+i)]; n != 1 {
+			t.Fatalf("subscriber %d got %d copies (stopped after %d sends)", i, n, stopped)
+		}
+	}
+	if n := len(fake.Sent()); n != subscribers {
+		t.Fatalf("%d messages sent, want %d", n, subscribers)
+	}
+	t.Logf("stopped after %d of %d sends; 429s: %d", stopped, subscribers, fake.TooMany())
+}
+
+func mustLoc(t *testing.T, name string) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
 }
