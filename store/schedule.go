@@ -224,7 +224,8 @@ type RealNamePending struct {
 }
 
 // AcceptanceNoticeKinds are the report timeline kinds that count as the acceptance notice to a
-// real-name reporter (受理告知). The ledger records one of them when it tells the reporter.
+// real-name reporter (受理告知). The ledger records one of them when it tells the reporter; a
+// report whose status moved past received (the ledger's milestones) counts as told too.
 var AcceptanceNoticeKinds = []string{"accepted", "not_accepted", "acceptance_notice"}
 
 // RealNamePendingSince lists real-name reports received since a time with no acceptance
@@ -236,7 +237,7 @@ func (tx *Tx) RealNamePendingSince(since time.Time) ([]RealNamePending, error) {
 		args = append(args, k)
 	}
 	rows, err := tx.query(`SELECT r.id, IFNULL(r.township_id, 0), r.created_at FROM reports r
-		WHERE r.anonymous = 0 AND r.source = 'resident' AND r.created_at >= ?
+		WHERE r.anonymous = 0 AND r.source = 'resident' AND r.status = 'received' AND r.created_at >= ?
 		AND NOT EXISTS (SELECT 1 FROM report_events e WHERE e.report_id = r.id AND e.kind IN (`+marks+`))
 		ORDER BY r.id`, args...)
 	if err != nil {
