@@ -44,6 +44,7 @@ type OutboxStore interface {
 	MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error
 	MarkDead(ctx context.Context, id int64, reason string) error
 	Release(ctx context.Context, id int64) error
+	ReleaseInterrupted(ctx context.Context, platform string) (int, error)
 	MarkChatUnreachable(ctx context.Context, chatID int64) error
 	ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error)
 }
@@ -92,6 +93,12 @@ func (d *Dispatcher) Wake() {
 // Run delivers until ctx is done. The send in flight when ctx ends is finished (it gets its
 // own short deadline), so its result is recorded rather than left to the lease.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	// Rows a killed process was sending are due again now, not when their lease runs out.
+	if n, err := d.store.ReleaseInterrupted(ctx, d.platform); err != nil {
+		d.log.Error("release interrupted sends failed", "error", err)
+	} else if n > 0 {
+		d.log.Warn("resending messages interrupted by a stop", "count", n)
+	}
 	t := time.NewTimer(0)
 	defer t.Stop()
 	// resume is the end of a pause the platform asked for (a 429). A Wake in the meantime must

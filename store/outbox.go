@@ -168,8 +168,9 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 				continue
 			}
 			out[i].Attempts++
-			if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?`,
-				tx.now.Add(lease).Unix(), out[i].ID); err != nil {
+			until := tx.now.Add(lease).Unix()
+			if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, leased_until = ? WHERE id = ?`,
+				until, until, out[i].ID); err != nil {
 				return fmt.Errorf("lease: %w", err)
 			}
 			opened = append(opened, out[i])
@@ -185,7 +186,7 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 
 // MarkSent records a delivered message.
 func (db *DB) MarkSent(ctx context.Context, id int64) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '' WHERE id = ?`,
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL WHERE id = ?`,
 		db.Now().Unix(), id); err != nil {
 		return fmt.Errorf("mark sent: %w", err)
 	}
@@ -194,7 +195,7 @@ func (db *DB) MarkSent(ctx context.Context, id int64) error {
 
 // MarkRetry schedules another attempt at a time; reason is an operator-facing error summary.
 func (db *DB) MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'pending'`,
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, leased_until = NULL WHERE id = ? AND status = 'pending'`,
 		at.Unix(), reason, id); err != nil {
 		return fmt.Errorf("mark retry: %w", err)
 	}
@@ -204,16 +205,30 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, at time.Time, reason stri
 // Release hands a claimed message back untried: it is due again at once, and the claim does
 // not count as an attempt.
 func (db *DB) Release(ctx context.Context, id int64) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0)
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), leased_until = NULL
 		WHERE id = ? AND status = 'pending'`, db.Now().Unix(), id); err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
 	return nil
 }
 
+// ReleaseInterrupted hands back, due at once, the rows of a platform that a previous process
+// had taken for sending when it stopped. Call it at start, before any send: one process owns a
+// database. Such a send may or may not have reached the platform; resending it is the one
+// at-least-once window (a copy is preferred to a lost query code).
+func (db *DB) ReleaseInterrupted(ctx context.Context, platform string) (int, error) {
+	res, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, leased_until = NULL
+		WHERE platform = ? AND status = 'pending' AND leased_until IS NOT NULL`, db.Now().Unix(), platform)
+	if err != nil {
+		return 0, fmt.Errorf("release interrupted: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
 // MarkDead gives up on a message; it stays in the table, with its reason, for operators.
 func (db *DB) MarkDead(ctx context.Context, id int64, reason string) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'dead', last_error = ? WHERE id = ?`, reason, id); err != nil {
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'dead', last_error = ?, leased_until = NULL WHERE id = ?`, reason, id); err != nil {
 		return fmt.Errorf("mark dead: %w", err)
 	}
 	return nil

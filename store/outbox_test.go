@@ -377,3 +377,30 @@ func TestClaimDueDamagedRow(t *testing.T) {
 		t.Errorf("damaged row: status %q reason %q, want dead with a reason", status, reason)
 	}
 }
+
+// TestReleaseInterrupted: rows a stopped process had taken are due again at once on the next
+// start; rows merely waiting for a retry keep their time.
+func TestReleaseInterrupted(t *testing.T) {
+	db := MustOpenDB(t)
+	setClock(db, t0)
+	chat := mustChat(t, db, "telegram", "tg")
+	inFlight := mustEnqueue(t, db, chat, "in flight", "")
+	other := mustChat(t, db, "telegram", "tg2")
+	waiting := mustEnqueue(t, db, other, "waiting", "")
+	got, err := db.ClaimDue(t.Context(), "telegram", time.Hour, 10)
+	if err != nil || len(got) != 2 {
+		t.Fatalf("ClaimDue = %v, %v", deliveryIDs(got), err)
+	}
+	if err := db.MarkRetry(t.Context(), waiting, t0.Add(30*time.Minute), "boom"); err != nil {
+		t.Fatal(err)
+	}
+	// The process dies here; a new one starts.
+	n, err := db.ReleaseInterrupted(t.Context(), "telegram")
+	if err != nil || n != 1 {
+		t.Fatalf("ReleaseInterrupted = %d, %v; want 1", n, err)
+	}
+	got, err = db.ClaimDue(t.Context(), "telegram", time.Hour, 10)
+	if err != nil || !reflect.DeepEqual(deliveryIDs(got), []int64{inFlight}) {
+		t.Fatalf("after the restart ClaimDue = %v, %v; want only the interrupted row %d", deliveryIDs(got), err, inFlight)
+	}
+}
