@@ -52,6 +52,8 @@ const (
 	// are refused, so a captured one cannot be replayed later.
 	callbackSkew    = 5 * time.Minute
 	eventBindPrefix = "bind_"
+	// maxFetchAttempts is how often a media download is tried before the step runs without it.
+	maxFetchAttempts = 8
 )
 
 // Custom menu click keys (xuncha wechat menu) and the commands they stand for.
@@ -103,6 +105,7 @@ type WeChat struct {
 	lanes    map[string]*wxLane // by openid, memory only
 	inflight map[string]*wxJob  // by inbox message id: stored and queued or running
 	stopped  bool
+	fetchErr map[string]int // failed media downloads by message id; memory only
 	lanesWG  sync.WaitGroup
 	notify   []func(chatID int64)
 
@@ -186,7 +189,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
 		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1), gate: make(chan struct{}, 1),
-		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{},
+		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{},
 	}, nil
 }
 
@@ -596,6 +599,9 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		lang = w.cfg.DefaultLang // a new chat: the engine creates it with the default
 	}
 	m, ok, err := w.convert(ctx, j.msg, menu)
+	if errors.Is(err, errMediaUnavailable) {
+		return "", nil, nil, w.mediaUnavailable(ctx, j, lang)
+	}
 	if err != nil {
 		return "", nil, nil, err
 	}
@@ -683,6 +689,37 @@ func (w *WeChat) commitBatches(ctx context.Context, handOff bool) {
 	}
 }
 
+// errMediaUnavailable: WeChat refused the media of a message (expired, unknown), or the
+// download failed too often.
+var errMediaUnavailable = errors.New("media unavailable")
+
+// mediaUnavailable answers an image whose media cannot be had, in place of a step: the
+// message is marked processed and the sender asked to send it again, in one transaction. The
+// engine is not given a file without data, which it cannot store.
+func (w *WeChat) mediaUnavailable(ctx context.Context, j *wxJob, lang string) error {
+	var chatID int64
+	err := w.store.Update(ctx, func(tx *store.Tx) error {
+		chat, err := tx.EnsureChat(handlers.PlatformWeChat, j.openid, lang, false)
+		if err != nil {
+			return err
+		}
+		first, err := tx.ClaimMessage(handlers.PlatformWeChat, j.msgID)
+		if err != nil || !first {
+			return err
+		}
+		chatID = chat.ID
+		_, err = tx.Enqueue(chat.ID, store.OutMessage{Text: handlers.T(chat.Lang, "wechat.media.failed")}, "")
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	if chatID != 0 {
+		w.queued(chatID)
+	}
+	return nil
+}
+
 // skip marks a stored message processed that needs no step.
 func (w *WeChat) skip(ctx context.Context, msgID string) error {
 	return w.store.Update(ctx, func(tx *store.Tx) error {
@@ -710,8 +747,28 @@ func (w *WeChat) convert(ctx context.Context, x *wxMsg, menu []store.Button) (ha
 		m.Text = strings.TrimSpace(handlers.T(w.cfg.DefaultLang, "wechat.location", x.LocationX, x.LocationY, x.Label))
 	case "image":
 		f, err := w.fetch(ctx, x.MediaID)
+		w.mu.Lock()
+		n := 0
 		if err != nil {
-			return m, false, err
+			w.fetchErr[x.MsgID]++
+			n = w.fetchErr[x.MsgID]
+		}
+		if err == nil || n >= maxFetchAttempts || len(w.fetchErr) > 10000 {
+			delete(w.fetchErr, x.MsgID)
+		}
+		w.mu.Unlock()
+		if err != nil {
+			// Tried again by the sweep, with this chat's later messages waiting behind it;
+			// after a few failures the step runs without the data (the engine asks for the
+			// photo again) rather than hold the chat up.
+			if n < maxFetchAttempts {
+				return m, false, err
+			}
+			w.log.Error("wechat media download given up", "attempts", n, "error", err)
+			return m, false, errMediaUnavailable
+		}
+		if len(f.Data) == 0 {
+			return m, false, errMediaUnavailable
 		}
 		m.Files = []handlers.File{f}
 	case "event":
@@ -749,7 +806,7 @@ func (w *WeChat) fetch(ctx context.Context, mediaID string) (handlers.File, erro
 	data, err := w.api.Media(dctx, mediaID, handlers.MaxFileBytes)
 	var ae *APIError
 	switch {
-	case errors.As(err, &ae):
+	case errors.As(err, &ae) && ae.Code != errSystemBusy:
 		w.log.Warn("wechat media refused", "errcode", ae.Code)
 		return f, nil
 	case err != nil:

@@ -527,6 +527,19 @@ func TestWeChatMedia(t *testing.T) {
 	if got := len(f.fake.Calls("/cgi-bin/media/get")); got != 1 {
 		t.Errorf("media/get calls: %d", got)
 	}
+	// A download WeChat answers "system busy" is tried again; an unknown media id is not.
+	f.fake.FailNext("/cgi-bin/media/get", 2, -1)
+	n = len(f.fake.Sent(user))
+	if reply := f.post(f.cb.Image(user, f.nextID.Add(1), "img-1")); reply != "" {
+		t.Errorf("an image got a passive reply %q; want success", reply)
+	}
+	f.waitSent(user, n, "已收到附件（共 2 个）", "")
+	if got := len(f.fake.Calls("/cgi-bin/media/get")); got != 4 {
+		t.Errorf("media/get calls: %d; want 4 (1 + 2 busy + 1)", got)
+	}
+	n = len(f.fake.Sent(user))
+	f.post(f.cb.Image(user, f.nextID.Add(1), "no-such-media"))
+	f.waitSent(user, n, "没能从微信取回", "")
 	// Voice, by its recognition text: a label of the numbered menu.
 	m = f.say(user, "/start", "巡察监督举报服务")
 	if reply := f.post(f.cb.Voice(user, f.nextID.Add(1), "")); !strings.Contains(reply, "语音") {

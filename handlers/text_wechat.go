@@ -13,6 +13,9 @@ func init() {
 			"暂不支持这类消息。请发送文字、图片、语音或位置。",
 			"This kind of message is not supported. Please send text, photos, voice or a location."},
 		"wechat.location": {"位置：%s,%s %s", "Location: %s,%s %s"},
+		"wechat.media.failed": {
+			"这张图片没能从微信取回（可能已过期），未被记录，请重新发送。",
+			"This photo could not be fetched from WeChat (it may have expired) and was not recorded. Please send it again."},
 		// Template message fields (first / keyword1 / keyword2 / remark, or thing1 / time2).
 		"wechat.template.first":  {"您有一条新消息", "You have a new message"},
 		"wechat.template.remark": {"请在公众号中回复任意内容查看完整内容。", "Reply anything in the account to read it in full."},
