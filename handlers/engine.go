@@ -98,6 +98,7 @@ type Config struct {
 	Scrub       Scrubber
 	Ledger      *Ledger  // dispositions, forms, units; nil: the built-in ledger.json
 	Calendar    Calendar // working days for deadlines; nil: plain weekdays in Location
+	Metrics     Metrics  // counts steps; nil: nothing counted
 }
 
 // Engine runs conversations. It is safe for concurrent use: state lives in SQLite, and the
@@ -135,6 +136,9 @@ func New(logger *slog.Logger, st Store, cfg Config) *Engine {
 	if cfg.Calendar == nil {
 		cfg.Calendar = Weekdays{Location: cfg.Location}
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+	}
 	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}}
 }
 
@@ -157,10 +161,20 @@ func (e *Engine) Handle(ctx context.Context, m Message) (res Result, err error) 
 		return Result{}, errors.New("handle: message without platform, chat or message id")
 	}
 	defer func() {
+		result := StepOK
 		if p := recover(); p != nil {
 			e.log.Error("step panicked", "platform", m.Platform, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
 			res, err = e.apologize(ctx, m)
+			result = StepPanic
 		}
+		switch {
+		case result == StepPanic:
+		case err != nil:
+			result = StepError
+		case res.Duplicate:
+			result = StepDuplicate
+		}
+		e.cfg.Metrics.StepHandled(m.Platform, result)
 	}()
 	return e.handle(ctx, m)
 }
@@ -385,7 +399,7 @@ func (t *turn) run() error {
 		if err := json.Unmarshal(raw, &t.st); err != nil {
 			// A state written by an older version that no longer parses: start over rather than
 			// trap the chat in an error.
-			t.e.log.Warn("conversation state unreadable, reset", "chat", t.chat.ID, "error", err)
+			t.e.log.Warn("conversation state unreadable, reset", "error", err)
 			t.reset()
 		}
 	}

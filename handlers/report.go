@@ -440,7 +440,7 @@ func (t *turn) addFiles(list *[]store.Attachment, limit int) (bool, error) {
 			return false, nil
 		}
 		if err != nil {
-			t.e.log.Info("attachment refused", "chat", t.chat.ID, "size", len(f.Data), "error", err)
+			t.e.log.Info("attachment refused", "size", len(f.Data), "error", err)
 			t.say(t.tr("bad.file"))
 			return false, nil
 		}

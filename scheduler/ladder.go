@@ -27,6 +27,7 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	horizon := s.cal.StartOfDay(s.cal.AddWorkingDays(today, s.cfg.Ladder.NudgeBefore+1))
 	after := store.LadderCursor{DueAt: time.Unix(-1, 0)}
 	steps := 0
+	taken := map[int]int{} // steps committed, by ladder level
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -43,16 +44,16 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 		// Several clues per transaction: a commit is an fsync, and the first run over a large
 		// ledger may owe thousands of steps.
 		for chunk := range slices.Chunk(batch, 100) {
-			n := 0
+			var levels map[int]int
 			err := s.update(ctx, JobLadder, func(tx *store.Tx) error {
-				n = 0
+				levels = map[int]int{}
 				for _, c := range chunk {
-					did, err := s.ladderStep(tx, c.ID, now)
+					level, err := s.ladderStep(tx, c.ID, now)
 					if err != nil {
 						return fmt.Errorf("clue %d: %w", c.ID, err)
 					}
-					if did {
-						n++
+					if level != store.LadderNone {
+						levels[level]++
 					}
 				}
 				return nil
@@ -60,7 +61,15 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 			if err != nil {
 				return err
 			}
-			steps += n
+			for level, n := range levels {
+				taken[level] += n
+				steps += n
+			}
+		}
+	}
+	for level, name := range map[int]string{store.LadderNudge: StepNudge, store.LadderReminder: StepReminder, store.LadderSupervision: StepSupervision} {
+		if taken[level] > 0 {
+			s.cfg.Metrics.LadderSteps(name, taken[level])
 		}
 	}
 	if steps > 0 {
@@ -70,14 +79,15 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// ladderStep takes the step clue id owes at now, if any.
-func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (bool, error) {
+// ladderStep takes the step clue id owes at now, if any, and returns its ladder level
+// (store.LadderNone when no step was taken).
+func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, error) {
 	c, err := tx.LadderClue(id)
 	if err != nil {
-		return false, err
+		return store.LadderNone, err
 	}
 	if !c.Open {
-		return false, nil
+		return store.LadderNone, nil
 	}
 	cfg := s.cfg.Ladder
 	nudgeAt := s.cal.StartOfDay(s.cal.AddWorkingDays(s.cal.StartOfDay(c.DueAt), -cfg.NudgeBefore))
@@ -86,34 +96,34 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (bool, err
 		// Past the deadline: the reminder letter, even if the nudge was never sent (the clue
 		// got its deadline late, or the process was down): a nudge now would be stale.
 		next := s.cal.StartOfDay(s.cal.AddWorkingDays(now, cfg.SupervisionAfter))
-		return true, s.letter(tx, c, store.LetterReminder, store.LadderReminder, next, now)
+		return store.LadderReminder, s.letter(tx, c, store.LetterReminder, store.LadderReminder, next, now)
 	case c.Level < store.LadderNudge && !now.Before(nudgeAt):
 		left := s.workingDaysBetween(now, c.DueAt)
 		recips, err := s.unitRecipients(tx, c)
 		if err != nil {
-			return false, err
+			return store.LadderNone, err
 		}
 		key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), store.LadderNudge)
 		if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
 			return store.OutMessage{Text: T(lang, "ladder.nudge", c.Number, c.Title, s.date(c.DueAt), left)}
 		}); err != nil {
-			return false, err
+			return store.LadderNone, err
 		}
 		if len(recips) == 0 {
 			s.log.Warn("ladder step has no recipient", "clue", c.ID, "level", store.LadderNudge)
 		}
-		return true, tx.SetLadder(c.ID, c.DueAt, store.LadderNudge, c.DueAt)
+		return store.LadderNudge, tx.SetLadder(c.ID, c.DueAt, store.LadderNudge, c.DueAt)
 	case c.Level == store.LadderReminder && !c.NextAt.IsZero() && !now.Before(c.NextAt):
 		acked, err := tx.LetterAcked(c.ID, c.DueAt, store.LetterReminder)
 		if err != nil {
-			return false, err
+			return store.LadderNone, err
 		}
 		if acked {
-			return false, tx.SetLadder(c.ID, c.DueAt, store.LadderReminder, time.Time{})
+			return store.LadderNone, tx.SetLadder(c.ID, c.DueAt, store.LadderReminder, time.Time{})
 		}
-		return true, s.letter(tx, c, store.LetterSupervision, store.LadderSupervision, time.Time{}, now)
+		return store.LadderSupervision, s.letter(tx, c, store.LetterSupervision, store.LadderSupervision, time.Time{}, now)
 	}
-	return false, nil
+	return store.LadderNone, nil
 }
 
 // letter issues a numbered letter, records it on the ladder and queues it with its

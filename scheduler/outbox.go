@@ -69,6 +69,8 @@ type Dispatcher struct {
 	// Concurrency is how many chats are sent to at once. Messages to one chat always go in
 	// order, one at a time; per-chat rate limits then delay only that chat.
 	Concurrency int
+	// Metrics counts the outcome of each send; set it before Run.
+	Metrics DispatchMetrics
 
 	wake chan struct{}
 }
@@ -78,7 +80,7 @@ func NewDispatcher(logger *slog.Logger, st OutboxStore, platform string, sender 
 	return &Dispatcher{
 		log: logger.With("platform", platform), store: st, platform: platform, sender: sender,
 		Lease: 2 * time.Minute, MaxAttempts: 12, Idle: time.Second, Now: time.Now, Concurrency: 1,
-		wake: make(chan struct{}, 1),
+		Metrics: nopMetrics{}, wake: make(chan struct{}, 1),
 	}
 }
 
@@ -217,6 +219,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause tim
 	_, external, err := d.store.ChatAddress(ctx, del.ChatID)
 	if errors.Is(err, store.ErrNotFound) {
 		d.log.Error("outbox chat gone", "outbox", del.ID)
+		d.Metrics.Sent(d.platform, SendDead)
 		d.dead(ctx, del, "no address")
 		return 0, false
 	}
@@ -232,30 +235,37 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause tim
 		if err := d.store.MarkSent(ctx, del.ID); err != nil {
 			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
 		}
+		d.Metrics.Sent(d.platform, SendSent)
 		return 0, false
 	}
 	var se *SendError
 	errors.As(err, &se)
 	switch {
 	case se != nil && se.Unreachable:
-		d.log.Info("chat unreachable", "outbox", del.ID, "chat", del.ChatID)
+		// The outbox id is enough for an operator to find the chat; chat ids stay out of logs.
+		d.log.Info("chat unreachable", "outbox", del.ID)
+		d.Metrics.Sent(d.platform, SendUnreachable)
 		if err := d.store.MarkChatUnreachable(ctx, del.ChatID); err != nil {
-			d.log.Error("mark unreachable failed", "chat", del.ChatID, "error", err)
+			d.log.Error("mark unreachable failed", "outbox", del.ID, "error", err)
 		}
 		d.dead(ctx, del, "unreachable")
 		return 0, false
 	case se != nil && se.Uncertain:
 		d.log.Warn("outbox send outcome unknown, not resent", "outbox", del.ID, "error", err)
+		d.Metrics.Sent(d.platform, SendUncertain)
 		if err := d.store.MarkSent(ctx, del.ID); err != nil {
 			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
 		}
 		return 0, false
 	case se != nil && se.Permanent:
 		d.log.Warn("outbox send refused", "outbox", del.ID, "error", err)
+		d.Metrics.Sent(d.platform, SendDead)
 		d.dead(ctx, del, truncateReason(err))
 		return 0, false
 	case se != nil && se.RetryAfter > 0:
 		d.log.Warn("platform asks to pause", "outbox", del.ID, "retry_after", se.RetryAfter)
+		d.Metrics.RateLimited(d.platform)
+		d.Metrics.Sent(d.platform, SendRetry)
 		if err := d.store.MarkRetry(ctx, del.ID, d.Now().Add(se.RetryAfter), "rate limited"); err != nil {
 			d.log.Error("outbox mark retry failed", "outbox", del.ID, "error", err)
 		}
@@ -269,11 +279,13 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause tim
 func (d *Dispatcher) retryLater(ctx context.Context, del store.Delivery, err error) bool {
 	if del.Attempts >= d.MaxAttempts {
 		d.log.Error("outbox gave up", "outbox", del.ID, "attempts", del.Attempts, "error", err)
+		d.Metrics.Sent(d.platform, SendDead)
 		d.dead(ctx, del, truncateReason(err))
 		return false
 	}
 	next := d.Now().Add(Backoff(del.Attempts))
 	d.log.Warn("outbox send failed, will retry", "outbox", del.ID, "attempts", del.Attempts, "error", err)
+	d.Metrics.Sent(d.platform, SendRetry)
 	if err := d.store.MarkRetry(ctx, del.ID, next, truncateReason(err)); err != nil {
 		d.log.Error("outbox mark retry failed", "outbox", del.ID, "error", err)
 	}

@@ -46,6 +46,8 @@ type Config struct {
 	Specs map[string]string
 	// Wake is called after messages were queued, so that the channels deliver at once.
 	Wake func()
+	// Metrics counts job runs and ladder steps; nil counts nothing.
+	Metrics JobMetrics
 }
 
 // DefaultConfig returns the defaults. The ladder follows the county practice in DOMAIN.md:
@@ -97,6 +99,9 @@ type Scheduler struct {
 	beforeCommit func(job string) error
 	// jobs, when set (tests), replaces Jobs() in Start.
 	jobs map[string]func(context.Context, time.Time) error
+	// catchingUp holds the names of the jobs the start-up pass is running: those runs have no
+	// tick, so no lag.
+	catchingUp sync.Map
 }
 
 // New returns a scheduler. cal decides working days.
@@ -143,6 +148,9 @@ func New(logger *slog.Logger, st Store, cal *Calendar, cfg Config) (*Scheduler, 
 	if cfg.Wake == nil {
 		cfg.Wake = func() {}
 	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
+	}
 	return &Scheduler{log: logger.With("component", "scheduler"), store: st, cfg: cfg, cal: cal}, nil
 }
 
@@ -187,7 +195,17 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	wrapped := map[string]cron.Job{}
 	for name, job := range jobs {
-		id, err := s.cron.AddFunc(s.cfg.Specs[name], func() { s.run(ctx, name, job) })
+		var id cron.EntryID
+		id, err := s.cron.AddFunc(s.cfg.Specs[name], func() {
+			// A tick's due time is its entry's Prev, set by cron's loop before the snapshot
+			// that Entry takes; the catch-up pass has no tick, and reading entries then would
+			// race with cron.Start.
+			var due time.Time
+			if _, ok := s.catchingUp.Load(name); !ok {
+				due = s.cron.Entry(id).Prev
+			}
+			s.run(ctx, name, job, due)
+		})
 		if err != nil {
 			return fmt.Errorf("schedule %s: %w", name, err)
 		}
@@ -201,7 +219,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 				return
 			}
 			if j, ok := wrapped[name]; ok {
+				s.catchingUp.Store(name, true)
 				j.Run()
+				s.catchingUp.Delete(name)
 			}
 		}
 	})
@@ -221,9 +241,18 @@ func (s *Scheduler) Stop() context.Context {
 	return ctx
 }
 
-func (s *Scheduler) run(ctx context.Context, name string, job func(context.Context, time.Time) error) {
+func (s *Scheduler) run(ctx context.Context, name string, job func(context.Context, time.Time) error, due time.Time) {
 	start := time.Now()
 	err := job(ctx, start)
+	var lag time.Duration
+	if !due.IsZero() {
+		lag = max(start.Sub(due), 0)
+	}
+	result := "ok"
+	if err != nil {
+		result = "error"
+	}
+	s.cfg.Metrics.JobRan(name, result, lag, time.Since(start))
 	switch {
 	case err != nil && ctx.Err() != nil && errors.Is(err, context.Canceled):
 		s.log.Info("scheduled job cut off by shutdown", "job", name)
