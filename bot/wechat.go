@@ -106,8 +106,12 @@ type WeChat struct {
 	inflight map[string]*wxJob  // by inbox message id: stored and queued or running
 	stopped  bool
 	fetchErr map[string]int // failed media downloads by message id; memory only
-	lanesWG  sync.WaitGroup
-	notify   []func(chatID int64)
+	// answering holds, by openid, the job whose passive reply is on its way: the sender holds
+	// the step's other messages to that chat until it is written, so that they do not overtake
+	// it on the user's screen.
+	answering map[string]*wxJob
+	lanesWG   sync.WaitGroup
+	notify    []func(chatID int64)
 
 	// Group commit of the channel's own small writes (receipts, menus): writes that arrive
 	// while a batch commits wait and go together in the next one, so under load they cost
@@ -142,6 +146,9 @@ type wxJob struct {
 	passive   bool
 	finished  bool
 	reply     string // the passive reply's text; "" for none
+
+	written     chan struct{} // closed once the callback's answer is written (or none will be)
+	writtenOnce sync.Once
 }
 
 // wxMsg is a callback message or event, as WeChat sends it (decrypted).
@@ -189,7 +196,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
 		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1), gate: make(chan struct{}, 1),
-		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{},
+		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
 	}, nil
 }
 
@@ -282,7 +289,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, "malformed message")
 		return
 	}
-	reply, err := w.receive(&m, raw)
+	reply, j, err := w.receive(&m, raw)
 	if err != nil {
 		// Not stored, so not acknowledged: WeChat retries.
 		w.log.Error("store wechat message failed", "error", err)
@@ -290,6 +297,12 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.answer(rw, &m, reply, nonce)
+	if j != nil && reply != "" {
+		if f, ok := rw.(http.Flusher); ok {
+			f.Flush() // out of our hands before the step's other messages are sent
+		}
+		w.written(j)
+	}
 }
 
 // verify checks the timestamp and signature of a callback; it returns the reason to refuse.
@@ -373,14 +386,15 @@ func encryptReply(cfg WeChatConfig, plain []byte, nonce string, at int64) ([]byt
 	return b, nil
 }
 
-// receive stores a verified message and returns the passive reply ("" for none).
-func (w *WeChat) receive(m *wxMsg, raw []byte) (string, error) {
+// receive stores a verified message and returns the passive reply ("" for none) and the job
+// that gave it.
+func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 	sync, opens := true, store.WeChatOpensMessage
 	switch m.MsgType {
 	case "text", "location":
 	case "voice":
 		if strings.TrimSpace(m.Recognition) == "" {
-			return handlers.T(w.cfg.DefaultLang, "wechat.voice"), nil
+			return handlers.T(w.cfg.DefaultLang, "wechat.voice"), nil, nil
 		}
 	case "image":
 		sync = false // the media download can be slow: answer now, follow up through the outbox
@@ -390,22 +404,22 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, error) {
 		case "subscribe", "scan":
 		case "click":
 			if wechatMenuKeys[m.EventKey] == "" {
-				return "", nil
+				return "", nil, nil
 			}
 		case "unsubscribe":
 			w.unfollowed(m.FromUserName)
-			return "", nil
+			return "", nil, nil
 		default:
-			return "", nil // view, location reports, template delivery receipts: nothing to do
+			return "", nil, nil // view, location reports, template delivery receipts: nothing to do
 		}
 	default:
-		return handlers.T(w.cfg.DefaultLang, "wechat.unsupported"), nil
+		return handlers.T(w.cfg.DefaultLang, "wechat.unsupported"), nil, nil
 	}
 	id := w.messageID(m)
 	w.mu.Lock()
 	j, running := w.inflight[id]
 	if !running {
-		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, sync: sync, done: make(chan struct{})}
+		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, sync: sync, done: make(chan struct{}), written: make(chan struct{})}
 		w.inflight[id] = j // before the commit, so the recovery sweep does not queue it twice
 	}
 	if sync {
@@ -424,14 +438,15 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, error) {
 			delete(w.inflight, id)
 			w.mu.Unlock()
 			w.finish(j, "")
-			return "", err
+			w.written(j)
+			return "", nil, err
 		}
 		w.enqueue(j)
 	}
 	if !sync {
-		return "", nil
+		return "", nil, nil
 	}
-	return w.await(j), nil
+	return w.await(j), j, nil
 }
 
 // messageID is the inbox id of a message: its MsgId, or for events (which have none) a keyed
@@ -487,6 +502,7 @@ func (w *WeChat) enqueue(j *wxJob) {
 		delete(w.inflight, j.msgID)
 		w.mu.Unlock()
 		w.finish(j, "")
+		w.written(j)
 		return
 	}
 	l, ok := w.lanes[j.openid]
@@ -532,7 +548,11 @@ func (w *WeChat) drain(key string, l *wxLane) {
 				w.log.Error("save wechat menu failed", "error", err)
 			}
 		}
-		if !w.finish(j, reply) && out != nil {
+		taken := w.finish(j, reply)
+		if !taken || reply == "" {
+			w.written(j) // no callback will write a reply
+		}
+		if !taken && out != nil {
 			// The step gave a passive reply but every waiter had given up: send it through
 			// the outbox so that it is not lost.
 			if err := w.sendLate(ctx, j, out); err != nil {
@@ -541,12 +561,45 @@ func (w *WeChat) drain(key string, l *wxLane) {
 		}
 		for _, r := range rest {
 			w.finish(r, "")
+			w.written(r)
 		}
 		if err != nil {
 			w.log.Error("wechat step failed; will retry", "msg", j.msgID, "error", err)
 			w.poke()
 		}
 	}
+}
+
+// written records that a job's passive reply is written, or that none will be.
+func (w *WeChat) written(j *wxJob) {
+	j.writtenOnce.Do(func() {
+		close(j.written)
+		w.mu.Lock()
+		if w.answering[j.openid] == j {
+			delete(w.answering, j.openid)
+		}
+		w.mu.Unlock()
+	})
+}
+
+// awaitPassive waits until the passive reply on its way to openid, if any, is written: a
+// customer-service message queued by the same step must not overtake it.
+func (w *WeChat) awaitPassive(ctx context.Context, openid string) error {
+	w.mu.Lock()
+	j := w.answering[openid]
+	w.mu.Unlock()
+	if j == nil {
+		return nil
+	}
+	t := time.NewTimer(w.cfg.PassiveWait)
+	defer t.Stop()
+	select {
+	case <-j.written:
+	case <-t.C:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return nil
 }
 
 // finish publishes a job's reply to its waiters. It reports false when there was a reply and no
@@ -609,6 +662,11 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		return "", nil, nil, w.skip(ctx, j.msgID)
 	}
 	m.MsgID, m.Passive = j.msgID, passive
+	if passive {
+		w.mu.Lock()
+		w.answering[j.openid] = j
+		w.mu.Unlock()
+	}
 	w.gate <- struct{}{}
 	res, err := w.engine.Handle(ctx, m)
 	<-w.gate
@@ -942,7 +1000,7 @@ func (w *WeChat) sweep(ctx context.Context) {
 			}
 			continue
 		}
-		j := &wxJob{msgID: p.MsgID, openid: m.FromUserName, msg: &m, done: make(chan struct{})}
+		j := &wxJob{msgID: p.MsgID, openid: m.FromUserName, msg: &m, done: make(chan struct{}), written: make(chan struct{})}
 		w.mu.Lock()
 		if _, busy := w.inflight[p.MsgID]; busy {
 			w.mu.Unlock()

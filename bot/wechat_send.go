@@ -24,6 +24,9 @@ const quotaPause = time.Minute
 // undeliverable: logged at error level, counted in the outbox statistics and reported to the
 // administrators, never dropped silently.
 func (w *WeChat) Send(ctx context.Context, openid string, msg store.OutMessage) error {
+	if err := w.awaitPassive(ctx, openid); err != nil {
+		return err
+	}
 	_, lang, err := w.store.WeChatMenu(ctx, openid)
 	if err != nil {
 		return err
