@@ -31,8 +31,10 @@ func (s *Scheduler) Announce(ctx context.Context, now time.Time) error {
 
 func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now time.Time) error {
 	open := now.Before(a.CloseAt)
+	published := false
 	if a.PublishedAt.IsZero() {
 		if open {
+			published = true
 			msg := func(lang string) store.OutMessage {
 				contact := ""
 				if a.Contact != "" {
@@ -51,7 +53,9 @@ func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now t
 	}
 	remindAt := a.CloseAt.AddDate(0, 0, -a.RemindDays)
 	if a.RemindedAt.IsZero() && !now.Before(remindAt) {
-		if open && a.RemindDays > 0 && remindAt.After(a.PublishAt) {
+		// Not right after a late publication (caught up after downtime): the announcement
+		// itself names the closing time, and two pushes in a minute are one too many.
+		if open && !published && a.RemindDays > 0 && remindAt.After(a.PublishAt) {
 			msg := func(lang string) store.OutMessage {
 				return store.OutMessage{Text: T(lang, "ann.remind", a.Title, s.dateTime(a.CloseAt))}
 			}
