@@ -146,6 +146,7 @@ type wxJob struct {
 	passive   bool
 	finished  bool
 	reply     string // the passive reply's text; "" for none
+	lost      error  // the message could not be stored: its callbacks must not say "success"
 
 	written     chan struct{} // closed once the callback's answer is written (or none will be)
 	writtenOnce sync.Once
@@ -389,7 +390,7 @@ func encryptReply(cfg WeChatConfig, plain []byte, nonce string, at int64) ([]byt
 // receive stores a verified message and returns the passive reply ("" for none) and the job
 // that gave it.
 func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
-	sync, opens := true, store.WeChatOpensMessage
+	waits, opens := true, store.WeChatOpensMessage
 	switch m.MsgType {
 	case "text", "location":
 	case "voice":
@@ -397,7 +398,7 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 			return handlers.T(w.cfg.DefaultLang, "wechat.voice"), nil, nil
 		}
 	case "image":
-		sync = false // the media download can be slow: answer now, follow up through the outbox
+		waits = false // the media download can be slow: answer now, follow up through the outbox
 	case "event":
 		opens = store.WeChatOpensEvent
 		switch strings.ToLower(m.Event) {
@@ -419,10 +420,10 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 	w.mu.Lock()
 	j, running := w.inflight[id]
 	if !running {
-		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, sync: sync, done: make(chan struct{}), written: make(chan struct{})}
+		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, sync: waits, done: make(chan struct{}), written: make(chan struct{})}
 		w.inflight[id] = j // before the commit, so the recovery sweep does not queue it twice
 	}
-	if sync {
+	if waits {
 		j.mu.Lock()
 		j.waiters++
 		j.mu.Unlock()
@@ -437,16 +438,20 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 			w.mu.Lock()
 			delete(w.inflight, id)
 			w.mu.Unlock()
+			j.mu.Lock()
+			j.lost = err // a retry waiting on this job must not answer "success" either
+			j.mu.Unlock()
 			w.finish(j, "")
 			w.written(j)
 			return "", nil, err
 		}
 		w.enqueue(j)
 	}
-	if !sync {
+	if !waits {
 		return "", nil, nil
 	}
-	return w.await(j), j, nil
+	reply, err := w.await(j)
+	return reply, j, err
 }
 
 // messageID is the inbox id of a message: its MsgId, or for events (which have none) a keyed
@@ -475,7 +480,7 @@ func (w *WeChat) unfollowed(openid string) {
 
 // await waits for a job's passive reply up to PassiveWait. A job that has not started by then
 // runs without one; its answers all go through the outbox.
-func (w *WeChat) await(j *wxJob) string {
+func (w *WeChat) await(j *wxJob) (string, error) {
 	t := time.NewTimer(w.cfg.PassiveWait)
 	defer t.Stop()
 	select {
@@ -485,13 +490,13 @@ func (w *WeChat) await(j *wxJob) string {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.finished {
-		return j.reply
+		return j.reply, j.lost
 	}
 	j.waiters--
 	if !j.started {
 		j.abandoned = true
 	}
-	return ""
+	return "", nil
 }
 
 // enqueue appends a job to its chat's lane, starting the lane when it is idle.

@@ -735,3 +735,14 @@ func TestWeChatSplit(t *testing.T) {
 		t.Errorf("cutRunes = %q", got)
 	}
 }
+
+// TestWeChatStoreDown: a message that cannot be stored is not acknowledged: the callback gets
+// 503, not "success", so that WeChat delivers it again.
+func TestWeChatStoreDown(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{AESKey: wxAESKey})
+	f.db.Close()
+	status, body, err := f.cb.Post(f.srv.URL, f.cb.Text("oResidentDown", 1, "你好"))
+	if err != nil || status != http.StatusServiceUnavailable || strings.Contains(string(body), "success") {
+		t.Errorf("callback with the store down: %d %q %v; want 503", status, body, err)
+	}
+}
