@@ -172,3 +172,32 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	}
 	return loc
 }
+
+// TestReportAfterWindowClosed: a report about a township whose inspection window closed lately
+// is registered as usual, and its confirmation says the window is shut.
+func TestReportAfterWindowClosed(t *testing.T) {
+	dir := t.TempDir()
+	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	body := filepath.Join(dir, "body.txt")
+	if err := os.WriteFile(body, []byte("巡察组进驻。"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().In(mustLoc(t, "Asia/Shanghai"))
+	mustRun(t, env, "announce", "add", "--title", "第四轮巡察", "--body-file", body, "--township", "新站镇",
+		"--publish", now.AddDate(0, 0, -20).Format(timeLayout), "--close", now.AddDate(0, 0, -1).Format(timeLayout))
+	srv := startServer(t, env, &syncBuffer{})
+	resident := newWebClient(t, srv.url, "resident")
+	msgs := resident.do("", "menu:report")
+	msgs = resident.do("", button(t, msgs, "侵害群众利益"))
+	msgs = resident.do("", button(t, msgs, "新站镇"))
+	msgs = resident.do("", button(t, msgs, "东风村"))
+	resident.do("东风村村委会会计", "")
+	resident.do("2024年3月村里发放的惠农补贴被会计截留，每户少发200元，涉及三十多户。", "")
+	msgs = resident.do("", "done")
+	msgs = resident.do("", button(t, msgs, "匿名举报"))
+	msgs = resident.do("", button(t, msgs, "保留"))
+	msgs = resident.do("", button(t, msgs, "确认提交"))
+	mustContain(t, msgs, "查询码")
+	mustContain(t, msgs, "《第四轮巡察》的集中受理时间已经结束")
+}

@@ -541,6 +541,11 @@ func (t *turn) submitReport() error {
 	if !r.Anonymous {
 		text += t.tr("report.stored.realname")
 	}
+	note, err := t.closedWindowNote(r.TownshipID, r.VillageID) // window.go
+	if err != nil {
+		return err
+	}
+	text += note
 	t.say(text, t.menu()...)
 	t.e.log.Info("report stored", "report", r.ID, "category", r.Category, "township", r.TownshipID, "anonymous", r.Anonymous)
 	return t.notifyOfficials(r, len(d.Files))

@@ -154,13 +154,15 @@ func (tx *Tx) MarkAnnouncement(id int64, stage string) error {
 }
 
 // ClosedWindowFor returns the title of the newest announcement covering a place whose window
-// closed before now, or ErrNotFound. The engine uses it to explain to someone reporting about
-// the place that the round's channels are shut and the report goes to the normal intake.
-func (tx *Tx) ClosedWindowFor(townshipID, villageID int64, now time.Time) (string, error) {
+// closed between since and now, or ErrNotFound; also ErrNotFound when another window for the
+// place is open. The engine uses it to explain to someone reporting about the place that the
+// round's channels are shut and the report goes to the normal intake.
+func (tx *Tx) ClosedWindowFor(townshipID, villageID int64, since, now time.Time) (string, error) {
 	var title string
 	err := tx.queryRow(`SELECT a.title FROM announcements a JOIN announcement_areas ar ON ar.announcement_id = a.id
 		WHERE ar.township_id = ? AND (ar.village_id IS NULL OR ? = 0 OR ar.village_id = ?)
-		AND a.close_at <= ? ORDER BY a.close_at DESC LIMIT 1`, townshipID, villageID, villageID, now.Unix()).Scan(&title)
+		AND a.close_at <= ? AND a.close_at > ? ORDER BY a.close_at DESC LIMIT 1`, townshipID, villageID, villageID,
+		now.Unix(), since.Unix()).Scan(&title)
 	if err != nil {
 		return "", errNoRows(err, "closed window")
 	}

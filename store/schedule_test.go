@@ -94,7 +94,10 @@ func TestAnnouncementWindow(t *testing.T) {
 	}
 	closed := func(at time.Time) (string, error) {
 		var title string
-		err := db.Update(t.Context(), func(tx *Tx) (err error) { title, err = tx.ClosedWindowFor(tw, v, at); return err })
+		err := db.Update(t.Context(), func(tx *Tx) (err error) {
+			title, err = tx.ClosedWindowFor(tw, v, at.AddDate(0, 0, -30), at)
+			return err
+		})
 		return title, err
 	}
 	if _, err := closed(c.now.Add(time.Hour)); !errors.Is(err, ErrNotFound) {
@@ -102,6 +105,9 @@ func TestAnnouncementWindow(t *testing.T) {
 	}
 	if title, err := closed(c.now.Add(49 * time.Hour)); err != nil || title != "第五轮" {
 		t.Errorf("after close: %q %v", title, err)
+	}
+	if _, err := closed(c.now.AddDate(0, 0, 40)); !errors.Is(err, ErrNotFound) {
+		t.Errorf("long after close: %v", err)
 	}
 	mustUpdate(t, db, func(tx *Tx) error {
 		due, err := tx.DueAnnouncements(c.now)
