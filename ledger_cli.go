@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
@@ -10,8 +9,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/xuri/excelize/v2"
 
 	"xuncha/handlers"
 	"xuncha/store"
@@ -299,13 +296,6 @@ func roundAdd(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-// ledgerHeaders are the export's columns, one row per clue. No column holds anything about the
-// reporter beyond whether the report was anonymous.
-var ledgerHeaders = []string{"线索编号", "来源", "登记日期", "类别", "乡镇", "村", "涉及对象", "问题摘要", "状态", "处置方式",
-	"四种形态", "承办单位", "边巡边移", "办理期限", "签收日期", "办结日期", "是否立案", "党纪政务处分人数", "组织处理人数", "重复线索"}
-
-var timelineHeaders = []string{"线索编号", "时间", "事项", "内容"}
-
 // exportLedger writes the ledger as .xlsx (clues and timeline sheets) or .csv (clues).
 func exportLedger(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	var c common
@@ -341,15 +331,29 @@ func exportLedger(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return err
 	}
-	rows, timeline, err := ledgerRows(ctx, db, cf, c.loc, l, cats)
+	var rows, timeline [][]string
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		if rows, timeline, err = handlers.LedgerRows(tx, cf, c.loc, l, cats); err != nil {
+			return err
+		}
+		return tx.Audit(0, "cli", "ledger.read", "ledger", fmt.Sprintf("%d clues", len(rows)))
+	})
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	file, err := os.Create(out)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	switch format {
 	case "xlsx":
-		err = writeXLSX(out, rows, timeline)
+		err = handlers.WriteXLSX(file, rows, timeline)
 	case "csv":
-		err = writeCSV(out, rows)
+		err = handlers.WriteCSV(file, rows)
+	}
+	if cerr := file.Close(); err == nil {
+		err = cerr
 	}
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
@@ -361,167 +365,5 @@ func exportLedger(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	fmt.Fprintf(stdout, "%d clues written to %s\n", len(rows), out)
-	return nil
-}
-
-// ledgerRows reads the clues and their timelines as table rows, in Chinese.
-func ledgerRows(ctx context.Context, db *store.DB, cf store.ClueFilter, loc *time.Location, l *handlers.Ledger, cats []handlers.Category) (rows, timeline [][]string, err error) {
-	const zh = handlers.LangZH
-	day := func(t time.Time) string {
-		if t.IsZero() {
-			return ""
-		}
-		return t.In(loc).Format("2006-01-02")
-	}
-	yes := func(b bool) string {
-		if b {
-			return "是"
-		}
-		return "否"
-	}
-	catName := map[string]string{}
-	for _, k := range cats {
-		catName[k.Key] = k.ZH
-	}
-	err = db.Update(ctx, func(tx *store.Tx) error {
-		rows, timeline = nil, nil
-		townships, villages := map[int64]string{}, map[int64]string{}
-		tws, err := tx.Townships()
-		if err != nil {
-			return err
-		}
-		for _, tw := range tws {
-			townships[tw.ID] = tw.Name
-			vs, err := tx.Villages(tw.ID)
-			if err != nil {
-				return err
-			}
-			for _, v := range vs {
-				villages[v.ID] = v.Name
-			}
-		}
-		clues, err := tx.Clues(cf)
-		if err != nil {
-			return err
-		}
-		for _, c := range clues {
-			source := "巡察发现"
-			if c.Source == store.ClueFromReport {
-				source = "群众举报（匿名）"
-				if c.Named {
-					source = "群众举报（实名）"
-				}
-			}
-			cat := c.Title
-			if n, ok := catName[c.Category]; ok {
-				cat = n
-			}
-			links, err := tx.ClueLinks(c.ID)
-			if err != nil {
-				return err
-			}
-			unit := ""
-			if c.Unit != "" {
-				unit = l.UnitName(c.Unit, zh)
-			}
-			disposal := ""
-			if c.Disposal != "" {
-				disposal = l.DisposalName(c.Disposal, zh)
-			}
-			while := ""
-			if c.Unit != "" {
-				while = yes(c.WhileInspecting)
-			}
-			rows = append(rows, []string{c.Number, source, day(c.ReceivedAt), cat, townships[c.TownshipID], villages[c.VillageID],
-				c.Subject, c.Summary, handlers.T(zh, "lg.status."+c.Status), disposal, l.FormName(c.Form, zh), unit, while,
-				day(c.DueAt), day(c.AckedAt), day(c.ClosedAt), yes(c.CaseFiled), strconv.Itoa(c.Disciplined),
-				strconv.Itoa(c.OrgHandled), strings.Join(links, " ")})
-			events, err := tx.ClueEvents(c.ID)
-			if err != nil {
-				return err
-			}
-			for _, e := range events {
-				label, body, _ := strings.Cut(handlers.EventText(zh, l, e), "：")
-				timeline = append(timeline, []string{c.Number, e.CreatedAt.In(loc).Format("2006-01-02 15:04"), label, body})
-			}
-		}
-		return tx.Audit(0, "cli", "ledger.read", "ledger", fmt.Sprintf("%d clues", len(clues)))
-	})
-	return rows, timeline, err
-}
-
-// writeXLSX writes the clues and the timeline as two sheets with excelize: a maintained
-// library rather than hand-written OOXML, which Excel and WPS are picky about.
-func writeXLSX(path string, rows, timeline [][]string) error {
-	f := excelize.NewFile()
-	defer f.Close()
-	const clues, events = "线索台账", "办理记录"
-	if err := f.SetSheetName("Sheet1", clues); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	if _, err := f.NewSheet(events); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	bold, err := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}})
-	if err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	for _, sheet := range []struct {
-		name    string
-		headers []string
-		rows    [][]string
-	}{{clues, ledgerHeaders, rows}, {events, timelineHeaders, timeline}} {
-		sw, err := f.NewStreamWriter(sheet.name)
-		if err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		if err := sw.SetRow("A1", cells(sheet.headers), excelize.RowOpts{StyleID: bold}); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-		for i, r := range sheet.rows {
-			if err := sw.SetRow(fmt.Sprintf("A%d", i+2), cells(r)); err != nil {
-				return fmt.Errorf("xlsx: %w", err)
-			}
-		}
-		if err := sw.Flush(); err != nil {
-			return fmt.Errorf("xlsx: %w", err)
-		}
-	}
-	if err := f.SaveAs(path); err != nil {
-		return fmt.Errorf("xlsx: %w", err)
-	}
-	return nil
-}
-
-func cells(row []string) []any {
-	out := make([]any, len(row))
-	for i, v := range row {
-		out[i] = v
-	}
-	return out
-}
-
-// writeCSV writes the clues as UTF-8 with a byte-order mark, which Excel needs to read Chinese.
-func writeCSV(path string, rows [][]string) error {
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("csv: %w", err)
-	}
-	if _, err := f.WriteString("\uFEFF"); err != nil {
-		f.Close()
-		return fmt.Errorf("csv: %w", err)
-	}
-	w := csv.NewWriter(f)
-	if err := w.Write(ledgerHeaders); err != nil {
-		f.Close()
-		return fmt.Errorf("csv: %w", err)
-	}
-	if err := w.WriteAll(rows); err != nil {
-		f.Close()
-		return fmt.Errorf("csv: %w", err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("csv: %w", err)
-	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"xuncha/handlers"
 
 	"github.com/xuri/excelize/v2"
 
@@ -256,7 +257,7 @@ func TestLedgerExport(t *testing.T) {
 	if len(rows) != 4 {
 		t.Fatalf("want a header and 3 clue rows, got %d: %v", len(rows), rows)
 	}
-	if strings.Join(rows[0], ",") != strings.Join(ledgerHeaders, ",") {
+	if strings.Join(rows[0], ",") != strings.Join(handlers.LedgerHeaders, ",") {
 		t.Errorf("headers %v", rows[0])
 	}
 	if rows[1][1] != "群众举报（实名）" || rows[2][1] != "群众举报（匿名）" || rows[3][1] != "巡察发现" {
@@ -266,7 +267,7 @@ func TestLedgerExport(t *testing.T) {
 		t.Errorf("row 1: %v", rows[1])
 	}
 	// The anonymous report names the same subject: it is flagged as a repeat of the first.
-	if got := rows[2][len(ledgerHeaders)-1]; got != rows[1][0] {
+	if got := rows[2][len(handlers.LedgerHeaders)-1]; got != rows[1][0] {
 		t.Errorf("repeat column of row 2 = %q, want %q", got, rows[1][0])
 	}
 	events, err := f.GetRows("办理记录")

@@ -145,7 +145,7 @@ func pngBytes(t *testing.T) []byte {
 func TestTelegramConversation(t *testing.T) {
 	fake := telegramtest.New(testToken)
 	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
-	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 50 * time.Millisecond, Global: 30})
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 25})
 	if _, err := f.db.ImportPlaces(t.Context(), []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
 		t.Fatal(err)
@@ -330,8 +330,8 @@ func TestTelegramSendLimits(t *testing.T) {
 	fake := telegramtest.New(testToken)
 	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	// A scaled global limit keeps the test short; the per-chat limit is Telegram's own.
-	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 30 * time.Millisecond, Global: 200, PerGroup: 20})
-	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 180})
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 200, PerGroup: 20})
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 150})
 	f.disp.Concurrency = 64
 	want := map[string]int{}
 	err := f.db.Update(t.Context(), func(tx *store.Tx) error {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"strconv"
@@ -1394,10 +1395,11 @@ func StatsText(lang string, l *Ledger, title string, s store.LedgerStats) string
 	return b.String()
 }
 
-// exportSummary answers /export in chat: the outbox carries text only, so the file itself
-// comes from the CLI on the server.
+// exportSummary answers /export in chat with the ledger the official may see, as an .xlsx
+// file (the same as `xuncha export ledger`: no reporter identity in any column).
 func (t *turn) exportSummary() error {
-	clues, err := t.tx.Clues(t.scope(store.ClueFilter{}))
+	cf := t.scope(store.ClueFilter{})
+	clues, err := t.tx.Clues(cf)
 	if err != nil {
 		return err
 	}
@@ -1407,10 +1409,27 @@ func (t *turn) exportSummary() error {
 			open++
 		}
 	}
-	if err := t.audit("ledger.export", "ledger", "chat summary"); err != nil {
+	rows, timeline, err := LedgerRows(t.tx, cf, t.e.cfg.Location, t.ledger(), t.e.cfg.Categories)
+	if err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	if err := WriteXLSX(&buf, rows, timeline); err != nil {
+		return err
+	}
+	const mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	sha, err := t.tx.PutBlob(buf.Bytes(), mime)
+	if err != nil {
+		return err
+	}
+	if err := t.audit("ledger.export", "ledger", fmt.Sprintf("xlsx %d clues", len(rows))); err != nil {
 		return err
 	}
 	t.reset()
-	t.say(t.tr("lg.export", len(clues), open))
+	name := t.tx.Now().In(t.e.cfg.Location).Format("线索台账-20060102-1504.xlsx")
+	t.out = append(t.out, Outgoing{ChatID: t.chat.ID, ToSender: true, OutMessage: store.OutMessage{
+		Text: t.tr("lg.export", len(clues), open),
+		File: &store.Attachment{SHA256: sha, Name: name, MIME: mime, Size: int64(buf.Len())},
+	}})
 	return nil
 }

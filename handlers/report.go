@@ -433,6 +433,12 @@ func (t *turn) addFiles(list *[]store.Attachment, limit int) (bool, error) {
 	}
 	var added []store.Attachment
 	for _, f := range t.msg.Files {
+		if len(f.Data) == 0 {
+			// A download that failed or an empty upload: nothing to keep, and the resident should
+			// know it did not arrive.
+			t.say(t.tr("bad.file"))
+			return false, nil
+		}
 		data, mime, err := t.e.cfg.Scrub(f.Data)
 		if err == nil && strings.HasPrefix(mime, "video/") {
 			// Video containers carry GPS positions that cannot be removed losslessly here.

@@ -144,8 +144,8 @@ func init() {
 		"lg.stats.disposals": {"\n处置方式：%s", "\nDisposals: %s"},
 		"lg.stats.forms":     {"\n四种形态：%s", "\nFour forms: %s"},
 		"lg.export": {
-			"您可见的线索共 %d 条，在办 %d 条。\n导出 Excel 请在服务器上运行：\nxuncha export ledger --format xlsx --out 线索台账.xlsx\n（导出文件不含举报人身份信息。）",
-			"You can see %d clues, %d open.\nTo export to Excel, run on the server:\nxuncha export ledger --format xlsx --out ledger.xlsx\n(The file holds no reporter identity.)"},
+			"线索台账已导出（您可见的线索共 %d 条，在办 %d 条），见附件 Excel 文件。文件不含举报人身份信息，请妥善保管。",
+			"The ledger is exported (%d clues you can see, %d open): see the attached Excel file. It holds no reporter identity; keep it safe."},
 
 		"lg.ms.accepted":    {"【办理进展】您反映的问题已受理，正在办理。可凭查询码查询进展。", "[Progress] The problem you reported has been accepted and is being handled. Use your query code to follow it."},
 		"lg.ms.transferred": {"【办理进展】您反映的问题已转有关单位办理。可凭查询码查询进展。", "[Progress] The problem you reported has been passed to the responsible unit. Use your query code to follow it."},

@@ -22,6 +22,8 @@ type OutMessage struct {
 	// Edit names a platform message this one replaces (the question whose button was pressed),
 	// where the platform can edit messages; otherwise it is sent as a new message.
 	Edit string `json:"edit,omitempty"`
+	// File is a stored file sent with the text (an export for an official).
+	File *Attachment `json:"file,omitempty"`
 }
 
 // Delivery is one outbox row with its message opened.
@@ -266,6 +268,31 @@ func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
 		return fmt.Errorf("ack mailbox: %w", err)
 	}
 	return nil
+}
+
+// OutboxFile returns the file attached to an outbox message of a chat, with its bytes. The
+// chat must be the message's recipient: a file is only ever given to the chat it was sent to.
+func (db *DB) OutboxFile(ctx context.Context, chatID, outboxID int64) (Attachment, []byte, error) {
+	var sealed []byte
+	err := db.db.QueryRowContext(ctx, `SELECT payload FROM outbox WHERE id = ? AND chat_id = ?`, outboxID, chatID).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return Attachment{}, nil, ErrNotFound
+	}
+	if err != nil {
+		return Attachment{}, nil, fmt.Errorf("outbox file: %w", err)
+	}
+	d := Delivery{ID: outboxID}
+	if err := db.openDelivery(&d, sealed, 0); err != nil {
+		return Attachment{}, nil, err
+	}
+	if d.Message.File == nil {
+		return Attachment{}, nil, ErrNotFound
+	}
+	data, _, err := db.Blob(ctx, d.Message.File.SHA256)
+	if err != nil {
+		return Attachment{}, nil, err
+	}
+	return *d.Message.File, data, nil
 }
 
 // OutboxStats summarises the outbox for health checks and metrics.
