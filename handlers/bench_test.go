@@ -1,0 +1,38 @@
+package handlers_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"testing"
+
+	"xuncha/handlers"
+	"xuncha/store"
+)
+
+// BenchmarkStep is one durable conversation step with no platform around it: a new chat's
+// /start (inbox claim, chat row, state, outbox row, one transaction). Compare with
+// store's BenchmarkDurableInsert, the disk's own rate for one-row transactions.
+//
+//	go test -run '^$' -bench 'BenchmarkStep$' -benchtime 3000x -count 3 ./handlers/
+func BenchmarkStep(b *testing.B) {
+	ctx := context.Background()
+	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), testKey)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	cats, err := handlers.LoadCategories("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := handlers.New(slog.New(slog.DiscardHandler), db, handlers.Config{Categories: cats})
+	for i := 0; b.Loop(); i++ {
+		chat := fmt.Sprint("bench-", i)
+		if _, err := e.Handle(ctx, handlers.Message{Platform: "web", ChatID: chat, MsgID: chat, Text: "/start"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "steps/s")
+}
