@@ -177,20 +177,28 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 
+	// Metrics live on serve's own registry; each component gets it through the interface its
+	// package declares.
+	met := newMetrics(db)
 	engine := handlers.New(logger, db, handlers.Config{
 		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger, Calendar: cal,
+		Metrics: met,
 	})
 	web := bot.NewWeb(logger, engine, db, cfg.lang)
+	web.Metrics = met
 
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := db.Ping(r.Context()); err != nil {
-			logger.Error("health check failed", "error", err)
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
+	// /healthz fails when the database does not answer or a configured channel cannot reach its
+	// platform; each channel adds its check below, before the server starts.
+	checks := []healthCheck{{"database", func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			logger.Error("database ping failed", "error", err)
+			return errors.New("unavailable") // the error may name paths; the log has it
 		}
-		fmt.Fprintln(w, "ok")
-	})
+		return nil
+	}}}
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", healthHandler(logger, &checks))
+	mux.Handle("GET /metrics", met.Handler(logger))
 	mux.Handle("/", web.Handler())
 
 	// Channels and their delivery workers; each stops when ctx is done, finishing what is in flight.
@@ -199,7 +207,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.tgToken != "" {
 		tg, err := bot.NewTelegram(ctx, logger, bot.TelegramConfig{
 			Token: cfg.tgToken, APIURL: cfg.tgAPIURL, WebhookURL: cfg.tgWebhookURL,
-			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate,
+			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate, Metrics: met,
 		}, engine, db)
 		if err != nil {
 			return err
@@ -214,6 +222,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		d := scheduler.NewDispatcher(logger, db, handlers.PlatformTelegram, tg)
 		d.Concurrency = int(cfg.tgRate) + 1
+		d.Metrics = met
+		checks = append(checks, healthCheck{"telegram", func(context.Context) error { return tg.Healthy() }})
+		met.channelHealth(handlers.PlatformTelegram, tg.Healthy)
 		engine.OnQueued(func(int64) { d.Wake() })
 		workers.Go(func() { tg.Run(ctx) })
 		workers.Go(func() { d.Run(ctx) })
@@ -227,6 +238,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		mux.Handle("/wechat", wx)
 		d := scheduler.NewDispatcher(logger, db, handlers.PlatformWeChat, wx)
 		d.Concurrency = 8
+		d.Metrics = met
+		checks = append(checks, healthCheck{"wechat", func(context.Context) error { return wx.Healthy() }})
+		met.channelHealth(handlers.PlatformWeChat, wx.Healthy)
 		engine.OnQueued(func(int64) { d.Wake() })
 		wx.OnQueued(func(int64) { d.Wake() })
 		workers.Go(func() { wx.Run(ctx) })
@@ -236,7 +250,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
-	sch, err := cfg.sched.start(ctx, logger, db, cfg.loc)
+	sch, err := cfg.sched.start(ctx, logger, db, cfg.loc, met)
 	if err != nil {
 		return err
 	}

@@ -29,9 +29,10 @@ type TelegramConfig struct {
 	APIURL        string // default https://api.telegram.org
 	WebhookURL    string // webhook mode when set; long polling otherwise
 	WebhookSecret string
-	GlobalRate    float64       // messages per second over all chats (default 25)
-	Workers       int           // chats processed at once (default 8)
-	PollTimeout   time.Duration // long-polling hold (default 50 s)
+	GlobalRate    float64        // messages per second over all chats (default 25)
+	Workers       int            // chats processed at once (default 8)
+	PollTimeout   time.Duration  // long-polling hold (default 50 s)
+	Metrics       ChannelMetrics // counts received updates; nil counts nothing
 }
 
 // TelegramEngine is what the Telegram channel needs from the conversation engine.
@@ -45,6 +46,7 @@ type TelegramStore interface {
 	PendingMessages(ctx context.Context, platform string, limit int) ([]store.Received, error)
 	ChannelState(ctx context.Context, key string) (string, error)
 	Update(ctx context.Context, fn func(*store.Tx) error) error
+	Blob(ctx context.Context, sha string) ([]byte, string, error)
 }
 
 const (
@@ -69,6 +71,8 @@ type Telegram struct {
 
 	username string
 	wake     chan struct{}
+	// recvHealth tracks getUpdates (or setWebhook), sendHealth the sends, for Healthy.
+	recvHealth, sendHealth health
 	// beforeCommit, when set by tests, runs after getUpdates answered and before the batch is
 	// committed: the moment a crash would lose updates if they were acknowledged early.
 	beforeCommit func()
@@ -88,6 +92,9 @@ func NewTelegram(ctx context.Context, logger *slog.Logger, cfg TelegramConfig, e
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = nopMetrics{}
 	}
 	t := &Telegram{
 		log: logger.With("channel", "telegram"), cfg: cfg, engine: engine, store: st,
@@ -145,6 +152,7 @@ func (t *Telegram) Run(ctx context.Context) error {
 			AllowedUpdates: []string{"message", "callback_query", "my_chat_member"},
 		})
 		if err != nil {
+			t.recvHealth.fail("setWebhook")
 			t.log.Error("setWebhook failed", "error", t.scrub(err))
 		}
 	} else {
@@ -183,10 +191,12 @@ func (t *Telegram) poll(ctx context.Context) {
 				return
 			}
 			backoff = min(max(2*backoff, 500*time.Millisecond), 30*time.Second)
+			t.recvHealth.fail("getUpdates")
 			t.log.Error("getUpdates failed", "error", t.scrub(err), "retry_in", backoff)
 			continue
 		}
 		backoff = 0
+		t.recvHealth.ok()
 		if len(updates) == 0 {
 			continue
 		}
@@ -207,6 +217,7 @@ func (t *Telegram) poll(ctx context.Context) {
 			continue
 		}
 		offset = next
+		t.cfg.Metrics.Received(handlers.PlatformTelegram, len(updates), len(updates)-n)
 		t.log.Debug("updates received", "count", len(updates), "new", n)
 		t.poke()
 	}
@@ -293,11 +304,14 @@ func (t *Telegram) WebhookHandler() http.Handler {
 			return
 		}
 		msg := store.Received{MsgID: "u" + strconv.FormatInt(*u.ID, 10), Payload: raw}
-		if _, err := t.store.ReceiveMessages(r.Context(), handlers.PlatformTelegram, []store.Received{msg}, "", ""); err != nil {
+		n, err := t.store.ReceiveMessages(r.Context(), handlers.PlatformTelegram, []store.Received{msg}, "", "")
+		if err != nil {
 			t.log.Error("store webhook update failed", "error", err)
 			http.Error(w, "try again", http.StatusServiceUnavailable)
 			return
 		}
+		t.recvHealth.ok()
+		t.cfg.Metrics.Received(handlers.PlatformTelegram, 1, 1-n)
 		t.poke()
 		w.WriteHeader(http.StatusOK)
 	})

@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +13,7 @@ import (
 	"unicode/utf16"
 
 	tgbot "github.com/go-telegram/bot"
+	"github.com/go-telegram/bot/models"
 	"golang.org/x/time/rate"
 
 	"xuncha/scheduler"
@@ -106,9 +108,29 @@ type inlineButton struct {
 // dispatcher: 429 pauses all sends, 403 means the user blocked the bot, a timeout after the
 // request went out means the outcome is unknown.
 func (t *Telegram) Send(ctx context.Context, chatExternal string, msg store.OutMessage) error {
+	err := t.send(ctx, chatExternal, msg)
+	var se *scheduler.SendError
+	switch {
+	case err == nil:
+		t.sendHealth.ok()
+	case errors.As(err, &se) && (se.Unreachable || se.RetryAfter > 0):
+		// A blocked user or a 429 says Telegram answered: the channel works.
+		t.sendHealth.ok()
+	case errors.Is(err, tgbot.ErrorBadRequest):
+		t.sendHealth.ok()
+	case ctx.Err() == nil:
+		t.sendHealth.fail("sendMessage")
+	}
+	return err
+}
+
+func (t *Telegram) send(ctx context.Context, chatExternal string, msg store.OutMessage) error {
 	chat, err := strconv.ParseInt(chatExternal, 10, 64)
 	if err != nil {
 		return &scheduler.SendError{Permanent: true, Err: fmt.Errorf("telegram chat id %w", err)}
+	}
+	if msg.File != nil {
+		return t.sendFile(ctx, chat, msg)
 	}
 	parts := splitText(msg.Text, maxTelegramText)
 	if id, err := strconv.Atoi(msg.Edit); err == nil && len(parts) == 1 {
@@ -219,3 +241,39 @@ func cutUTF16(s string, limit int) int {
 }
 
 func truncateUTF16(s string, limit int) string { return s[:cutUTF16(s, limit)] }
+
+// maxCaption is Telegram's limit on a document's caption, in UTF-16 code units.
+const maxCaption = 1024
+
+// sendFile sends a stored file as a document, with the text as its caption when it fits and as
+// messages after it otherwise.
+func (t *Telegram) sendFile(ctx context.Context, chat int64, msg store.OutMessage) error {
+	data, _, err := t.store.Blob(ctx, msg.File.SHA256)
+	if err != nil {
+		return fmt.Errorf("telegram file: %w", err)
+	}
+	if err := t.limit.wait(ctx, chat); err != nil {
+		return err
+	}
+	p := &tgbot.SendDocumentParams{ChatID: chat, Document: &models.InputFileUpload{Filename: msg.File.Name, Data: bytes.NewReader(data)}}
+	rest := msg
+	rest.File = nil
+	if utf16Len(msg.Text) <= maxCaption {
+		p.Caption = msg.Text
+		if len(msg.Buttons) > 0 {
+			p.ReplyMarkup = keyboard(msg.Buttons)
+		}
+		rest.Text = ""
+	}
+	if _, err := t.api.SendDocument(ctx, p); err != nil {
+		return t.classify(err, false)
+	}
+	if rest.Text == "" {
+		return nil
+	}
+	if err := t.Send(ctx, strconv.FormatInt(chat, 10), rest); err != nil {
+		// The document went out; resending it would make a copy.
+		return t.classify(err, true)
+	}
+	return nil
+}

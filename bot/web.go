@@ -13,6 +13,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -37,6 +38,7 @@ type WebStore interface {
 	FindChat(ctx context.Context, platform, external string) (int64, error)
 	Mailbox(ctx context.Context, chatID, after int64, limit int) ([]store.Delivery, error)
 	AckMailbox(ctx context.Context, chatID, upTo int64) error
+	OutboxFile(ctx context.Context, chatID, outboxID int64) (store.Attachment, []byte, error)
 }
 
 // Web is the web chat channel: a page at / and a small JSON API. A browser is one chat,
@@ -49,6 +51,8 @@ type Web struct {
 
 	// PollWait is how long a poll waits for a new message before answering empty.
 	PollWait time.Duration
+	// Metrics counts received messages; set it before serving.
+	Metrics ChannelMetrics
 
 	mu      sync.Mutex
 	waiters map[int64]chan struct{} // closed when a message for the chat is queued
@@ -66,7 +70,7 @@ var (
 
 // NewWeb returns the web chat channel and subscribes it to the engine's queue notifications.
 func NewWeb(logger *slog.Logger, engine WebEngine, st WebStore, defaultLang string) *Web {
-	w := &Web{log: logger, engine: engine, store: st, lang: defaultLang, PollWait: 25 * time.Second, waiters: map[int64]chan struct{}{}}
+	w := &Web{log: logger, engine: engine, store: st, lang: defaultLang, PollWait: 25 * time.Second, Metrics: nopMetrics{}, waiters: map[int64]chan struct{}{}}
 	engine.OnQueued(w.wake)
 	return w
 }
@@ -106,6 +110,7 @@ func (w *Web) Handler() http.Handler {
 	mux.HandleFunc("POST /api/send", w.send)
 	mux.HandleFunc("POST /api/upload", w.upload)
 	mux.HandleFunc("GET /api/messages", w.messages)
+	mux.HandleFunc("GET /api/file/{id}", w.file)
 	return secureHeaders(mux)
 }
 
@@ -160,6 +165,13 @@ type webMessage struct {
 	ID      int64            `json:"id"`
 	Text    string           `json:"text"`
 	Buttons [][]store.Button `json:"buttons,omitempty"`
+	File    *webFile         `json:"file,omitempty"`
+}
+
+// webFile is a file sent with a message, downloadable by the chat it was sent to only.
+type webFile struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 func writeJSON(rw http.ResponseWriter, status int, v any) {
@@ -237,11 +249,17 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message
 	sum := sha256.Sum256([]byte(chat))
 	m.MsgID = hex.EncodeToString(sum[:8]) + ":" + clientID
 	m.Lang = w.langOf(r)
-	if _, err := w.engine.Handle(r.Context(), m); err != nil {
+	res, err := w.engine.Handle(r.Context(), m)
+	if err != nil {
 		w.log.Error("web step failed", "error", err)
 		writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(m.Lang, "error")})
 		return
 	}
+	dup := 0
+	if res.Duplicate {
+		dup = 1 // the browser resent a message whose answer it missed
+	}
+	w.Metrics.Received(handlers.PlatformWeb, 1, dup)
 	writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
 }
 
@@ -284,7 +302,11 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 		if len(msgs) > 0 || !wait {
 			out := apiAnswer{OK: true}
 			for _, d := range msgs {
-				out.Messages = append(out.Messages, webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons})
+				m := webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons}
+				if f := d.Message.File; f != nil {
+					m.File = &webFile{Name: f.Name, URL: "/api/file/" + strconv.FormatInt(d.ID, 10)}
+				}
+				out.Messages = append(out.Messages, m)
 			}
 			writeJSON(rw, http.StatusOK, out)
 			return
@@ -298,4 +320,32 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+}
+
+// file serves a file attached to a message, only to the chat the message was sent to.
+func (w *Web) file(rw http.ResponseWriter, r *http.Request) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	c, cerr := r.Cookie(cookieName)
+	if err != nil || cerr != nil || !chatIDPattern.MatchString(c.Value) {
+		http.NotFound(rw, r)
+		return
+	}
+	chatID, err := w.store.FindChat(r.Context(), handlers.PlatformWeb, c.Value)
+	if err != nil {
+		http.NotFound(rw, r)
+		return
+	}
+	f, data, err := w.store.OutboxFile(r.Context(), chatID, id)
+	if errors.Is(err, store.ErrNotFound) {
+		http.NotFound(rw, r)
+		return
+	}
+	if err != nil {
+		w.log.Error("web file failed", "error", err)
+		http.Error(rw, "unavailable", http.StatusInternalServerError)
+		return
+	}
+	rw.Header().Set("Content-Type", f.MIME)
+	rw.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	rw.Write(data)
 }

@@ -39,6 +39,8 @@ type WeChatAPI struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time
+
+	tokenHealth health // the last token fetch; read by WeChat.Healthy without taking mu
 }
 
 // APIError is an errcode WeChat answered.
@@ -94,13 +96,16 @@ func (a *WeChatAPI) accessToken(ctx context.Context) (string, error) {
 		ErrMsg      string `json:"errmsg"`
 	}
 	if err := a.do(req, &out); err != nil {
+		a.tokenHealth.fail("access token fetch")
 		return "", fmt.Errorf("wechat token: %w", err)
 	}
 	if out.ErrCode != 0 || out.AccessToken == "" {
+		a.tokenHealth.fail("access token fetch")
 		return "", fmt.Errorf("wechat token (check WECHAT_APP_ID and WECHAT_APP_SECRET): %w", &APIError{Code: out.ErrCode, Msg: out.ErrMsg})
 	}
 	life := time.Duration(out.ExpiresIn)*time.Second - 5*time.Minute
 	a.token, a.expires = out.AccessToken, a.now().Add(max(life, time.Minute))
+	a.tokenHealth.ok()
 	return a.token, nil
 }
 
