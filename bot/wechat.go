@@ -934,6 +934,10 @@ func renderWeChat(lang string, msg store.OutMessage) (string, []store.Button) {
 	}
 	var sb strings.Builder
 	sb.WriteString(msg.Text)
+	if msg.File != nil {
+		// An Official Account cannot send a document in a customer-service or template message.
+		sb.WriteString("\n\n" + handlers.T(lang, "wechat.file", msg.File.Name))
+	}
 	if len(menu) > 0 {
 		sb.WriteString("\n\n" + handlers.T(lang, "wechat.menu"))
 		for i, b := range menu {

@@ -4,6 +4,7 @@ package handlers
 // answered by typing the number.
 func init() {
 	for k, v := range map[string][2]string{
+		"wechat.file":   {"（附件“%s”无法通过公众号发送，请在网页端或 Telegram 查看，或由管理员在服务器上导出。）", "(The file “%s” cannot be sent through the Official Account; open it in the web chat or Telegram, or ask an administrator to export it on the server.)"},
 		"wechat.menu":   {"回复数字选择：", "Reply with a number:"},
 		"wechat.cancel": {"回复“取消”退出", "Reply “cancel” to stop"},
 		"wechat.voice": {
