@@ -130,8 +130,12 @@ type webClient struct {
 }
 
 type webMsg struct {
-	ID      int64  `json:"id"`
-	Text    string `json:"text"`
+	ID   int64  `json:"id"`
+	Text string `json:"text"`
+	File *struct {
+		Name string `json:"name"`
+		URL  string `json:"url"`
+	} `json:"file"`
 	Buttons [][]struct {
 		Text string `json:"text"`
 		Data string `json:"data"`

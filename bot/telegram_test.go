@@ -498,3 +498,31 @@ func TestTelegramPanicRecovered(t *testing.T) {
 }
 
 var regexpCode = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
+
+// TestTelegramSendsFiles: a message with a stored file goes out as a document upload, the text
+// as its caption.
+func TestTelegramSendsFiles(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	t.Cleanup(fake.Close)
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
+	var sha string
+	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
+		var err error
+		sha, err = tx.PutBlob([]byte("PK\x03\x04 ledger"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	msg := store.OutMessage{Text: "线索台账已导出", File: &store.Attachment{SHA256: sha, Name: "线索台账.xlsx"}}
+	if err := f.tg.Send(t.Context(), "904", msg); err != nil {
+		t.Fatal(err)
+	}
+	docs := fake.Documents()
+	if len(docs) != 1 || docs[0].Name != "线索台账.xlsx" || docs[0].Size != 11 || docs[0].ChatID != "904" {
+		t.Fatalf("documents: %+v", docs)
+	}
+	if s := fake.SentTo(904); len(s) != 1 || s[0].Text != "线索台账已导出" {
+		t.Errorf("caption: %+v", s)
+	}
+}

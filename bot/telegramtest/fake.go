@@ -67,6 +67,21 @@ type Server struct {
 	window    []time.Time
 	tooMany   int
 	webhook   string
+	documents []Document
+}
+
+// Document is a file the bot sent with sendDocument.
+type Document struct {
+	ChatID string
+	Name   string
+	Size   int64
+}
+
+// Documents returns the documents the bot sent.
+func (s *Server) Documents() []Document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Document(nil), s.documents...)
 }
 
 type injected struct {
@@ -226,6 +241,21 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "getUpdates":
 		s.getUpdates(w, r, fields)
 	case "sendMessage", "editMessageText":
+		s.send(w, method, fields)
+	case "sendDocument":
+		// The document is a multipart file part; the caption stands in for the text.
+		if r.MultipartForm == nil || len(r.MultipartForm.File["document"]) == 0 {
+			answer(w, 400, `{"ok":false,"error_code":400,"description":"Bad Request: there is no document in the request"}`)
+			return
+		}
+		fh := r.MultipartForm.File["document"][0]
+		fields["text"] = fields["caption"]
+		if fields["text"] == "" {
+			fields["text"] = "(document)"
+		}
+		s.mu.Lock()
+		s.documents = append(s.documents, Document{ChatID: fields["chat_id"], Name: fh.Filename, Size: fh.Size})
+		s.mu.Unlock()
 		s.send(w, method, fields)
 	case "answerCallbackQuery", "setMyCommands", "deleteWebhook":
 		if method == "deleteWebhook" {

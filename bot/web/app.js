@@ -97,7 +97,14 @@
         for (const m of answer.messages || []) {
           if (m.id <= last) continue;
           last = m.id;
-          bubble(m.text, "bot");
+          const b = bubble(m.text, "bot");
+          if (m.file) {
+            const a = document.createElement("a");
+            a.href = m.file.url; // a server path, never user text
+            a.download = m.file.name;
+            a.textContent = "\n📎 " + m.file.name;
+            b.appendChild(a);
+          }
           if (m.buttons && m.buttons.length) buttons(m.buttons);
         }
         if (!res.ok) await new Promise((r) => setTimeout(r, 2000));
