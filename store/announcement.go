@@ -40,23 +40,33 @@ func (db *DB) CreateAnnouncement(ctx context.Context, a *Announcement) error {
 	if !a.OpenAt.Before(a.CloseAt) {
 		return fmt.Errorf("announcement window must open before it closes")
 	}
-	return db.Update(ctx, func(tx *Tx) error {
-		a.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO announcements (title, body, contact, publish_at, open_at, close_at, remind_days, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Title, a.Body, a.Contact, a.PublishAt.Unix(), a.OpenAt.Unix(),
-			a.CloseAt.Unix(), a.RemindDays, tx.now.Unix())
-		if err != nil {
-			return fmt.Errorf("insert announcement: %w", err)
+	return db.Update(ctx, func(tx *Tx) error { return tx.InsertAnnouncement(a) })
+}
+
+// InsertAnnouncement stores an announcement and its areas in tx (a round creates its
+// announcement in the same transaction as the round).
+func (tx *Tx) InsertAnnouncement(a *Announcement) error {
+	if len(a.Areas) == 0 {
+		return fmt.Errorf("announcement covers no place")
+	}
+	if !a.OpenAt.Before(a.CloseAt) {
+		return fmt.Errorf("announcement window must open before it closes")
+	}
+	a.CreatedAt = tx.now
+	res, err := tx.exec(`INSERT INTO announcements (title, body, contact, publish_at, open_at, close_at, remind_days, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Title, a.Body, a.Contact, a.PublishAt.Unix(), a.OpenAt.Unix(),
+		a.CloseAt.Unix(), a.RemindDays, tx.now.Unix())
+	if err != nil {
+		return fmt.Errorf("insert announcement: %w", err)
+	}
+	a.ID, _ = res.LastInsertId()
+	for _, ar := range a.Areas {
+		if _, err := tx.exec(`INSERT INTO announcement_areas (announcement_id, township_id, village_id) VALUES (?, ?, ?)`,
+			a.ID, ar.TownshipID, nullInt(ar.VillageID)); err != nil {
+			return fmt.Errorf("insert announcement area: %w", err)
 		}
-		a.ID, _ = res.LastInsertId()
-		for _, ar := range a.Areas {
-			if _, err := tx.exec(`INSERT INTO announcement_areas (announcement_id, township_id, village_id) VALUES (?, ?, ?)`,
-				a.ID, ar.TownshipID, nullInt(ar.VillageID)); err != nil {
-				return fmt.Errorf("insert announcement area: %w", err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 const announcementColumns = `id, title, body, contact, publish_at, open_at, close_at, remind_days,
