@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"xuncha/bot/telegramtest"
+	"xuncha/bot/wechattest"
 )
 
 // scrape fetches /metrics.
@@ -292,4 +293,54 @@ func TestBackupRestore(t *testing.T) {
 	other := newWebClient(t, srv.url, "other")
 	mustContain(t, other.do(strings.ReplaceAll(kept, " ", ""), ""), "已登记")
 	mustContain(t, other.do("/query "+lost, ""), "没有找到")
+}
+
+// TestWeChatMetricsAndHealth: WeChat callbacks are counted, a retried callback as a duplicate;
+// /healthz fails once the channel cannot get an access token (here: a wrong AppSecret).
+func TestWeChatMetricsAndHealth(t *testing.T) {
+	fake := wechattest.New(wxAppID, wxSecret)
+	defer fake.Close()
+	dir := t.TempDir()
+	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"),
+		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", "not-the-secret", "WECHAT_TOKEN", wxToken,
+		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	srv := startServer(t, env, &syncBuffer{}) // healthy: receiving needs no token
+	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
+	const openid = "oOpsResident4kQ9zX"
+
+	text := cb.Text(openid, 7001, "/start")
+	for range 2 { // WeChat retries a callback it got no answer to in time
+		status, body, err := cb.Post(srv.url+"wechat", text)
+		if err != nil || status != http.StatusOK {
+			t.Fatalf("callback: %d %s %v", status, body, err)
+		}
+	}
+	m := scrape(t, srv.url)
+	if v := metricValue(m, "xuncha_updates_received_total", `platform="wechat"`); v != 2 {
+		t.Errorf("wechat received %v, want 2", v)
+	}
+	if v := metricValue(m, "xuncha_updates_deduplicated_total", `platform="wechat"`); v != 1 {
+		t.Errorf("wechat deduplicated %v, want 1", v)
+	}
+	if v := metricValue(m, "xuncha_steps_handled_total", `platform="wechat",result="ok"`); v != 1 {
+		t.Errorf("wechat steps ok %v, want 1", v)
+	}
+	if strings.Contains(m, openid) {
+		t.Error("/metrics contains the openid")
+	}
+
+	// An image must be downloaded through the API: the token fetch fails.
+	if status, body, err := cb.Post(srv.url+"wechat", cb.Image(openid, 7002, "media-1")); err != nil || status != http.StatusOK {
+		t.Fatalf("image callback: %d %s %v", status, body, err)
+	}
+	var body string
+	waitFor(t, 10*time.Second, "healthz to fail", func() bool {
+		var code int
+		code, body = healthz(t, srv.url)
+		return code == http.StatusServiceUnavailable
+	})
+	if !strings.Contains(body, "wechat: access token fetch failed") || strings.Contains(body, "not-the-secret") {
+		t.Errorf("healthz reason %q", body)
+	}
 }

@@ -236,6 +236,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 		mux.Handle("/wechat", wx)
+		wx.Metrics = met
 		d := scheduler.NewDispatcher(logger, db, handlers.PlatformWeChat, wx)
 		d.Concurrency = 8
 		d.Metrics = met

@@ -95,6 +95,8 @@ type WeChat struct {
 	now    func() time.Time
 	media  chan struct{}
 	wake   chan struct{}
+	// Metrics counts received callbacks; set it before serving.
+	Metrics ChannelMetrics
 	// gate admits one of the channel's write transactions (a step, a group commit) at a time,
 	// in arrival order: Go's channel queues are FIFO. SQLite has one writer anyway, and when
 	// connections race for its lock the losers back off in sleeps of up to 100 ms, which is
@@ -198,6 +200,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
 		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1), gate: make(chan struct{}, 1),
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
+		Metrics: nopMetrics{},
 	}, nil
 }
 
@@ -429,9 +432,14 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 		j.mu.Unlock()
 	}
 	w.mu.Unlock()
+	if running {
+		w.Metrics.Received(handlers.PlatformWeChat, 1, 1) // WeChat retried a callback still in flight
+	}
 	if !running {
+		fresh := false
 		err := w.write(context.Background(), func(tx *store.Tx) error {
-			_, err := tx.ReceiveWeChat(store.Received{MsgID: id, Payload: raw}, m.FromUserName, opens)
+			var err error
+			fresh, err = tx.ReceiveWeChat(store.Received{MsgID: id, Payload: raw}, m.FromUserName, opens)
 			return err
 		})
 		if err != nil {
@@ -445,6 +453,11 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 			w.written(j)
 			return "", nil, err
 		}
+		dup := 0
+		if !fresh {
+			dup = 1
+		}
+		w.Metrics.Received(handlers.PlatformWeChat, 1, dup)
 		w.enqueue(j)
 	}
 	if !waits {
