@@ -1,0 +1,266 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Retention holds how long data is kept. A zero period keeps that data for ever.
+type Retention struct {
+	// Link: a closed (struck-off, 办结销号) clue's sealed link from its report to the reporter's
+	// chat is destroyed this long after the clue was closed, together with the delivered
+	// messages that name the report (their dedupe keys and recipient would rebuild the link).
+	Link time.Duration
+	// Contact: a closed clue's real-name contact details (name and phone) are erased this long
+	// after the clue was closed.
+	Contact time.Duration
+	// Draft: a conversation untouched this long is dropped; a half-written report may hold a
+	// name and phone.
+	Draft time.Duration
+	// Outbox: messages sent (or given up) this long ago are deleted; 0 takes Link.
+	Outbox time.Duration
+}
+
+// blobGrace keeps an unreferenced file this long: a report being written references its files
+// only from the (sealed) draft, which purge reads, but a day's margin costs nothing.
+const blobGrace = 24 * time.Hour
+
+// PurgeResult says what a purge removed, or would remove on a dry run. It names clues by their
+// ledger numbers and never names a person or a chat.
+type PurgeResult struct {
+	LinkClues    []string // clues whose report's link to the reporter's chat went
+	ContactClues []string // clues whose report's real-name contact details went
+	Drafts       int      // conversations dropped
+	Outbox       int      // delivered outbox rows deleted
+	Blobs        int      // files referenced by nothing, deleted
+	BlobBytes    int64
+	// Checkpoint is the result of PRAGMA wal_checkpoint(TRUNCATE) after the purge: Busy is
+	// true when a reader kept the WAL from being emptied (the old pages stay in it until the
+	// next checkpoint).
+	CheckpointBusy bool
+}
+
+// Purge applies r at the store's Now. With dryRun it changes nothing and reports what would go.
+// Otherwise it deletes in one transaction that audit-logs the counts (actor: channel), with
+// secure_delete on so that SQLite overwrites the freed bytes with zeros, then checkpoints and
+// truncates the WAL so that no older copy of the erased pages stays in the -wal file.
+func (db *DB) Purge(ctx context.Context, r Retention, channel string, dryRun bool) (PurgeResult, error) {
+	var res PurgeResult
+	// A connection of its own: secure_delete is a per-connection setting (it is also in the DSN,
+	// see Open; setting it here keeps the guarantee if that ever changes).
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return res, fmt.Errorf("purge: %w", err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return res, fmt.Errorf("purge: secure_delete: %w", err)
+	}
+	sqlTx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return res, fmt.Errorf("purge: begin: %w", err)
+	}
+	defer sqlTx.Rollback() // no-op after Commit
+	tx := &Tx{tx: sqlTx, ctx: ctx, keys: db.keys, now: db.Now()}
+	if err := tx.purge(r, &res); err != nil {
+		return res, fmt.Errorf("purge: %w", err)
+	}
+	if dryRun {
+		return res, nil
+	}
+	detail := fmt.Sprintf("links=%d contacts=%d drafts=%d outbox=%d blobs=%d", len(res.LinkClues), len(res.ContactClues),
+		res.Drafts, res.Outbox, res.Blobs)
+	if err := tx.Audit(0, channel, "retention.purge", strings.Join(union(res.LinkClues, res.ContactClues), " "), detail); err != nil {
+		return res, err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return res, fmt.Errorf("purge: commit: %w", err)
+	}
+	var busy, logPages, done int
+	if err := conn.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+		return res, fmt.Errorf("purge: checkpoint: %w", err)
+	}
+	res.CheckpointBusy = busy != 0
+	return res, nil
+}
+
+func union(a, b []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, s := range append(append([]string{}, a...), b...) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+func (tx *Tx) purge(r Retention, res *PurgeResult) error {
+	now := tx.now
+	if r.Link > 0 {
+		ids, numbers, err := tx.closedReports(`r.reporter_sealed IS NOT NULL`, now.Add(-r.Link))
+		if err != nil {
+			return err
+		}
+		res.LinkClues = numbers
+		for _, id := range ids {
+			if _, err := tx.exec(`UPDATE reports SET reporter_sealed = NULL WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("destroy link: %w", err)
+			}
+			// Delivered messages about this report (milestones, relayed questions) name it in
+			// their dedupe key and were addressed to the reporter's chat.
+			if err := tx.deleteOutbox(`status <> 'pending' AND (dedupe_key LIKE ? OR dedupe_key IN
+				(SELECT 'question:' || q.id FROM clue_questions q JOIN clues c ON c.id = q.clue_id WHERE c.report_id = ?))`,
+				res, fmt.Sprintf("report:%d:%%", id), id); err != nil {
+				return err
+			}
+		}
+	}
+	if r.Contact > 0 {
+		ids, numbers, err := tx.closedReports(`r.contact_sealed IS NOT NULL`, now.Add(-r.Contact))
+		if err != nil {
+			return err
+		}
+		res.ContactClues = numbers
+		for _, id := range ids {
+			if _, err := tx.exec(`UPDATE reports SET contact_sealed = NULL WHERE id = ?`, id); err != nil {
+				return fmt.Errorf("erase contact: %w", err)
+			}
+		}
+	}
+	if r.Draft > 0 {
+		n, err := tx.exec(`DELETE FROM conversations WHERE updated_at < ?`, now.Add(-r.Draft).Unix())
+		if err != nil {
+			return fmt.Errorf("drop drafts: %w", err)
+		}
+		k, _ := n.RowsAffected()
+		res.Drafts = int(k)
+	}
+	if keep := orDefault(r.Outbox, r.Link); keep > 0 {
+		if err := tx.deleteOutbox(`status <> 'pending' AND IFNULL(sent_at, created_at) < ?`, res, now.Add(-keep).Unix()); err != nil {
+			return err
+		}
+	}
+	return tx.purgeBlobs(res)
+}
+
+func orDefault(a, b time.Duration) time.Duration {
+	if a > 0 {
+		return a
+	}
+	return b
+}
+
+// closedReports returns the reports (and their clues' numbers) of clues closed before cutoff
+// whose row still matches cond.
+func (tx *Tx) closedReports(cond string, cutoff time.Time) ([]int64, []string, error) {
+	rows, err := tx.query(`SELECT r.id, c.number FROM clues c JOIN reports r ON r.id = c.report_id
+		WHERE c.status = 'closed' AND c.closed_at IS NOT NULL AND c.closed_at <= ? AND `+cond+` ORDER BY c.id`, cutoff.Unix())
+	if err != nil {
+		return nil, nil, fmt.Errorf("closed reports: %w", err)
+	}
+	defer rows.Close()
+	var ids []int64
+	var numbers []string
+	for rows.Next() {
+		var id int64
+		var n string
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, nil, fmt.Errorf("closed reports: %w", err)
+		}
+		ids, numbers = append(ids, id), append(numbers, n)
+	}
+	return ids, numbers, rows.Err()
+}
+
+// deleteOutbox deletes the outbox rows matching where, first unhooking the passive replies
+// that point at them (inbox.reply_outbox_id).
+func (tx *Tx) deleteOutbox(where string, res *PurgeResult, args ...any) error {
+	sel := `SELECT id FROM outbox WHERE ` + where
+	if _, err := tx.exec(`UPDATE inbox SET reply_outbox_id = NULL WHERE reply_outbox_id IN (`+sel+`)`, args...); err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	n, err := tx.exec(`DELETE FROM outbox WHERE `+where, args...)
+	if err != nil {
+		return fmt.Errorf("purge outbox: %w", err)
+	}
+	k, _ := n.RowsAffected()
+	res.Outbox += int(k)
+	return nil
+}
+
+// purgeBlobs deletes files that nothing references: no report, task or check-in row, no draft
+// and no message still in the outbox (both sealed, so they are opened and searched for the
+// file's digest).
+func (tx *Tx) purgeBlobs(res *PurgeResult) error {
+	rows, err := tx.query(`SELECT sha256, size FROM blobs b WHERE created_at < ?
+		AND NOT EXISTS (SELECT 1 FROM report_attachments a WHERE a.sha256 = b.sha256)
+		AND NOT EXISTS (SELECT 1 FROM task_events e WHERE e.sha256 = b.sha256)
+		AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.sha256 = b.sha256)`, tx.now.Add(-blobGrace).Unix())
+	if err != nil {
+		return fmt.Errorf("orphan blobs: %w", err)
+	}
+	candidates := map[string]int64{}
+	for rows.Next() {
+		var sha string
+		var size int64
+		if err := rows.Scan(&sha, &size); err != nil {
+			rows.Close()
+			return fmt.Errorf("orphan blobs: %w", err)
+		}
+		candidates[sha] = size
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("orphan blobs: %w", err)
+	}
+	if len(candidates) == 0 {
+		return nil
+	}
+	for _, src := range []struct{ query, purpose string }{
+		{`SELECT data FROM conversations`, "conversation"},
+		{`SELECT payload FROM outbox`, "outbox"},
+	} {
+		if err := tx.sealedRefs(src.query, src.purpose, candidates); err != nil {
+			return err
+		}
+	}
+	for sha, size := range candidates {
+		if _, err := tx.exec(`DELETE FROM blobs WHERE sha256 = ?`, sha); err != nil {
+			return fmt.Errorf("delete blob: %w", err)
+		}
+		res.Blobs++
+		res.BlobBytes += size
+	}
+	return nil
+}
+
+// sealedRefs removes from candidates every digest found in the opened values of query.
+func (tx *Tx) sealedRefs(query, purpose string, candidates map[string]int64) error {
+	rows, err := tx.query(query)
+	if err != nil {
+		return fmt.Errorf("blob references: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() && len(candidates) > 0 {
+		var sealed []byte
+		if err := rows.Scan(&sealed); err != nil {
+			return fmt.Errorf("blob references: %w", err)
+		}
+		plain, err := tx.keys.open(purpose, sealed)
+		if err != nil {
+			// An unreadable value might reference anything: keep every file.
+			clear(candidates)
+			return nil
+		}
+		for sha := range candidates {
+			if strings.Contains(string(plain), sha) {
+				delete(candidates, sha)
+			}
+		}
+	}
+	return rows.Err()
+}

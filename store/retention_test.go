@@ -1,0 +1,230 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// namedReport files a real-name report with a reporter link and a clue for it, moves the report
+// through the milestones a resident is told (each rewrites the row, leaving the older copy in
+// the page's free space), and returns the report and clue ids.
+func namedReport(tb testing.TB, db *DB, chat int64, contact Contact, desc string) (reportID int64, clue *Clue) {
+	tb.Helper()
+	mustUpdate(tb, db, func(tx *Tx) error {
+		r := &Report{Category: "other", Description: desc, ReporterChat: chat, Contact: &contact, Lang: "zh"}
+		if _, err := tx.CreateReport(r, nil); err != nil {
+			return err
+		}
+		reportID = r.ID
+		clue = &Clue{Source: ClueFromReport, ReportID: r.ID, Summary: "summary"}
+		_, err := tx.CreateClue(clue)
+		return err
+	})
+	for _, st := range []string{StatusAccepted, StatusTransferred, StatusConcluded} {
+		mustUpdate(tb, db, func(tx *Tx) error {
+			if _, err := tx.SetReportStatus(reportID, st); err != nil {
+				return err
+			}
+			_, err := tx.EnqueueToReporter(reportID, OutMessage{Text: "milestone " + st}, "report:"+itoa(reportID)+":ms:"+st)
+			return err
+		})
+	}
+	return reportID, clue
+}
+
+func itoa(v int64) string { return strconv.FormatInt(v, 10) }
+
+func closeClue(tb testing.TB, db *DB, id int64) {
+	tb.Helper()
+	mustUpdate(tb, db, func(tx *Tx) error {
+		st, at := ClueClosed, tx.Now()
+		return tx.UpdateClue(id, ClueUpdate{Status: &st, ClosedAt: &at})
+	})
+}
+
+// TestPurgeErasesFromFile proves that an erased contact and link are gone from the database
+// file and its WAL, not only hidden: the exact sealed bytes read from the table before the
+// purge, and the clear name and phone, are found nowhere in the files afterwards.
+func TestPurgeErasesFromFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	db := mustOpenPath(t, path, testKey)
+	clk := setClock(db, t0)
+	ctx := context.Background()
+	chat := mustChat(t, db, "telegram", "4242")
+	contact := Contact{Name: "王秀英", Phone: "13912345678"}
+	// A report still open before and after the one that closes: nothing of them may go, and
+	// the closing one's row sits between others in its page, so its freed bytes are not simply
+	// reused by the rewritten row.
+	openID, _ := namedReport(t, db, chat, Contact{Name: "李建国", Phone: "13800001111"}, "未结线索")
+	reportID, clue := namedReport(t, db, chat, contact, "惠农补贴被截留")
+	namedReport(t, db, chat, Contact{Name: "张伟", Phone: "13700002222"}, "另一条未结线索")
+
+	// Three drafts in a row; the middle one goes stale. A deleted row's bytes stay in the page's
+	// free space unless secure_delete overwrites them (the same scan finds them with it off).
+	var drafts []int64
+	for _, c := range []string{"d1", "d2", "d3"} {
+		id := mustChat(t, db, "web", c)
+		drafts = append(drafts, id)
+		mustUpdate(t, db, func(tx *Tx) error {
+			return tx.SaveConversation(id, []byte(`{"flow":"report","contact":{"name":"`+contact.Name+`"}}`))
+		})
+	}
+	var draftSealed []byte
+	if err := db.db.QueryRowContext(ctx, `SELECT data FROM conversations WHERE chat_id = ?`, drafts[1]).Scan(&draftSealed); err != nil {
+		t.Fatal(err)
+	}
+
+	var contactSealed, reporterSealed []byte
+	if err := db.db.QueryRowContext(ctx, `SELECT contact_sealed, reporter_sealed FROM reports WHERE id = ?`, reportID).
+		Scan(&contactSealed, &reporterSealed); err != nil || len(contactSealed) < 28 || len(reporterSealed) < 28 {
+		t.Fatalf("sealed values: %v %d %d", err, len(contactSealed), len(reporterSealed))
+	}
+	// Checkpointed once before the clue closes, so that the sealed bytes are in the main file
+	// too, not only in the WAL: the purge must scrub both.
+	if _, err := db.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(fileBytes(t, path), contactSealed) {
+		t.Fatal("the sealed contact is not in the file before the purge: the scan proves nothing")
+	}
+
+	closeClue(t, db, clue.ID)
+	// The milestones were delivered.
+	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?`, clk.now.Unix()); err != nil {
+		t.Fatal(err)
+	}
+	ret := Retention{Link: 180 * 24 * time.Hour, Contact: 180 * 24 * time.Hour, Draft: 30 * 24 * time.Hour, Outbox: 365 * 24 * time.Hour}
+
+	t.Run("NotYet", func(t *testing.T) {
+		clk.advance(179 * 24 * time.Hour)
+		res, err := db.Purge(ctx, ret, "test", true)
+		if err != nil || len(res.LinkClues)+len(res.ContactClues) != 0 {
+			t.Fatalf("purge before the period: %+v %v", res, err)
+		}
+	})
+
+	clk.advance(2 * 24 * time.Hour)
+	// The first and last drafts are still being written.
+	for _, id := range []int64{drafts[0], drafts[2]} {
+		mustUpdate(t, db, func(tx *Tx) error { return tx.SaveConversation(id, []byte(`{"flow":"report","step":"x"}`)) })
+	}
+	t.Run("DryRun", func(t *testing.T) {
+		res, err := db.Purge(ctx, ret, "test", true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.LinkClues) != 1 || res.LinkClues[0] != clue.Number || len(res.ContactClues) != 1 || res.Outbox != 3 {
+			t.Errorf("dry run: %+v", res)
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM reports WHERE contact_sealed IS NOT NULL`); n != 3 {
+			t.Errorf("dry run erased something: %d contacts left", n)
+		}
+	})
+
+	t.Run("Purge", func(t *testing.T) {
+		res, err := db.Purge(ctx, ret, "test", false)
+		if err != nil || res.CheckpointBusy {
+			t.Fatalf("purge: %+v %v", res, err)
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM reports WHERE id = ? AND contact_sealed IS NULL AND reporter_sealed IS NULL
+			AND description = '惠农补贴被截留'`, reportID); n != 1 {
+			t.Errorf("the report text must stay and the link and contact go")
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM reports WHERE id = ? AND contact_sealed IS NOT NULL AND reporter_sealed IS NOT NULL`, openID); n != 1 {
+			t.Errorf("the open clue's report lost its link or contact")
+		}
+		if res.Drafts != 1 {
+			t.Errorf("drafts dropped: %d, want 1", res.Drafts)
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM clues WHERE id = ? AND status = 'closed'`, clue.ID); n != 1 {
+			t.Errorf("the clue must stay in the ledger")
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM outbox WHERE dedupe_key LIKE ?`, "report:"+itoa(reportID)+":%"); n != 0 {
+			t.Errorf("%d delivered messages still tie the report to the chat", n)
+		}
+		entries, err := db.AuditEntries(ctx, AuditFilter{Action: "retention.purge"})
+		if err != nil || len(entries) != 1 || entries[0].Object != clue.Number || strings.Contains(entries[0].Detail, contact.Name) {
+			t.Errorf("audit: %+v %v", entries, err)
+		}
+		if _, err := db.ReporterChat(ctx, reportID); err != ErrNotFound {
+			t.Errorf("reporter chat after purge: %v", err)
+		}
+	})
+
+	t.Run("GoneFromFile", func(t *testing.T) {
+		b := fileBytes(t, path)
+		for name, secret := range map[string][]byte{
+			"sealed contact": contactSealed, "sealed link": reporterSealed, "sealed draft": draftSealed,
+			"name": []byte(contact.Name), "phone": []byte(contact.Phone),
+		} {
+			if i := bytes.Index(b, secret); i >= 0 {
+				t.Errorf("%s still in the database files at byte %d", name, i)
+			}
+		}
+		// The scan sees the other report's values, which stay: it reads what is there.
+		var other []byte
+		if err := db.db.QueryRowContext(ctx, `SELECT contact_sealed FROM reports WHERE id = ?`, openID).Scan(&other); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Contains(b, other) {
+			t.Errorf("the kept contact is not found in the files: the scan is blind")
+		}
+	})
+
+	t.Run("Idempotent", func(t *testing.T) {
+		res, err := db.Purge(ctx, ret, "test", false)
+		if err != nil || len(res.LinkClues)+len(res.ContactClues)+res.Outbox+res.Blobs != 0 {
+			t.Errorf("second purge: %+v %v", res, err)
+		}
+	})
+}
+
+func TestPurgeDraftsAndBlobs(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, t0)
+	ctx := context.Background()
+	old := mustChat(t, db, "web", "old")
+	fresh := mustChat(t, db, "web", "fresh")
+	var orphan, attached, inDraft string
+	mustUpdate(t, db, func(tx *Tx) error {
+		var err error
+		if orphan, err = tx.PutBlob([]byte("orphan bytes"), "image/jpeg"); err != nil {
+			return err
+		}
+		if attached, err = tx.PutBlob([]byte("attached bytes"), "image/jpeg"); err != nil {
+			return err
+		}
+		if inDraft, err = tx.PutBlob([]byte("draft bytes"), "image/jpeg"); err != nil {
+			return err
+		}
+		r := &Report{Category: "other", Description: "d", Anonymous: true}
+		if _, err := tx.CreateReport(r, []Attachment{{SHA256: attached}}); err != nil {
+			return err
+		}
+		return tx.SaveConversation(old, []byte(`{"flow":"report"}`))
+	})
+	clk.advance(40 * 24 * time.Hour)
+	mustUpdate(t, db, func(tx *Tx) error {
+		return tx.SaveConversation(fresh, []byte(`{"flow":"report","files":[{"sha256":"`+inDraft+`"}]}`))
+	})
+	res, err := db.Purge(ctx, Retention{Draft: 30 * 24 * time.Hour}, "test", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Drafts != 1 || res.Blobs != 1 || res.BlobBytes != int64(len("orphan bytes")) {
+		t.Errorf("purge: %+v", res)
+	}
+	for sha, want := range map[string]int{orphan: 0, attached: 1, inDraft: 1} {
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM blobs WHERE sha256 = ?`, sha); n != want {
+			t.Errorf("blob %s…: %d rows, want %d", sha[:8], n, want)
+		}
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM conversations WHERE chat_id = ?`, fresh); n != 1 {
+		t.Errorf("a recent draft was dropped")
+	}
+}
