@@ -23,6 +23,7 @@ type scheduleFlags struct {
 	checkinEvery          time.Duration
 	checkinMisses         int
 	realNameDays, warn    int
+	retain                retentionFlags
 }
 
 func (f *scheduleFlags) register(fs *flag.FlagSet) {
@@ -34,6 +35,7 @@ func (f *scheduleFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.checkinMisses, "checkin-misses", d.CheckinMisses, "missed check-in periods in a row after which the township's liaison is told")
 	fs.IntVar(&f.realNameDays, "realname-days", d.RealNameDays, "working days within which a real-name reporter must be told whether the report was accepted")
 	fs.IntVar(&f.warn, "realname-warn-days", d.RealNameWarn, "working days before that deadline when officials are nudged")
+	f.retain.register(fs)
 }
 
 func (f *scheduleFlags) validate() error {
@@ -49,7 +51,7 @@ func (f *scheduleFlags) validate() error {
 	case f.realNameDays < 1 || f.warn < 1 || f.warn >= f.realNameDays:
 		return errors.New("XUNCHA_REALNAME_DAYS must be at least 1 and XUNCHA_REALNAME_WARN_DAYS between 1 and it")
 	}
-	return nil
+	return f.retain.validate()
 }
 
 // start builds the calendar (embedded years plus imported ones) and starts the scheduler. The
@@ -72,6 +74,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 		RealNameDays:  f.realNameDays,
 		RealNameWarn:  f.warn,
 		Metrics:       m,
+		Purge:         f.retain.job(logger, db),
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)

@@ -48,6 +48,8 @@ type Config struct {
 	Wake func()
 	// Metrics counts job runs and ladder steps; nil counts nothing.
 	Metrics JobMetrics
+	// Purge applies the retention periods (xuncha purge); nil runs no purge job.
+	Purge func(ctx context.Context, now time.Time) error
 }
 
 // DefaultConfig returns the defaults. The ladder follows the county practice in DOMAIN.md:
@@ -69,6 +71,7 @@ func DefaultConfig() Config {
 			JobCheckin:  "0 9 * * *",
 			JobReview:   "0 9 * * *",
 			JobRealName: "0 9 * * *",
+			JobPurge:    "30 3 * * *", // nightly, when nobody reports
 		},
 	}
 }
@@ -80,6 +83,7 @@ const (
 	JobCheckin  = "checkin"
 	JobReview   = "review"
 	JobRealName = "realname"
+	JobPurge    = "purge"
 )
 
 // Scheduler runs the timed jobs. Cron only ticks: each job reads what is due from SQLite and
@@ -171,13 +175,17 @@ func ValidateSpec(spec string) (err error) {
 // Jobs returns the job methods by name. Each takes an explicit now, so tests drive them with
 // any clock.
 func (s *Scheduler) Jobs() map[string]func(ctx context.Context, now time.Time) error {
-	return map[string]func(context.Context, time.Time) error{
+	jobs := map[string]func(context.Context, time.Time) error{
 		JobAnnounce: s.Announce,
 		JobLadder:   s.Escalate,
 		JobCheckin:  s.Checkins,
 		JobReview:   s.MonthlyReview,
 		JobRealName: s.RealNameDeadlines,
 	}
+	if s.cfg.Purge != nil {
+		jobs[JobPurge] = s.cfg.Purge
+	}
+	return jobs
 }
 
 // Start runs every job once at once (catching up what fell due while the process was down),
@@ -214,7 +222,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	// The catch-up pass runs each entry's wrapped job, so it goes through the same Skip and
 	// Recover as the ticks: a tick during catch-up is skipped, and a panic is recovered.
 	s.wg.Go(func() {
-		for _, name := range []string{JobAnnounce, JobLadder, JobCheckin, JobReview, JobRealName} {
+		for _, name := range []string{JobAnnounce, JobLadder, JobCheckin, JobReview, JobRealName, JobPurge} {
 			if ctx.Err() != nil {
 				return
 			}
