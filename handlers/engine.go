@@ -441,6 +441,9 @@ func (t *turn) run() error {
 	if strings.HasPrefix(m.Data, "lg:") {
 		return t.ledgerButton(strings.TrimPrefix(m.Data, "lg:"))
 	}
+	if strings.HasPrefix(m.Data, "rd:") { // rounds, classification, briefings, meetings, rectification (rounds.go)
+		return t.roundsButton(strings.TrimPrefix(m.Data, "rd:"))
+	}
 	if m.Data == "x" {
 		return t.command("cancel", "")
 	}
@@ -461,6 +464,8 @@ func (t *turn) run() error {
 		return t.taskStep()
 	case flowLedger:
 		return t.ledgerStep()
+	case flowRounds:
+		return t.roundsStep()
 	}
 	if len(m.Files) > 0 && m.Data == "" {
 		t.say(t.tr("file.ignored"))
@@ -506,13 +511,16 @@ func parseCommand(text string) (cmd, arg string, ok bool) {
 
 // Commands are the commands shown in platform menus, in order.
 var Commands = []string{"report", "query", "checkin", "tasks", "subscribe", "unsubscribe", "lang", "help", "cancel", "start",
-	"ledger", "clue", "clues", "newclue", "stats", "export"}
+	"ledger", "clue", "clues", "newclue", "stats", "export",
+	"rounds", "classify", "briefing", "briefings", "meetings", "rectify", "suggest", "talents"}
 
 // knownCommands are the commands the engine answers.
 var knownCommands = map[string]bool{
 	"start": true, "bind": true, "help": true, "cancel": true, "lang": true, "report": true, "query": true,
 	"subscribe": true, "unsubscribe": true, "checkin": true, "tasks": true,
 	"ledger": true, "clue": true, "clues": true, "newclue": true, "stats": true, "export": true,
+	"rounds": true, "classify": true, "briefing": true, "briefings": true, "meetings": true, "rectify": true,
+	"suggest": true, "talents": true,
 }
 
 // keywordCommand maps a few typed words to commands, for platforms without command menus.
@@ -595,6 +603,8 @@ func (t *turn) command(cmd, arg string) error {
 		return t.startCheckin()
 	case "ledger", "clue", "clues", "newclue", "stats", "export":
 		return t.ledgerCommand(cmd, arg)
+	case "rounds", "classify", "briefing", "briefings", "meetings", "rectify", "suggest", "talents":
+		return t.roundsCommand(cmd, arg)
 	case "tasks":
 		if !t.isStaff() {
 			t.say(t.tr("role.denied"))
@@ -651,6 +661,9 @@ func (t *turn) help() {
 	}
 	if t.isUnit() {
 		text += t.tr("help.unit")
+	}
+	if t.isOfficial() || t.isUnit() {
+		text += t.tr("help.rounds")
 	}
 	t.say(text, t.menu()...)
 }

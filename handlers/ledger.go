@@ -1097,6 +1097,9 @@ func (t *turn) registerReportClue(r *store.Report) error {
 	if err := t.tx.Audit(r.FiledBy, t.chat.Platform, "clue.created", clueObject(c), fmt.Sprintf("report:%d", r.ID)); err != nil {
 		return err
 	}
+	if err := t.routeToGroup(c); err != nil {
+		return err
+	}
 	return t.announceReactivated(c, reactivated)
 }
 

@@ -35,6 +35,7 @@ type state struct {
 	TownshipID int64              `json:"township_id,omitempty"`
 	Files      []store.Attachment `json:"files,omitempty"` // files waiting for the text they go with
 	Ledger     *ledgerDraft       `json:"ledger,omitempty"`
+	Rounds     *roundsDraft       `json:"rounds,omitempty"`
 }
 
 // draft is a report being written.

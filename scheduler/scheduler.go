@@ -71,7 +71,8 @@ func DefaultConfig() Config {
 			JobCheckin:  "0 9 * * *",
 			JobReview:   "0 9 * * *",
 			JobRealName: "0 9 * * *",
-			JobPurge:    "30 3 * * *", // nightly, when nobody reports
+			JobRounds:   "*/10 8-19 * * *", // office hours: notices, nudges and escalations of rounds
+			JobPurge:    "30 3 * * *",      // nightly, when nobody reports
 		},
 	}
 }
@@ -83,6 +84,7 @@ const (
 	JobCheckin  = "checkin"
 	JobReview   = "review"
 	JobRealName = "realname"
+	JobRounds   = "rounds"
 	JobPurge    = "purge"
 )
 
@@ -181,6 +183,7 @@ func (s *Scheduler) Jobs() map[string]func(ctx context.Context, now time.Time) e
 		JobCheckin:  s.Checkins,
 		JobReview:   s.MonthlyReview,
 		JobRealName: s.RealNameDeadlines,
+		JobRounds:   s.Rounds,
 	}
 	if s.cfg.Purge != nil {
 		jobs[JobPurge] = s.cfg.Purge
@@ -222,7 +225,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	// The catch-up pass runs each entry's wrapped job, so it goes through the same Skip and
 	// Recover as the ticks: a tick during catch-up is skipped, and a panic is recovered.
 	s.wg.Go(func() {
-		for _, name := range []string{JobAnnounce, JobLadder, JobCheckin, JobReview, JobRealName, JobPurge} {
+		for _, name := range []string{JobAnnounce, JobLadder, JobCheckin, JobReview, JobRealName, JobRounds, JobPurge} {
 			if ctx.Err() != nil {
 				return
 			}

@@ -242,7 +242,9 @@ func (tx *Tx) MeetingsOf(personID int64, since time.Time) ([]Meeting, error) {
 }
 
 // Meetings lists every meeting from since on.
-func (tx *Tx) Meetings(since time.Time) ([]Meeting, error) { return tx.meetings(`m.at >= ?`, since.Unix()) }
+func (tx *Tx) Meetings(since time.Time) ([]Meeting, error) {
+	return tx.meetings(`m.at >= ?`, since.Unix())
+}
 
 // DueMeetings lists the meetings still to come with a notice or reminder not yet sent.
 func (tx *Tx) DueMeetings(now time.Time) ([]Meeting, error) {
