@@ -108,10 +108,10 @@ func TestAbuseWebChat(t *testing.T) {
 			}
 		}
 		for q, want := range map[string]int{
-			`SELECT COUNT(*) FROM task_events`:                            0,
+			`SELECT COUNT(*) FROM task_events`:                             0,
 			`SELECT COUNT(*) FROM clue_letters WHERE acked_at IS NOT NULL`: 0,
-			`SELECT COUNT(*) FROM clue_events`:                            0,
-			`SELECT COUNT(*) FROM people`:                                 0,
+			`SELECT COUNT(*) FROM clue_events`:                             0,
+			`SELECT COUNT(*) FROM people`:                                  0,
 		} {
 			if n := countRows(t, dbPath, q); n != want {
 				t.Errorf("%s: %d, want %d", q, n, want)
