@@ -32,6 +32,7 @@ commands:
   places import  import townships and villages from a CSV file
   task add       give a task to the information officers of a village or township
   backup         write a consistent copy of the database while the bot runs
+  purge          apply the retention periods now (--dry-run: only show what would go)
   wechat menu    install the WeChat Official Account custom menu (举报 / 查询 / 我的)
   clue add       register a clue the inspection itself found in the clue ledger
   round add      record an inspection round's window, for the ledger's statistics
@@ -73,6 +74,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return addTask(ctx, rest[1:], getenv, stdout, stderr)
 	case "backup":
 		return backup(ctx, rest, getenv, stdout, stderr)
+	case "purge":
+		return purgeCommand(ctx, rest, getenv, stdout, stderr)
 	case "wechat":
 		return wechatCommand(ctx, rest, getenv, stdout, stderr)
 	case "clue", "round", "export":
