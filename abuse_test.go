@@ -86,6 +86,7 @@ func TestAbuseWebChat(t *testing.T) {
 	env := testEnv("XUNCHA_DB", dbPath)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
 	mustRun(t, env, "task", "add", "--township", "新站镇", "--title", "核查惠农补贴发放")
+	mustRun(t, env, "clue", "add", "--subject", "东风村村委会", "--summary", "集体资金去向不明", "--township", "新站镇")
 	srv := startServer(t, env, &syncBuffer{})
 	tables := func() int { return countRows(t, dbPath, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`) }
 	tablesBefore := tables()
@@ -95,8 +96,8 @@ func TestAbuseWebChat(t *testing.T) {
 		// actions, task answers. A resident has no role: each is refused and changes nothing.
 		r := newWebClient(t, srv.url, "escalate")
 		r.do("/start", "")
-		auditBefore := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action NOT LIKE 'retention%'`)
-		for _, data := range []string{"ack:1", "lg:list", "lg:c:1", "lg:close:1", "tk:done", "tk:1:done", "task:1", "rd:list"} {
+		auditBefore := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action <> 'ledger.refused'`)
+		for _, data := range []string{"ack:1", "lg:list", "lg:c:1", "lg:close:1", "lg:o:99", "tk:done", "tk:1:done", "task:1", "rd:list"} {
 			msgs := r.do("", data)
 			if len(msgs) == 0 {
 				t.Errorf("%s: no answer", data)
@@ -107,19 +108,35 @@ func TestAbuseWebChat(t *testing.T) {
 				}
 			}
 		}
+		// The same on a clue that exists: open it, reveal the reporter, close it, acknowledge it
+		// for a unit, study it, list a unit's clues. Each is refused and audit-logged
+		// (ledger.refused, no person).
+		protected := []string{"lg:o:1", "lg:rv:1", "lg:cy:1", "lg:cl:1", "lg:ack:1", "lg:st:1", "lg:l:u:case1"}
+		refused := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action = 'ledger.refused' AND person_id IS NULL`)
+		for _, data := range protected {
+			msgs := r.do("", data)
+			mustContain(t, msgs, "您没有权限进行这项操作")
+			if strings.Contains(texts(msgs), "集体资金去向不明") || strings.Contains(texts(msgs), "JH-") {
+				t.Errorf("%s showed the clue: %s", data, texts(msgs))
+			}
+		}
+		if n := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action = 'ledger.refused' AND person_id IS NULL`); n-refused != len(protected) {
+			t.Errorf("refusals audit-logged: %d, want %d", n-refused, len(protected))
+		}
 		for q, want := range map[string]int{
-			`SELECT COUNT(*) FROM task_events`:                             0,
-			`SELECT COUNT(*) FROM clue_letters WHERE acked_at IS NOT NULL`: 0,
-			`SELECT COUNT(*) FROM clue_events`:                             0,
-			`SELECT COUNT(*) FROM people`:                                  0,
+			`SELECT COUNT(*) FROM clues WHERE status = 'new' AND closed_at IS NULL AND acked_at IS NULL`: 1,
+			`SELECT COUNT(*) FROM clue_events WHERE kind <> 'registered'`:                                0,
+			`SELECT COUNT(*) FROM task_events`:                                                           0,
+			`SELECT COUNT(*) FROM clue_letters WHERE acked_at IS NOT NULL`:                               0,
+			`SELECT COUNT(*) FROM people`:                                                                0,
 		} {
 			if n := countRows(t, dbPath, q); n != want {
 				t.Errorf("%s: %d, want %d", q, n, want)
 			}
 		}
-		// Nothing protected was reached, so no action is audited as done by anyone.
-		if n := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action NOT LIKE 'retention%'`); n != auditBefore {
-			t.Errorf("audit entries written for refused buttons: %d", n-auditBefore)
+		// Nothing else was audited: no action was done.
+		if n := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action <> 'ledger.refused'`); n != auditBefore {
+			t.Errorf("audit entries other than refusals: %d new", n-auditBefore)
 		}
 	})
 
