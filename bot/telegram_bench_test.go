@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"testing"
 	"time"
 
@@ -31,6 +32,68 @@ func BenchmarkTelegram(b *testing.B) {
 		fake.Delay("sendMessage", latency)
 		b.Run(fmt.Sprintf("latency=%v/echo", latency), func(b *testing.B) { benchEcho(b, fake) })
 		b.Run(fmt.Sprintf("latency=%v/xuncha", latency), func(b *testing.B) { benchStep(b, fake) })
+	}
+	// Under load: getUpdates brings up to 100 updates at once. The echo bot handles each in its
+	// own goroutine (the library's default); Xuncha commits the batch, runs the steps of
+	// different chats concurrently (their commits shared: group commit), and sends concurrently.
+	fake := telegramtest.New(testToken)
+	b.Cleanup(fake.Close)
+	b.Run("batch=100/echo", func(b *testing.B) { benchEchoBatch(b, fake, 100) })
+	b.Run("batch=100/xuncha", func(b *testing.B) { benchStepBatch(b, fake, 100) })
+}
+
+func benchEchoBatch(b *testing.B, fake *telegramtest.Server, size int) {
+	var wg sync.WaitGroup
+	api, err := tgbot.New(testToken, tgbot.WithServerURL(fake.URL), tgbot.WithSkipGetMe(),
+		tgbot.WithDefaultHandler(func(ctx context.Context, api *tgbot.Bot, u *models.Update) {
+			defer wg.Done()
+			if _, err := api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: u.Message.Text}); err != nil {
+				b.Error(err)
+			}
+		}))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	n := 0
+	for b.Loop() {
+		wg.Add(size)
+		for range size {
+			n++
+			api.ProcessUpdate(ctx, &models.Update{ID: int64(n), Message: &models.Message{
+				ID: n, Chat: models.Chat{ID: int64(3_000_000 + n), Type: models.ChatTypePrivate}, Text: "/start"}})
+		}
+		wg.Wait()
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "steps/s")
+}
+
+func benchStepBatch(b *testing.B, fake *telegramtest.Server, size int) {
+	f := newTGFixture(b, fake, filepath.Join(b.TempDir(), "bench.db"), TelegramConfig{GlobalRate: 1e6, Workers: 32})
+	f.disp.Concurrency = 32
+	ctx := context.Background()
+	sent := len(fake.Sent())
+	n := 0
+	for b.Loop() {
+		batch := make([]store.Received, size)
+		for i := range batch {
+			n++
+			batch[i] = store.Received{MsgID: "u" + strconv.Itoa(n), Payload: []byte(telegramtest.Message(int64(n), int64(4_000_000+n), "/start"))}
+		}
+		if _, err := f.db.ReceiveMessages(ctx, "telegram", batch, offsetKey, strconv.Itoa(n+1)); err != nil {
+			b.Fatal(err)
+		}
+		if !f.tg.runBatch(ctx, batch) {
+			b.Fatal("a step failed")
+		}
+		if _, err := f.disp.RunOnce(ctx, ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "steps/s")
+	b.StopTimer()
+	if got := len(fake.Sent()) - sent; got != b.N*size {
+		b.Fatalf("%d messages sent for %d steps", got, b.N*size)
 	}
 }
 

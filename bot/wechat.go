@@ -97,7 +97,7 @@ type WeChat struct {
 	wake   chan struct{}
 	// Metrics counts received callbacks; set it before serving.
 	Metrics ChannelMetrics
-	// gate admits one of the channel's write transactions (a step, a group commit) at a time,
+	// gate admits one of the channel's own batched writes (receipts, menus) at a time,
 	// in arrival order: Go's channel queues are FIFO. SQLite has one writer anyway, and when
 	// connections race for its lock the losers back off in sleeps of up to 100 ms, which is
 	// what made the slowest passive replies slow.
@@ -685,9 +685,9 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		w.answering[j.openid] = j
 		w.mu.Unlock()
 	}
-	w.gate <- struct{}{}
+	// No gate here: the store commits concurrent steps together (group commit), so steps of
+	// many callbacks share one fsync instead of queueing for one each.
 	res, err := w.engine.Handle(ctx, m)
-	<-w.gate
 	if err != nil {
 		return "", nil, nil, err
 	}

@@ -186,13 +186,16 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 	return out, nil
 }
 
-// MarkSent records a delivered message.
+// MarkSent records a delivered message. It goes through Update so that the marks of messages
+// sent at the same time share one commit.
 func (db *DB) MarkSent(ctx context.Context, id int64) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL WHERE id = ?`,
-		db.Now().Unix(), id); err != nil {
-		return fmt.Errorf("mark sent: %w", err)
-	}
-	return nil
+	return db.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL WHERE id = ?`,
+			tx.now.Unix(), id); err != nil {
+			return fmt.Errorf("mark sent: %w", err)
+		}
+		return nil
+	})
 }
 
 // MarkRetry schedules another attempt at a time; reason is an operator-facing error summary.

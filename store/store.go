@@ -38,6 +38,8 @@ type DB struct {
 
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
+
+	commit committer
 }
 
 // Open opens (creating if needed) the database at path, applies pending migrations and refuses
@@ -251,20 +253,10 @@ type Tx struct {
 func (tx *Tx) Now() time.Time { return tx.now }
 
 // Update runs fn in a write transaction and commits it when fn returns nil.
+// Concurrent calls share transactions (group commit, see committer): fn must not call Update
+// itself, and it may see the effects of calls committed in the same transaction before it.
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	sqlTx, err := db.db.BeginTx(ctx, nil)
-	if err != nil {
-		return fmt.Errorf("begin: %w", err)
-	}
-	defer sqlTx.Rollback() // no-op after Commit
-	tx := &Tx{tx: sqlTx, ctx: ctx, keys: db.keys, now: db.Now()}
-	if err := fn(tx); err != nil {
-		return err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return fmt.Errorf("commit: %w", err)
-	}
-	return nil
+	return db.update(ctx, fn)
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {

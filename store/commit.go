@@ -1,0 +1,148 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// maxBatch bounds how many Update calls share one transaction.
+const maxBatch = 64
+
+// committer runs concurrent Update calls in shared transactions (group commit). With
+// synchronous=FULL every commit waits for an fsync; SQLite has one writer at a time anyway, so
+// calls that arrive while a transaction is running are queued and run together in the next
+// one, each inside its own SAVEPOINT: each call still happens entirely or not at all, and
+// returns only after the commit that makes it durable. A lone call commits at once; nothing
+// waits to fill a batch.
+//
+// There is no background goroutine: the first caller to find no batch running leads, runs one
+// batch (its own call first), and hands the lead to the oldest waiting call, if any.
+type committer struct {
+	mu      sync.Mutex
+	queue   []*commitRequest
+	leading bool
+}
+
+type commitRequest struct {
+	ctx  context.Context
+	fn   func(*Tx) error
+	lead chan struct{} // closed when this call must lead the next batch
+	done chan commitResult
+}
+
+type commitResult struct {
+	err      error
+	panicked any
+	stack    []byte
+}
+
+// update queues fn and returns when the transaction holding it has committed (or failed).
+func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
+	req := &commitRequest{ctx: ctx, fn: fn, lead: make(chan struct{}), done: make(chan commitResult, 1)}
+	c := &db.commit
+	c.mu.Lock()
+	c.queue = append(c.queue, req)
+	lead := !c.leading
+	c.leading = true
+	c.mu.Unlock()
+	if !lead {
+		select {
+		case r := <-req.done:
+			return r.unwrap()
+		case <-req.lead:
+		}
+	}
+	c.mu.Lock()
+	n := min(len(c.queue), maxBatch)
+	batch := append([]*commitRequest(nil), c.queue[:n]...)
+	c.queue = append(c.queue[:0], c.queue[n:]...)
+	c.mu.Unlock()
+
+	db.runBatch(batch)
+
+	c.mu.Lock()
+	if len(c.queue) > 0 {
+		close(c.queue[0].lead) // it is still waiting: its result is not sent yet
+	} else {
+		c.leading = false
+	}
+	c.mu.Unlock()
+	return (<-req.done).unwrap()
+}
+
+func (r commitResult) unwrap() error {
+	if r.panicked != nil {
+		// Re-raised in the caller's goroutine, where its own recover (the engine's) can act.
+		panic(fmt.Sprintf("%v\n[store: panic inside Update]\n%s", r.panicked, r.stack))
+	}
+	return r.err
+}
+
+// runBatch runs the calls of a batch in one transaction, each in a savepoint, and delivers
+// every result after the commit.
+func (db *DB) runBatch(batch []*commitRequest) {
+	results := make([]commitResult, len(batch))
+	deliver := func() {
+		for i, req := range batch {
+			req.done <- results[i]
+		}
+	}
+	failAll := func(err error) {
+		for i := range results {
+			if results[i].panicked == nil {
+				results[i].err = err
+			}
+		}
+		deliver()
+	}
+	// Not a caller's context: one caller giving up must not roll back the others.
+	sqlTx, err := db.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		failAll(fmt.Errorf("begin: %w", err))
+		return
+	}
+	defer sqlTx.Rollback() // no-op after Commit
+	for i, req := range batch {
+		if err := req.ctx.Err(); err != nil {
+			results[i].err = err
+			continue
+		}
+		if _, err := sqlTx.ExecContext(context.Background(), "SAVEPOINT step"); err != nil {
+			failAll(fmt.Errorf("savepoint: %w", err))
+			return
+		}
+		results[i] = callStep(req.fn, &Tx{tx: sqlTx, ctx: req.ctx, keys: db.keys, now: db.Now()})
+		if results[i].err != nil || results[i].panicked != nil {
+			// Some errors (a full disk, an I/O error) make SQLite roll back the whole
+			// transaction by itself; then the savepoint is gone and nothing of the batch stands.
+			if _, err := sqlTx.ExecContext(context.Background(), "ROLLBACK TO step"); err != nil {
+				failAll(fmt.Errorf("rollback to savepoint: %w", err))
+				return
+			}
+		}
+		if _, err := sqlTx.ExecContext(context.Background(), "RELEASE step"); err != nil {
+			failAll(fmt.Errorf("release savepoint: %w", err))
+			return
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		for i := range results {
+			if results[i].err == nil && results[i].panicked == nil {
+				results[i].err = fmt.Errorf("commit: %w", err)
+			}
+		}
+	}
+	deliver()
+}
+
+// callStep runs one call, turning a panic into a result.
+func callStep(fn func(*Tx) error, tx *Tx) (r commitResult) {
+	defer func() {
+		if p := recover(); p != nil {
+			r = commitResult{panicked: p, stack: debug.Stack()}
+		}
+	}()
+	return commitResult{err: fn(tx)}
+}
