@@ -109,6 +109,12 @@ func (t *turn) roundsCommand(cmd, arg string) error {
 		}
 		return t.listMeetings()
 	case "rectify":
+		if rest, ok := strings.CutPrefix(arg, "add "); ok {
+			if !t.isOfficial() {
+				return t.roundsRefuse("rectify.add", "rectify", "rd.denied.official")
+			}
+			return t.createRect(store.RectTask, rest)
+		}
 		if !t.isUnit() && !t.isOfficial() {
 			return t.roundsRefuse("rectify", "rectify", "rd.denied.rectify")
 		}
@@ -117,7 +123,7 @@ func (t *turn) roundsCommand(cmd, arg string) error {
 		if !t.isOfficial() {
 			return t.roundsRefuse("suggest", "rectify", "rd.denied.official")
 		}
-		return t.suggest(arg)
+		return t.createRect(store.RectSuggestion, arg)
 	case "talents":
 		if !t.isOfficial() {
 			return t.roundsRefuse("talents", "talents", "rd.denied.official")
@@ -919,11 +925,13 @@ func RectificationMessages(tx *store.Tx, lang string, r *store.RectItem, loc *ti
 	return msgs, nil
 }
 
-func (t *turn) suggest(arg string) error {
-	// "/suggest 轮次 单位 标题": the round by name or number, the receiving department by key or name.
+// createRect answers "/rectify add 轮次 单位 问题" (a task of the inspected organisation) and
+// "/suggest 轮次 部门 问题" (a suggestion to another department): the round by name or number,
+// the unit by key or name. The scheduler sends the guidance and templates.
+func (t *turn) createRect(kind, arg string) error {
 	fields := strings.Fields(arg)
 	if len(fields) < 3 {
-		t.say(t.tr("rd.rc.suggest.usage"))
+		t.say(t.tr("rd.rc.usage." + kind))
 		return nil
 	}
 	r, err := t.tx.FindRound(fields[0])
@@ -936,15 +944,15 @@ func (t *turn) suggest(arg string) error {
 	}
 	unit := t.ledger().CanonicalUnit(fields[1])
 	now := t.tx.Now()
-	item := &store.RectItem{RoundID: r.ID, Kind: store.RectSuggestion, Unit: unit, Title: strings.Join(fields[2:], " "),
+	item := &store.RectItem{RoundID: r.ID, Kind: kind, Unit: unit, Title: strings.Join(fields[2:], " "),
 		PlanDueAt: t.e.cfg.Calendar.AddWorkingDays(now, RectPlanDays), DueAt: now.AddDate(0, RectMonths, 0)}
 	if err := t.tx.CreateRectItem(item); err != nil {
 		return err
 	}
-	if err := t.audit("rectify.suggest", fmt.Sprintf("rect:%d", item.ID), unit); err != nil {
+	if err := t.audit("rectify."+kind, fmt.Sprintf("rect:%d", item.ID), unit); err != nil {
 		return err
 	}
-	t.say(t.tr("rd.rc.suggested", item.ID, unit, t.formatDay(item.DueAt)))
+	t.say(t.tr("rd.rc.created", t.tr("rd.rc."+kind), item.ID, unit, t.formatDay(item.PlanDueAt), t.formatDay(item.DueAt)))
 	return nil
 }
 

@@ -132,8 +132,9 @@ func init() {
 		"rd.rc.esc.weak": {
 			"【整改提级督办】%s：%s「%s」整改敷衍（集中整改期至 %s），请领导小组督办。",
 			"[Rectification escalated] %s: %s \"%s\" is perfunctory (period ends %s); the leading group is asked to intervene."},
-		"rd.rc.suggest.usage": {"用法：/suggest 轮次 部门 问题，如：/suggest 1 市委组织部 村干部队伍建设薄弱", "Usage: /suggest ROUND DEPARTMENT PROBLEM, e.g. /suggest 1 org weak village cadres"},
-		"rd.rc.suggested":     {"整改建议书 #%d 已发给 %s，整改期限 %s；整改指引和模板将随后送达对方。", "Rectification suggestion #%d sent to %s, due %s; the guidance and templates follow."},
+		"rd.rc.usage.suggestion": {"用法：/suggest 轮次 部门 问题，如：/suggest 1 市委组织部 村干部队伍建设薄弱", "Usage: /suggest ROUND DEPARTMENT PROBLEM, e.g. /suggest 1 org weak village cadres"},
+		"rd.rc.usage.task":       {"用法：/rectify add 轮次 被巡察党组织 问题，如：/rectify add 1 新站镇党委 村集体资金管理不规范", "Usage: /rectify add ROUND ORGANISATION PROBLEM"},
+		"rd.rc.created":          {"已发出%s #%d 给 %s：整改方案期限 %s，集中整改期至 %s；整改指引和模板将随后送达对方。", "Sent %s #%d to %s: plan due %s, period ends %s; the guidance and templates follow."},
 
 		"rd.tl.none": {"人才库中没有符合条件的专业人才。", "No specialists match."},
 		"rd.tl.head": {"【巡察人才库】", "[Talent pool]"},
