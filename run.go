@@ -36,6 +36,12 @@ commands:
   wechat menu    install the WeChat Official Account custom menu (举报 / 查询 / 我的)
   clue add       register a clue the inspection itself found in the clue ledger
   round add      record an inspection round's window, for the ledger's statistics
+  round create   create a round: groups, organisations, places (mode from the village class), announcement
+  classify       village classification, five steps (start, record, advance, show)
+  briefing       pre-inspection briefings (巡前通报): request, show
+  meeting        meetings of a round: add, handover, list
+  rectify        rectification tasks and suggestions (整改): add, suggest, list
+  talent         the talent pool (巡察人才库): add, list, assign
   stats          print the clue ledger's statistics for a period or round
   audit          print the audit log (who read or changed what, from which channel)
   export ledger  write the clue ledger to an .xlsx or .csv file
@@ -78,7 +84,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return purgeCommand(ctx, rest, getenv, stdout, stderr)
 	case "wechat":
 		return wechatCommand(ctx, rest, getenv, stdout, stderr)
+	case "classify", "briefing", "meeting", "rectify", "talent":
+		return roundsCLI(ctx, cmd, rest, getenv, stdout, stderr)
 	case "clue", "round", "export":
+		if cmd == "round" && len(rest) > 0 && rest[0] != "add" { // create, member, show: rounds_cli.go
+			return roundsCLI(ctx, cmd, rest, getenv, stdout, stderr)
+		}
 		want := map[string]string{"clue": "add", "round": "add", "export": "ledger"}[cmd]
 		if len(rest) == 0 || rest[0] != want {
 			fmt.Fprintf(stderr, "usage: xuncha %s %s [flags]\n", cmd, want)
