@@ -21,12 +21,33 @@ import (
 	"xuncha/store"
 )
 
-// TestDiskFull fills the database (SQLite's max_page_count on every connection: SQLITE_FULL,
-// as on a full disk, and it works as root) while a resident is writing a report in the web
-// chat. The resident gets the polite error and a 500 (the page tells them to send again),
-// nothing of the step is stored (no inbox id, no outbox row, no report, the conversation
-// unchanged), and when space returns the same message (same client id) goes through once.
+// TestDiskFull makes the database unwritable while a resident is writing a report in the web
+// chat: full (SQLite's max_page_count on every connection: SQLITE_FULL, as on a full disk) or
+// read-only (query_only on every connection: SQLITE_READONLY, as on a disk remounted
+// read-only). Both work as root, where a chmod would not stop the process. The resident gets
+// the polite error and a 500 (the page shows it; the browser resends with the same id), nothing
+// of the step is stored (no inbox id, no outbox row, no report, the conversation unchanged),
+// and when the disk is writable again the same message goes through once. It is tried at the
+// description (the draft grows) and at the final confirmation (the report is filed).
 func TestDiskFull(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		fail, restore func(ctx context.Context, db *store.DB) error
+	}{
+		{"Full",
+			func(ctx context.Context, db *store.DB) error { return db.SetMaxPageCount(ctx, 1) },
+			func(ctx context.Context, db *store.DB) error { return db.SetMaxPageCount(ctx, 0) }},
+		{"ReadOnly",
+			func(ctx context.Context, db *store.DB) error { return db.SetReadOnly(ctx, true) },
+			func(ctx context.Context, db *store.DB) error { return db.SetReadOnly(ctx, false) }},
+	} {
+		for _, step := range []string{"description", "confirm"} {
+			t.Run(tc.name+"/"+step, func(t *testing.T) { diskFailure(t, step, tc.fail, tc.restore) })
+		}
+	}
+}
+
+func diskFailure(t *testing.T, step string, fail, restore func(context.Context, *store.DB) error) {
 	dbPath := filepath.Join(t.TempDir(), "x.db")
 	env := testEnv("XUNCHA_DB", dbPath)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
@@ -54,65 +75,70 @@ func TestDiskFull(t *testing.T) {
 	msgs = resident.do("", button(t, msgs, "东风村"))
 	msgs = resident.do("东风村村委会会计", "")
 	mustContain(t, msgs, "请描述发生了什么")
-
-	count := func(q string) int {
-		t.Helper()
-		return countRows(t, dbPath, q)
+	// Long enough that the draft needs new pages.
+	desc := strings.Repeat("2024年3月村里发放的惠农补贴被会计截留，每户少发200元。", 60)
+	text, data, want := desc, "", "证据"
+	if step == "confirm" {
+		mustContain(t, resident.do(desc, ""), "证据")
+		msgs = resident.do("", "done")
+		msgs = resident.do("", button(t, msgs, "匿名举报"))
+		msgs = resident.do("", button(t, msgs, "保留"))
+		text, data, want = "", button(t, msgs, "确认提交"), "查询码"
 	}
+
+	count := func(q string) int { t.Helper(); return countRows(t, dbPath, q) }
 	outboxBefore, inboxBefore := count(`SELECT COUNT(*) FROM outbox`), count(`SELECT COUNT(*) FROM inbox`)
 	convBefore := rowBytes(t, dbPath, `SELECT data FROM conversations`)
 
-	// The disk fills. The description is long enough to need new pages.
-	if err := db.SetMaxPageCount(t.Context(), 1); err != nil {
+	if err := fail(t.Context(), db); err != nil {
 		t.Fatal(err)
 	}
-	desc := strings.Repeat("2024年3月村里发放的惠农补贴被会计截留，每户少发200元。", 60)
 	id := "resident-full-0001"
-	for attempt := range 2 { // a resend while still full fails the same way
-		status, answer := postSend(t, resident, id, desc)
+	for attempt := range 2 { // a resend while still failing fails the same way
+		status, answer := postSend(t, resident, id, text, data)
 		if status != http.StatusInternalServerError || answer.OK || answer.Error != handlers.T(handlers.LangZH, "error") {
-			t.Fatalf("attempt %d while full: %d %+v", attempt, status, answer)
+			t.Fatalf("attempt %d while unwritable: %d %+v", attempt, status, answer)
 		}
 	}
 	if n := count(`SELECT COUNT(*) FROM outbox`); n != outboxBefore {
-		t.Errorf("outbox rows while full: %d, before %d", n, outboxBefore)
+		t.Errorf("outbox rows while unwritable: %d, before %d", n, outboxBefore)
 	}
 	if n := count(`SELECT COUNT(*) FROM inbox`); n != inboxBefore {
-		t.Errorf("the message id was recorded while full: the resend would be taken as a duplicate")
+		t.Errorf("the message id was recorded while unwritable: the resend would be taken as a duplicate")
 	}
 	if n := count(`SELECT COUNT(*) FROM reports`); n != 0 {
 		t.Errorf("%d reports half-stored", n)
 	}
 	if !bytes.Equal(rowBytes(t, dbPath, `SELECT data FROM conversations`), convBefore) {
-		t.Errorf("the conversation changed while full")
+		t.Errorf("the conversation changed while unwritable")
 	}
 	if len(resident.read()) != 0 {
-		t.Errorf("the resident got an answer queued while full")
+		t.Errorf("the resident got an answer queued while unwritable")
 	}
 
-	// Space returns: the browser's resend of the same message goes through, once.
-	if err := db.SetMaxPageCount(t.Context(), 0); err != nil {
+	// The disk is writable again: the browser's resend of the same message goes through, once.
+	if err := restore(t.Context(), db); err != nil {
 		t.Fatal(err)
 	}
-	if status, answer := postSend(t, resident, id, desc); status != http.StatusOK || !answer.OK {
-		t.Fatalf("after space returned: %d %+v", status, answer)
+	if status, answer := postSend(t, resident, id, text, data); status != http.StatusOK || !answer.OK {
+		t.Fatalf("after recovery: %d %+v", status, answer)
 	}
-	msgs = resident.read()
-	mustContain(t, msgs, "证据")
+	mustContain(t, resident.read(), want)
 	outboxAfter := count(`SELECT COUNT(*) FROM outbox`)
-	if status, _ := postSend(t, resident, id, desc); status != http.StatusOK {
+	if status, _ := postSend(t, resident, id, text, data); status != http.StatusOK {
 		t.Fatalf("a second resend: %d", status)
 	}
 	if n := count(`SELECT COUNT(*) FROM outbox`); n != outboxAfter || len(resident.read()) != 0 {
 		t.Errorf("the same message was handled twice")
 	}
-	// The report can be finished.
-	msgs = resident.do("", "done")
-	msgs = resident.do("", button(t, msgs, "匿名举报"))
-	msgs = resident.do("", button(t, msgs, "保留"))
-	msgs = resident.do("", button(t, msgs, "确认提交"))
-	if codePattern.FindString(texts(msgs)) == "" {
-		t.Fatalf("no query code after recovery:\n%s", texts(msgs))
+	if step == "description" {
+		msgs = resident.do("", "done")
+		msgs = resident.do("", button(t, msgs, "匿名举报"))
+		msgs = resident.do("", button(t, msgs, "保留"))
+		msgs = resident.do("", button(t, msgs, "确认提交"))
+		if codePattern.FindString(texts(msgs)) == "" {
+			t.Fatalf("no query code after recovery:\n%s", texts(msgs))
+		}
 	}
 	if n := count(`SELECT COUNT(*) FROM reports`); n != 1 {
 		t.Errorf("reports: %d, want 1", n)
@@ -125,9 +151,9 @@ type sendAnswer struct {
 }
 
 // postSend posts a message with a fixed client id, as the page's retry does.
-func postSend(t *testing.T, c *webClient, id, text string) (int, sendAnswer) {
+func postSend(t *testing.T, c *webClient, id, text, data string) (int, sendAnswer) {
 	t.Helper()
-	body, _ := json.Marshal(map[string]string{"id": id, "text": text})
+	body, _ := json.Marshal(map[string]string{"id": id, "text": text, "data": data})
 	res, err := c.http.Post(c.base+"api/send", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
