@@ -262,7 +262,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	}
 	// Step 1 belongs to the township's liaison: everyone else is refused, with who owns it.
 	wantIn(t, outText(w.say(official, "/classify 新站镇/向阳村 重点", "")), "第 1 步「乡镇初步提出」，这一步由巡察联络员办理；您的身份是巡察工作人员")
-	wantIn(t, outText(w.say("liaison-other", "/classify 新站镇/向阳村 重点", "")), "这一步由巡察联络员办理")
+	wantIn(t, outText(w.say("liaison-other", "/classify 新站镇/向阳村 重点", "")), "由本乡镇的巡察联络员提出")
 	wantIn(t, outText(w.say(resident, "/classify 新站镇/向阳村 重点", "")), "您的身份是群众")
 	w.say(liaison, "/classify 东风村 一般 集体经济收入12万", "")
 	out := w.say(liaison, "/classify 向阳村 重点 集体经济收入56万，信访较多", "")

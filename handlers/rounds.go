@@ -243,6 +243,9 @@ func (t *turn) classify(arg string) error {
 }
 
 func (t *turn) refuseClassStep(c *store.ClassCycle) error {
+	if t.role() == ClassStepRole(c.Step) { // a liaison of another township
+		return t.roundsRefuse(fmt.Sprintf("classify.step%d", c.Step), fmt.Sprintf("cycle:%d", c.ID), "rd.cl.denied.township")
+	}
 	return t.roundsRefuse(fmt.Sprintf("classify.step%d", c.Step), fmt.Sprintf("cycle:%d", c.ID), "rd.cl.denied",
 		c.Step, t.tr(fmt.Sprintf("rd.cl.step%d", c.Step)), t.roleName(ClassStepRole(c.Step)), t.roleName(t.role()))
 }
