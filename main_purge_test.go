@@ -1,8 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -44,9 +49,13 @@ func TestPurgeCommand(t *testing.T) {
 		st, at := store.ClueClosed, tx.Now()
 		return tx.UpdateClue(c.ID, store.ClueUpdate{Status: &st, ClosedAt: &at})
 	})
-	db.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	sealed := rowBytes(t, dbPath, fmt.Sprintf(`SELECT contact_sealed FROM reports WHERE id = %d`, reportID))
+	db.Close()
+	if len(sealed) < 28 || !bytes.Contains(dbFiles(t, dbPath), sealed) {
+		t.Fatalf("the sealed contact (%d bytes) is not in the file before the purge: the scan proves nothing", len(sealed))
 	}
 
 	out, _ := mustRun(t, env, "purge", "--dry-run")
@@ -72,6 +81,12 @@ func TestPurgeCommand(t *testing.T) {
 			t.Errorf("output names the reporter:\n%s", s)
 		}
 	}
+	files := dbFiles(t, dbPath)
+	for _, secret := range [][]byte{sealed, []byte("王秀英"), []byte("13912345678")} {
+		if bytes.Contains(files, secret) {
+			t.Errorf("%q… still in the database files after the purge", secret[:6])
+		}
+	}
 	if out, _ := mustRun(t, env, "purge", "--dry-run"); !strings.Contains(out, "links of closed clues: 0") {
 		t.Errorf("after the purge:\n%s", out)
 	}
@@ -89,4 +104,21 @@ func TestPurgeCommand(t *testing.T) {
 		strings.NewReader(""), &bad, &bad); err == nil || !strings.Contains(err.Error(), "XUNCHA_RETAIN_LINK") {
 		t.Errorf("negative period: %v", err)
 	}
+}
+
+// dbFiles returns the bytes of the database file and of its WAL, if any.
+func dbFiles(t *testing.T, path string) []byte {
+	t.Helper()
+	var out []byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) && p != path {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }
