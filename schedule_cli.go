@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,6 +25,8 @@ type scheduleFlags struct {
 	checkinMisses         int
 	realNameDays, warn    int
 	retain                retentionFlags
+	announceChats         string
+	channels              []scheduler.ChannelChat
 }
 
 func (f *scheduleFlags) register(fs *flag.FlagSet) {
@@ -35,6 +38,7 @@ func (f *scheduleFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.checkinMisses, "checkin-misses", d.CheckinMisses, "missed check-in periods in a row after which the township's liaison is told")
 	fs.IntVar(&f.realNameDays, "realname-days", d.RealNameDays, "working days within which a real-name reporter must be told whether the report was accepted")
 	fs.IntVar(&f.warn, "realname-warn-days", d.RealNameWarn, "working days before that deadline when officials are nudged")
+	fs.StringVar(&f.announceChats, "announce-chats", "", "chats that get every announcement too, as platform:id, comma-separated (e.g. telegram:-1001234567890 for a group or channel)")
 	f.retain.register(fs)
 }
 
@@ -50,6 +54,18 @@ func (f *scheduleFlags) validate() error {
 		return errors.New("XUNCHA_CHECKIN_MISSES must be at least 1")
 	case f.realNameDays < 1 || f.warn < 1 || f.warn >= f.realNameDays:
 		return errors.New("XUNCHA_REALNAME_DAYS must be at least 1 and XUNCHA_REALNAME_WARN_DAYS between 1 and it")
+	}
+	f.channels = nil
+	for _, item := range strings.Split(f.announceChats, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		platform, id, ok := strings.Cut(item, ":")
+		if _, err := strconv.ParseInt(id, 10, 64); !ok || platform != "telegram" || err != nil {
+			return fmt.Errorf("XUNCHA_ANNOUNCE_CHATS: %q is not telegram:<numeric chat id>", item)
+		}
+		f.channels = append(f.channels, scheduler.ChannelChat{Platform: platform, Chat: id})
 	}
 	return f.retain.validate()
 }
@@ -75,6 +91,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 		RealNameWarn:  f.warn,
 		Metrics:       m,
 		Purge:         f.retain.job(logger, db),
+		Channels:      f.channels,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)

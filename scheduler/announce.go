@@ -105,6 +105,9 @@ func (s *Scheduler) broadcast(ctx context.Context, a store.Announcement, stage s
 			}
 			if len(recips) < s.cfg.Batch {
 				done = true
+				if err := s.toChannels(tx, key, msg); err != nil {
+					return err
+				}
 				return tx.MarkAnnouncement(a.ID, stage)
 			}
 			return nil
@@ -120,4 +123,19 @@ func (s *Scheduler) broadcast(ctx context.Context, a store.Announcement, stage s
 			return nil
 		}
 	}
+}
+
+// toChannels queues a broadcast to the configured channel chats, in the transaction that
+// finishes it, with the same dedupe keys as the subscribers'.
+func (s *Scheduler) toChannels(tx *store.Tx, key string, msg func(lang string) store.OutMessage) error {
+	for _, c := range s.cfg.Channels {
+		chat, err := tx.EnsureChat(c.Platform, c.Chat, "zh", true)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.Enqueue(chat.ID, msg(chat.Lang), fmt.Sprintf("%s:%d", key, chat.ID)); err != nil {
+			return fmt.Errorf("enqueue %s: %w", key, err)
+		}
+	}
+	return nil
 }

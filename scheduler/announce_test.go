@@ -72,3 +72,27 @@ func TestAnnounceStages(t *testing.T) {
 		t.Fatalf("late publication: %+v", m)
 	}
 }
+
+// TestAnnounceToChannels: an announcement goes once to each configured channel chat as well as
+// to the subscribers, also when the job runs again.
+func TestAnnounceToChannels(t *testing.T) {
+	f := newFixture(t, Config{Channels: []ChannelChat{{Platform: "telegram", Chat: "-1001234567890"}}})
+	f.set(at(2026, 11, 1, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"})
+	tw, _ := f.place("新站镇", "")
+	a := &store.Announcement{Title: "十五届市委第五轮巡察", Body: "b", PublishAt: at(2026, 11, 2, 9, 0),
+		OpenAt: at(2026, 11, 2, 9, 0), CloseAt: at(2026, 11, 20, 18, 0), Areas: []store.Area{{TownshipID: tw}}}
+	if err := f.db.CreateAnnouncement(t.Context(), a); err != nil {
+		t.Fatal(err)
+	}
+	f.run(f.s.Announce, at(2026, 11, 2, 9, 0))
+	f.run(f.s.Announce, at(2026, 11, 2, 9, 1))
+	group, err := f.db.FindChat(t.Context(), "telegram", "-1001234567890")
+	if err != nil {
+		t.Fatalf("the channel chat was not created: %v", err)
+	}
+	m := f.mailbox(group)
+	if len(m) != 1 || !strings.Contains(m[0].Message.Text, "十五届市委第五轮巡察") {
+		t.Fatalf("channel got %+v, want the announcement once", m)
+	}
+}

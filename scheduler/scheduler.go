@@ -50,6 +50,15 @@ type Config struct {
 	Metrics JobMetrics
 	// Purge applies the retention periods (xuncha purge); nil runs no purge job.
 	Purge func(ctx context.Context, now time.Time) error
+	// Channels are chats that get every announcement besides the subscribers of its area:
+	// the inspection office's Telegram groups or channels, for example.
+	Channels []ChannelChat
+}
+
+// ChannelChat is a chat named by its platform and the platform's own id.
+type ChannelChat struct {
+	Platform string
+	Chat     string
 }
 
 // DefaultConfig returns the defaults. The ladder follows the county practice in DOMAIN.md:
