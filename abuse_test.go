@@ -151,6 +151,11 @@ func TestAbuseWebChat(t *testing.T) {
 		if n := countRows(t, dbPath, `SELECT COUNT(*) FROM code_attempts`); n != 5 {
 			t.Errorf("code attempts recorded: %d, want 5", n)
 		}
+		// Reaching the limit is audit-logged once, naming no chat; refused guesses add nothing.
+		mustContain(t, r.do("/query 9999 8888 7777 6665", ""), "输错次数过多")
+		if n := countRows(t, dbPath, `SELECT COUNT(*) FROM audit WHERE action = 'code.limited' AND detail = 'query' AND object = ''`); n != 1 {
+			t.Errorf("code.limited audit entries: %d, want 1", n)
+		}
 	})
 
 	t.Run("ScriptAndSQLInjection", func(t *testing.T) {

@@ -704,7 +704,7 @@ func (t *turn) bind(code string) error {
 	}
 	if key != "" {
 		if key != "bind.already" {
-			if err := t.tx.RecordCodeFailure(t.chat.ID); err != nil {
+			if err := t.codeFailed("invitation"); err != nil {
 				return err
 			}
 			if err := t.tx.Audit(0, t.chat.Platform, "invitation.refused", "", key); err != nil {

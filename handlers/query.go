@@ -21,7 +21,7 @@ func (t *turn) lookup(code string) error {
 	}
 	r, err := t.tx.FindReportByCode(code)
 	if errors.Is(err, store.ErrNotFound) {
-		if err := t.tx.RecordCodeFailure(t.chat.ID); err != nil {
+		if err := t.codeFailed("query"); err != nil {
 			return err
 		}
 		t.say(t.tr("query.notfound"), []store.Button{t.btn("cancel", "x")})
