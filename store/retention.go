@@ -192,14 +192,17 @@ func (tx *Tx) deleteOutbox(where string, res *PurgeResult, args ...any) error {
 	return nil
 }
 
-// purgeBlobs deletes files that nothing references: no report, task or check-in row, no draft
+// purgeBlobs deletes files that nothing references: no report, task, check-in, briefing or
+// rectification row (the last two hold a foreign key, so deleting one would fail), no draft
 // and no message still in the outbox (both sealed, so they are opened and searched for the
 // file's digest).
 func (tx *Tx) purgeBlobs(res *PurgeResult) error {
 	rows, err := tx.query(`SELECT sha256, size FROM blobs b WHERE created_at < ?
 		AND NOT EXISTS (SELECT 1 FROM report_attachments a WHERE a.sha256 = b.sha256)
 		AND NOT EXISTS (SELECT 1 FROM task_events e WHERE e.sha256 = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.sha256 = b.sha256)`, tx.now.Add(-blobGrace).Unix())
+		AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.sha256 = b.sha256)
+		AND NOT EXISTS (SELECT 1 FROM briefings f WHERE f.file_sha = b.sha256)
+		AND NOT EXISTS (SELECT 1 FROM rect_events r WHERE r.file_sha = b.sha256)`, tx.now.Add(-blobGrace).Unix())
 	if err != nil {
 		return fmt.Errorf("orphan blobs: %w", err)
 	}

@@ -74,3 +74,42 @@ func TestClassificationCycle(t *testing.T) {
 		t.Fatalf("history has %d rows", n)
 	}
 }
+
+// TestPurgeKeepsBriefingAndRectificationFiles: files that a briefing or a rectification step
+// holds are not orphans (deleting them would also break the foreign key and fail the purge).
+func TestPurgeKeepsBriefingAndRectificationFiles(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC))
+	var brief, plan string
+	mustUpdate(t, db, func(tx *Tx) error {
+		var err error
+		if brief, err = tx.PutBlob([]byte("briefing file"), "text/plain"); err != nil {
+			return err
+		}
+		if plan, err = tx.PutBlob([]byte("plan file"), "text/plain"); err != nil {
+			return err
+		}
+		r := &Round{Name: "R", StartsAt: tx.Now(), EndsAt: tx.Now().AddDate(0, 1, 0)}
+		if err := tx.CreateRound(r); err != nil {
+			return err
+		}
+		if err := tx.RequestBriefings(r.ID, []string{"审计局"}, tx.Now()); err != nil {
+			return err
+		}
+		if err := tx.AddBriefing(&Briefing{RequestID: 1, Org: "党委", FileSHA: brief, FileName: "a.txt"}); err != nil {
+			return err
+		}
+		item := &RectItem{RoundID: r.ID, Kind: RectTask, Unit: "党委", Title: "t", PlanDueAt: tx.Now(), DueAt: tx.Now()}
+		if err := tx.CreateRectItem(item); err != nil {
+			return err
+		}
+		return tx.AddRectEvent(&RectEvent{TaskID: item.ID, Kind: "plan", FileSHA: plan, FileName: "p.md"})
+	})
+	clk.advance(40 * 24 * time.Hour)
+	if _, err := db.Purge(context.Background(), Retention{Draft: 30 * 24 * time.Hour}, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM blobs WHERE sha256 IN (?, ?)`, brief, plan); n != 2 {
+		t.Fatalf("%d of the 2 files kept", n)
+	}
+}
