@@ -359,7 +359,11 @@ func TestRoundEndToEnd(t *testing.T) {
 	if got := inboxText(w.inbox(commission)); strings.Contains(got, "催报") {
 		t.Fatalf("a unit that answered was nudged: %s", got)
 	}
-	got := outText(w.say(official, "/briefings 1", ""))
+	collected := w.say(official, "/briefings 1", "")
+	if len(collected) != 2 || collected[1].File == nil || collected[1].File.Name != "信访件清单.txt" {
+		t.Fatalf("the briefing's file does not follow the summary: %+v", collected)
+	}
+	got := outText(collected)
 	wantIn(t, got, "■ 新站镇党委")
 	wantIn(t, got, "市纪委监委第一纪检监察室：近三年收到反映新站镇党委的信访举报 7 件")
 	wantIn(t, got, "［附件：信访件清单.txt］")

@@ -547,13 +547,16 @@ func (t *turn) storeFiles() ([]store.Attachment, error) {
 	var out []store.Attachment
 	for _, f := range t.msg.Files {
 		if len(f.Data) == 0 {
+			t.say(t.tr("bad.file"))
 			continue
 		}
 		data, mime := f.Data, "application/octet-stream"
 		if t.e.cfg.Scrub != nil {
 			d, m, err := t.e.cfg.Scrub(f.Data)
 			if err != nil {
-				continue // a file that cannot be cleaned is not kept: it may carry who sent it
+				// A file that cannot be cleaned is not kept: it may carry who made it and where.
+				t.say(t.tr("bad.file"))
+				continue
 			}
 			data, mime = d, m
 		}
@@ -608,6 +611,21 @@ func (t *turn) showBriefings(arg string) error {
 		return err
 	}
 	t.say(b.String())
+	// The files follow the summary, each named by its organisation and department.
+	for _, x := range bs {
+		if x.FileSHA == "" {
+			continue
+		}
+		mime, size, err := t.tx.BlobInfo(x.FileSHA)
+		if errors.Is(err, store.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		t.out = append(t.out, Outgoing{ChatID: t.chat.ID, ToSender: true, OutMessage: store.OutMessage{
+			Text: x.Org + " · " + x.Unit, File: &store.Attachment{SHA256: x.FileSHA, Name: x.FileName, MIME: mime, Size: size}}})
+	}
 	return nil
 }
 
