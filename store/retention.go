@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -192,17 +193,34 @@ func (tx *Tx) deleteOutbox(where string, res *PurgeResult, args ...any) error {
 	return nil
 }
 
-// purgeBlobs deletes files that nothing references: no report, task, check-in, briefing or
-// rectification row (the last two hold a foreign key, so deleting one would fail), no draft
-// and no message still in the outbox (both sealed, so they are opened and searched for the
-// file's digest).
+// purgeBlobs deletes files that nothing references: no row of any table whose foreign key
+// points at blobs (found in the schema, so a table added by a later migration counts without
+// a change here), no draft and no message in the outbox (both sealed, so they are opened and
+// searched for the file's digest).
 func (tx *Tx) purgeBlobs(res *PurgeResult) error {
-	rows, err := tx.query(`SELECT sha256, size FROM blobs b WHERE created_at < ?
-		AND NOT EXISTS (SELECT 1 FROM report_attachments a WHERE a.sha256 = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM task_events e WHERE e.sha256 = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM checkins c WHERE c.sha256 = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM briefings f WHERE f.file_sha = b.sha256)
-		AND NOT EXISTS (SELECT 1 FROM rect_events r WHERE r.file_sha = b.sha256)`, tx.now.Add(-blobGrace).Unix())
+	refs, err := tx.query(`SELECT m.name, f."from" FROM sqlite_master m, pragma_foreign_key_list(m.name) f
+		WHERE m.type = 'table' AND f."table" = 'blobs' ORDER BY m.name, f."from"`)
+	if err != nil {
+		return fmt.Errorf("blob references: %w", err)
+	}
+	var where []string
+	for refs.Next() {
+		var table, col string
+		if err := refs.Scan(&table, &col); err != nil {
+			refs.Close()
+			return fmt.Errorf("blob references: %w", err)
+		}
+		where = append(where, fmt.Sprintf(`NOT EXISTS (SELECT 1 FROM %q r WHERE r.%q = b.sha256)`, table, col))
+	}
+	refs.Close()
+	if err := refs.Err(); err != nil {
+		return fmt.Errorf("blob references: %w", err)
+	}
+	if len(where) == 0 {
+		return errors.New("blob references: no table references blobs; refusing to treat every file as orphan")
+	}
+	rows, err := tx.query(`SELECT sha256, size FROM blobs b WHERE created_at < ? AND `+strings.Join(where, " AND "),
+		tx.now.Add(-blobGrace).Unix())
 	if err != nil {
 		return fmt.Errorf("orphan blobs: %w", err)
 	}

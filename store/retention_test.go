@@ -190,9 +190,19 @@ func TestPurgeDraftsAndBlobs(t *testing.T) {
 	ctx := context.Background()
 	old := mustChat(t, db, "web", "old")
 	fresh := mustChat(t, db, "web", "fresh")
-	var orphan, attached, inDraft string
+	var orphan, attached, inDraft, other string
 	mustUpdate(t, db, func(tx *Tx) error {
 		var err error
+		// A table of a later migration that references files: found through its foreign key.
+		if _, err := tx.exec(`CREATE TABLE later_files (id INTEGER PRIMARY KEY, file_sha TEXT REFERENCES blobs(sha256))`); err != nil {
+			return err
+		}
+		if other, err = tx.PutBlob([]byte("later bytes"), "application/pdf"); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO later_files (file_sha) VALUES (?)`, other); err != nil {
+			return err
+		}
 		if orphan, err = tx.PutBlob([]byte("orphan bytes"), "image/jpeg"); err != nil {
 			return err
 		}
@@ -219,7 +229,7 @@ func TestPurgeDraftsAndBlobs(t *testing.T) {
 	if res.Drafts != 1 || res.Blobs != 1 || res.BlobBytes != int64(len("orphan bytes")) {
 		t.Errorf("purge: %+v", res)
 	}
-	for sha, want := range map[string]int{orphan: 0, attached: 1, inDraft: 1} {
+	for sha, want := range map[string]int{orphan: 0, attached: 1, inDraft: 1, other: 1} {
 		if n := mustCount(t, db, `SELECT COUNT(*) FROM blobs WHERE sha256 = ?`, sha); n != want {
 			t.Errorf("blob %s…: %d rows, want %d", sha[:8], n, want)
 		}
