@@ -337,6 +337,7 @@ func TestRoundEndToEnd(t *testing.T) {
 		wantIn(t, inboxText(w.inbox(c)), "【巡前通报】十五届市委第五轮巡察 即将开展")
 	}
 	wantIn(t, outText(w.say(official, "/briefing", "")), "巡前通报由被要求报送的部门")
+	wantIn(t, outText(w.say(audit, "/briefings request 1 市审计局", "")), "仅限巡察工作人员或管理员")
 	out = w.say(commission, "/briefing", "")
 	out = w.say(commission, "", press(t, "新站镇党委", out))
 	wantIn(t, outText(out), "请发送关于「新站镇党委」的情况")
@@ -410,6 +411,14 @@ func TestRoundEndToEnd(t *testing.T) {
 	out = w.say(resident, "", press(t, "保留", out))
 	w.say(resident, "", press(t, "确认提交", out))
 	wantIn(t, inboxText(w.inbox(official)), "【巡察组收到反映】本轮巡察范围内新登记线索 JH-")
+
+	// --- the stage report meeting, scheduled in chat by the group ---
+	stage := from.AddDate(0, 0, 20).Format("2006-01-02") + "T10:00"
+	wantIn(t, outText(w.say(party, "/meetings add 1 汇报 "+stage+" 第一会议室 official", "")), "仅限巡察工作人员或管理员")
+	wantIn(t, outText(w.say(official, "/meetings add 1 汇报 "+stage+" 第一会议室 official admin", "")), "已安排阶段汇报会")
+	w.inbox(admin)
+	w.job("rounds", w.sch.Rounds)
+	wantIn(t, inboxText(w.inbox(admin)), "【会议通知】阶段汇报会")
 
 	// --- the feedback meeting and the hand-over ---
 	fb := to.AddDate(0, 0, 20)

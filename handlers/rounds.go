@@ -102,8 +102,17 @@ func (t *turn) roundsCommand(cmd, arg string) error {
 		if !t.isOfficial() {
 			return t.roundsRefuse("briefings", "briefing", "rd.denied.official")
 		}
+		if rest, ok := strings.CutPrefix(arg, "request "); ok {
+			return t.requestBriefings(rest)
+		}
 		return t.showBriefings(arg)
 	case "meetings":
+		if rest, ok := strings.CutPrefix(arg, "add "); ok {
+			if !t.isOfficial() {
+				return t.roundsRefuse("meeting.add", "meeting", "rd.denied.official")
+			}
+			return t.addMeeting(rest)
+		}
 		if t.person == nil {
 			return t.roundsRefuse("meetings", "meeting", "rd.denied.staff")
 		}
@@ -629,7 +638,97 @@ func (t *turn) showBriefings(arg string) error {
 	return nil
 }
 
+// requestBriefings answers "/briefings request 轮次 部门…": each department is asked once, with
+// BriefingDays working days to answer; the scheduler sends the requests and the nudges.
+func (t *turn) requestBriefings(arg string) error {
+	fields := strings.Fields(arg)
+	if len(fields) < 2 {
+		t.say(t.tr("rd.br.usage"))
+		return nil
+	}
+	r, err := t.tx.FindRound(fields[0])
+	if errors.Is(err, store.ErrNotFound) {
+		t.say(t.tr("rd.round.none"))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var units []string
+	for _, u := range fields[1:] {
+		units = append(units, t.ledger().CanonicalUnit(u))
+	}
+	due := t.e.cfg.Calendar.AddWorkingDays(t.tx.Now(), BriefingDays)
+	if err := t.tx.RequestBriefings(r.ID, units, due); err != nil {
+		return err
+	}
+	if err := t.audit("briefing.request", fmt.Sprintf("round:%d", r.ID), strings.Join(units, ",")); err != nil {
+		return err
+	}
+	t.say(t.tr("rd.br.requested", r.Name, strings.Join(units, "、"), t.formatDay(due)))
+	return nil
+}
+
+// BriefingDays is the working days a department has for its briefing when asked in chat.
+const BriefingDays = 5
+
 // --- meetings ---
+
+// meetingKinds maps what an official may type to a meeting kind.
+var meetingKinds = map[string]string{
+	"mobilisation": store.MeetingMobilisation, "动员部署会": store.MeetingMobilisation, "动员": store.MeetingMobilisation,
+	"stage": store.MeetingStage, "阶段汇报会": store.MeetingStage, "汇报": store.MeetingStage,
+	"feedback": store.MeetingFeedback, "反馈会": store.MeetingFeedback, "反馈": store.MeetingFeedback,
+}
+
+// addMeeting answers "/meetings add 轮次 类型 2026-12-01T09:30 地点 参会人…", each attendee a
+// role ("official") or a unit ("unit:市委组织部"). The scheduler sends the notice.
+func (t *turn) addMeeting(arg string) error {
+	fields := strings.Fields(arg)
+	if len(fields) < 5 {
+		t.say(t.tr("rd.mt.usage"))
+		return nil
+	}
+	kind := meetingKinds[strings.ToLower(fields[1])]
+	at, err := time.ParseInLocation("2006-01-02T15:04", fields[2], t.e.cfg.Location)
+	if kind == "" || err != nil || !at.After(t.tx.Now()) {
+		t.say(t.tr("rd.mt.usage"))
+		return nil
+	}
+	r, err := t.tx.FindRound(fields[0])
+	if errors.Is(err, store.ErrNotFound) {
+		t.say(t.tr("rd.round.none"))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var people []int64
+	for _, a := range fields[4:] {
+		role, unit, _ := strings.Cut(a, ":")
+		if !store.ValidRole(store.Role(role)) {
+			t.say(t.tr("rd.mt.usage"))
+			return nil
+		}
+		if unit != "" {
+			unit = t.ledger().CanonicalUnit(unit)
+		}
+		ids, err := t.tx.PeopleMatching(store.Role(role), unit)
+		if err != nil {
+			return err
+		}
+		people = append(people, ids...)
+	}
+	m := &store.Meeting{RoundID: r.ID, Kind: kind, At: at, Place: fields[3]}
+	if err := t.tx.CreateMeeting(m, people); err != nil {
+		return err
+	}
+	if err := t.audit("meeting.add", fmt.Sprintf("meeting:%d", m.ID), kind); err != nil {
+		return err
+	}
+	t.say(t.tr("rd.mt.added", t.tr("rd.mt."+kind), t.formatDate(at), len(dedupe(people))))
+	return nil
+}
 
 func (t *turn) listMeetings() error {
 	since := t.tx.Now().Add(-24 * time.Hour)
