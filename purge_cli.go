@@ -23,7 +23,7 @@ func (f *retentionFlags) register(fs *flag.FlagSet) {
 	fs.IntVar(&f.link, "retain-link", 180, "days after a clue is closed (办结销号) when its report's sealed link to the reporter's chat is destroyed (0: never)")
 	fs.IntVar(&f.contact, "retain-contact", 180, "days after a clue is closed when a real-name reporter's name and phone are erased (0: never)")
 	fs.IntVar(&f.draft, "retain-draft", 30, "days after which an untouched conversation (a half-written report) is dropped (0: never)")
-	fs.IntVar(&f.outbox, "retain-outbox", 0, "days after which delivered messages are deleted (0: the --retain-link period)")
+	fs.IntVar(&f.outbox, "retain-outbox", 0, "days after which queued and delivered messages are deleted (0: the shorter of --retain-link and --retain-contact)")
 }
 
 func (f *retentionFlags) validate() error {

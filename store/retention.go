@@ -20,7 +20,9 @@ type Retention struct {
 	// Draft: a conversation untouched this long is dropped; a half-written report may hold a
 	// name and phone.
 	Draft time.Duration
-	// Outbox: messages sent (or given up) this long ago are deleted; 0 takes Link.
+	// Outbox: messages queued or sent this long ago are deleted, delivered or not (a summary
+	// shown to a real-name reporter holds their name and phone); 0 takes the shorter of Link
+	// and Contact.
 	Outbox time.Duration
 }
 
@@ -113,7 +115,7 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 			}
 			// Delivered messages about this report (milestones, relayed questions) name it in
 			// their dedupe key and were addressed to the reporter's chat.
-			if err := tx.deleteOutbox(`status <> 'pending' AND (dedupe_key LIKE ? OR dedupe_key IN
+			if err := tx.deleteOutbox(`(dedupe_key LIKE ? OR dedupe_key IN
 				(SELECT 'question:' || q.id FROM clue_questions q JOIN clues c ON c.id = q.clue_id WHERE c.report_id = ?))`,
 				res, fmt.Sprintf("report:%d:%%", id), id); err != nil {
 				return err
@@ -140,19 +142,27 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 		k, _ := n.RowsAffected()
 		res.Drafts = int(k)
 	}
-	if keep := orDefault(r.Outbox, r.Link); keep > 0 {
-		if err := tx.deleteOutbox(`status <> 'pending' AND IFNULL(sent_at, created_at) < ?`, res, now.Add(-keep).Unix()); err != nil {
+	if keep := r.outbox(); keep > 0 {
+		if err := tx.deleteOutbox(`IFNULL(sent_at, created_at) < ? AND (leased_until IS NULL OR leased_until < ?)`, res,
+			now.Add(-keep).Unix(), now.Unix()); err != nil {
 			return err
 		}
 	}
 	return tx.purgeBlobs(res)
 }
 
-func orDefault(a, b time.Duration) time.Duration {
-	if a > 0 {
-		return a
+// outbox is the outbox period: Outbox, or the shorter of the positive Link and Contact.
+func (r Retention) outbox() time.Duration {
+	if r.Outbox > 0 {
+		return r.Outbox
 	}
-	return b
+	var d time.Duration
+	for _, p := range []time.Duration{r.Link, r.Contact} {
+		if p > 0 && (d == 0 || p < d) {
+			d = p
+		}
+	}
+	return d
 }
 
 // closedReports returns the reports (and their clues' numbers) of clues closed before cutoff

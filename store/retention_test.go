@@ -238,3 +238,35 @@ func TestPurgeDraftsAndBlobs(t *testing.T) {
 		t.Errorf("a recent draft was dropped")
 	}
 }
+
+// TestPurgeOutbox: messages older than the outbox period go whether delivered or not (a web
+// chat that never came back leaves its rows pending); the period defaults to the shorter of
+// the link and contact periods.
+func TestPurgeOutbox(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, t0)
+	chat := mustChat(t, db, "web", "a")
+	mustUpdate(t, db, func(tx *Tx) error {
+		for _, key := range []string{"old-pending", "old-sent"} {
+			if _, err := tx.Enqueue(chat, OutMessage{Text: "姓名：王秀英 电话：13912345678"}, key); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if _, err := db.db.Exec(`UPDATE outbox SET status = 'sent', sent_at = ? WHERE dedupe_key = 'old-sent'`, t0.Unix()); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(40 * 24 * time.Hour)
+	mustUpdate(t, db, func(tx *Tx) error {
+		_, err := tx.Enqueue(chat, OutMessage{Text: "new"}, "new")
+		return err
+	})
+	res, err := db.Purge(context.Background(), Retention{Link: 180 * 24 * time.Hour, Contact: 30 * 24 * time.Hour}, "test", false)
+	if err != nil || res.Outbox != 2 {
+		t.Fatalf("purge: %+v %v", res, err)
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM outbox WHERE dedupe_key = 'new'`); n != 1 {
+		t.Errorf("a recent message went")
+	}
+}
