@@ -11,8 +11,8 @@ import (
 // Retention holds how long data is kept. A zero period keeps that data for ever.
 type Retention struct {
 	// Link: a closed (struck-off, 办结销号) clue's sealed link from its report to the reporter's
-	// chat is destroyed this long after the clue was closed, together with the delivered
-	// messages that name the report (their dedupe keys and recipient would rebuild the link).
+	// chat is destroyed this long after the clue was closed, together with the messages that
+	// name the report (their dedupe keys and recipient would rebuild the link).
 	Link time.Duration
 	// Contact: a closed clue's real-name contact details (name and phone) are erased this long
 	// after the clue was closed.
@@ -36,7 +36,7 @@ type PurgeResult struct {
 	LinkClues    []string // clues whose report's link to the reporter's chat went
 	ContactClues []string // clues whose report's real-name contact details went
 	Drafts       int      // conversations dropped
-	Outbox       int      // delivered outbox rows deleted
+	Outbox       int      // outbox rows deleted
 	Blobs        int      // files referenced by nothing, deleted
 	BlobBytes    int64
 	// Checkpoint is the result of PRAGMA wal_checkpoint(TRUNCATE) after the purge: Busy is
@@ -113,8 +113,8 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 			if _, err := tx.exec(`UPDATE reports SET reporter_sealed = NULL WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("destroy link: %w", err)
 			}
-			// Delivered messages about this report (milestones, relayed questions) name it in
-			// their dedupe key and were addressed to the reporter's chat.
+			// Messages about this report (milestones and relayed questions to the reporter, notices
+			// to officials) name it in their dedupe key; the first were addressed to the reporter.
 			if err := tx.deleteOutbox(`(dedupe_key LIKE ? OR dedupe_key IN
 				(SELECT 'question:' || q.id FROM clue_questions q JOIN clues c ON c.id = q.clue_id WHERE c.report_id = ?))`,
 				res, fmt.Sprintf("report:%d:%%", id), id); err != nil {
