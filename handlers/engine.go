@@ -664,6 +664,8 @@ func (t *turn) help() {
 	}
 	if t.isOfficial() || t.isUnit() {
 		text += t.tr("help.rounds")
+	} else if t.role() == store.RoleLiaison {
+		text += t.tr("help.rounds.liaison")
 	}
 	t.say(text, t.menu()...)
 }

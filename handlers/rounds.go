@@ -986,7 +986,7 @@ func (t *turn) rectText(d *roundsDraft, text string, files []store.Attachment) e
 	}
 	if kind == "perfunctory" {
 		// Perfunctory rectification is escalated at once, as lateness is by the scheduler.
-		if err := EscalateRect(t.tx, r, "rd.rc.esc.weak", t.e.cfg.Location); err != nil {
+		if err := EscalateRect(t.tx, r, "rd.rc.esc.weak", t.e.cfg.Location, t.tell); err != nil {
 			return err
 		}
 	}
@@ -1006,8 +1006,10 @@ func (t *turn) rectText(d *roundsDraft, text string, files []store.Attachment) e
 }
 
 // EscalateRect records an escalation of a rectification item and tells the administrators
-// (the leading group) and the inspection staff.
-func EscalateRect(tx *store.Tx, r *store.RectItem, key string, loc *time.Location) error {
+// (the leading group) and the inspection staff through enqueue (a step's tell, so the channels
+// are woken; the scheduler's Enqueue).
+func EscalateRect(tx *store.Tx, r *store.RectItem, key string, loc *time.Location,
+	enqueue func(chatID int64, msg store.OutMessage, dedupeKey string) error) error {
 	if !r.EscalatedAt.IsZero() {
 		return nil
 	}
@@ -1024,7 +1026,7 @@ func EscalateRect(tx *store.Tx, r *store.RectItem, key string, loc *time.Locatio
 	for _, rc := range recips {
 		msg := store.OutMessage{Text: T(rc.Lang, key, T(rc.Lang, "rd.rc."+r.Kind), r.Unit, r.Title,
 			r.DueAt.In(loc).Format("2006-01-02"))}
-		if _, err := tx.Enqueue(rc.ChatID, msg, fmt.Sprintf("rect:%d:escalated:%d", r.ID, rc.ChatID)); err != nil {
+		if err := enqueue(rc.ChatID, msg, fmt.Sprintf("rect:%d:escalated:%d", r.ID, rc.ChatID)); err != nil {
 			return fmt.Errorf("enqueue escalation: %w", err)
 		}
 	}

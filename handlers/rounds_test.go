@@ -100,4 +100,20 @@ func TestRectificationRefusals(t *testing.T) {
 	if !strings.Contains(r.text(), "实地督导") {
 		t.Fatalf("official cannot record a visit: %s", r.text())
 	}
+	send(t, e, "official", "到村查看，已张贴公开栏。").must(t, "实地督导已记录")
+	// Perfunctory rectification is escalated at once, to administrators and officials.
+	en.bind(t, e, "admin", store.RoleAdmin, 0, 0)
+	press(t, e, "official", "rd:rw:1")
+	r = send(t, e, "official", "方案照抄反馈意见，无具体措施。")
+	r.must(t, "已记录并提级督办")
+	escalated := false
+	for _, o := range r.others {
+		escalated = escalated || strings.Contains(o.Text, "【整改提级督办】") && strings.Contains(o.Text, "整改敷衍")
+	}
+	if !escalated {
+		t.Fatalf("no escalation sent: %+v", r.others)
+	}
+	if n := en.count(t, `SELECT COUNT(*) FROM rect_events WHERE kind IN ('visit', 'perfunctory', 'escalated')`); n != 3 {
+		t.Fatalf("%d events", n)
+	}
 }

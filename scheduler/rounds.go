@@ -192,7 +192,11 @@ func (s *Scheduler) Rectification(ctx context.Context, now time.Time) error {
 				}
 				continue
 			}
-			if err := handlers.EscalateRect(tx, &r, "rd.rc.esc.late", s.cfg.Location); err != nil {
+			enqueue := func(chatID int64, msg store.OutMessage, key string) error {
+				_, err := tx.Enqueue(chatID, msg, key)
+				return err
+			}
+			if err := handlers.EscalateRect(tx, &r, "rd.rc.esc.late", s.cfg.Location, enqueue); err != nil {
 				return err
 			}
 			s.log.Info("rectification escalated", "item", r.ID)
