@@ -70,6 +70,18 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.ledger, "ledger", "", "JSON file of the ledger's dispositions, four forms and receiving units (default: the built-in list)")
 }
 
+// parseFlags is parse for a command: done reports that the command should return err now,
+// either because parsing failed or because --help printed the usage (err is nil then).
+func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (done bool, err error) {
+	if err := parse(fs, args, getenv); err != nil {
+		if helpRequested(err) {
+			return true, nil
+		}
+		return true, err
+	}
+	return false, nil
+}
+
 // parse applies environment variables, then the command line, then validates. Errors name the
 // variable or flag at fault.
 func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {

@@ -122,11 +122,8 @@ func statsCmd(ctx context.Context, args []string, getenv func(string) string, st
 	fs := newFlagSet("stats", "stats [--from YYYY-MM-DD] [--to YYYY-MM-DD] [--round R] [--township T]", stderr)
 	c.register(fs)
 	f.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	db, l, err := openLedger(ctx, &c, getenv, stderr)
 	if err != nil {
@@ -165,11 +162,8 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	fs.IntVar(&af.Limit, "limit", 50, "how many entries, newest first")
 	fs.Int64Var(&af.PersonID, "person", 0, "only entries of this person id")
 	fs.StringVar(&af.Action, "action", "", `only this action ("clue.read"), or a prefix ending in a dot ("clue.")`)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if af.Limit <= 0 || af.Limit > 100000 {
 		return errors.New("XUNCHA_LIMIT (--limit) must be between 1 and 100000")
@@ -206,11 +200,8 @@ func clueAdd(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&township, "township", "", "township (乡镇), by name")
 	fs.StringVar(&village, "village", "", "village (村), by name; needs --township")
 	fs.StringVar(&round, "round", "", "the inspection round (name or number); default: the one under way")
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if strings.TrimSpace(summary) == "" {
 		return errors.New("clue add: --summary is required")
@@ -263,11 +254,8 @@ func roundAdd(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&name, "name", "", "the round, e.g. 十五届市委第五轮巡察")
 	fs.StringVar(&from, "from", "", "first day of the round")
 	fs.StringVar(&to, "to", "", "last day of the round")
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err
@@ -306,11 +294,8 @@ func exportLedger(ctx context.Context, args []string, getenv func(string) string
 	f.register(fs)
 	fs.StringVar(&format, "format", "xlsx", "xlsx or csv")
 	fs.StringVar(&out, "out", "", "the file to write")
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if format != "xlsx" && format != "csv" {
 		return fmt.Errorf("XUNCHA_FORMAT (--format) must be xlsx or csv, got %q", format)

@@ -20,11 +20,8 @@ func importPlaces(ctx context.Context, args []string, getenv func(string) string
 	var c common
 	fs := newFlagSet("places import", "places import [flags] FILE.csv", stderr)
 	c.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()
@@ -128,11 +125,8 @@ func addTask(ctx context.Context, args []string, getenv func(string) string, std
 	fs.StringVar(&title, "title", "", "what is to be done")
 	fs.StringVar(&body, "body", "", "details")
 	fs.StringVar(&due, "due", "", "due date, YYYY-MM-DD")
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err

@@ -71,11 +71,8 @@ func purgeCommand(ctx context.Context, args []string, getenv func(string) string
 	c.register(fs)
 	rf.register(fs)
 	fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed and change nothing")
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err

@@ -73,10 +73,7 @@ type roundsEnv struct {
 
 // open parses the flags and opens the database and the working-day calendar.
 func (e *roundsEnv) open(fs *flag.FlagSet, args []string) (bool, error) {
-	if err := parse(fs, args, e.getenv); err != nil {
-		if helpRequested(err) {
-			return false, nil
-		}
+	if done, err := parseFlags(fs, args, e.getenv); done {
 		return false, err
 	}
 	db, l, err := openLedger(e.ctx, &e.c, e.getenv, e.stderr)

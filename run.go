@@ -159,11 +159,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Float64Var(&cfg.tgRate, "telegram-rate", 25, "global Telegram send rate, messages per second")
 	cfg.wx.register(fs)
 	cfg.sched.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := cfg.validate(); err != nil {
 		return err
@@ -332,11 +329,8 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&revoke, "revoke", "", "revoke this unused code instead of issuing one")
 	fs.BoolVar(&qr, "qr", false, "also print a WeChat QR code that binds the invitation when scanned (needs WECHAT_APP_ID and WECHAT_APP_SECRET)")
 	wx.registerAPI(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err
@@ -402,11 +396,8 @@ func backup(ctx context.Context, args []string, getenv func(string) string, stdo
 	var c common
 	fs := newFlagSet("backup", "backup [flags] FILE", stderr)
 	c.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

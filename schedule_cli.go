@@ -153,11 +153,8 @@ func announceAdd(ctx context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&openAt, "open", "", "when the reporting window opens (default: --publish)")
 	fs.StringVar(&closeAt, "close", "", "when the reporting window closes, local time "+timeLayout)
 	fs.IntVar(&remindDays, "remind-days", 3, "remind subscribers this many days before the window closes (0: no reminder)")
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err
@@ -217,11 +214,8 @@ func announceList(ctx context.Context, args []string, getenv func(string) string
 	var c common
 	fs := newFlagSet("announce list", "announce list [flags]", stderr)
 	c.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err
@@ -260,11 +254,8 @@ func calendarImport(ctx context.Context, args []string, getenv func(string) stri
 	var c common
 	fs := newFlagSet("calendar import", "calendar import [flags] FILE.csv   (lines: date,kind with kind holiday or workday)", stderr)
 	c.register(fs)
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args, getenv); done {
+		return err // nil after --help
 	}
 	if fs.NArg() != 1 {
 		fs.Usage()

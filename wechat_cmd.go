@@ -112,11 +112,8 @@ func wechatCommand(ctx context.Context, args []string, getenv func(string) strin
 	fs := newFlagSet("wechat menu", "wechat menu [flags]", stderr)
 	c.register(fs)
 	wx.registerAPI(fs)
-	if err := parse(fs, args[1:], getenv); err != nil {
-		if helpRequested(err) {
-			return nil
-		}
-		return err
+	if done, err := parseFlags(fs, args[1:], getenv); done {
+		return err // nil after --help
 	}
 	if err := c.validate(); err != nil {
 		return err
