@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"regexp"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -138,8 +139,15 @@ func (w *Web) chatID(rw http.ResponseWriter, r *http.Request) string {
 	}
 	id := hex.EncodeToString(b)
 	http.SetCookie(rw, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 365 * 24 * 3600})
+		SameSite: http.SameSiteStrictMode, Secure: secureRequest(r), MaxAge: 365 * 24 * 3600})
 	return id
+}
+
+// secureRequest reports whether the browser reached us over HTTPS: directly, or through the
+// TLS-terminating proxy that production puts in front (X-Forwarded-Proto). Trusting the header
+// from anyone is safe here: it can only make the cookie stricter, never expose it.
+func secureRequest(r *http.Request) bool {
+	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
 func (w *Web) langOf(r *http.Request) string {
