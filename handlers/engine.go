@@ -150,9 +150,6 @@ func (e *Engine) OnQueued(fn func(chatID int64)) {
 	e.notify = append(e.notify, fn)
 }
 
-// errRefused marks a message refused before any change: the reply explains why.
-var errRefused = errors.New("refused")
-
 // Handle runs one step for m. A panic inside the step is recovered: the step's transaction is
 // rolled back, the message is marked processed so that it cannot crash the bot again, and the
 // sender gets a polite apology.
