@@ -240,8 +240,6 @@ func cutUTF16(s string, limit int) int {
 	return len(s)
 }
 
-func truncateUTF16(s string, limit int) string { return s[:cutUTF16(s, limit)] }
-
 // maxCaption is Telegram's limit on a document's caption, in UTF-16 code units.
 const maxCaption = 1024
 
