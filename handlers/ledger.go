@@ -755,16 +755,7 @@ func (t *turn) ask(c *store.Clue, text string) error {
 		t.say(t.tr("lg.ask.proposed", c.Number))
 		return nil
 	}
-	linked, err := t.deliverQuestion(c, q)
-	if err != nil {
-		return err
-	}
-	if linked {
-		t.say(t.tr("lg.ask.sent", c.Number))
-	} else {
-		t.say(t.tr("lg.ask.nolink", c.Number))
-	}
-	return nil
+	return t.relayQuestion(c, q)
 }
 
 // relayRequest offers the officials a button to send a unit's question on.
@@ -795,6 +786,21 @@ func (t *turn) relayRequest(c *store.Clue, q *store.Question) error {
 
 // deliverQuestion sends a relayed question to the reporter's chat, when they kept a link;
 // either way it waits at their next query-code lookup.
+// relayQuestion sends a question to the reporter and tells the official how it went: to their
+// chat, or waiting for their next query-code lookup when they kept no link.
+func (t *turn) relayQuestion(c *store.Clue, q *store.Question) error {
+	linked, err := t.deliverQuestion(c, q)
+	if err != nil {
+		return err
+	}
+	if linked {
+		t.say(t.tr("lg.ask.sent", c.Number))
+	} else {
+		t.say(t.tr("lg.ask.nolink", c.Number))
+	}
+	return nil
+}
+
 func (t *turn) deliverQuestion(c *store.Clue, q *store.Question) (bool, error) {
 	lang, err := t.tx.ReporterLang(c.ReportID)
 	if err != nil {
@@ -836,16 +842,7 @@ func (t *turn) relay(qid int64) error {
 	if err := t.audit("clue.relay", clueObject(c), fmt.Sprintf("question:%d", q.ID)); err != nil {
 		return err
 	}
-	linked, err := t.deliverQuestion(c, q)
-	if err != nil {
-		return err
-	}
-	if linked {
-		t.say(t.tr("lg.ask.sent", c.Number))
-	} else {
-		t.say(t.tr("lg.ask.nolink", c.Number))
-	}
-	return nil
+	return t.relayQuestion(c, q)
 }
 
 // startAnswer lets the reporter answer a question: from the chat that filed the report (the
