@@ -78,7 +78,7 @@ func (tx *Tx) ChatLang(chatID int64) (string, error) {
 // official can run prints its result.
 func (db *DB) ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error) {
 	var sealed []byte
-	err = db.db.QueryRowContext(ctx, `SELECT platform, chat_sealed FROM chats WHERE id = ?`, chatID).Scan(&platform, &sealed)
+	err = db.queryRow(ctx, `SELECT platform, chat_sealed FROM chats WHERE id = ?`, chatID).Scan(&platform, &sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", "", ErrNotFound
 	}
@@ -95,7 +95,7 @@ func (db *DB) ChatAddress(ctx context.Context, chatID int64) (platform, external
 // FindChat finds the chat of a platform id without creating it.
 func (db *DB) FindChat(ctx context.Context, platform, external string) (int64, error) {
 	var id int64
-	err := db.db.QueryRowContext(ctx, `SELECT id FROM chats WHERE chat_hash = ?`,
+	err := db.queryRow(ctx, `SELECT id FROM chats WHERE chat_hash = ?`,
 		db.keys.hash("chat", chatKey(platform, external))).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, ErrNotFound
@@ -109,7 +109,7 @@ func (db *DB) FindChat(ctx context.Context, platform, external string) (int64, e
 // MarkChatUnreachable records that a platform refuses delivery to a chat (the user blocked the
 // bot or unfollowed); it is cleared when the chat writes again.
 func (db *DB) MarkChatUnreachable(ctx context.Context, chatID int64) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE chats SET unreachable = 1 WHERE id = ?`, chatID); err != nil {
+	if _, err := db.exec(ctx, `UPDATE chats SET unreachable = 1 WHERE id = ?`, chatID); err != nil {
 		return fmt.Errorf("mark chat unreachable: %w", err)
 	}
 	return nil
@@ -203,7 +203,7 @@ func (db *DB) ReceiveMessages(ctx context.Context, platform string, msgs []Recei
 // PendingMessages returns up to limit received, unprocessed messages of a platform in the order
 // they arrived.
 func (db *DB) PendingMessages(ctx context.Context, platform string, limit int) ([]Received, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT msg_id, payload FROM inbox
+	rows, err := db.query(ctx, `SELECT msg_id, payload FROM inbox
 		WHERE platform = ? AND processed_at IS NULL ORDER BY rowid LIMIT ?`, platform, limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending messages: %w", err)
@@ -238,7 +238,7 @@ func (tx *Tx) SetChannelState(key, value string) error {
 // ChannelState returns a channel's state value, or "" when none was stored.
 func (db *DB) ChannelState(ctx context.Context, key string) (string, error) {
 	var v string
-	err := db.db.QueryRowContext(ctx, `SELECT value FROM channel_state WHERE key = ?`, key).Scan(&v)
+	err := db.queryRow(ctx, `SELECT value FROM channel_state WHERE key = ?`, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -109,20 +110,20 @@ func (db *DB) runBatch(batch []*commitRequest) {
 			results[i].err = err
 			continue
 		}
-		if _, err := sqlTx.ExecContext(context.Background(), "SAVEPOINT step"); err != nil {
+		if _, err := db.execIn(sqlTx, "SAVEPOINT step"); err != nil {
 			failAll(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		results[i] = callStep(req.fn, &Tx{tx: sqlTx, ctx: req.ctx, keys: db.keys, now: db.Now()})
+		results[i] = callStep(req.fn, &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts})
 		if results[i].err != nil || results[i].panicked != nil {
 			// Some errors (a full disk, an I/O error) make SQLite roll back the whole
 			// transaction by itself; then the savepoint is gone and nothing of the batch stands.
-			if _, err := sqlTx.ExecContext(context.Background(), "ROLLBACK TO step"); err != nil {
+			if _, err := db.execIn(sqlTx, "ROLLBACK TO step"); err != nil {
 				failAll(fmt.Errorf("rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := sqlTx.ExecContext(context.Background(), "RELEASE step"); err != nil {
+		if _, err := db.execIn(sqlTx, "RELEASE step"); err != nil {
 			failAll(fmt.Errorf("release savepoint: %w", err))
 			return
 		}
@@ -135,6 +136,14 @@ func (db *DB) runBatch(batch []*commitRequest) {
 		}
 	}
 	deliver()
+}
+
+// execIn runs one of runBatch's own statements in its transaction, prepared once.
+func (db *DB) execIn(sqlTx *sql.Tx, query string) (sql.Result, error) {
+	if s := db.stmts.get(query); s != nil {
+		return sqlTx.Stmt(s).Exec()
+	}
+	return sqlTx.Exec(query)
 }
 
 // callStep runs one call, turning a panic into a result.

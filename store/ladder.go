@@ -52,7 +52,7 @@ type LadderCursor struct {
 // the ledger. It reads outside any write transaction; each step re-checks its clue in its own
 // (LadderClue).
 func (db *DB) LadderCandidates(ctx context.Context, horizon, now time.Time, after LadderCursor, limit int) ([]LadderClue, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT c.id, c.due_at, IFNULL(l.due_at, 0), IFNULL(l.level, 0), l.next_at
+	rows, err := db.query(ctx, `SELECT c.id, c.due_at, IFNULL(l.due_at, 0), IFNULL(l.level, 0), l.next_at
 		FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id
 		WHERE c.closed_at IS NULL AND c.paused_at IS NULL AND c.status <> 'closed'
 		AND c.due_at < ? AND (c.due_at, c.id) > (?, ?)

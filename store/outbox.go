@@ -200,7 +200,7 @@ func (db *DB) MarkSent(ctx context.Context, id int64) error {
 
 // MarkRetry schedules another attempt at a time; reason is an operator-facing error summary.
 func (db *DB) MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, leased_until = NULL WHERE id = ? AND status = 'pending'`,
+	if _, err := db.exec(ctx, `UPDATE outbox SET next_attempt_at = ?, last_error = ?, leased_until = NULL WHERE id = ? AND status = 'pending'`,
 		at.Unix(), reason, id); err != nil {
 		return fmt.Errorf("mark retry: %w", err)
 	}
@@ -210,7 +210,7 @@ func (db *DB) MarkRetry(ctx context.Context, id int64, at time.Time, reason stri
 // Release hands a claimed message back untried: it is due again at once, and the claim does
 // not count as an attempt.
 func (db *DB) Release(ctx context.Context, id int64) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), leased_until = NULL
+	if _, err := db.exec(ctx, `UPDATE outbox SET next_attempt_at = ?, attempts = MAX(attempts - 1, 0), leased_until = NULL
 		WHERE id = ? AND status = 'pending'`, db.Now().Unix(), id); err != nil {
 		return fmt.Errorf("release: %w", err)
 	}
@@ -222,7 +222,7 @@ func (db *DB) Release(ctx context.Context, id int64) error {
 // database. Such a send may or may not have reached the platform; resending it is the one
 // at-least-once window (a copy is preferred to a lost query code).
 func (db *DB) ReleaseInterrupted(ctx context.Context, platform string) (int, error) {
-	res, err := db.db.ExecContext(ctx, `UPDATE outbox SET next_attempt_at = ?, leased_until = NULL
+	res, err := db.exec(ctx, `UPDATE outbox SET next_attempt_at = ?, leased_until = NULL
 		WHERE platform = ? AND status = 'pending' AND leased_until IS NOT NULL`, db.Now().Unix(), platform)
 	if err != nil {
 		return 0, fmt.Errorf("release interrupted: %w", err)
@@ -233,7 +233,7 @@ func (db *DB) ReleaseInterrupted(ctx context.Context, platform string) (int, err
 
 // MarkDead gives up on a message; it stays in the table, with its reason, for operators.
 func (db *DB) MarkDead(ctx context.Context, id int64, reason string) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'dead', last_error = ?, leased_until = NULL WHERE id = ?`, reason, id); err != nil {
+	if _, err := db.exec(ctx, `UPDATE outbox SET status = 'dead', last_error = ?, leased_until = NULL WHERE id = ?`, reason, id); err != nil {
 		return fmt.Errorf("mark dead: %w", err)
 	}
 	return nil
@@ -242,7 +242,7 @@ func (db *DB) MarkDead(ctx context.Context, id int64, reason string) error {
 // Mailbox returns the pending messages of a chat with ids above after, oldest first. The web
 // chat delivers by polling: its outbox rows are its mailbox.
 func (db *DB) Mailbox(ctx context.Context, chatID, after int64, limit int) ([]Delivery, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, platform, payload, attempts, created_at FROM outbox
+	rows, err := db.query(ctx, `SELECT id, platform, payload, attempts, created_at FROM outbox
 		WHERE chat_id = ? AND id > ? AND status = 'pending' ORDER BY id LIMIT ?`, chatID, after, limit)
 	if err != nil {
 		return nil, fmt.Errorf("mailbox: %w", err)
@@ -266,7 +266,7 @@ func (db *DB) Mailbox(ctx context.Context, chatID, after int64, limit int) ([]De
 
 // AckMailbox marks a chat's messages up to and including id as delivered.
 func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE outbox SET status = 'sent', sent_at = ? WHERE chat_id = ? AND id <= ? AND status = 'pending'`,
+	if _, err := db.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ? WHERE chat_id = ? AND id <= ? AND status = 'pending'`,
 		db.Now().Unix(), chatID, upTo); err != nil {
 		return fmt.Errorf("ack mailbox: %w", err)
 	}
@@ -277,7 +277,7 @@ func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
 // chat must be the message's recipient: a file is only ever given to the chat it was sent to.
 func (db *DB) OutboxFile(ctx context.Context, chatID, outboxID int64) (Attachment, []byte, error) {
 	var sealed []byte
-	err := db.db.QueryRowContext(ctx, `SELECT payload FROM outbox WHERE id = ? AND chat_id = ?`, outboxID, chatID).Scan(&sealed)
+	err := db.queryRow(ctx, `SELECT payload FROM outbox WHERE id = ? AND chat_id = ?`, outboxID, chatID).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Attachment{}, nil, ErrNotFound
 	}
@@ -311,7 +311,7 @@ type OutboxStats struct {
 func (db *DB) OutboxStats(ctx context.Context) (OutboxStats, error) {
 	var s OutboxStats
 	var oldest *int64
-	err := db.db.QueryRowContext(ctx, `SELECT
+	err := db.queryRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM outbox WHERE status = 'pending'),
 		(SELECT COUNT(*) FROM outbox WHERE status = 'dead'),
 		(SELECT COUNT(*) FROM outbox WHERE status = 'dead' AND last_error LIKE 'undeliverable%'),

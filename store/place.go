@@ -153,7 +153,7 @@ func (tx *Tx) FindVillage(id int64) (*Village, error) {
 
 // FindPlaceByName resolves a township name and an optional village name to ids; used by the CLI.
 func (db *DB) FindPlaceByName(ctx context.Context, township, village string) (townshipID, villageID int64, err error) {
-	err = db.db.QueryRowContext(ctx, `SELECT id FROM townships WHERE name = ?`, township).Scan(&townshipID)
+	err = db.queryRow(ctx, `SELECT id FROM townships WHERE name = ?`, township).Scan(&townshipID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, fmt.Errorf("township %q: %w", township, ErrNotFound)
 	}
@@ -163,7 +163,7 @@ func (db *DB) FindPlaceByName(ctx context.Context, township, village string) (to
 	if village == "" {
 		return townshipID, 0, nil
 	}
-	err = db.db.QueryRowContext(ctx, `SELECT id FROM villages WHERE township_id = ? AND name = ?`, townshipID, village).Scan(&villageID)
+	err = db.queryRow(ctx, `SELECT id FROM villages WHERE township_id = ? AND name = ?`, townshipID, village).Scan(&villageID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, 0, fmt.Errorf("village %q in %q: %w", village, township, ErrNotFound)
 	}

@@ -254,7 +254,7 @@ func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, er
 	}
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, f.Limit)
-	rows, err := db.db.QueryContext(ctx, q, args...)
+	rows, err := db.query(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("audit entries: %w", err)
 	}

@@ -246,7 +246,7 @@ func (tx *Tx) CountReportAttachments(reportID int64) (int, error) {
 // (replies to the reporter) calls it. It returns ErrNotFound when the reporter kept no link.
 func (db *DB) ReporterChat(ctx context.Context, reportID int64) (int64, error) {
 	var sealed []byte
-	err := db.db.QueryRowContext(ctx, `SELECT reporter_sealed FROM reports WHERE id = ?`, reportID).Scan(&sealed)
+	err := db.queryRow(ctx, `SELECT reporter_sealed FROM reports WHERE id = ?`, reportID).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && sealed == nil) {
 		return 0, ErrNotFound
 	}
@@ -280,7 +280,7 @@ func (tx *Tx) PutBlob(data []byte, mime string) (string, error) {
 func (db *DB) Blob(ctx context.Context, sha string) ([]byte, string, error) {
 	var data []byte
 	var mime string
-	err := db.db.QueryRowContext(ctx, `SELECT data, mime FROM blobs WHERE sha256 = ?`, sha).Scan(&data, &mime)
+	err := db.queryRow(ctx, `SELECT data, mime FROM blobs WHERE sha256 = ?`, sha).Scan(&data, &mime)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", ErrNotFound
 	}

@@ -82,7 +82,7 @@ func (db *DB) ImportCalendar(ctx context.Context, days []CalendarDay, source str
 
 // CalendarDays returns the imported calendar years and their days.
 func (db *DB) CalendarDays(ctx context.Context) (years []int, days []CalendarDay, err error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT year FROM calendar_years ORDER BY year`)
+	rows, err := db.query(ctx, `SELECT year FROM calendar_years ORDER BY year`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar years: %w", err)
 	}
@@ -98,7 +98,7 @@ func (db *DB) CalendarDays(ctx context.Context) (years []int, days []CalendarDay
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("calendar years: %w", err)
 	}
-	rows, err = db.db.QueryContext(ctx, `SELECT day, kind FROM calendar_days ORDER BY day`)
+	rows, err = db.query(ctx, `SELECT day, kind FROM calendar_days ORDER BY day`)
 	if err != nil {
 		return nil, nil, fmt.Errorf("calendar days: %w", err)
 	}

@@ -19,6 +19,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -40,6 +41,7 @@ type DB struct {
 	Now func() time.Time
 
 	commit committer
+	stmts  stmtCache
 }
 
 // Open opens (creating if needed) the database at path, applies pending migrations and refuses
@@ -74,6 +76,7 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 	sdb.SetMaxOpenConns(4)
 	sdb.SetMaxIdleConns(4)
 	db := &DB{db: sdb, path: path, keys: k, Now: time.Now}
+	db.stmts.db = sdb
 	// Two processes creating the same new file race to switch it to WAL; the loser gets
 	// SQLITE_BUSY at once (busy_timeout does not cover it). The first open is retried briefly.
 	for attempt := 0; ; attempt++ {
@@ -122,7 +125,10 @@ func (db *DB) checkKey(ctx context.Context) error {
 }
 
 // Close closes the database.
-func (db *DB) Close() error { return db.db.Close() }
+func (db *DB) Close() error {
+	db.stmts.close()
+	return db.db.Close()
+}
 
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error {
@@ -243,10 +249,13 @@ func migrationVersion(name string) (int, error) {
 // Tx is one write transaction. Every change of a conversation step happens inside one Tx, so a
 // step is applied entirely or not at all.
 type Tx struct {
-	tx   *sql.Tx
-	ctx  context.Context
-	keys *keys
-	now  time.Time
+	tx *sql.Tx
+	// ctx is the context statements run under: Background inside a shared transaction, see
+	// exec.
+	ctx   context.Context
+	keys  *keys
+	now   time.Time
+	stmts *stmtCache
 }
 
 // Now is the time the transaction started, used for every timestamp it writes.
@@ -259,16 +268,105 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return db.update(ctx, fn)
 }
 
+// Statements of an Update run without the caller's context (commit.go gives Background). The
+// transaction already holds the write lock (BEGIN IMMEDIATE), so they never wait; and for a
+// cancellable context the driver starts a watcher goroutine for every statement, a cost paid
+// on each of a step's dozen statements. A caller that gave up is noticed before its call runs.
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if s := tx.stmts.get(query); s != nil {
+		return tx.tx.StmtContext(tx.ctx, s).ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	if s := tx.stmts.get(query); s != nil {
+		return tx.tx.StmtContext(tx.ctx, s).QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if s := tx.stmts.get(query); s != nil {
+		return tx.tx.StmtContext(tx.ctx, s).QueryContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+// exec, queryRow and query run a statement outside a transaction, prepared once.
+func (db *DB) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if s := db.stmts.get(query); s != nil {
+		return s.ExecContext(ctx, args...)
+	}
+	return db.db.ExecContext(ctx, query, args...)
+}
+
+func (db *DB) queryRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if s := db.stmts.get(query); s != nil {
+		return s.QueryRowContext(ctx, args...)
+	}
+	return db.db.QueryRowContext(ctx, query, args...)
+}
+
+func (db *DB) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if s := db.stmts.get(query); s != nil {
+		return s.QueryContext(ctx, args...)
+	}
+	return db.db.QueryContext(ctx, query, args...)
+}
+
+// stmtCache keeps the store's statements prepared. modernc.org/sqlite parses a statement's
+// text on every call that is not prepared, and parsing was a sixth of the CPU of a
+// conversation step. database/sql prepares a cached statement once on each pooled connection
+// and reuses it within transactions (Tx.Stmt).
+type stmtCache struct {
+	db *sql.DB
+	mu sync.Mutex
+	m  map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds the cache: the store's fixed statements number in the low hundreds,
+// while statements built at run time (an IN list of varying length) would grow it forever.
+const maxCachedStmts = 512
+
+// get returns the prepared form of query, or nil when it is not cached and cannot be: the
+// caller then runs the text as is, and reports its error if it has one.
+func (c *stmtCache) get(query string) *sql.Stmt {
+	if c == nil || c.db == nil {
+		return nil
+	}
+	c.mu.Lock()
+	s, ok := c.m[query]
+	full := len(c.m) >= maxCachedStmts
+	c.mu.Unlock()
+	if ok || full {
+		return s
+	}
+	s, err := c.db.PrepareContext(context.Background(), query)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old, ok := c.m[query]; ok {
+		s.Close()
+		return old
+	}
+	if c.m == nil {
+		c.m = map[string]*sql.Stmt{}
+	}
+	c.m[query] = s
+	return s
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, s := range c.m {
+		s.Close()
+	}
+	c.m = nil
+	c.db = nil
 }
 
 // nullInt turns 0 into NULL, for optional references.

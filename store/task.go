@@ -129,7 +129,7 @@ type TaskEvent struct {
 
 // TaskEvents lists a task's confirmations, oldest first.
 func (db *DB) TaskEvents(ctx context.Context, taskID int64) ([]TaskEvent, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT person_id, kind, note, IFNULL(sha256, ''), created_at FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
+	rows, err := db.query(ctx, `SELECT person_id, kind, note, IFNULL(sha256, ''), created_at FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
 	if err != nil {
 		return nil, fmt.Errorf("task events: %w", err)
 	}
@@ -244,7 +244,7 @@ type AuditEntry struct {
 
 // AuditLog returns the newest audit entries, newest first.
 func (db *DB) AuditLog(ctx context.Context, limit int) ([]AuditEntry, error) {
-	rows, err := db.db.QueryContext(ctx, `SELECT id, at, IFNULL(person_id, 0), channel, action, object, detail FROM audit ORDER BY id DESC LIMIT ?`, limit)
+	rows, err := db.query(ctx, `SELECT id, at, IFNULL(person_id, 0), channel, action, object, detail FROM audit ORDER BY id DESC LIMIT ?`, limit)
 	if err != nil {
 		return nil, fmt.Errorf("audit log: %w", err)
 	}

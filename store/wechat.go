@@ -85,7 +85,7 @@ func (tx *Tx) touchWeChat(external string, opens WeChatOpener) error {
 func (db *DB) ReserveWeChatSend(ctx context.Context, external string) (bool, error) {
 	now := db.Now()
 	h := wechatHash(db.keys, external)
-	res, err := db.db.ExecContext(ctx, `UPDATE wechat_chats SET sent_since_message = sent_since_message + 1, updated_at = ?
+	res, err := db.exec(ctx, `UPDATE wechat_chats SET sent_since_message = sent_since_message + 1, updated_at = ?
 		WHERE chat_hash = ? AND last_message_at > ? AND sent_since_message < ?`,
 		now.Unix(), h, now.Add(-WeChatMessageWindow).Unix(), WeChatMessageQuota)
 	if err != nil {
@@ -94,7 +94,7 @@ func (db *DB) ReserveWeChatSend(ctx context.Context, external string) (bool, err
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, nil
 	}
-	res, err = db.db.ExecContext(ctx, `UPDATE wechat_chats SET sent_since_event = sent_since_event + 1, updated_at = ?
+	res, err = db.exec(ctx, `UPDATE wechat_chats SET sent_since_event = sent_since_event + 1, updated_at = ?
 		WHERE chat_hash = ? AND last_event_at > ? AND sent_since_event < ?`,
 		now.Unix(), h, now.Add(-WeChatEventWindow).Unix(), WeChatEventQuota)
 	if err != nil {
@@ -107,7 +107,7 @@ func (db *DB) ReserveWeChatSend(ctx context.Context, external string) (bool, err
 // CloseWeChatWindow records that WeChat refused a customer-service message (45015, 45047):
 // whatever the count said, the window is used up until the user acts again.
 func (db *DB) CloseWeChatWindow(ctx context.Context, external string) error {
-	if _, err := db.db.ExecContext(ctx, `UPDATE wechat_chats SET sent_since_message = ?, sent_since_event = ?, updated_at = ?
+	if _, err := db.exec(ctx, `UPDATE wechat_chats SET sent_since_message = ?, sent_since_event = ?, updated_at = ?
 		WHERE chat_hash = ?`, WeChatMessageQuota, WeChatEventQuota, db.Now().Unix(), wechatHash(db.keys, external)); err != nil {
 		return fmt.Errorf("close wechat window: %w", err)
 	}
@@ -118,7 +118,7 @@ func (db *DB) CloseWeChatWindow(ctx context.Context, external string) error {
 func (db *DB) WeChatWindowOf(ctx context.Context, external string) (WeChatWindow, error) {
 	var w WeChatWindow
 	var msg, ev int64
-	err := db.db.QueryRowContext(ctx, `SELECT last_message_at, sent_since_message, last_event_at, sent_since_event
+	err := db.queryRow(ctx, `SELECT last_message_at, sent_since_message, last_event_at, sent_since_event
 		FROM wechat_chats WHERE chat_hash = ?`, wechatHash(db.keys, external)).Scan(&msg, &w.SentSinceMessage, &ev, &w.SentSinceEvent)
 	if errors.Is(err, sql.ErrNoRows) {
 		return w, nil
@@ -138,7 +138,7 @@ func (db *DB) WeChatWindowOf(ctx context.Context, external string) (WeChatWindow
 // SetWeChatWindow overwrites a chat's window (operators and tests: a window moved into the
 // past is a closed one).
 func (db *DB) SetWeChatWindow(ctx context.Context, external string, w WeChatWindow) error {
-	_, err := db.db.ExecContext(ctx, `INSERT INTO wechat_chats (chat_hash, last_message_at, sent_since_message, last_event_at, sent_since_event, updated_at)
+	_, err := db.exec(ctx, `INSERT INTO wechat_chats (chat_hash, last_message_at, sent_since_message, last_event_at, sent_since_event, updated_at)
 		VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (chat_hash) DO UPDATE SET last_message_at = ?2, sent_since_message = ?3,
 		last_event_at = ?4, sent_since_event = ?5, updated_at = ?6`,
 		wechatHash(db.keys, external), unixOrZeroInt(w.LastMessage), w.SentSinceMessage, unixOrZeroInt(w.LastEvent), w.SentSinceEvent, db.Now().Unix())
@@ -181,7 +181,7 @@ func (db *DB) WeChatMenu(ctx context.Context, external string) ([]Button, string
 	h := wechatHash(db.keys, external)
 	var sealed []byte
 	var lang sql.NullString
-	err := db.db.QueryRowContext(ctx, `SELECT (SELECT menu FROM wechat_chats WHERE chat_hash = ?1),
+	err := db.queryRow(ctx, `SELECT (SELECT menu FROM wechat_chats WHERE chat_hash = ?1),
 		(SELECT lang FROM chats WHERE chat_hash = ?1)`, h).Scan(&sealed, &lang)
 	if err != nil {
 		return nil, "", fmt.Errorf("wechat menu: %w", err)
