@@ -139,3 +139,66 @@ func benchStep(b *testing.B, fake *telegramtest.Server) {
 		b.Fatalf("%d messages sent for %d steps", n, b.N)
 	}
 }
+
+// BenchmarkTelegramPolling runs both bots as they run in production, each against its own
+// fake with the same updates queued: the echo bot on go-telegram/bot's own polling loop
+// (Start: getUpdates, a goroutine per update, sendMessage), Xuncha on its adapter's Run
+// (getUpdates, commit, offset confirmed, steps) and the outbox dispatcher's Run (claim,
+// send, mark sent). One op is 500 updates from 500 chats, done when 500 answers arrived.
+//
+//	go test -run '^$' -bench 'BenchmarkTelegramPolling' -benchtime 10x -count 3 ./bot/
+func BenchmarkTelegramPolling(b *testing.B) {
+	const perOp = 500
+	b.Run("echo", func(b *testing.B) {
+		fake := telegramtest.New(testToken)
+		b.Cleanup(fake.Close)
+		api, err := tgbot.New(testToken, tgbot.WithServerURL(fake.URL), tgbot.WithSkipGetMe(),
+			tgbot.WithDefaultHandler(func(ctx context.Context, api *tgbot.Bot, u *models.Update) {
+				if _, err := api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: u.Message.Text}); err != nil {
+					b.Error(err)
+				}
+			}))
+		if err != nil {
+			b.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		var done sync.WaitGroup
+		done.Go(func() { api.Start(ctx) })
+		b.Cleanup(func() { cancel(); done.Wait() })
+		benchPolling(b, fake, perOp, 5_000_000)
+	})
+	b.Run("xuncha", func(b *testing.B) {
+		fake := telegramtest.New(testToken)
+		b.Cleanup(fake.Close)
+		f := newTGFixture(b, fake, filepath.Join(b.TempDir(), "bench.db"), TelegramConfig{GlobalRate: 1e6, Workers: 32})
+		f.disp.Concurrency = 32
+		f.start()
+		benchPolling(b, fake, perOp, 6_000_000)
+	})
+}
+
+// benchPolling queues perOp updates from different chats per op and waits for the answers.
+func benchPolling(b *testing.B, fake *telegramtest.Server, perOp int, firstChat int64) {
+	next := int64(1)
+	want := fake.SentCount()
+	for b.Loop() {
+		deadline := time.Now().Add(time.Minute)
+		for range perOp {
+			fake.AddUpdate(telegramtest.Message(next, firstChat+next, "/start"))
+			next++
+		}
+		want += perOp
+		for fake.SentCount() < want {
+			if time.Now().After(deadline) {
+				b.Fatalf("%d of %d answers after a minute", fake.SentCount(), want)
+			}
+			time.Sleep(200 * time.Microsecond)
+		}
+	}
+	b.ReportMetric(float64(b.N*perOp)/b.Elapsed().Seconds(), "steps/s")
+	b.StopTimer()
+	time.Sleep(100 * time.Millisecond)
+	if got := fake.SentCount(); got != want {
+		b.Fatalf("%d answers for %d updates", got, want)
+	}
+}

@@ -53,8 +53,8 @@ type Server struct {
 
 	mu        sync.Mutex
 	limits    Limits
-	updates   []json.RawMessage // queued updates, in id order
-	confirmed int64             // updates below this id were confirmed by an offset
+	updates   []queued // queued updates, in id order
+	confirmed int64    // updates below this id were confirmed by an offset
 	newUpdate chan struct{}
 	calls     []Call
 	sent      []Sent
@@ -82,6 +82,11 @@ func (s *Server) Documents() []Document {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Document(nil), s.documents...)
+}
+
+type queued struct {
+	id  int64 // parsed once: getUpdates scans the queue on every poll
+	raw json.RawMessage
 }
 
 type injected struct {
@@ -112,7 +117,7 @@ func (s *Server) SetLimits(l Limits) {
 func (s *Server) AddUpdate(update string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.updates = append(s.updates, json.RawMessage(update))
+	s.updates = append(s.updates, queued{id: updateID(json.RawMessage(update)), raw: json.RawMessage(update)})
 	close(s.newUpdate)
 	s.newUpdate = make(chan struct{})
 }
@@ -159,6 +164,13 @@ func (s *Server) Sent() []Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Sent(nil), s.sent...)
+}
+
+// SentCount is len(Sent()) without the copy, for loops that wait on it.
+func (s *Server) SentCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sent)
 }
 
 // TooMany counts the sends refused with 429 because a limit was broken (not injected ones).
@@ -308,13 +320,12 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request, fields map[s
 		var out []json.RawMessage
 		kept := s.updates[:0]
 		for _, u := range s.updates {
-			id := updateID(u)
-			if id < s.confirmed {
+			if u.id < s.confirmed {
 				continue // confirmed: Telegram forgets it
 			}
 			kept = append(kept, u)
 			if len(out) < limit {
-				out = append(out, u)
+				out = append(out, u.raw)
 			}
 		}
 		s.updates = kept
