@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
@@ -138,7 +139,12 @@ type wxJob struct {
 	msgID  string
 	openid string
 	msg    *wxMsg
-	sync   bool // the sender's answer may go back in the callback's response
+	raw    []byte // the decrypted callback, for the inbox
+	sync   bool   // the sender's answer may go back in the callback's response
+	// inline: the message is not stored on receipt; its step's transaction stores it (see
+	// receive). Should it leave its lane without that commit, storeReceipt stores it.
+	inline bool
+	opens  store.WeChatOpener
 	done   chan struct{}
 
 	mu        sync.Mutex
@@ -149,6 +155,7 @@ type wxJob struct {
 	finished  bool
 	reply     string // the passive reply's text; "" for none
 	lost      error  // the message could not be stored: its callbacks must not say "success"
+	counted   bool   // its receipt is in the metrics
 
 	written     chan struct{} // closed once the callback's answer is written (or none will be)
 	writtenOnce sync.Once
@@ -423,7 +430,13 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 	w.mu.Lock()
 	j, running := w.inflight[id]
 	if !running {
-		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, sync: waits, done: make(chan struct{}), written: make(chan struct{})}
+		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, raw: raw, sync: waits, opens: opens, done: make(chan struct{}), written: make(chan struct{})}
+		// A message that waits for its passive reply, from a chat with nothing else in
+		// flight, is stored by its step's own transaction: one commit before the reply
+		// instead of two. Nothing answers its callback before that commit, or before
+		// storeReceipt when the answer cannot wait for the step.
+		_, busy := w.lanes[m.FromUserName]
+		j.inline = waits && !busy
 		w.inflight[id] = j // before the commit, so the recovery sweep does not queue it twice
 	}
 	if waits {
@@ -436,28 +449,16 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 		w.Metrics.Received(handlers.PlatformWeChat, 1, 1) // WeChat retried a callback still in flight
 	}
 	if !running {
-		fresh := false
-		err := w.write(context.Background(), func(tx *store.Tx) error {
-			var err error
-			fresh, err = tx.ReceiveWeChat(store.Received{MsgID: id, Payload: raw}, m.FromUserName, opens)
-			return err
-		})
-		if err != nil {
-			w.mu.Lock()
-			delete(w.inflight, id)
-			w.mu.Unlock()
-			j.mu.Lock()
-			j.lost = err // a retry waiting on this job must not answer "success" either
-			j.mu.Unlock()
-			w.finish(j, "")
-			w.written(j)
-			return "", nil, err
+		if !j.inline {
+			if err := w.storeReceipt(j); err != nil {
+				w.mu.Lock()
+				delete(w.inflight, id)
+				w.mu.Unlock()
+				w.finish(j, "")
+				w.written(j)
+				return "", nil, err
+			}
 		}
-		dup := 0
-		if !fresh {
-			dup = 1
-		}
-		w.Metrics.Received(handlers.PlatformWeChat, 1, dup)
 		w.enqueue(j)
 	}
 	if !waits {
@@ -465,6 +466,42 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 	}
 	reply, err := w.await(j)
 	return reply, j, err
+}
+
+// storeReceipt commits a message to the inbox as received, in the channel's next group commit,
+// and opens its chat's window when it is new. A failure is kept in the job: a callback waiting
+// on it (a retry of the same message too) must not answer "success".
+func (w *WeChat) storeReceipt(j *wxJob) error {
+	fresh := false
+	err := w.write(context.Background(), func(tx *store.Tx) error {
+		var err error
+		fresh, err = tx.ReceiveWeChat(store.Received{MsgID: j.msgID, Payload: j.raw}, j.openid, j.opens)
+		return err
+	})
+	if err != nil {
+		j.mu.Lock()
+		j.lost = err
+		j.mu.Unlock()
+		return err
+	}
+	w.count(j, !fresh)
+	return nil
+}
+
+// count adds a job's receipt to the metrics once.
+func (w *WeChat) count(j *wxJob, duplicate bool) {
+	j.mu.Lock()
+	counted := j.counted
+	j.counted = true
+	j.mu.Unlock()
+	if counted {
+		return
+	}
+	dup := 0
+	if duplicate {
+		dup = 1
+	}
+	w.Metrics.Received(handlers.PlatformWeChat, 1, dup)
 }
 
 // messageID is the inbox id of a message: its MsgId, or for events (which have none) a keyed
@@ -501,13 +538,20 @@ func (w *WeChat) await(j *wxJob) (string, error) {
 	case <-t.C:
 	}
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.finished {
+		defer j.mu.Unlock()
 		return j.reply, j.lost
 	}
 	j.waiters--
 	if !j.started {
 		j.abandoned = true
+	}
+	inline := j.inline
+	j.mu.Unlock()
+	if inline {
+		// Its step has not committed: store the message before "success" says it arrived.
+		// Should the step commit first, the receipt changes nothing.
+		return "", w.storeReceipt(j)
 	}
 	return "", nil
 }
@@ -519,6 +563,9 @@ func (w *WeChat) enqueue(j *wxJob) {
 		// Shutting down: the message is stored and is processed after the restart.
 		delete(w.inflight, j.msgID)
 		w.mu.Unlock()
+		if j.inline {
+			w.storeReceipt(j)
+		}
 		w.finish(j, "")
 		w.written(j)
 		return
@@ -549,23 +596,28 @@ func (w *WeChat) drain(key string, l *wxLane) {
 		j := l.jobs[0]
 		l.jobs = l.jobs[1:]
 		w.mu.Unlock()
-		reply, out, menu, err := w.run(ctx, j)
-		w.mu.Lock()
-		delete(w.inflight, j.msgID)
+		reply, out, err := w.run(ctx, j)
 		var rest []*wxJob
 		if err != nil {
+			// Left for the recovery sweep, which finds only stored messages; stored while
+			// still in flight, so that the sweep does not queue them a second time.
+			w.mu.Lock()
 			rest, l.jobs = l.jobs, nil
-			for _, r := range rest {
-				delete(w.inflight, r.msgID)
+			w.mu.Unlock()
+			for _, r := range append([]*wxJob{j}, rest...) {
+				if r.inline {
+					if err := w.storeReceipt(r); err != nil {
+						w.log.Error("store wechat message failed", "msg", r.msgID, "error", err)
+					}
+				}
 			}
+		}
+		w.mu.Lock()
+		delete(w.inflight, j.msgID)
+		for _, r := range rest {
+			delete(w.inflight, r.msgID)
 		}
 		w.mu.Unlock()
-		if len(menu) > 0 {
-			// Kept before the reply goes out: the answer to it may be a number from it.
-			if err := w.write(ctx, func(tx *store.Tx) error { return tx.SaveWeChatMenu(key, menu) }); err != nil {
-				w.log.Error("save wechat menu failed", "error", err)
-			}
-		}
 		taken := w.finish(j, reply)
 		if !taken || reply == "" {
 			w.written(j) // no callback will write a reply
@@ -653,31 +705,25 @@ func (w *WeChat) sendLate(ctx context.Context, j *wxJob, out *handlers.Outgoing)
 	return nil
 }
 
-// run runs one job's step and returns its passive reply, the message it renders (to be queued
-// if the reply misses its callback; nil for a replayed reply, which was sent before) and the
-// numbered menu it shows.
-func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing, []store.Button, error) {
+// run runs one job's step and returns its passive reply and the message it renders (to be
+// queued if the reply misses its callback; nil for a replayed reply, which was sent before).
+// The numbered choices the chat was shown are read, and the ones the reply shows kept, in the
+// step's transaction; so is an inline job's receipt.
+func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing, error) {
 	j.mu.Lock()
 	j.started = true
 	j.passive = j.sync && !j.abandoned && j.waiters > 0
 	passive := j.passive
 	j.mu.Unlock()
-	menu, lang, err := w.store.WeChatMenu(ctx, j.openid)
-	if err != nil {
-		return "", nil, nil, err
-	}
-	if lang == "" {
-		lang = w.cfg.DefaultLang // a new chat: the engine creates it with the default
-	}
-	m, ok, err := w.convert(ctx, j.msg, menu)
+	m, ok, err := w.convert(ctx, j.msg)
 	if errors.Is(err, errMediaUnavailable) {
-		return "", nil, nil, w.mediaUnavailable(ctx, j, lang)
+		return "", nil, w.mediaUnavailable(ctx, j)
 	}
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
 	if !ok {
-		return "", nil, nil, w.skip(ctx, j.msgID)
+		return "", nil, w.skip(ctx, j)
 	}
 	m.MsgID, m.Passive = j.msgID, passive
 	if passive {
@@ -685,31 +731,73 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		w.answering[j.openid] = j
 		w.mu.Unlock()
 	}
+	var (
+		lang      string
+		text      string
+		delivered *handlers.Outgoing
+		lateChat  int64
+	)
+	m.Prepare = func(tx *store.Tx, m *handlers.Message) error {
+		menu, l, err := tx.WeChatMenu(j.openid)
+		if err != nil {
+			return err
+		}
+		lang = cmp.Or(l, w.cfg.DefaultLang) // "": a new chat, which the engine creates with the default
+		if j.msg.MsgType == "text" || j.msg.MsgType == "voice" {
+			if data, ok := menuChoice(m.Text, menu); ok {
+				m.Text, m.Data = "", data
+			}
+		}
+		return nil
+	}
+	m.Record = func(tx *store.Tx, res *handlers.Result) error {
+		text, delivered, lateChat = "", nil, 0
+		if j.inline && !res.Duplicate {
+			if err := tx.TouchWeChat(j.openid, j.opens); err != nil {
+				return err
+			}
+		}
+		for i := range res.Out {
+			if res.Out[i].Delivered {
+				delivered = &res.Out[i]
+				break
+			}
+		}
+		if delivered == nil {
+			return nil
+		}
+		var shown []store.Button
+		text, shown = renderWeChat(lang, delivered.OutMessage)
+		if res.Duplicate {
+			delivered = nil // the first answer was sent; its menu was kept then
+			return nil
+		}
+		if len(text) > maxPassiveBytes {
+			// Too long for a passive reply: customer-service messages carry it, in parts.
+			text, lateChat = "", delivered.ChatID
+			_, err := tx.Enqueue(delivered.ChatID, delivered.OutMessage, "wechat:late:"+j.msgID)
+			return err
+		}
+		if len(shown) > 0 {
+			// Kept before the reply goes out: the answer to it may be a number from it.
+			return tx.SaveWeChatMenu(j.openid, shown)
+		}
+		return nil
+	}
 	// No gate here: the store commits concurrent steps together (group commit), so steps of
 	// many callbacks share one fsync instead of queueing for one each.
 	res, err := w.engine.Handle(ctx, m)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, err
 	}
-	var delivered *handlers.Outgoing
-	for i := range res.Out {
-		if res.Out[i].Delivered {
-			delivered = &res.Out[i]
-			break
-		}
+	if j.inline {
+		w.count(j, res.Duplicate)
 	}
-	if delivered == nil {
-		return "", nil, nil, nil
+	if lateChat != 0 {
+		w.queued(lateChat)
+		return "", nil, nil
 	}
-	text, shown := renderWeChat(lang, delivered.OutMessage)
-	if res.Duplicate {
-		return text, nil, nil, nil // the first answer was sent; its menu was kept then
-	}
-	if len(text) > maxPassiveBytes {
-		// Too long for a passive reply: customer-service messages carry it, in parts.
-		return "", nil, nil, w.sendLate(ctx, j, delivered)
-	}
-	return text, delivered, shown, nil
+	return text, delivered, nil
 }
 
 // write runs fn in the next group commit and returns its error. The first writer to find no
@@ -772,10 +860,10 @@ var errMediaUnavailable = errors.New("media unavailable")
 // mediaUnavailable answers an image whose media cannot be had, in place of a step: the
 // message is marked processed and the sender asked to send it again, in one transaction. The
 // engine is not given a file without data, which it cannot store.
-func (w *WeChat) mediaUnavailable(ctx context.Context, j *wxJob, lang string) error {
+func (w *WeChat) mediaUnavailable(ctx context.Context, j *wxJob) error {
 	var chatID int64
 	err := w.store.Update(ctx, func(tx *store.Tx) error {
-		chat, err := tx.EnsureChat(handlers.PlatformWeChat, j.openid, lang, false)
+		chat, err := tx.EnsureChat(handlers.PlatformWeChat, j.openid, w.cfg.DefaultLang, false)
 		if err != nil {
 			return err
 		}
@@ -796,16 +884,25 @@ func (w *WeChat) mediaUnavailable(ctx context.Context, j *wxJob, lang string) er
 	return nil
 }
 
-// skip marks a stored message processed that needs no step.
-func (w *WeChat) skip(ctx context.Context, msgID string) error {
-	return w.store.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.ClaimMessage(handlers.PlatformWeChat, msgID)
+// skip marks a message processed that needs no step; an inline one opens its window too.
+func (w *WeChat) skip(ctx context.Context, j *wxJob) error {
+	first := false
+	err := w.store.Update(ctx, func(tx *store.Tx) error {
+		var err error
+		first, err = tx.ClaimMessage(handlers.PlatformWeChat, j.msgID)
+		if err == nil && first && j.inline {
+			err = tx.TouchWeChat(j.openid, j.opens)
+		}
 		return err
 	})
+	if err == nil && j.inline {
+		w.count(j, !first)
+	}
+	return err
 }
 
 // convert builds the engine's message. It returns false for a message that needs no step.
-func (w *WeChat) convert(ctx context.Context, x *wxMsg, menu []store.Button) (handlers.Message, bool, error) {
+func (w *WeChat) convert(ctx context.Context, x *wxMsg) (handlers.Message, bool, error) {
 	m := handlers.Message{Platform: handlers.PlatformWeChat, ChatID: x.FromUserName}
 	switch x.MsgType {
 	case "text", "voice":
@@ -815,9 +912,6 @@ func (w *WeChat) convert(ctx context.Context, x *wxMsg, menu []store.Button) (ha
 		}
 		if m.Text == "" {
 			return m, false, nil
-		}
-		if data, ok := menuChoice(m.Text, menu); ok {
-			m.Text, m.Data = "", data
 		}
 	case "location":
 		m.Text = strings.TrimSpace(handlers.T(w.cfg.DefaultLang, "wechat.location", x.LocationX, x.LocationY, x.Label))
@@ -1017,7 +1111,7 @@ func (w *WeChat) sweep(ctx context.Context) {
 		var m wxMsg
 		if err := xml.Unmarshal(p.Payload, &m); err != nil || m.FromUserName == "" {
 			w.log.Warn("undecodable wechat message skipped", "msg", p.MsgID)
-			if err := w.skip(ctx, p.MsgID); err != nil {
+			if err := w.skip(ctx, &wxJob{msgID: p.MsgID}); err != nil {
 				w.log.Error("skip wechat message failed", "error", err)
 			}
 			continue

@@ -56,6 +56,13 @@ type Message struct {
 	// answer replaces that message where the platform can edit messages (Telegram), so a
 	// question and its buttons give way to the next question instead of piling up.
 	EditRef string
+	// Prepare and Record, when set, run inside the step's transaction, before and after the
+	// step, so that a platform's own records of the message commit with the step or not at
+	// all. WeChat reads the numbered choices the chat was last shown in Prepare (a reply "2"
+	// is the second button) and in Record opens its reply window and keeps the choices the
+	// answer shows: one commit before a passive reply instead of three.
+	Prepare func(tx *store.Tx, m *Message) error
+	Record  func(tx *store.Tx, res *Result) error
 }
 
 // File is an attachment as the platform delivered it.
@@ -222,56 +229,73 @@ func (e *Engine) handle(ctx context.Context, m Message) (Result, error) {
 	var res Result
 	err := e.store.Update(ctx, func(tx *store.Tx) error {
 		res = Result{}
-		lang := NormalizeLang(m.Lang)
-		if lang == "" {
-			lang = e.cfg.DefaultLang
-		}
-		chat, err := tx.EnsureChat(m.Platform, m.ChatID, lang, m.Group)
-		if err != nil {
-			return err
-		}
-		res.ChatID = chat.ID
-		t := &turn{e: e, tx: tx, chat: chat, lang: chat.Lang, msg: m}
-		if flooded {
-			// The message id is marked processed with no other effect: a flood is dropped, not
-			// queued for later (a stored Telegram update would otherwise be retried forever).
-			first, err := tx.ClaimMessage(m.Platform, m.MsgID)
-			if err != nil || !first {
-				res.Duplicate = !first
+		m := m
+		if m.Prepare != nil {
+			if err := m.Prepare(tx, &m); err != nil {
 				return err
 			}
-			if warn {
-				t.say(T(t.lang, "flood"))
-			}
-			res.Out = t.out
-			return t.flush(&res)
 		}
-		first, err := tx.ClaimMessage(m.Platform, m.MsgID)
-		if err != nil {
+		if err := e.step(tx, m, flooded, warn, &res); err != nil {
 			return err
 		}
-		if !first {
-			res.Duplicate = true
-			if m.Passive {
-				reply, err := tx.InboxReply(m.Platform, m.MsgID)
-				if err == nil {
-					res.Out = []Outgoing{{ChatID: chat.ID, ToSender: true, Delivered: true, OutMessage: reply}}
-				} else if !errors.Is(err, store.ErrNotFound) {
-					return err
-				}
-			}
-			return nil
+		if m.Record != nil {
+			return m.Record(tx, &res)
 		}
-		if err := t.run(); err != nil {
-			return err
-		}
-		return t.flush(&res)
+		return nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("handle: %w", err)
 	}
 	e.wakeAll(res)
 	return res, nil
+}
+
+// step is a step's work inside its transaction.
+func (e *Engine) step(tx *store.Tx, m Message, flooded, warn bool, res *Result) error {
+	lang := NormalizeLang(m.Lang)
+	if lang == "" {
+		lang = e.cfg.DefaultLang
+	}
+	chat, err := tx.EnsureChat(m.Platform, m.ChatID, lang, m.Group)
+	if err != nil {
+		return err
+	}
+	res.ChatID = chat.ID
+	t := &turn{e: e, tx: tx, chat: chat, lang: chat.Lang, msg: m}
+	if flooded {
+		// The message id is marked processed with no other effect: a flood is dropped, not
+		// queued for later (a stored Telegram update would otherwise be retried forever).
+		first, err := tx.ClaimMessage(m.Platform, m.MsgID)
+		if err != nil || !first {
+			res.Duplicate = !first
+			return err
+		}
+		if warn {
+			t.say(T(t.lang, "flood"))
+		}
+		res.Out = t.out
+		return t.flush(res)
+	}
+	first, err := tx.ClaimMessage(m.Platform, m.MsgID)
+	if err != nil {
+		return err
+	}
+	if !first {
+		res.Duplicate = true
+		if m.Passive {
+			reply, err := tx.InboxReply(m.Platform, m.MsgID)
+			if err == nil {
+				res.Out = []Outgoing{{ChatID: chat.ID, ToSender: true, Delivered: true, OutMessage: reply}}
+			} else if !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		return nil
+	}
+	if err := t.run(); err != nil {
+		return err
+	}
+	return t.flush(res)
 }
 
 // checkFlood reports whether a chat sends faster than allowed, and whether to tell it so (once

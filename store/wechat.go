@@ -62,6 +62,12 @@ func (tx *Tx) ReceiveWeChat(m Received, external string, opens WeChatOpener) (bo
 	return true, tx.touchWeChat(external, opens)
 }
 
+// TouchWeChat records a user action in a chat's window, for a message stored and processed
+// in one transaction (its step) instead of received first with ReceiveWeChat.
+func (tx *Tx) TouchWeChat(external string, opens WeChatOpener) error {
+	return tx.touchWeChat(external, opens)
+}
+
 func (tx *Tx) touchWeChat(external string, opens WeChatOpener) error {
 	var q string
 	switch opens {
@@ -178,18 +184,27 @@ func (tx *Tx) SaveWeChatMenu(external string, menu []Button) error {
 // WeChatMenu returns the numbered choices last shown to a chat (nil when none) and the chat's
 // language ("" for a chat the engine has not seen).
 func (db *DB) WeChatMenu(ctx context.Context, external string) ([]Button, string, error) {
-	h := wechatHash(db.keys, external)
+	return weChatMenu(db.queryRow(ctx, weChatMenuQuery, wechatHash(db.keys, external)), db.keys)
+}
+
+// WeChatMenu is DB.WeChatMenu inside a transaction.
+func (tx *Tx) WeChatMenu(external string) ([]Button, string, error) {
+	return weChatMenu(tx.queryRow(weChatMenuQuery, wechatHash(tx.keys, external)), tx.keys)
+}
+
+const weChatMenuQuery = `SELECT (SELECT menu FROM wechat_chats WHERE chat_hash = ?1),
+	(SELECT lang FROM chats WHERE chat_hash = ?1)`
+
+func weChatMenu(row *sql.Row, k *keys) ([]Button, string, error) {
 	var sealed []byte
 	var lang sql.NullString
-	err := db.queryRow(ctx, `SELECT (SELECT menu FROM wechat_chats WHERE chat_hash = ?1),
-		(SELECT lang FROM chats WHERE chat_hash = ?1)`, h).Scan(&sealed, &lang)
-	if err != nil {
+	if err := row.Scan(&sealed, &lang); err != nil {
 		return nil, "", fmt.Errorf("wechat menu: %w", err)
 	}
 	if sealed == nil {
 		return nil, lang.String, nil
 	}
-	plain, err := db.keys.open("wechat.menu", sealed)
+	plain, err := k.open("wechat.menu", sealed)
 	if err != nil {
 		return nil, "", fmt.Errorf("wechat menu: %w", err)
 	}
