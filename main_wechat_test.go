@@ -223,6 +223,8 @@ func TestWeChatConfigErrors(t *testing.T) {
 		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "t!", "WECHAT_APP_SECRET", "s"}, "WECHAT_TOKEN"},
 		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_API_URL", "ftp://x"}, "WECHAT_API_URL"},
 		{[]string{"WECHAT_TEMPLATE_NOTICE", "TPL"}, "WECHAT_APP_ID"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_AES_KEY_PREVIOUS", wxAESKey}, "WECHAT_AES_KEY_PREVIOUS"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_AES_KEY", wxAESKey, "WECHAT_AES_KEY_PREVIOUS", "short"}, "WECHAT_AES_KEY_PREVIOUS"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer

@@ -29,7 +29,10 @@ type WeChatConfig struct {
 	AppSecret string
 	Token     string // the callback token: signs every callback
 	AESKey    string // EncodingAESKey (43 characters); safe mode when set
-	APIURL    string // default https://api.weixin.qq.com
+	// PreviousAESKey is the EncodingAESKey before the last change. WeChat's FAQ says callbacks
+	// may still come encrypted with it for a while: those are accepted and answered with it.
+	PreviousAESKey string
+	APIURL         string // default https://api.weixin.qq.com
 	// TemplateNotice is the template message used outside the customer-service window.
 	TemplateNotice string
 	DefaultLang    string
@@ -189,6 +192,14 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 			return nil, err
 		}
 	}
+	if cfg.PreviousAESKey != "" {
+		if cfg.AESKey == "" {
+			return nil, errors.New("WECHAT_AES_KEY_PREVIOUS is set without WECHAT_AES_KEY")
+		}
+		if err := ValidateWeChatAESKey(cfg.PreviousAESKey); err != nil {
+			return nil, fmt.Errorf("WECHAT_AES_KEY_PREVIOUS: %w", err)
+		}
+	}
 	if cfg.PassiveWait <= 0 {
 		cfg.PassiveWait = 3 * time.Second
 	}
@@ -269,6 +280,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := body
+	key := "" // the EncodingAESKey the callback came with, for the reply; "" in plaintext mode
 	safe := q.Get("encrypt_type") == "aes"
 	switch {
 	case w.cfg.AESKey != "" && !safe:
@@ -290,7 +302,13 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			w.refuse(rw, "msg_signature")
 			return
 		}
-		if _, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, w.cfg.AESKey); err != nil {
+		key = w.cfg.AESKey
+		_, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, key)
+		if err != nil && w.cfg.PreviousAESKey != "" {
+			key = w.cfg.PreviousAESKey
+			_, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, key)
+		}
+		if err != nil {
 			w.refuse(rw, "decrypt")
 			return
 		}
@@ -307,7 +325,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		http.Error(rw, "try again", http.StatusServiceUnavailable)
 		return
 	}
-	w.answer(rw, &m, reply, nonce)
+	w.answer(rw, &m, reply, nonce, key)
 	if j != nil && reply != "" {
 		if f, ok := rw.(http.Flusher); ok {
 			f.Flush() // out of our hands before the step's other messages are sent
@@ -338,15 +356,15 @@ func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {
 }
 
 // answer writes the passive reply, or "success" for none (in safe mode too: an encrypted empty
-// reply is not what WeChat documents).
-func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce string) {
+// reply is not what WeChat documents). A reply is encrypted with key when it is set.
+func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce, key string) {
 	if reply == "" {
 		io.WriteString(rw, "success")
 		return
 	}
 	body := passiveXML(m.ToUserName, m.FromUserName, w.now().Unix(), reply)
-	if w.cfg.AESKey != "" {
-		enc, err := encryptReply(w.cfg, body, nonce, w.now().Unix())
+	if key != "" {
+		enc, err := encryptReply(w.cfg, key, body, nonce, w.now().Unix())
 		if err != nil {
 			w.log.Error("encrypt wechat reply failed", "error", err)
 			io.WriteString(rw, "success")
@@ -376,10 +394,10 @@ func passiveXML(from, to string, at int64, text string) []byte {
 }
 
 // encryptReply wraps a reply for safe mode, signed with msg_signature.
-func encryptReply(cfg WeChatConfig, plain []byte, nonce string, at int64) ([]byte, error) {
+func encryptReply(cfg WeChatConfig, key string, plain []byte, nonce string, at int64) ([]byte, error) {
 	random := make([]byte, 16)
 	rand.Read(random)
-	enc, err := util.EncryptMsg(random, plain, cfg.AppID, cfg.AESKey)
+	enc, err := util.EncryptMsg(random, plain, cfg.AppID, key)
 	if err != nil {
 		return nil, fmt.Errorf("encrypt reply: %w", err)
 	}

@@ -201,7 +201,7 @@ func TestWeChatKnownAnswer(t *testing.T) {
 		t.Error("a message for another app id was accepted")
 	}
 	cfg := WeChatConfig{AppID: wxAppID, Token: wxToken, AESKey: wxAESKey}
-	env, err := encryptReply(cfg, passiveXML("gh_test", "oUser", 1409304348, "你好"), "xxxxxx", 1409304348)
+	env, err := encryptReply(cfg, cfg.AESKey, passiveXML("gh_test", "oUser", 1409304348, "你好"), "xxxxxx", 1409304348)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -588,6 +588,45 @@ func TestWeChatSlowStep(t *testing.T) {
 	f.waitSent(user, 0, "巡察监督举报服务", "")
 	if n := len(f.fake.Sent(user)); n != 1 {
 		t.Errorf("%d messages; want the one answer", n)
+	}
+}
+
+// TestWeChatPreviousAESKey: after the EncodingAESKey changes, a callback encrypted with the
+// previous key is accepted while WECHAT_AES_KEY_PREVIOUS is set and answered with that key; one
+// encrypted with any other key is refused and stores nothing.
+func TestWeChatPreviousAESKey(t *testing.T) {
+	const previous = "ZYXWVUTSRQPONMLKJIHGFEDCBA9876543210zyxwvut"
+	f := newWXFixture(t, WeChatConfig{AESKey: wxAESKey, PreviousAESKey: previous})
+	f.start()
+	old := f.cb
+	old.AESKey = previous
+	status, body, err := old.Post(f.srv.URL, old.Text("oResidentOldKey", 8001, "/start"))
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("callback with the previous key: %d %s %v", status, body, err)
+	}
+	if reply, err := old.Reply(body); err != nil || !strings.Contains(reply, "巡察监督举报服务") {
+		t.Fatalf("reply to the previous key: %q %v", reply, err)
+	}
+	if _, err := f.cb.Reply(body); err == nil {
+		t.Error("the reply to a callback under the previous key decrypts with the current key")
+	}
+	if reply := f.post(f.cb.Text("oResidentNewKey", 8002, "/start")); !strings.Contains(reply, "巡察监督举报服务") {
+		t.Fatalf("reply to the current key: %q", reply)
+	}
+	other := f.cb
+	other.AESKey = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFG"
+	status, _, err = other.Post(f.srv.URL, other.Text("oResidentOtherKey", 8003, "/start"))
+	if err != nil || status != http.StatusForbidden {
+		t.Errorf("callback with an unknown key: %d %v; want 403", status, err)
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id = 'm8003'`); n != 0 {
+		t.Errorf("the refused callback stored %d inbox rows", n)
+	}
+	for _, cfg := range []WeChatConfig{{PreviousAESKey: previous}, {AESKey: wxAESKey, PreviousAESKey: "short"}} {
+		cfg.AppID, cfg.Token = wxAppID, wxToken
+		if _, err := NewWeChat(slog.New(slog.DiscardHandler), cfg, f.engine, f.db); err == nil || !strings.Contains(err.Error(), "WECHAT_AES_KEY") {
+			t.Errorf("NewWeChat(%+v) = %v; want an error naming the setting", cfg, err)
+		}
 	}
 }
 
