@@ -213,6 +213,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("/", web.Handler())
 
 	// Channels and their delivery workers; each stops when ctx is done, finishing what is in flight.
+	// wakes tell them that the scheduler queued messages, so that those go out at once.
+	wakes := []func(){web.WakeAll}
 	var workers sync.WaitGroup
 	defer workers.Wait()
 	if cfg.tgToken != "" {
@@ -237,6 +239,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		checks = append(checks, healthCheck{"telegram", func(context.Context) error { return tg.Healthy() }})
 		met.channelHealth(handlers.PlatformTelegram, tg.Healthy)
 		engine.OnQueued(func(int64) { d.Wake() })
+		wakes = append(wakes, d.Wake)
 		workers.Go(func() { tg.Run(ctx) })
 		workers.Go(func() { d.Run(ctx) })
 		logger.Info("telegram channel on", "bot", tg.Username(), "webhook", cfg.tgWebhookURL != "")
@@ -255,6 +258,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		met.channelHealth(handlers.PlatformWeChat, wx.Healthy)
 		engine.OnQueued(func(int64) { d.Wake() })
 		wx.OnQueued(func(int64) { d.Wake() })
+		wakes = append(wakes, d.Wake)
 		workers.Go(func() { wx.Run(ctx) })
 		workers.Go(func() { d.Run(ctx) })
 		logger.Info("wechat channel on", "safe_mode", cfg.wx.aesKey != "", "template", cfg.wx.template != "")
@@ -262,7 +266,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
-	sch, err := cfg.sched.start(ctx, logger, db, cfg.loc, met)
+	sch, err := cfg.sched.start(ctx, logger, db, cfg.loc, met, func() {
+		for _, wake := range wakes {
+			wake()
+		}
+	})
 	if err != nil {
 		return err
 	}

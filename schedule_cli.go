@@ -73,7 +73,7 @@ func (f *scheduleFlags) validate() error {
 // start builds the calendar (embedded years plus imported ones) and starts the scheduler. The
 // caller stops it with <-s.Stop().Done() before closing the database. It returns nil when the
 // jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, loc *time.Location, m scheduler.JobMetrics) (*scheduler.Scheduler, error) {
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, loc *time.Location, m scheduler.JobMetrics, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
@@ -92,6 +92,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 		Metrics:       m,
 		Purge:         f.retain.job(logger, db),
 		Channels:      f.channels,
+		Wake:          wake,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("scheduler: %w", err)

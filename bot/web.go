@@ -76,14 +76,24 @@ func NewWeb(logger *slog.Logger, engine WebEngine, st WebStore, defaultLang stri
 	return w
 }
 
-// Wake tells waiting polls of a chat that a message was queued; other producers (the
-// scheduler) call it too.
+// wake tells waiting polls of a chat that a message was queued.
 func (w *Web) wake(chatID int64) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if ch, ok := w.waiters[chatID]; ok {
 		close(ch)
 		delete(w.waiters, chatID)
+	}
+}
+
+// WakeAll tells every waiting poll to look at its mailbox: for producers that queue without
+// naming the chats at once (the scheduler's announcements and letters).
+func (w *Web) WakeAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for id, ch := range w.waiters {
+		close(ch)
+		delete(w.waiters, id)
 	}
 }
 

@@ -40,3 +40,20 @@ func TestWebCookie(t *testing.T) {
 		})
 	}
 }
+
+// TestWebWakeAll: a scheduler run wakes every waiting poll, whichever chats it queued for.
+func TestWebWakeAll(t *testing.T) {
+	w := &Web{waiters: map[int64]chan struct{}{}}
+	a, b := w.waiter(1), w.waiter(2)
+	w.WakeAll()
+	for i, ch := range []<-chan struct{}{a, b} {
+		select {
+		case <-ch:
+		default:
+			t.Errorf("poll %d not woken", i+1)
+		}
+	}
+	if c := w.waiter(1); c == a {
+		t.Error("a woken poll's channel is handed out again")
+	}
+}
