@@ -46,7 +46,6 @@ type OutboxStore interface {
 	Release(ctx context.Context, id int64) error
 	ReleaseInterrupted(ctx context.Context, platform string) (int, error)
 	MarkChatUnreachable(ctx context.Context, chatID int64) error
-	ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error)
 }
 
 // Dispatcher delivers the outbox rows of one platform through its Sender, one at a time in
@@ -216,20 +215,14 @@ func (d *Dispatcher) release(ctx context.Context, rows []store.Delivery) {
 // deliver sends one row and records the outcome. It returns a pause asked by the platform, and
 // whether the row stays pending for a later attempt.
 func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause time.Duration, again bool) {
-	_, external, err := d.store.ChatAddress(ctx, del.ChatID)
-	if errors.Is(err, store.ErrNotFound) {
+	if del.Address == "" {
 		d.log.Error("outbox chat gone", "outbox", del.ID)
 		d.Metrics.Sent(d.platform, SendDead)
 		d.dead(ctx, del, "no address")
 		return 0, false
 	}
-	if err != nil {
-		// A passing database error must not cost the message.
-		d.log.Error("outbox address failed", "outbox", del.ID, "error", err)
-		return 0, d.retryLater(ctx, del, err)
-	}
 	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
-	err = d.sender.Send(sendCtx, external, del.Message)
+	err := d.sender.Send(sendCtx, del.Address, del.Message)
 	cancel()
 	if err == nil {
 		if err := d.store.MarkSent(ctx, del.ID); err != nil {

@@ -34,6 +34,9 @@ type Delivery struct {
 	Message  OutMessage
 	Attempts int
 	Created  time.Time
+	// Address is the chat's platform id, opened with the claim so that a send does not read
+	// it again; "" when the chat is gone. Never logged.
+	Address string
 }
 
 // Enqueue adds a message for a chat to the outbox. A non-empty dedupeKey makes the call
@@ -110,10 +113,17 @@ func (tx *Tx) InboxReply(platform, msgID string) (OutMessage, error) {
 	return m, nil
 }
 
-func (db *DB) openDelivery(d *Delivery, sealed []byte, created int64) error {
+func (db *DB) openDelivery(d *Delivery, sealed, address []byte, created int64) error {
 	plain, err := db.keys.open("outbox", sealed)
 	if err != nil {
 		return fmt.Errorf("outbox %d: %w", d.ID, err)
+	}
+	if address != nil {
+		a, err := db.keys.open("chat", address)
+		if err != nil {
+			return fmt.Errorf("outbox %d: chat: %w", d.ID, err)
+		}
+		d.Address = string(a)
 	}
 	if err := json.Unmarshal(plain, &d.Message); err != nil {
 		return fmt.Errorf("outbox %d: %w", d.ID, err)
@@ -131,28 +141,30 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		out = nil
 		// A row waits while an older row of the same chat is pending but not due (retrying, or
 		// leased by a send in flight): a chat receives its messages in order.
-		rows, err := tx.query(`SELECT id, chat_id, payload, attempts, created_at FROM outbox o
-			WHERE status = 'pending' AND platform = ? AND next_attempt_at <= ?
+		rows, err := tx.query(`SELECT o.id, o.chat_id, o.payload, o.attempts, o.created_at, c.chat_sealed
+			FROM outbox o LEFT JOIN chats c ON c.id = o.chat_id
+			WHERE o.status = 'pending' AND o.platform = ? AND o.next_attempt_at <= ?
 			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.chat_id = o.chat_id AND e.status = 'pending'
 				AND e.id < o.id AND e.next_attempt_at > ?)
-			ORDER BY id LIMIT ?`,
+			ORDER BY o.id LIMIT ?`,
 			platform, tx.now.Unix(), tx.now.Unix(), limit)
 		if err != nil {
 			return fmt.Errorf("claim due: %w", err)
 		}
-		var sealed [][]byte
+		var sealed, addresses [][]byte
 		var created []int64
 		for rows.Next() {
 			var d Delivery
-			var s []byte
+			var s, a []byte
 			var c int64
-			if err := rows.Scan(&d.ID, &d.ChatID, &s, &d.Attempts, &c); err != nil {
+			if err := rows.Scan(&d.ID, &d.ChatID, &s, &d.Attempts, &c, &a); err != nil {
 				rows.Close()
 				return fmt.Errorf("claim due: %w", err)
 			}
 			d.Platform = platform
 			out = append(out, d)
 			sealed = append(sealed, s)
+			addresses = append(addresses, a)
 			created = append(created, c)
 		}
 		rows.Close()
@@ -161,7 +173,7 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		}
 		opened := out[:0]
 		for i := range out {
-			if err := db.openDelivery(&out[i], sealed[i], created[i]); err != nil {
+			if err := db.openDelivery(&out[i], sealed[i], addresses[i], created[i]); err != nil {
 				// A damaged row must not block every message behind it. Open has checked the
 				// key, so this is damage, not a wrong key: give the row up, visibly.
 				if _, err := tx.exec(`UPDATE outbox SET status = 'dead', last_error = 'payload cannot be opened' WHERE id = ?`, out[i].ID); err != nil {
@@ -256,7 +268,7 @@ func (db *DB) Mailbox(ctx context.Context, chatID, after int64, limit int) ([]De
 		if err := rows.Scan(&d.ID, &d.Platform, &sealed, &d.Attempts, &created); err != nil {
 			return nil, fmt.Errorf("mailbox: %w", err)
 		}
-		if err := db.openDelivery(&d, sealed, created); err != nil {
+		if err := db.openDelivery(&d, sealed, nil, created); err != nil {
 			return nil, err
 		}
 		out = append(out, d)
@@ -285,7 +297,7 @@ func (db *DB) OutboxFile(ctx context.Context, chatID, outboxID int64) (Attachmen
 		return Attachment{}, nil, fmt.Errorf("outbox file: %w", err)
 	}
 	d := Delivery{ID: outboxID}
-	if err := db.openDelivery(&d, sealed, 0); err != nil {
+	if err := db.openDelivery(&d, sealed, nil, 0); err != nil {
 		return Attachment{}, nil, err
 	}
 	if d.Message.File == nil {
