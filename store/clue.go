@@ -1,9 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -131,8 +133,10 @@ func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
 	}
 	prefix := fmt.Sprintf("JH-%d-", c.ReceivedAt.Year())
 	var last int
-	if err := tx.queryRow(`SELECT IFNULL(MAX(CAST(substr(number, ?) AS INTEGER)), 0) FROM clues WHERE number LIKE ?`,
-		len(prefix)+1, prefix+"%").Scan(&last); err != nil {
+	// A range, not LIKE: LIKE is case-insensitive and cannot use the index on number, so it
+	// read every clue ever registered. ('.' follows '-': the range is exactly the prefix.)
+	if err := tx.queryRow(`SELECT IFNULL(MAX(CAST(substr(number, ?) AS INTEGER)), 0) FROM clues WHERE number >= ? AND number < ?`,
+		len(prefix)+1, prefix, strings.TrimSuffix(prefix, "-")+".").Scan(&last); err != nil {
 		return nil, fmt.Errorf("next clue number: %w", err)
 	}
 	c.Number = fmt.Sprintf("%s%04d", prefix, last+1)
@@ -157,14 +161,11 @@ func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
 	if key == "" {
 		return nil, nil
 	}
-	earlier, err := tx.Clues(ClueFilter{SubjectKey: key})
+	earlier, err := tx.repeatsOf(c, key)
 	if err != nil {
 		return nil, err
 	}
 	for _, e := range earlier {
-		if e.ID == c.ID {
-			continue
-		}
 		if _, err := tx.exec(`INSERT INTO clue_links (clue_id, other_id) VALUES (?, ?)`, c.ID, e.ID); err != nil {
 			return nil, fmt.Errorf("link clue: %w", err)
 		}
@@ -291,6 +292,38 @@ func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 	return out, rows.Err()
 }
 
+// maxRepeatLinks bounds how many earlier clues a new one is linked to (the newest); held
+// clues are linked and re-activated however many there are. Linking each clue to every
+// earlier one grew the links with the square of the clues: a subject reported ten thousand
+// times made fifty million links, and each new report slower than the last.
+const maxRepeatLinks = 20
+
+// repeatsOf returns the earlier clues c repeats, oldest first: the same subject, and, when c
+// has a village, in that village or in none recorded (村会计 of another village is another
+// person).
+func (tx *Tx) repeatsOf(c *Clue, key string) ([]*Clue, error) {
+	scope := ` WHERE c.subject_key = ? AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+	args := []any{key, c.ID, c.VillageID, c.VillageID}
+	held, err := tx.cluesWhere(scope+` AND c.status = ? ORDER BY c.id`, append(args, ClueHeld)...)
+	if err != nil {
+		return nil, err
+	}
+	recent, err := tx.cluesWhere(scope+` ORDER BY c.id DESC LIMIT `+strconv.Itoa(maxRepeatLinks), args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[int64]*Clue{}
+	for _, e := range append(held, recent...) {
+		byID[e.ID] = e
+	}
+	out := make([]*Clue, 0, len(byID))
+	for _, e := range byID {
+		out = append(out, e)
+	}
+	slices.SortFunc(out, func(a, b *Clue) int { return cmp.Compare(a.ID, b.ID) })
+	return out, nil
+}
+
 // FindClue returns a clue by id.
 func (tx *Tx) FindClue(id int64) (*Clue, error) {
 	return scanClue(tx.queryRow(`SELECT `+clueColumns+clueFrom+` WHERE c.id = ?`, id))
@@ -386,11 +419,16 @@ func (f ClueFilter) where() (string, []any) {
 // Clues returns the clues matching f, oldest first.
 func (tx *Tx) Clues(f ClueFilter) ([]*Clue, error) {
 	where, args := f.where()
-	q := `SELECT ` + clueColumns + clueFrom + where + ` ORDER BY c.id`
+	q := where + ` ORDER BY c.id`
 	if f.Limit > 0 {
 		q += ` LIMIT ` + strconv.Itoa(f.Limit)
 	}
-	rows, err := tx.query(q, args...)
+	return tx.cluesWhere(q, args...)
+}
+
+// cluesWhere returns the clues of a query's WHERE and ORDER clauses.
+func (tx *Tx) cluesWhere(where string, args ...any) ([]*Clue, error) {
+	rows, err := tx.query(`SELECT `+clueColumns+clueFrom+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("clues: %w", err)
 	}

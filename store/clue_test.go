@@ -93,6 +93,53 @@ func TestClueRepeat(t *testing.T) {
 	})
 }
 
+// TestClueRepeatScope: the same subject in another village is another person and is not a
+// repeat; a subject reported many times links each new clue to the newest earlier ones and to
+// every held one, so the links grow with the clues, not with their square.
+func TestClueRepeatScope(t *testing.T) {
+	db := MustOpenDB(t)
+	if _, err := db.ImportPlaces(t.Context(), []PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}, {Township: "新站镇", Village: "胜利村", Class: "general"}}); err != nil {
+		t.Fatal(err)
+	}
+	var dongfeng, shengli int64
+	mustUpdate(t, db, func(tx *Tx) error {
+		if err := tx.queryRow(`SELECT id FROM villages WHERE name = '东风村'`).Scan(&dongfeng); err != nil {
+			return err
+		}
+		return tx.queryRow(`SELECT id FROM villages WHERE name = '胜利村'`).Scan(&shengli)
+	})
+	first := mustClue(t, db, &Clue{Source: ClueFromInspection, Subject: "村会计", VillageID: dongfeng})
+	held := ClueHeld
+	mustUpdate(t, db, func(tx *Tx) error { return tx.UpdateClue(first.ID, ClueUpdate{Status: &held}) })
+	elsewhere := mustClue(t, db, &Clue{Source: ClueFromInspection, Subject: "村会计", VillageID: shengli})
+	if len(elsewhere.Linked) != 0 {
+		t.Errorf("村会计 of 胜利村 linked to %v (东风村's)", elsewhere.Linked)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		if c, err := tx.FindClue(first.ID); err != nil || c.Status != ClueHeld {
+			t.Errorf("东风村's held clue re-activated by 胜利村's: %+v %v", c, err)
+		}
+		return nil
+	})
+	unplaced := mustClue(t, db, &Clue{Source: ClueFromInspection, Subject: "村会计"})
+	if len(unplaced.Linked) != 2 {
+		t.Errorf("a clue without a village linked to %v; want both earlier ones", unplaced.Linked)
+	}
+	for range 2 * maxRepeatLinks {
+		mustClue(t, db, &Clue{Source: ClueFromInspection, Subject: "村会计", VillageID: dongfeng})
+	}
+	mustUpdate(t, db, func(tx *Tx) error { return tx.UpdateClue(first.ID, ClueUpdate{Status: &held}) })
+	last := mustClue(t, db, &Clue{Source: ClueFromInspection, Subject: "村会计", VillageID: dongfeng})
+	if len(last.Linked) != maxRepeatLinks+1 || last.Linked[0] != first.Number {
+		t.Errorf("the last repeat linked to %d clues starting %v; want the held one and the newest %d", len(last.Linked), last.Linked[:1], maxRepeatLinks)
+	}
+	var links int
+	mustUpdate(t, db, func(tx *Tx) error { return tx.queryRow(`SELECT COUNT(*) FROM clue_links`).Scan(&links) })
+	if clues := 2*maxRepeatLinks + 4; links > clues*(maxRepeatLinks+1) {
+		t.Errorf("%d links for %d clues", links, clues)
+	}
+}
+
 func TestClueEventsAppendOnly(t *testing.T) {
 	db := MustOpenDB(t)
 	c := mustClue(t, db, &Clue{Source: ClueFromInspection})
