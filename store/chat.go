@@ -200,11 +200,14 @@ func (db *DB) ReceiveMessages(ctx context.Context, platform string, msgs []Recei
 	return n, err
 }
 
+// pendingQuery reads the inbox_pending index (migration 0012), whatever the inbox holds.
+const pendingQuery = `SELECT msg_id, payload FROM inbox
+	WHERE platform = ? AND processed_at IS NULL ORDER BY rowid LIMIT ?`
+
 // PendingMessages returns up to limit received, unprocessed messages of a platform in the order
 // they arrived.
 func (db *DB) PendingMessages(ctx context.Context, platform string, limit int) ([]Received, error) {
-	rows, err := db.query(ctx, `SELECT msg_id, payload FROM inbox
-		WHERE platform = ? AND processed_at IS NULL ORDER BY rowid LIMIT ?`, platform, limit)
+	rows, err := db.query(ctx, pendingQuery, platform, limit)
 	if err != nil {
 		return nil, fmt.Errorf("pending messages: %w", err)
 	}

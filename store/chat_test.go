@@ -5,6 +5,8 @@ import (
 	"errors"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -332,4 +334,49 @@ func TestReceiveMessages(t *testing.T) {
 			t.Fatalf("PendingMessages = %v, want 2 messages", got)
 		}
 	})
+}
+
+// TestPendingMessagesPlan: finding the pending messages reads the partial index of pending
+// ones in order, not every message the platform ever sent (checked on the query plan, since a
+// timing would depend on the machine).
+func TestPendingMessagesPlan(t *testing.T) {
+	db := MustOpenDB(t)
+	var msgs []Received
+	for i := range 200 {
+		msgs = append(msgs, Received{MsgID: "u" + strconv.Itoa(i), Payload: []byte("{}")})
+	}
+	if _, err := db.ReceiveMessages(t.Context(), "telegram", msgs, "", ""); err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		for i := range 190 {
+			if _, err := tx.ClaimMessage("telegram", "u"+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+		_, err := tx.exec(`ANALYZE`)
+		return err
+	})
+	rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+pendingQuery, "telegram", 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan = append(plan, detail)
+	}
+	got := strings.Join(plan, "; ")
+	if !strings.Contains(got, "USING INDEX inbox_pending") || strings.Contains(got, "TEMP B-TREE") {
+		t.Errorf("plan %q; want the inbox_pending index and no sort", got)
+	}
+	pending, err := db.PendingMessages(t.Context(), "telegram", 5)
+	if err != nil || len(pending) != 5 || pending[0].MsgID != "u190" || pending[4].MsgID != "u194" {
+		t.Errorf("pending %+v %v; want u190…u194 in arrival order", pending, err)
+	}
 }
