@@ -591,6 +591,13 @@ func (t *turn) command(cmd, arg string) error {
 			t.say(t.tr("nothing"))
 			return nil
 		}
+		if t.st.Flow == flowLedger && t.st.Step == lgAnswer && t.st.Ledger != nil && t.st.Ledger.Resume != nil {
+			// Not answering after all: back to the report being written, not away from it.
+			d := t.st.Ledger
+			t.reset()
+			t.say(t.tr("cancelled"))
+			return t.resumeReport(d)
+		}
 		t.reset()
 		t.say(t.tr("cancelled"))
 	case "lang":

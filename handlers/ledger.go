@@ -39,6 +39,9 @@ type ledgerDraft struct {
 	QuestionID int64  `json:"question_id,omitempty"`
 	Who        string `json:"who,omitempty"`
 	Subject    string `json:"subject,omitempty"`
+	// Resume is the report the chat was writing when it chose to answer a question; it
+	// continues where it was once the answer is given or cancelled.
+	Resume *state `json:"resume,omitempty"`
 }
 
 func (t *turn) ledger() *Ledger { return t.e.cfg.Ledger }
@@ -878,8 +881,16 @@ func (t *turn) startAnswer(qid int64) error {
 		t.say(t.tr("lg.ans.done"))
 		return nil
 	}
+	var resume *state
+	switch {
+	case t.st.Flow == flowReport && t.st.Report != nil:
+		s := t.st
+		resume = &s
+	case t.st.Flow == flowLedger && t.st.Ledger != nil:
+		resume = t.st.Ledger.Resume // answering another question first
+	}
 	t.reset()
-	t.st.Ledger = &ledgerDraft{QuestionID: q.ID}
+	t.st.Ledger = &ledgerDraft{QuestionID: q.ID, Resume: resume}
 	t.set(flowLedger, lgAnswer)
 	t.say(t.tr("lg.ans.prompt", q.Body), []store.Button{t.btn("cancel", "x")})
 	return nil
@@ -898,7 +909,7 @@ func (t *turn) answer(d *ledgerDraft, text string) error {
 	t.reset()
 	if !ok {
 		t.say(t.tr("lg.ans.done"))
-		return nil
+		return t.resumeReport(d)
 	}
 	c, err := t.tx.FindClue(q.ClueID)
 	if err != nil {
@@ -925,8 +936,24 @@ func (t *turn) answer(d *ledgerDraft, text string) error {
 	if err := t.tellChats(dedupe(chats), c, "lg.ans.notice", c.Number, q.Body, text); err != nil {
 		return err
 	}
+	if d.Resume != nil {
+		t.say(t.tr("lg.ans.ok"))
+		return t.resumeReport(d)
+	}
 	t.say(t.tr("lg.ans.ok"), t.menu()...)
 	return nil
+}
+
+// resumeReport brings back the report a chat was writing before it answered a question, and
+// asks its current step again. It does nothing when there was none.
+func (t *turn) resumeReport(d *ledgerDraft) error {
+	if d == nil || d.Resume == nil {
+		return nil
+	}
+	t.st = *d.Resume
+	t.dirty = true
+	t.say(t.tr("report.resume"))
+	return t.prompt()
 }
 
 func dedupe(ids []int64) []int64 {

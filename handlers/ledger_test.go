@@ -341,12 +341,28 @@ func TestLedgerPermissions(t *testing.T) {
 		if o := en.press(t, "stranger", ans); !strings.Contains(o.text, "失效") {
 			t.Errorf("a stranger may answer: %s", o.text)
 		}
+		// The reporter is writing another report when the question comes: answering, or
+		// deciding not to, leaves that draft where it was.
+		en.send(t, en.reporter, "/report")
+		if o := en.press(t, en.reporter, "c:interests"); !strings.Contains(o.text, "乡镇") {
+			t.Fatalf("new report: %s", o.text)
+		}
 		if o := en.press(t, en.reporter, ans); !strings.Contains(o.text, "请输入您的回答") {
 			t.Fatalf("reporter cannot answer: %s", o.text)
 		}
+		if o := en.press(t, en.reporter, "x"); !strings.Contains(o.text, "继续您未完成的举报") || !strings.Contains(o.text, "乡镇") {
+			t.Fatalf("cancelling the answer: %s; want the report's township question again", o.text)
+		}
+		en.press(t, en.reporter, ans)
 		o = en.send(t, en.reporter, "三月五日")
 		if !strings.Contains(o.text, "已转给办理人员") || len(o.others) != 2 {
 			t.Errorf("answer: %s, %d notices", o.text, len(o.others))
+		}
+		if !strings.Contains(o.text, "继续您未完成的举报") || !strings.Contains(o.text, "乡镇") {
+			t.Errorf("after the answer: %s; want the report's township question again", o.text)
+		}
+		if o := en.press(t, en.reporter, fmt.Sprintf("t:%d", en.tw)); !strings.Contains(o.text, "村") {
+			t.Errorf("the resumed report does not go on: %s", o.text)
 		}
 		got, _ := en.db.AuditEntries(context.Background(), store.AuditFilter{Action: "relay.refused"})
 		if len(got) != 1 {
