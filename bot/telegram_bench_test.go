@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"strconv"
 	"sync"
@@ -147,17 +148,22 @@ func benchStep(b *testing.B, fake *telegramtest.Server) {
 // send, mark sent). One op is 500 updates from 500 chats, done when 500 answers arrived.
 //
 //	go test -run '^$' -bench 'BenchmarkTelegramPolling' -benchtime 10x -count 3 ./bot/
+//
+// The echo bot is bare: the library's defaults, among them net/http's two idle connections per
+// host. "echo-keepalive" gives it Xuncha's HTTP client (a connection kept per concurrent send,
+// bodies sent whole), so that the ratio can also be read against an echo bot tuned the same way.
 func BenchmarkTelegramPolling(b *testing.B) {
 	const perOp = 500
-	b.Run("echo", func(b *testing.B) {
+	echo := func(b *testing.B, opts ...tgbot.Option) {
 		fake := telegramtest.New(testToken)
 		b.Cleanup(fake.Close)
-		api, err := tgbot.New(testToken, tgbot.WithServerURL(fake.URL), tgbot.WithSkipGetMe(),
+		opts = append([]tgbot.Option{tgbot.WithServerURL(fake.URL), tgbot.WithSkipGetMe(),
 			tgbot.WithDefaultHandler(func(ctx context.Context, api *tgbot.Bot, u *models.Update) {
 				if _, err := api.SendMessage(ctx, &tgbot.SendMessageParams{ChatID: u.Message.Chat.ID, Text: u.Message.Text}); err != nil {
 					b.Error(err)
 				}
-			}))
+			})}, opts...)
+		api, err := tgbot.New(testToken, opts...)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -166,6 +172,11 @@ func BenchmarkTelegramPolling(b *testing.B) {
 		done.Go(func() { api.Start(ctx) })
 		b.Cleanup(func() { cancel(); done.Wait() })
 		benchPolling(b, fake, perOp, 5_000_000)
+	}
+	b.Run("echo", func(b *testing.B) { echo(b) })
+	b.Run("echo-keepalive", func(b *testing.B) {
+		client := wholeBodyClient{&http.Client{Timeout: time.Minute, Transport: telegramTransport()}}
+		echo(b, tgbot.WithHTTPClient(time.Minute, client))
 	})
 	b.Run("xuncha", func(b *testing.B) {
 		fake := telegramtest.New(testToken)
