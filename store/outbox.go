@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -137,8 +138,10 @@ func (db *DB) openDelivery(d *Delivery, sealed, address []byte, created int64) e
 // instead of losing them, and a second worker does not take them meanwhile.
 func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration, limit int) ([]Delivery, error) {
 	var out []Delivery
+	var sealed, addresses [][]byte
+	var created []int64
 	err := db.Update(ctx, func(tx *Tx) error {
-		out = nil
+		out, sealed, addresses, created = nil, nil, nil, nil
 		// A row waits while an older row of the same chat is pending but not due (retrying, or
 		// leased by a send in flight): a chat receives its messages in order.
 		rows, err := tx.query(`SELECT o.id, o.chat_id, o.payload, o.attempts, o.created_at, c.chat_sealed
@@ -151,8 +154,6 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		if err != nil {
 			return fmt.Errorf("claim due: %w", err)
 		}
-		var sealed, addresses [][]byte
-		var created []int64
 		for rows.Next() {
 			var d Delivery
 			var s, a []byte
@@ -171,31 +172,49 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("claim due: %w", err)
 		}
-		opened := out[:0]
-		for i := range out {
-			if err := db.openDelivery(&out[i], sealed[i], addresses[i], created[i]); err != nil {
-				// A damaged row must not block every message behind it. Open has checked the
-				// key, so this is damage, not a wrong key: give the row up, visibly.
-				if _, err := tx.exec(`UPDATE outbox SET status = 'dead', last_error = 'payload cannot be opened' WHERE id = ?`, out[i].ID); err != nil {
-					return fmt.Errorf("claim due: %w", err)
-				}
-				continue
-			}
-			out[i].Attempts++
-			until := tx.now.Add(lease).Unix()
-			if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, leased_until = ? WHERE id = ?`,
-				until, until, out[i].ID); err != nil {
-				return fmt.Errorf("lease: %w", err)
-			}
-			opened = append(opened, out[i])
+		if len(out) == 0 {
+			return nil
 		}
-		out = opened
+		// One statement leases them all: this runs in the single writer, where every
+		// statement and every decryption holds up all other writes.
+		until := tx.now.Add(lease).Unix()
+		if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1, leased_until = ?1
+			WHERE id IN (SELECT value FROM json_each(?2))`, until, idList(out)); err != nil {
+			return fmt.Errorf("lease: %w", err)
+		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	// Opened after the commit, outside the writer.
+	opened := out[:0]
+	for i := range out {
+		if err := db.openDelivery(&out[i], sealed[i], addresses[i], created[i]); err != nil {
+			// A damaged row must not block every message behind it. Open has checked the key,
+			// so this is damage, not a wrong key: give the row up, visibly.
+			if _, err := db.exec(ctx, `UPDATE outbox SET status = 'dead', last_error = 'payload cannot be opened' WHERE id = ?`, out[i].ID); err != nil {
+				return nil, fmt.Errorf("claim due: %w", err)
+			}
+			continue
+		}
+		out[i].Attempts++
+		opened = append(opened, out[i])
+	}
+	return opened, nil
+}
+
+// idList is the ids of deliveries as a JSON array, for json_each: one statement for any number.
+func idList(ds []Delivery) string {
+	b := make([]byte, 0, 8*len(ds)+2)
+	b = append(b, '[')
+	for i, d := range ds {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, d.ID, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // MarkSent records a delivered message. It goes through Update so that the marks of messages
