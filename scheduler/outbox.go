@@ -40,7 +40,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 // OutboxStore is what the dispatcher needs from the store.
 type OutboxStore interface {
 	ClaimDue(ctx context.Context, platform string, lease time.Duration, limit int) ([]store.Delivery, error)
-	MarkSent(ctx context.Context, id int64) error
+	MarkSent(ctx context.Context, ids ...int64) error
 	MarkRetry(ctx context.Context, id int64, at time.Time, reason string) error
 	MarkDead(ctx context.Context, id int64, reason string) error
 	Release(ctx context.Context, id int64) error
@@ -168,6 +168,8 @@ func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery
 		defer mu.Unlock()
 		return pause > 0 || stop.Err() != nil
 	}
+	marks := d.startMarker(ctx)
+	defer marks.close() // the next claim sees every row of this batch marked
 	sem := make(chan struct{}, max(1, d.Concurrency))
 	for _, chat := range order {
 		rows := byChat[chat]
@@ -183,7 +185,7 @@ func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery
 					d.release(ctx, rows[i:])
 					return
 				}
-				p, again := d.deliver(ctx, del)
+				p, again := d.deliver(ctx, del, marks)
 				if p > 0 {
 					// Everything else waits too: a 429 is about the whole bot.
 					mu.Lock()
@@ -214,7 +216,7 @@ func (d *Dispatcher) release(ctx context.Context, rows []store.Delivery) {
 
 // deliver sends one row and records the outcome. It returns a pause asked by the platform, and
 // whether the row stays pending for a later attempt.
-func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause time.Duration, again bool) {
+func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery, marks *marker) (pause time.Duration, again bool) {
 	if del.Address == "" {
 		d.log.Error("outbox chat gone", "outbox", del.ID)
 		d.Metrics.Sent(d.platform, SendDead)
@@ -225,9 +227,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause tim
 	err := d.sender.Send(sendCtx, del.Address, del.Message)
 	cancel()
 	if err == nil {
-		if err := d.store.MarkSent(ctx, del.ID); err != nil {
-			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
-		}
+		marks.add(del.ID)
 		d.Metrics.Sent(d.platform, SendSent)
 		return 0, false
 	}
@@ -246,9 +246,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause tim
 	case se != nil && se.Uncertain:
 		d.log.Warn("outbox send outcome unknown, not resent", "outbox", del.ID, "error", err)
 		d.Metrics.Sent(d.platform, SendUncertain)
-		if err := d.store.MarkSent(ctx, del.ID); err != nil {
-			d.log.Error("outbox mark sent failed", "outbox", del.ID, "error", err)
-		}
+		marks.add(del.ID)
 		return 0, false
 	case se != nil && se.Permanent:
 		d.log.Warn("outbox send refused", "outbox", del.ID, "error", err)
@@ -265,6 +263,65 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery) (pause tim
 		return se.RetryAfter, true
 	}
 	return 0, d.retryLater(ctx, del, err)
+}
+
+// marker records the rows a batch sent. Sends that finish while a mark is committing are marked
+// together in the next one, by one statement: in SQLite's single writer a statement per row
+// held up every other write.
+type marker struct {
+	d    *Dispatcher
+	ctx  context.Context
+	mu   sync.Mutex
+	ids  []int64
+	more chan struct{} // signalled when ids has rows
+	stop chan struct{}
+	done chan struct{}
+}
+
+func (d *Dispatcher) startMarker(ctx context.Context) *marker {
+	m := &marker{d: d, ctx: ctx, more: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	go m.run()
+	return m
+}
+
+func (m *marker) add(id int64) {
+	m.mu.Lock()
+	m.ids = append(m.ids, id)
+	m.mu.Unlock()
+	select {
+	case m.more <- struct{}{}:
+	default:
+	}
+}
+
+func (m *marker) run() {
+	defer close(m.done)
+	for {
+		stopping := false
+		select {
+		case <-m.more:
+		case <-m.stop:
+			stopping = true
+		}
+		m.mu.Lock()
+		ids := m.ids
+		m.ids = nil
+		m.mu.Unlock()
+		if err := m.d.store.MarkSent(m.ctx, ids...); err != nil {
+			// The rows stay leased: after the lease (or a restart) they are sent again, the
+			// at-least-once window of a send whose outcome was not recorded.
+			m.d.log.Error("outbox mark sent failed", "rows", len(ids), "error", err)
+		}
+		if stopping {
+			return
+		}
+	}
+}
+
+// close marks what is left and returns once it is committed.
+func (m *marker) close() {
+	close(m.stop)
+	<-m.done
 }
 
 // retryLater schedules another attempt with backoff, or gives the row up after MaxAttempts. It

@@ -175,11 +175,15 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		if len(out) == 0 {
 			return nil
 		}
+		ids := make([]int64, len(out))
+		for i, d := range out {
+			ids[i] = d.ID
+		}
 		// One statement leases them all: this runs in the single writer, where every
 		// statement and every decryption holds up all other writes.
 		until := tx.now.Add(lease).Unix()
 		if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1, leased_until = ?1
-			WHERE id IN (SELECT value FROM json_each(?2))`, until, idList(out)); err != nil {
+			WHERE id IN (SELECT value FROM json_each(?2))`, until, idList(ids)); err != nil {
 			return fmt.Errorf("lease: %w", err)
 		}
 		return nil
@@ -204,25 +208,28 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 	return opened, nil
 }
 
-// idList is the ids of deliveries as a JSON array, for json_each: one statement for any number.
-func idList(ds []Delivery) string {
-	b := make([]byte, 0, 8*len(ds)+2)
+// idList is ids as a JSON array, for json_each: one statement for any number of rows.
+func idList(ids []int64) string {
+	b := make([]byte, 0, 8*len(ids)+2)
 	b = append(b, '[')
-	for i, d := range ds {
+	for i, id := range ids {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendInt(b, d.ID, 10)
+		b = strconv.AppendInt(b, id, 10)
 	}
 	return string(append(b, ']'))
 }
 
-// MarkSent records a delivered message. It goes through Update so that the marks of messages
-// sent at the same time share one commit.
-func (db *DB) MarkSent(ctx context.Context, id int64) error {
+// MarkSent records delivered messages, any number in one statement: the dispatcher marks
+// together the sends that finished while its previous mark was committing.
+func (db *DB) MarkSent(ctx context.Context, ids ...int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
 	return db.Update(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL WHERE id = ?`,
-			tx.now.Unix(), id); err != nil {
+		if _, err := tx.exec(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL
+			WHERE id IN (SELECT value FROM json_each(?))`, tx.now.Unix(), idList(ids)); err != nil {
 			return fmt.Errorf("mark sent: %w", err)
 		}
 		return nil

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -402,5 +403,45 @@ func TestReleaseInterrupted(t *testing.T) {
 	got, err = db.ClaimDue(t.Context(), "telegram", time.Hour, 10)
 	if err != nil || !reflect.DeepEqual(deliveryIDs(got), []int64{inFlight}) {
 		t.Fatalf("after the restart ClaimDue = %v, %v; want only the interrupted row %d", deliveryIDs(got), err, inFlight)
+	}
+}
+
+// TestClaimAndMarkMany: a claim leases every row it returns (the same rows are not claimed
+// again within the lease), with its chat address, and one MarkSent marks any number of rows,
+// only those.
+func TestClaimAndMarkMany(t *testing.T) {
+	db := MustOpenDB(t)
+	setClock(db, t0)
+	var ids []int64
+	for i := range 5 {
+		chat := mustChat(t, db, "telegram", "tg-"+strconv.Itoa(i))
+		ids = append(ids, mustEnqueue(t, db, chat, "m", ""))
+	}
+	ds, err := db.ClaimDue(t.Context(), "telegram", time.Hour, 10)
+	if err != nil || !reflect.DeepEqual(deliveryIDs(ds), ids) {
+		t.Fatalf("claim = %v, %v; want %v", deliveryIDs(ds), err, ids)
+	}
+	for i, d := range ds {
+		if d.Attempts != 1 || d.Address != "tg-"+strconv.Itoa(i) {
+			t.Errorf("delivery %d: attempts %d, address %q", d.ID, d.Attempts, d.Address)
+		}
+	}
+	if again, err := db.ClaimDue(t.Context(), "telegram", time.Hour, 10); err != nil || len(again) != 0 {
+		t.Fatalf("claimed again within the lease: %v, %v", deliveryIDs(again), err)
+	}
+	if err := db.MarkSent(t.Context(), ids[0], ids[2], ids[4]); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkSent(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	for i, id := range ids {
+		var status string
+		mustUpdate(t, db, func(tx *Tx) error {
+			return tx.queryRow(`SELECT status FROM outbox WHERE id = ?`, id).Scan(&status)
+		})
+		if want := map[bool]string{true: "sent", false: "pending"}[i%2 == 0]; status != want {
+			t.Errorf("row %d: %s, want %s", id, status, want)
+		}
 	}
 }
