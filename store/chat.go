@@ -178,12 +178,17 @@ type Received struct {
 // acknowledges exactly this batch). It returns how many were new. Once it returns, the messages
 // survive a crash and the platform may be told they arrived.
 func (db *DB) ReceiveMessages(ctx context.Context, platform string, msgs []Received, stateKey, stateValue string) (int, error) {
+	// Sealed before the transaction: not in the single writer's time.
+	sealed := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		sealed[i] = db.keys.seal("inbox", m.Payload)
+	}
 	var n int
 	err := db.Update(ctx, func(tx *Tx) error {
 		n = 0
-		for _, m := range msgs {
+		for i, m := range msgs {
 			res, err := tx.exec(`INSERT INTO inbox (platform, msg_id, received_at, payload) VALUES (?, ?, ?, ?)
-				ON CONFLICT (platform, msg_id) DO NOTHING`, platform, m.MsgID, tx.now.Unix(), tx.keys.seal("inbox", m.Payload))
+				ON CONFLICT (platform, msg_id) DO NOTHING`, platform, m.MsgID, tx.now.Unix(), sealed[i])
 			if err != nil {
 				return fmt.Errorf("receive message: %w", err)
 			}

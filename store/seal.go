@@ -8,6 +8,8 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"hash"
+	"sync"
 )
 
 // KeySize is the length of the master secret.
@@ -19,6 +21,10 @@ const KeySize = 32
 type keys struct {
 	aead  cipher.AEAD
 	index []byte
+	// macs keeps keyed HMACs for reuse: Reset returns one to its keyed state, while hmac.New
+	// hashes the key again each time. A step computes several blind indexes, inside the
+	// single SQLite writer.
+	macs sync.Pool
 }
 
 func newKeys(secret []byte) (*keys, error) {
@@ -33,7 +39,9 @@ func newKeys(secret []byte) (*keys, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gcm: %w", err)
 	}
-	return &keys{aead: aead, index: derive(secret, "xuncha index v1")}, nil
+	k := &keys{aead: aead, index: derive(secret, "xuncha index v1")}
+	k.macs.New = func() any { return hmac.New(sha256.New, k.index) }
+	return k, nil
 }
 
 func derive(secret []byte, label string) []byte {
@@ -68,7 +76,9 @@ func (k *keys) open(purpose string, sealed []byte) ([]byte, error) {
 
 // hash is the blind index of value under a purpose.
 func (k *keys) hash(purpose, value string) []byte {
-	m := hmac.New(sha256.New, k.index)
+	m := k.macs.Get().(hash.Hash)
+	defer k.macs.Put(m)
+	m.Reset()
 	m.Write([]byte(purpose))
 	m.Write([]byte{0})
 	m.Write([]byte(value))
