@@ -88,6 +88,17 @@ func (e *roundsEnv) open(fs *flag.FlagSet, args []string) (bool, error) {
 	return true, nil
 }
 
+// run parses the flags, opens the database and runs fn in one transaction: the whole of a
+// command that only reads or writes the store.
+func (e *roundsEnv) run(fs *flag.FlagSet, args []string, fn func(*store.Tx) error) error {
+	ok, err := e.open(fs, args)
+	if !ok || err != nil {
+		return err
+	}
+	defer e.db.Close()
+	return e.update(fn)
+}
+
 func (e *roundsEnv) flags(synopsis string) *flag.FlagSet {
 	fs := newFlagSet(e.name, e.name+" "+synopsis, e.stderr)
 	e.c.register(fs)
@@ -197,12 +208,7 @@ func roundMember(e *roundsEnv, args []string) error {
 	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.StringVar(&group, "group", "", "the group")
 	fs.Int64Var(&person, "person", 0, "the person (their number, as the audit log shows it)")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(fs, args, func(tx *store.Tx) error {
 		r, err := e.round(tx, round)
 		if err != nil {
 			return err
@@ -219,12 +225,7 @@ func roundShow(e *roundsEnv, args []string) error {
 	var round string
 	fs := e.flags("--round R")
 	fs.StringVar(&round, "round", "", "the round (name or number)")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(fs, args, func(tx *store.Tx) error {
 		r, err := e.round(tx, round)
 		if err != nil {
 			return err
@@ -411,12 +412,7 @@ func briefingShow(e *roundsEnv, args []string) error {
 	var round string
 	fs := e.flags("--round R")
 	fs.StringVar(&round, "round", "", "the round (name or number)")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(fs, args, func(tx *store.Tx) error {
 		r, err := e.round(tx, round)
 		if err != nil {
 			return err
@@ -496,12 +492,7 @@ func meetingHandover(e *roundsEnv, args []string) error {
 	var id int64
 	fs := e.flags("--id N")
 	fs.Int64Var(&id, "id", 0, "the feedback meeting")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(fs, args, func(tx *store.Tx) error {
 		if err := tx.HandOverFeedback(id, 0); err != nil {
 			return err
 		}
@@ -645,12 +636,7 @@ func talentList(e *roundsEnv, args []string) error {
 	fs.StringVar(&field, "field", "", "only this field")
 	fs.BoolVar(&free, "free", false, "only those not assigned to a round under way")
 	fs.StringVar(&on, "on", "", "availability on this day (default: now)")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(fs, args, func(tx *store.Tx) error {
 		at := tx.Now()
 		if on != "" {
 			d, err := time.ParseInLocation("2006-01-02", on, e.c.loc)
