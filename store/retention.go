@@ -73,10 +73,14 @@ func (db *DB) Purge(ctx context.Context, r Retention, channel string, dryRun boo
 	if dryRun {
 		return res, nil
 	}
-	detail := fmt.Sprintf("links=%d contacts=%d drafts=%d outbox=%d blobs=%d", len(res.LinkClues), len(res.ContactClues),
-		res.Drafts, res.Outbox, res.Blobs)
-	if err := tx.Audit(0, channel, "retention.purge", strings.Join(union(res.LinkClues, res.ContactClues), " "), detail); err != nil {
-		return res, err
+	// Audited when something was destroyed; a night with nothing due is only logged by the
+	// caller, so that the audit log stays a record of actions on protected data.
+	if len(res.LinkClues)+len(res.ContactClues)+res.Drafts+res.Outbox+res.Blobs > 0 {
+		detail := fmt.Sprintf("links=%d contacts=%d drafts=%d outbox=%d blobs=%d", len(res.LinkClues), len(res.ContactClues),
+			res.Drafts, res.Outbox, res.Blobs)
+		if err := tx.Audit(0, channel, "retention.purge", strings.Join(union(res.LinkClues, res.ContactClues), " "), detail); err != nil {
+			return res, err
+		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return res, fmt.Errorf("purge: commit: %w", err)
