@@ -12,6 +12,7 @@ import (
 
 	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
+	"xuncha/internal/syncbuf"
 )
 
 // Abuse tests drive the real program. Each abuse is refused and stores nothing; where it
@@ -35,7 +36,7 @@ func TestAbuseWebhooks(t *testing.T) {
 		"TELEGRAM_WEBHOOK_URL", "https://bot.example.org/tg/hook", "TELEGRAM_WEBHOOK_SECRET", "right-secret-0123456789",
 		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
 		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", wx.URL)
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	update := `{"update_id": 777, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 4242, "type": "private"},
 		"from": {"id": 4242, "is_bot": false, "first_name": "x"}, "text": "/start"}}`
@@ -87,7 +88,7 @@ func TestAbuseWebChat(t *testing.T) {
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
 	mustRun(t, env, "task", "add", "--township", "新站镇", "--title", "核查惠农补贴发放")
 	mustRun(t, env, "clue", "add", "--subject", "东风村村委会", "--summary", "集体资金去向不明", "--township", "新站镇")
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 	tables := func() int { return countRows(t, dbPath, `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'`) }
 	tablesBefore := tables()
 

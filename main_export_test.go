@@ -12,6 +12,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"xuncha/handlers"
+	"xuncha/internal/syncbuf"
 )
 
 // TestExportInChat: an official's /export in the web chat brings the ledger as an .xlsx file
@@ -23,7 +24,7 @@ func TestExportInChat(t *testing.T) {
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
 	out, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇")
 	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(out)[1]
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	official := newWebClient(t, srv.url, "official")
 	mustContain(t, official.do("/bind "+code, ""), "巡察工作人员")

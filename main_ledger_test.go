@@ -14,6 +14,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -73,7 +74,7 @@ func TestLedgerEndToEnd(t *testing.T) {
 	offCode := lgInvite(t, env, "--role", "official", "--township", "新站镇")
 	unitCode := lgInvite(t, env, "--role", "unit", "--unit", "市纪委监委第一纪检监察室")
 	otherUnitCode := lgInvite(t, env, "--role", "unit", "--unit", "市委组织部")
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
 	official := newWebClient(t, srv.url, "official")
@@ -229,7 +230,7 @@ func TestLedgerExport(t *testing.T) {
 	dir := t.TempDir()
 	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 	named := newWebClient(t, srv.url, "named")
 	const name, phone = "张三丰", "13912345678"
 	lgReport(t, named, "东风村村委会主任李某", "2024年5月李某把村集体土地低价租给亲戚，租金每亩少收300元。", name, phone)

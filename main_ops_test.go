@@ -17,6 +17,7 @@ import (
 
 	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
+	"xuncha/internal/syncbuf"
 )
 
 // scrape fetches /metrics.
@@ -87,7 +88,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	dir := t.TempDir()
 	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
 	before := scrape(t, srv.url)
@@ -207,7 +208,7 @@ func TestBackupRestore(t *testing.T) {
 	dbPath := filepath.Join(dir, "x.db")
 	env := testEnv("XUNCHA_DB", dbPath)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	report := func(name, who string) string {
 		t.Helper()
@@ -289,7 +290,7 @@ func TestBackupRestore(t *testing.T) {
 	if err := os.WriteFile(dbPath, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	srv = startServer(t, env, &syncBuffer{})
+	srv = startServer(t, env, &syncbuf.Buffer{})
 	other := newWebClient(t, srv.url, "other")
 	mustContain(t, other.do(strings.ReplaceAll(kept, " ", ""), ""), "已登记")
 	mustContain(t, other.do("/query "+lost, ""), "没有找到")
@@ -305,7 +306,7 @@ func TestWeChatMetricsAndHealth(t *testing.T) {
 		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", "not-the-secret", "WECHAT_TOKEN", wxToken,
 		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	srv := startServer(t, env, &syncBuffer{}) // healthy: receiving needs no token
+	srv := startServer(t, env, &syncbuf.Buffer{}) // healthy: receiving needs no token
 	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
 	const openid = "oOpsResident4kQ9zX"
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"xuncha/bot/telegramtest"
+	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -30,7 +31,7 @@ func TestScheduleCLIAndServe(t *testing.T) {
 		t.Fatalf("calendar import: %s", out)
 	}
 
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 	resident := newWebClient(t, srv.url, "resident")
 	msgs := resident.do("/subscribe", "")
@@ -138,7 +139,7 @@ func TestBroadcastRestartTelegram(t *testing.T) {
 			time.Sleep(20 * time.Millisecond) // polling for progress, not an assertion
 		}
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 	waitSent(300)
 	srv.stop(t) // as SIGTERM in the middle of the broadcast
@@ -186,7 +187,7 @@ func TestReportAfterWindowClosed(t *testing.T) {
 	now := time.Now().In(mustLoc(t, "Asia/Shanghai"))
 	mustRun(t, env, "announce", "add", "--title", "第四轮巡察", "--body-file", body, "--township", "新站镇",
 		"--publish", now.AddDate(0, 0, -20).Format(timeLayout), "--close", now.AddDate(0, 0, -1).Format(timeLayout))
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 	resident := newWebClient(t, srv.url, "resident")
 	msgs := resident.do("", "menu:report")
 	msgs = resident.do("", button(t, msgs, "侵害群众利益"))

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"xuncha/bot/telegramtest"
+	"xuncha/internal/syncbuf"
 )
 
 // TestTelegramEndToEnd runs the real program against the fake Bot API: a resident completes a
@@ -25,7 +26,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	startServer(t, env, logs)
 
 	// The resident.

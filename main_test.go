@@ -13,28 +13,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"xuncha/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a running server.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
 
@@ -60,7 +43,7 @@ func mustRun(t *testing.T, getenv func(string) string, args ...string) (stdout, 
 // server is `xuncha serve` running in the test.
 type server struct {
 	url    string
-	stderr *syncBuffer
+	stderr *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   chan error
 }
@@ -68,10 +51,10 @@ type server struct {
 var servingLine = regexp.MustCompile(`web chat at (http://[^\s]+/)`)
 
 // startServer runs `xuncha serve` on a free port and waits until it answers /healthz.
-func startServer(t *testing.T, getenv func(string) string, logs *syncBuffer) *server {
+func startServer(t *testing.T, getenv func(string) string, logs *syncbuf.Buffer) *server {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout := &syncBuffer{}
+	stdout := &syncbuf.Buffer{}
 	s := &server{stderr: logs, cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		s.done <- run(ctx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), stdout, logs)
@@ -240,7 +223,7 @@ func TestEndToEndReport(t *testing.T) {
 	dir := t.TempDir()
 	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
 	resident := newWebClient(t, srv.url, "resident")
@@ -299,7 +282,7 @@ func TestAnonymousReporterNeverInClear(t *testing.T) {
 	if invCode == nil {
 		t.Fatalf("no code in invite output: %s", inviteOut)
 	}
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
 	official := newWebClient(t, srv.url, "official")
@@ -404,7 +387,7 @@ func TestCommands(t *testing.T) {
 	inviteOut, _ := mustRun(t, env, "invite", "--role", "official")
 	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)[1]
 	mustRun(t, env, "invite", "--revoke", code)
-	srv := startServer(t, env, &syncBuffer{})
+	srv := startServer(t, env, &syncbuf.Buffer{})
 	c := newWebClient(t, srv.url, "c")
 	mustContain(t, c.do("/bind "+code, ""), "已被撤销")
 	mustContain(t, c.do("/checkin", ""), "仅限")

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"xuncha/bot/wechattest"
+	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -101,7 +102,7 @@ func TestEndToEndWeChat(t *testing.T) {
 		t.Fatalf("invite --qr printed no QR code:\n%s", inviteOut)
 	}
 
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
 	resident := &wxResident{t: t, cb: cb, url: srv.url + "wechat", fake: fake, openid: "oE2EResident7f3kQ9zX", msgID: 1000}

@@ -22,28 +22,12 @@ import (
 	"xuncha/bot/telegramtest"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/syncbuf"
 	"xuncha/scheduler"
 	"xuncha/store"
 )
 
 const testToken = "123456:TEST-token-secret"
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // tgFixture is the Telegram channel on a real SQLite file against the fake Bot API.
 type tgFixture struct {
@@ -53,7 +37,7 @@ type tgFixture struct {
 	engine *handlers.Engine
 	tg     *Telegram
 	disp   *scheduler.Dispatcher
-	logs   *lockedBuffer
+	logs   *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 }
@@ -70,7 +54,7 @@ func openTestDB(t testing.TB, path string) *store.DB {
 
 func newTGFixture(t testing.TB, fake *telegramtest.Server, dbPath string, cfg TelegramConfig, scrub ...handlers.Scrubber) *tgFixture {
 	t.Helper()
-	f := &tgFixture{t: t, fake: fake, logs: &lockedBuffer{}}
+	f := &tgFixture{t: t, fake: fake, logs: &syncbuf.Buffer{}}
 	f.db = openTestDB(t, dbPath)
 	logger := slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	cats, err := handlers.LoadCategories("")

@@ -23,6 +23,7 @@ import (
 	"xuncha/bot/wechattest"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/syncbuf"
 	"xuncha/scheduler"
 	"xuncha/store"
 )
@@ -46,7 +47,7 @@ type wxFixture struct {
 	wx     *WeChat
 	disp   *scheduler.Dispatcher
 	srv    *httptest.Server
-	logs   *lockedBuffer
+	logs   *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   sync.WaitGroup
 	nextID atomic.Int64
@@ -54,7 +55,7 @@ type wxFixture struct {
 
 func newWXFixture(t testing.TB, cfg WeChatConfig) *wxFixture {
 	t.Helper()
-	f := &wxFixture{t: t, logs: &lockedBuffer{}}
+	f := &wxFixture{t: t, logs: &syncbuf.Buffer{}}
 	f.fake = wechattest.New(wxAppID, wxSecret)
 	t.Cleanup(f.fake.Close)
 	f.dbPath = filepath.Join(t.TempDir(), "x.db")

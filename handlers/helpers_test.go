@@ -14,13 +14,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -30,29 +30,11 @@ var testKey = bytes.Repeat([]byte{0x5a}, store.KeySize)
 // codePattern matches a query code as shown to a resident.
 var codePattern = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
 
-// syncBuffer is a log sink that is safe for concurrent Handle calls.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // env is one test's database with a few places imported.
 type env struct {
 	db   *store.DB
 	path string
-	log  *syncBuffer
+	log  *syncbuf.Buffer
 	raw  *sql.DB // a separate read connection for assertions on tables the store does not list
 
 	township, township2 int64 // 新站镇, 天岗镇
@@ -83,7 +65,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatalf("open raw: %v", err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	en := &env{db: db, path: path, log: &syncBuffer{}, raw: raw}
+	en := &env{db: db, path: path, log: &syncbuf.Buffer{}, raw: raw}
 	if en.township, en.village, err = db.FindPlaceByName(ctx, "新站镇", "东风村"); err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -27,7 +28,7 @@ var _ Store = nopStore{}
 // panicking job is recovered and keeps its schedule (Skip before Recover).
 func TestCronWiring(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		logs := &lockedBuffer{}
+		logs := &syncbuf.Buffer{}
 		cal, err := NewCalendar(slog.New(slog.DiscardHandler), shanghai, nil, nil)
 		if err != nil {
 			t.Fatal(err)

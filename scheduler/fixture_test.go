@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -30,24 +31,6 @@ func at(y int, m time.Month, d, h, min int) time.Time {
 	return time.Date(y, m, d, h, min, 0, 0, shanghai)
 }
 
-// lockedBuffer collects logs from several goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // fixture is a real store in a temp dir with a settable clock, a raw connection for setting up
 // clues (the ledger's own methods are not needed here) and reading back, and a scheduler.
 type fixture struct {
@@ -55,7 +38,7 @@ type fixture struct {
 	path string
 	db   *store.DB
 	raw  *sql.DB
-	logs *lockedBuffer
+	logs *syncbuf.Buffer
 	log  *slog.Logger
 	cfg  Config
 	s    *Scheduler
@@ -68,7 +51,7 @@ var testKey = bytes.Repeat([]byte{0x42}, store.KeySize)
 
 func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
-	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "x.db"), logs: &lockedBuffer{}, cfg: cfg}
+	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "x.db"), logs: &syncbuf.Buffer{}, cfg: cfg}
 	f.log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.now = at(2026, 1, 5, 9, 0)
 	f.open()
