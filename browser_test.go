@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -12,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +18,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"xuncha/handlers"
+	"xuncha/internal/syncbuf"
 )
 
 // TestBrowserReport files a whole report through the web chat in a real (headless) Chromium,
@@ -47,7 +46,7 @@ func TestBrowserReport(t *testing.T) {
 
 	// Places first, so that the report offers township and village buttons. Flags go before
 	// the file: the flag package stops at the first argument that is not a flag.
-	var importOut, importErr browserTestBuffer
+	var importOut, importErr syncbuf.Buffer
 	if err := run(ctx, []string{"xuncha", "places", "import", "--db", dbPath, "samples/places.sample.csv"},
 		getenv, strings.NewReader(""), &importOut, &importErr); err != nil {
 		t.Fatalf("places import: %v\nstdout: %s\nstderr: %s", err, importOut.String(), importErr.String())
@@ -56,7 +55,7 @@ func TestBrowserReport(t *testing.T) {
 	// The server, on a free port.
 	serverCtx, stopServer := context.WithCancel(ctx)
 	defer stopServer()
-	var stdout, stderr browserTestBuffer
+	var stdout, stderr syncbuf.Buffer
 	served := make(chan error, 1)
 	go func() {
 		served <- run(serverCtx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0", "--db", dbPath},
@@ -91,7 +90,7 @@ func TestBrowserReport(t *testing.T) {
 	t.Logf("server at %s", url)
 
 	// The browser.
-	var browserOut browserTestBuffer
+	var browserOut syncbuf.Buffer
 	allocCtx, closeAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
 		chromedp.ExecPath(browser),
 		chromedp.UserDataDir(t.TempDir()),
@@ -233,7 +232,7 @@ func findChromium(t *testing.T) string {
 var serveURLLine = regexp.MustCompile(`xuncha: web chat at (http://\S+/)`)
 
 // waitForServeURL waits for the line that announces the web chat and returns its address.
-func waitForServeURL(t *testing.T, ctx context.Context, stdout, stderr *browserTestBuffer, served chan error, stopped *bool, serverErr *error) string {
+func waitForServeURL(t *testing.T, ctx context.Context, stdout, stderr *syncbuf.Buffer, served chan error, stopped *bool, serverErr *error) string {
 	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -392,22 +391,4 @@ func xpathString(s string) string {
 	}
 	parts := strings.Split(s, `"`)
 	return `concat("` + strings.Join(parts, `", '"', "`) + `")`
-}
-
-// browserTestBuffer is a bytes.Buffer that the server goroutine and the test can share.
-type browserTestBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *browserTestBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *browserTestBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
