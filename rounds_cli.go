@@ -99,6 +99,22 @@ func (e *roundsEnv) run(fs *flag.FlagSet, args []string, fn func(*store.Tx) erro
 	return e.update(fn)
 }
 
+// runTownship is run for the classify commands whose only flag is --township: the township is
+// found before the transaction.
+func (e *roundsEnv) runTownship(args []string, fn func(tx *store.Tx, township string, tw int64) error) error {
+	var township string
+	ok, err := e.open(classifyFlags(e, "--township T", &township), args)
+	if !ok || err != nil {
+		return err
+	}
+	defer e.db.Close()
+	tw, err := e.township(township)
+	if err != nil {
+		return err
+	}
+	return e.update(func(tx *store.Tx) error { return fn(tx, township, tw) })
+}
+
 func (e *roundsEnv) flags(synopsis string) *flag.FlagSet {
 	fs := newFlagSet(e.name, e.name+" "+synopsis, e.stderr)
 	e.c.register(fs)
@@ -256,17 +272,7 @@ func classifyFlags(e *roundsEnv, synopsis string, township *string) *flag.FlagSe
 }
 
 func classifyStart(e *roundsEnv, args []string) error {
-	var township string
-	ok, err := e.open(classifyFlags(e, "--township T", &township), args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	tw, err := e.township(township)
-	if err != nil {
-		return err
-	}
-	return e.update(func(tx *store.Tx) error {
+	return e.runTownship(args, func(tx *store.Tx, township string, tw int64) error {
 		due := e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(store.ClassPropose))
 		c, err := tx.StartClassCycle(tw, due)
 		if err != nil {
@@ -308,17 +314,7 @@ func classifyRecord(e *roundsEnv, args []string) error {
 }
 
 func classifyAdvance(e *roundsEnv, args []string) error {
-	var township string
-	ok, err := e.open(classifyFlags(e, "--township T", &township), args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	tw, err := e.township(township)
-	if err != nil {
-		return err
-	}
-	return e.update(func(tx *store.Tx) error {
+	return e.runTownship(args, func(tx *store.Tx, township string, tw int64) error {
 		c, err := tx.OpenClassCycle(tw)
 		if err != nil {
 			return fmt.Errorf("no classification under way: %w", err)
@@ -337,17 +333,7 @@ func classifyAdvance(e *roundsEnv, args []string) error {
 }
 
 func classifyShow(e *roundsEnv, args []string) error {
-	var township string
-	ok, err := e.open(classifyFlags(e, "--township T", &township), args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	tw, err := e.township(township)
-	if err != nil {
-		return err
-	}
-	return e.update(func(tx *store.Tx) error {
+	return e.runTownship(args, func(tx *store.Tx, township string, tw int64) error {
 		cycles, err := tx.ClassCycles(true)
 		if err != nil {
 			return err
@@ -502,12 +488,7 @@ func meetingHandover(e *roundsEnv, args []string) error {
 }
 
 func meetingList(e *roundsEnv, args []string) error {
-	ok, err := e.open(e.flags(""), args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(e.flags(""), args, func(tx *store.Tx) error {
 		ms, err := tx.Meetings(time.Time{})
 		if err != nil {
 			return err
@@ -573,12 +554,7 @@ func rectifyAdd(e *roundsEnv, args []string) error {
 }
 
 func rectifyList(e *roundsEnv, args []string) error {
-	ok, err := e.open(e.flags(""), args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	return e.update(func(tx *store.Tx) error {
+	return e.run(e.flags(""), args, func(tx *store.Tx) error {
 		items, err := tx.RectItems()
 		if err != nil {
 			return err
