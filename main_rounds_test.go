@@ -329,6 +329,8 @@ func TestRoundEndToEnd(t *testing.T) {
 	wantIn(t, cli, "group 第一巡察组: 1 members")
 	wantIn(t, outText(w.say(official, "/rounds", "")), "向阳村：直接巡村（重点村）")
 	wantIn(t, outText(w.say(party, "/rounds", "")), "仅限巡察工作人员")
+	wantIn(t, outText(w.say(admin, "/rounds 无此轮次", "")), "没有找到巡察轮次")
+	wantIn(t, outText(w.say(admin, "/briefings 999", "")), "没有找到巡察轮次")
 
 	// --- pre-inspection briefings ---
 	mustRun(t, w.env, "briefing", "request", "--round", "1", "--unit", "case1", "--unit", "市委组织部", "--unit", "audit", "--days", "5")

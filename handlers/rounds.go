@@ -143,28 +143,33 @@ func (t *turn) roundsCommand(cmd, arg string) error {
 	return nil
 }
 
-// findRound finds a round by name or number; empty means the latest.
+// findRound finds a round by name or number; empty means the latest. When there is none it
+// says so and returns nil.
 func (t *turn) findRound(arg string) (*store.Round, error) {
+	var r *store.Round
 	if arg == "" {
 		rs, err := t.tx.Rounds()
-		if err != nil || len(rs) == 0 {
-			if err == nil {
-				err = store.ErrNotFound
-			}
+		if err != nil {
 			return nil, err
 		}
-		return &rs[0], nil
+		if len(rs) > 0 {
+			r = &rs[0]
+		}
+	} else {
+		var err error
+		if r, err = t.tx.FindRound(arg); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return nil, err
+		}
 	}
-	return t.tx.FindRound(arg)
+	if r == nil {
+		t.say(t.tr("rd.round.none"))
+	}
+	return r, nil
 }
 
 func (t *turn) showRounds(arg string) error {
 	r, err := t.findRound(arg)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	if r == nil || err != nil {
 		return err
 	}
 	info, err := t.tx.RoundDetail(r.ID)
@@ -580,11 +585,7 @@ func (t *turn) storeFiles() ([]store.Attachment, error) {
 
 func (t *turn) showBriefings(arg string) error {
 	r, err := t.findRound(arg)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	if r == nil || err != nil {
 		return err
 	}
 	bs, err := t.tx.Briefings(r.ID)
