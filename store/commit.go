@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"runtime/debug"
 	"sync"
@@ -105,12 +104,14 @@ func (db *DB) runBatch(batch []*commitRequest) {
 		return
 	}
 	defer sqlTx.Rollback() // no-op after Commit
+	// own runs the batch's savepoints, through the same prepared statements as the calls.
+	own := &Tx{tx: sqlTx, ctx: context.Background(), stmts: &db.stmts}
 	for i, req := range batch {
 		if err := req.ctx.Err(); err != nil {
 			results[i].err = err
 			continue
 		}
-		if _, err := db.execIn(sqlTx, "SAVEPOINT step"); err != nil {
+		if _, err := own.exec("SAVEPOINT step"); err != nil {
 			failAll(fmt.Errorf("savepoint: %w", err))
 			return
 		}
@@ -118,12 +119,12 @@ func (db *DB) runBatch(batch []*commitRequest) {
 		if results[i].err != nil || results[i].panicked != nil {
 			// Some errors (a full disk, an I/O error) make SQLite roll back the whole
 			// transaction by itself; then the savepoint is gone and nothing of the batch stands.
-			if _, err := db.execIn(sqlTx, "ROLLBACK TO step"); err != nil {
+			if _, err := own.exec("ROLLBACK TO step"); err != nil {
 				failAll(fmt.Errorf("rollback to savepoint: %w", err))
 				return
 			}
 		}
-		if _, err := db.execIn(sqlTx, "RELEASE step"); err != nil {
+		if _, err := own.exec("RELEASE step"); err != nil {
 			failAll(fmt.Errorf("release savepoint: %w", err))
 			return
 		}
@@ -136,14 +137,6 @@ func (db *DB) runBatch(batch []*commitRequest) {
 		}
 	}
 	deliver()
-}
-
-// execIn runs one of runBatch's own statements in its transaction, prepared once.
-func (db *DB) execIn(sqlTx *sql.Tx, query string) (sql.Result, error) {
-	if s := db.stmts.get(query); s != nil {
-		return sqlTx.Stmt(s).Exec()
-	}
-	return sqlTx.Exec(query)
 }
 
 // callStep runs one call, turning a panic into a result.

@@ -59,16 +59,12 @@ func (tx *Tx) ReceiveWeChat(m Received, external string, opens WeChatOpener) (bo
 	if n, _ := res.RowsAffected(); n == 0 {
 		return false, nil
 	}
-	return true, tx.touchWeChat(external, opens)
+	return true, tx.TouchWeChat(external, opens)
 }
 
-// TouchWeChat records a user action in a chat's window, for a message stored and processed
-// in one transaction (its step) instead of received first with ReceiveWeChat.
+// TouchWeChat records a user action in a chat's window: by ReceiveWeChat, or for a message
+// stored and processed in one transaction (its step).
 func (tx *Tx) TouchWeChat(external string, opens WeChatOpener) error {
-	return tx.touchWeChat(external, opens)
-}
-
-func (tx *Tx) touchWeChat(external string, opens WeChatOpener) error {
 	var q string
 	switch opens {
 	case WeChatOpensMessage:
