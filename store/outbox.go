@@ -222,12 +222,14 @@ func idList(ids []int64) string {
 }
 
 // MarkSent records delivered messages, any number in one statement: the dispatcher marks
-// together the sends that finished while its previous mark was committing.
+// together the sends that finished while its previous mark was committing. The record is
+// lazy (see updateLazy): it survives the process being killed, and a power cut can only
+// make these messages be sent again.
 func (db *DB) MarkSent(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return db.Update(ctx, func(tx *Tx) error {
+	return db.updateLazy(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL
 			WHERE id IN (SELECT value FROM json_each(?))`, tx.now.Unix(), idList(ids)); err != nil {
 			return fmt.Errorf("mark sent: %w", err)

@@ -42,6 +42,9 @@ type DB struct {
 
 	commit committer
 	stmts  stmtCache
+	// lazy is a connection kept apart, with synchronous=NORMAL, for batches of updateLazy
+	// calls only; it never returns to the pool, so no other commit runs without an fsync.
+	lazy *sql.Conn
 }
 
 // Open opens (creating if needed) the database at path, applies pending migrations and refuses
@@ -72,9 +75,10 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 	// SQLite has one writer at a time; a small pool lets readers run beside it under WAL
-	// without each of many connections keeping its own page cache.
-	sdb.SetMaxOpenConns(4)
-	sdb.SetMaxIdleConns(4)
+	// without each of many connections keeping its own page cache. One more is kept apart for
+	// lazy commits (DB.lazy).
+	sdb.SetMaxOpenConns(5)
+	sdb.SetMaxIdleConns(5)
 	db := &DB{db: sdb, path: path, keys: k, Now: time.Now}
 	db.stmts.db = sdb
 	// Two processes creating the same new file race to switch it to WAL; the loser gets
@@ -89,11 +93,29 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 	if err == nil {
 		err = db.checkKey(ctx)
 	}
+	if err == nil {
+		err = db.openLazy(ctx)
+	}
 	if err != nil {
+		if db.lazy != nil {
+			db.lazy.Close()
+		}
 		sdb.Close()
 		return nil, err
 	}
 	return db, nil
+}
+
+func (db *DB) openLazy(ctx context.Context) error {
+	conn, err := db.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("open lazy connection: %w", err)
+	}
+	db.lazy = conn
+	if _, err := conn.ExecContext(ctx, `PRAGMA synchronous = NORMAL`); err != nil {
+		return fmt.Errorf("open lazy connection: %w", err)
+	}
+	return nil
 }
 
 // ErrWrongKey is returned by Open when the secret key is not the one the database was
@@ -126,6 +148,7 @@ func (db *DB) checkKey(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.lazy.Close()
 	db.stmts.close()
 	return db.db.Close()
 }

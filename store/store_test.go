@@ -253,7 +253,8 @@ func TestOpen(t *testing.T) {
 	})
 
 	// The pragmas sit in the DSN so that every pooled connection gets them; holding four
-	// connections at once forces four distinct ones (the pool's maximum).
+	// connections at once forces four distinct ones (the pool's maximum, beside the lazy
+	// connection Open keeps apart): every one of them commits with synchronous=FULL.
 	t.Run("PragmasOnEveryConnection", func(t *testing.T) {
 		db := MustOpenDB(t)
 		ctx := t.Context()
@@ -282,8 +283,8 @@ func TestOpen(t *testing.T) {
 					i, mode, fk, syncMode, busy)
 			}
 		}
-		if n := db.db.Stats().OpenConnections; n != 4 {
-			t.Fatalf("open connections = %d, want 4 distinct ones", n)
+		if n := db.db.Stats().OpenConnections; n != 5 {
+			t.Fatalf("open connections = %d, want 4 distinct ones and the lazy one", n)
 		}
 	})
 }
@@ -407,5 +408,58 @@ func TestConcurrentUpdates(t *testing.T) {
 	}
 	if n := mustCount(t, db, `SELECT COUNT(*) FROM outbox`); n != workers*each {
 		t.Errorf("outbox rows = %d, want %d", n, workers*each)
+	}
+}
+
+// Lazy calls (MarkSent) commit without an fsync only when a batch holds nothing else: every
+// other call, alone or batched with lazy ones, runs on a connection with synchronous=FULL,
+// and what a lazy call wrote is there after the database is reopened.
+func TestLazyCommitsStayApart(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "xuncha.db")
+	db := mustOpenPath(t, path, testKey)
+	const workers, each = 8, 30
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	modes := map[bool]map[int]int{true: {}, false: {}} // lazy → synchronous → calls
+	for w := range workers {
+		wg.Go(func() {
+			for i := range each {
+				lazy := (w+i)%2 == 0
+				fn := func(tx *Tx) error {
+					var mode int
+					if err := tx.queryRow(`PRAGMA synchronous`).Scan(&mode); err != nil {
+						return err
+					}
+					mu.Lock()
+					modes[lazy][mode]++
+					mu.Unlock()
+					return tx.SetChannelState(fmt.Sprintf("w%d-%d", w, i), "x")
+				}
+				var err error
+				if lazy {
+					err = db.updateLazy(t.Context(), fn)
+				} else {
+					err = db.Update(t.Context(), fn)
+				}
+				if err != nil {
+					t.Error(err)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	const normal, full = 1, 2
+	if got := modes[false]; got[normal] != 0 || got[full] != workers*each/2 {
+		t.Errorf("synchronous seen by full calls: %v, want all %d of them FULL (2)", got, workers*each/2)
+	}
+	if got := modes[true]; got[normal] == 0 || got[normal]+got[full] != workers*each/2 {
+		t.Errorf("synchronous seen by lazy calls: %v, want some NORMAL (1), %d in all", got, workers*each/2)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db = mustOpenPath(t, path, testKey)
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM channel_state WHERE key LIKE 'w%'`); n != workers*each {
+		t.Errorf("%d rows after reopening, want %d", n, workers*each)
 	}
 }
