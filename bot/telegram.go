@@ -30,7 +30,7 @@ type TelegramConfig struct {
 	WebhookURL    string // webhook mode when set; long polling otherwise
 	WebhookSecret string
 	GlobalRate    float64        // messages per second over all chats (default 25)
-	Workers       int            // chats processed at once (default 8)
+	Workers       int            // chats processed at once (default 64)
 	PollTimeout   time.Duration  // long-polling hold (default 50 s)
 	Metrics       ChannelMetrics // counts received updates; nil counts nothing
 }
@@ -88,7 +88,10 @@ func NewTelegram(ctx context.Context, logger *slog.Logger, cfg TelegramConfig, e
 		cfg.GlobalRate = 25
 	}
 	if cfg.Workers <= 0 {
-		cfg.Workers = 8
+		// A worker mostly waits: for the shared commit of its step, for a file download, for
+		// answerCallbackQuery. More workers than a commit batch holds (store's maxBatch) keep
+		// the next batch forming while one commits.
+		cfg.Workers = 64
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
@@ -417,23 +420,38 @@ func (t *Telegram) runBatch(ctx context.Context, pending []store.Received) bool 
 	return ok
 }
 
-// chatKeyOf finds the chat an update belongs to, for ordering only.
+// chatKeyOf finds the chat an update belongs to, for ordering only. It decodes just the chat
+// ids (an accessible or inaccessible message both carry "chat"), not the whole update: this
+// runs for every update before its step, which decodes it in full.
 func chatKeyOf(raw []byte) string {
-	var u models.Update
+	type chatOf struct {
+		Chat struct {
+			ID int64 `json:"id"`
+		} `json:"chat"`
+	}
+	var u struct {
+		Message       *chatOf `json:"message"`
+		CallbackQuery *struct {
+			Message *chatOf `json:"message"`
+		} `json:"callback_query"`
+		MyChatMember *chatOf `json:"my_chat_member"`
+	}
 	if json.Unmarshal(raw, &u) != nil {
 		return ""
 	}
+	var c *chatOf
 	switch {
 	case u.Message != nil:
-		return strconv.FormatInt(u.Message.Chat.ID, 10)
-	case u.CallbackQuery != nil && u.CallbackQuery.Message.Message != nil:
-		return strconv.FormatInt(u.CallbackQuery.Message.Message.Chat.ID, 10)
-	case u.CallbackQuery != nil && u.CallbackQuery.Message.InaccessibleMessage != nil:
-		return strconv.FormatInt(u.CallbackQuery.Message.InaccessibleMessage.Chat.ID, 10)
+		c = u.Message
+	case u.CallbackQuery != nil:
+		c = u.CallbackQuery.Message
 	case u.MyChatMember != nil:
-		return strconv.FormatInt(u.MyChatMember.Chat.ID, 10)
+		c = u.MyChatMember
 	}
-	return ""
+	if c == nil {
+		return ""
+	}
+	return strconv.FormatInt(c.Chat.ID, 10)
 }
 
 // handleUpdate turns one stored update into an engine step.

@@ -70,7 +70,7 @@ func benchEchoBatch(b *testing.B, fake *telegramtest.Server, size int) {
 }
 
 func benchStepBatch(b *testing.B, fake *telegramtest.Server, size int) {
-	f := newTGFixture(b, fake, filepath.Join(b.TempDir(), "bench.db"), TelegramConfig{GlobalRate: 1e6, Workers: 32})
+	f := newTGFixture(b, fake, filepath.Join(b.TempDir(), "bench.db"), TelegramConfig{GlobalRate: 1e6})
 	f.disp.Concurrency = 32
 	ctx := context.Background()
 	sent := len(fake.Sent())
@@ -181,7 +181,7 @@ func BenchmarkTelegramPolling(b *testing.B) {
 	b.Run("xuncha", func(b *testing.B) {
 		fake := telegramtest.New(testToken)
 		b.Cleanup(fake.Close)
-		f := newTGFixture(b, fake, filepath.Join(b.TempDir(), "bench.db"), TelegramConfig{GlobalRate: 1e6, Workers: 32})
+		f := newTGFixture(b, fake, filepath.Join(b.TempDir(), "bench.db"), TelegramConfig{GlobalRate: 1e6})
 		f.disp.Concurrency = 32
 		f.start()
 		benchPolling(b, fake, perOp, 6_000_000)

@@ -2,12 +2,15 @@ package bot
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strconv"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/go-telegram/bot/models"
 
 	"xuncha/bot/telegramtest"
 	"xuncha/store"
@@ -16,6 +19,8 @@ import (
 // FuzzTelegramUpdate feeds arbitrary update JSON through the Telegram channel's decoding and
 // into the engine, as a stored update would be processed. Nothing may panic, and an update must
 // either be skipped or become a step; either way it ends up processed, never stuck pending.
+// The chat an update is ordered by (chatKeyOf, a partial decode) must be the chat of the
+// update the library decodes.
 //
 //	go test -run '^$' -fuzz FuzzTelegramUpdate -fuzztime 1000000x ./bot/
 func FuzzTelegramUpdate(f *testing.F) {
@@ -54,7 +59,11 @@ func FuzzTelegramUpdate(f *testing.F) {
 		if _, err := fx.db.ReceiveMessages(ctx, "telegram", []store.Received{msg}, "", ""); err != nil {
 			t.Fatal(err)
 		}
-		_ = chatKeyOf(msg.Payload)
+		if want, ok := chatKeyOfUpdate(msg.Payload); ok {
+			if got := chatKeyOf(msg.Payload); got != want {
+				t.Fatalf("update %q: chat key %q, the decoded update says %q", raw, got, want)
+			}
+		}
 		start := time.Now()
 		if err := fx.tg.handleUpdate(ctx, msg); err != nil {
 			t.Fatalf("update %q: %v", raw, err)
@@ -72,4 +81,24 @@ func FuzzTelegramUpdate(f *testing.F) {
 			}
 		}
 	})
+}
+
+// chatKeyOfUpdate is the chat of an update as the library decodes it; false when it does not
+// decode.
+func chatKeyOfUpdate(raw []byte) (string, bool) {
+	var u models.Update
+	if json.Unmarshal(raw, &u) != nil {
+		return "", false
+	}
+	switch {
+	case u.Message != nil:
+		return strconv.FormatInt(u.Message.Chat.ID, 10), true
+	case u.CallbackQuery != nil && u.CallbackQuery.Message.Message != nil:
+		return strconv.FormatInt(u.CallbackQuery.Message.Message.Chat.ID, 10), true
+	case u.CallbackQuery != nil && u.CallbackQuery.Message.InaccessibleMessage != nil:
+		return strconv.FormatInt(u.CallbackQuery.Message.InaccessibleMessage.Chat.ID, 10), true
+	case u.MyChatMember != nil:
+		return strconv.FormatInt(u.MyChatMember.Chat.ID, 10), true
+	}
+	return "", true
 }
