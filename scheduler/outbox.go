@@ -131,25 +131,66 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 
 // RunOnce delivers every due row once. stop ends the pass early between sends. It returns how
 // long the platform asked to pause (0 when it did not).
+//
+// Claiming overlaps sending: the next batch is claimed as soon as every chat of the current
+// one has started, not after its slowest send and its marks, so the senders do not stand idle
+// at each batch's tail while the single writer is busy with other commits. Order within a
+// chat still holds, because a row is not claimed while an older row of its chat is leased.
 func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
-	for stop.Err() == nil {
+	p := &pass{stop: stop, sem: make(chan struct{}, max(1, d.Concurrency)), marks: d.startMarker(ctx)}
+	defer p.marks.close()
+	looked := false // looked once more after everything in flight was done and marked
+	for !p.halted() {
 		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, max(50, 4*d.Concurrency))
 		if err != nil {
-			return 0, err
+			p.wg.Wait()
+			return p.pause, err
 		}
-		if len(batch) == 0 {
-			return 0, nil
+		if len(batch) > 0 {
+			looked = false
+			d.sendBatch(ctx, p, batch)
+			continue
 		}
-		if pause := d.sendBatch(ctx, stop, batch); pause > 0 {
-			return pause, nil
+		if looked {
+			break
 		}
+		// Rows of chats still sending, or whose last send is not marked yet, are held back by
+		// the claim: look again once those are done.
+		p.wg.Wait()
+		p.marks.flush()
+		looked = true
 	}
-	return 0, nil
+	p.wg.Wait()
+	return p.pause, nil
 }
 
-// sendBatch sends a claimed batch, chat by chat in id order, up to Concurrency chats at once.
-// After a pause request or a stop, rows not yet sent are released for the next pass.
-func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery) time.Duration {
+// pass is the state of one RunOnce shared by its sends.
+type pass struct {
+	stop  context.Context
+	sem   chan struct{} // a slot per chat sending
+	wg    sync.WaitGroup
+	marks *marker
+
+	mu    sync.Mutex
+	pause time.Duration // the longest pause the platform asked for
+}
+
+func (p *pass) halted() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pause > 0 || p.stop.Err() != nil
+}
+
+func (p *pass) paused(d time.Duration) {
+	p.mu.Lock()
+	p.pause = max(p.pause, d)
+	p.mu.Unlock()
+}
+
+// sendBatch starts sending a claimed batch, chat by chat in id order, up to Concurrency chats
+// at once, and returns when its last chat has started. After a pause request or a stop, rows
+// not yet sent are released for the next pass.
+func (d *Dispatcher) sendBatch(ctx context.Context, p *pass, batch []store.Delivery) {
 	var order []int64
 	byChat := map[int64][]store.Delivery{}
 	for _, del := range batch {
@@ -158,39 +199,24 @@ func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery
 		}
 		byChat[del.ChatID] = append(byChat[del.ChatID], del)
 	}
-	var (
-		mu    sync.Mutex
-		pause time.Duration
-		wg    sync.WaitGroup
-	)
-	halted := func() bool {
-		mu.Lock()
-		defer mu.Unlock()
-		return pause > 0 || stop.Err() != nil
-	}
-	marks := d.startMarker(ctx)
-	defer marks.close() // the next claim sees every row of this batch marked
-	sem := make(chan struct{}, max(1, d.Concurrency))
 	for _, chat := range order {
 		rows := byChat[chat]
-		if halted() {
+		if p.halted() {
 			d.release(ctx, rows)
 			continue
 		}
-		sem <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-sem }()
+		p.sem <- struct{}{}
+		p.wg.Go(func() {
+			defer func() { <-p.sem }()
 			for i, del := range rows {
-				if halted() {
+				if p.halted() {
 					d.release(ctx, rows[i:])
 					return
 				}
-				p, again := d.deliver(ctx, del, marks)
-				if p > 0 {
+				pause, again := d.deliver(ctx, del, p.marks)
+				if pause > 0 {
 					// Everything else waits too: a 429 is about the whole bot.
-					mu.Lock()
-					pause = max(pause, p)
-					mu.Unlock()
+					p.paused(pause)
 				}
 				if again {
 					// This row will be tried later; the chat's next rows wait for it, so a chat
@@ -201,8 +227,6 @@ func (d *Dispatcher) sendBatch(ctx, stop context.Context, batch []store.Delivery
 			}
 		})
 	}
-	wg.Wait()
-	return pause
 }
 
 // release hands leased rows back for an immediate retry.
@@ -269,17 +293,19 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery, marks *mar
 // together in the next one, by one statement: in SQLite's single writer a statement per row
 // held up every other write.
 type marker struct {
-	d    *Dispatcher
-	ctx  context.Context
-	mu   sync.Mutex
-	ids  []int64
-	more chan struct{} // signalled when ids has rows
-	stop chan struct{}
-	done chan struct{}
+	d       *Dispatcher
+	ctx     context.Context
+	mu      sync.Mutex
+	ids     []int64
+	more    chan struct{}      // signalled when ids has rows
+	flushes chan chan struct{} // closed once everything added before is committed
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 func (d *Dispatcher) startMarker(ctx context.Context) *marker {
-	m := &marker{d: d, ctx: ctx, more: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
+	m := &marker{d: d, ctx: ctx, more: make(chan struct{}, 1), flushes: make(chan chan struct{}),
+		stop: make(chan struct{}), done: make(chan struct{})}
 	go m.run()
 	return m
 }
@@ -297,9 +323,11 @@ func (m *marker) add(id int64) {
 func (m *marker) run() {
 	defer close(m.done)
 	for {
+		var flushed chan struct{}
 		stopping := false
 		select {
 		case <-m.more:
+		case flushed = <-m.flushes:
 		case <-m.stop:
 			stopping = true
 		}
@@ -312,10 +340,20 @@ func (m *marker) run() {
 			// at-least-once window of a send whose outcome was not recorded.
 			m.d.log.Error("outbox mark sent failed", "rows", len(ids), "error", err)
 		}
+		if flushed != nil {
+			close(flushed)
+		}
 		if stopping {
 			return
 		}
 	}
+}
+
+// flush returns once every row added before it is marked (or its mark failed).
+func (m *marker) flush() {
+	f := make(chan struct{})
+	m.flushes <- f
+	<-f
 }
 
 // close marks what is left and returns once it is committed.

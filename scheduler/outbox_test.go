@@ -271,6 +271,80 @@ func TestDispatcherConcurrentChats(t *testing.T) {
 	}
 }
 
+// A slow send holds up only its own chat: the next batch is claimed and sent while it is in
+// flight (a barrier at each batch's end would wait for it forever here). A message queued for
+// the slow chat meanwhile still goes after the one in flight.
+func TestDispatcherSlowSendDoesNotHoldTheNextBatch(t *testing.T) {
+	o := newOutbox(t)
+	const others = 80 // more than one claim's worth (50 at Concurrency 2)
+	o.enqueue(t, platform, "slow", "slow-1")
+	for c := range others {
+		o.enqueue(t, platform, fmt.Sprint(2000+c), fmt.Sprintf("m%d", c))
+	}
+	lastSent := make(chan struct{})
+	var (
+		mu       sync.Mutex
+		order    []string
+		inFlight = map[string]bool{}
+	)
+	s := &fakeSender{Fn: func(_ int, to string, msg store.OutMessage) error {
+		mu.Lock()
+		if inFlight[to] {
+			t.Errorf("two sends to chat %s at once", to)
+		}
+		inFlight[to] = true
+		order = append(order, msg.Text)
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			inFlight[to] = false
+			mu.Unlock()
+		}()
+		switch msg.Text {
+		case "slow-1":
+			err := o.db.Update(context.Background(), func(tx *store.Tx) error {
+				c, err := tx.EnsureChat(platform, "slow", "zh", false)
+				if err != nil {
+					return err
+				}
+				_, err = tx.Enqueue(c.ID, store.OutMessage{Text: "slow-2"}, "")
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+			select {
+			case <-lastSent:
+			case <-time.After(10 * time.Second):
+				t.Error("the other chats' messages of the next batch were not sent while slow-1 was in flight")
+			}
+		case fmt.Sprintf("m%d", others-1):
+			close(lastSent)
+		}
+		return nil
+	}}
+	d := o.dispatcher(s)
+	d.Concurrency = 2
+	runOnce(t, d)
+	pos := map[string]int{}
+	for i, text := range order {
+		if _, dup := pos[text]; dup {
+			t.Errorf("%s sent twice", text)
+		}
+		pos[text] = i
+	}
+	if len(pos) != others+2 {
+		t.Errorf("%d distinct messages sent, want %d", len(pos), others+2)
+	}
+	if pos["slow-2"] < pos["slow-1"] {
+		t.Errorf("slow-2 sent before slow-1: %v", order)
+	}
+	stats, err := o.db.OutboxStats(context.Background())
+	if err != nil || stats.Pending != 0 {
+		t.Errorf("stats = %+v, %v", stats, err)
+	}
+}
+
 func TestDispatcherRetriesTemporaryError(t *testing.T) {
 	o := newOutbox(t)
 	_, ids := o.enqueue(t, platform, "100", "hello")
