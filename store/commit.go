@@ -9,12 +9,8 @@ import (
 	"sync"
 )
 
-// maxBatch bounds how many Update calls share one transaction. Smaller than the number of
-// callers a busy channel keeps waiting (Telegram's 64 workers): while one batch runs, the
-// callers the previous batch released prepare the next, instead of every caller waiting in
-// the same batch and the writer then idling while they all prepare again
-// (BenchmarkTelegramPolling; the figures are in BENCHMARKS.md).
-const maxBatch = 32
+// maxBatch bounds how many Update calls share one transaction.
+const maxBatch = 64
 
 // committer runs concurrent Update calls in shared transactions (group commit). With
 // synchronous=FULL every commit waits for an fsync; SQLite has one writer at a time anyway, so
