@@ -132,23 +132,41 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // RunOnce delivers every due row once. stop ends the pass early between sends. It returns how
 // long the platform asked to pause (0 when it did not).
 //
-// Claiming overlaps sending: the next batch is claimed as soon as every chat of the current
-// one has started, not after its slowest send and its marks, so the senders do not stand idle
-// at each batch's tail while the single writer is busy with other commits. Order within a
-// chat still holds, because a row is not claimed while an older row of its chat is leased.
+// Claiming runs ahead of sending: Concurrency senders take claimed chats from a queue that
+// the claim refills as soon as it has room, so the senders do not stand idle while a claim
+// waits its turn in the single writer, and one slow send holds up only its own chat. Order
+// within a chat holds because a row is not claimed while an older row of its chat is leased.
 func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
-	p := &pass{stop: stop, sem: make(chan struct{}, max(1, d.Concurrency)), marks: d.startMarker(ctx)}
-	defer p.marks.close()
-	looked := false // looked once more after everything in flight was done and marked
+	p := &pass{stop: stop, marks: d.startMarker(ctx)}
+	defer p.marks.close() // after the senders are done (deferred calls run in reverse)
+	// A chat's rows in id order; a sender delivers them one by one.
+	chats := make(chan []store.Delivery, max(1, d.Concurrency))
+	var queued sync.WaitGroup // chats claimed and not yet done
+	var senders sync.WaitGroup
+	for range max(1, d.Concurrency) {
+		senders.Go(func() {
+			for rows := range chats {
+				d.sendChat(ctx, p, rows)
+				queued.Done()
+			}
+		})
+	}
+	defer senders.Wait()
+	defer close(chats)
+
+	looked := false // looked once more after everything queued was done and marked
 	for !p.halted() {
 		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, max(50, 4*d.Concurrency))
 		if err != nil {
-			p.wg.Wait()
-			return p.pause, err
+			queued.Wait()
+			return p.pauseAsked(), err
 		}
 		if len(batch) > 0 {
 			looked = false
-			d.sendBatch(ctx, p, batch)
+			for _, rows := range byChat(batch) {
+				queued.Add(1)
+				chats <- rows // waits while the queue is full: claims stay a queue ahead
+			}
 			continue
 		}
 		if looked {
@@ -156,19 +174,33 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 		}
 		// Rows of chats still sending, or whose last send is not marked yet, are held back by
 		// the claim: look again once those are done.
-		p.wg.Wait()
+		queued.Wait()
 		p.marks.flush()
 		looked = true
 	}
-	p.wg.Wait()
-	return p.pause, nil
+	queued.Wait()
+	return p.pauseAsked(), nil
 }
 
-// pass is the state of one RunOnce shared by its sends.
+// byChat splits a claimed batch into its chats' rows, chats in the order of their first row.
+func byChat(batch []store.Delivery) [][]store.Delivery {
+	var out [][]store.Delivery
+	index := map[int64]int{}
+	for _, del := range batch {
+		i, ok := index[del.ChatID]
+		if !ok {
+			i = len(out)
+			index[del.ChatID] = i
+			out = append(out, nil)
+		}
+		out[i] = append(out[i], del)
+	}
+	return out
+}
+
+// pass is the state of one RunOnce shared by its senders.
 type pass struct {
 	stop  context.Context
-	sem   chan struct{} // a slot per chat sending
-	wg    sync.WaitGroup
 	marks *marker
 
 	mu    sync.Mutex
@@ -187,45 +219,31 @@ func (p *pass) paused(d time.Duration) {
 	p.mu.Unlock()
 }
 
-// sendBatch starts sending a claimed batch, chat by chat in id order, up to Concurrency chats
-// at once, and returns when its last chat has started. After a pause request or a stop, rows
+func (p *pass) pauseAsked() time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.pause
+}
+
+// sendChat delivers one chat's claimed rows in order. After a pause request or a stop, rows
 // not yet sent are released for the next pass.
-func (d *Dispatcher) sendBatch(ctx context.Context, p *pass, batch []store.Delivery) {
-	var order []int64
-	byChat := map[int64][]store.Delivery{}
-	for _, del := range batch {
-		if _, ok := byChat[del.ChatID]; !ok {
-			order = append(order, del.ChatID)
-		}
-		byChat[del.ChatID] = append(byChat[del.ChatID], del)
-	}
-	for _, chat := range order {
-		rows := byChat[chat]
+func (d *Dispatcher) sendChat(ctx context.Context, p *pass, rows []store.Delivery) {
+	for i, del := range rows {
 		if p.halted() {
-			d.release(ctx, rows)
-			continue
+			d.release(ctx, rows[i:])
+			return
 		}
-		p.sem <- struct{}{}
-		p.wg.Go(func() {
-			defer func() { <-p.sem }()
-			for i, del := range rows {
-				if p.halted() {
-					d.release(ctx, rows[i:])
-					return
-				}
-				pause, again := d.deliver(ctx, del, p.marks)
-				if pause > 0 {
-					// Everything else waits too: a 429 is about the whole bot.
-					p.paused(pause)
-				}
-				if again {
-					// This row will be tried later; the chat's next rows wait for it, so a chat
-					// never receives its messages out of order.
-					d.release(ctx, rows[i+1:])
-					return
-				}
-			}
-		})
+		pause, again := d.deliver(ctx, del, p.marks)
+		if pause > 0 {
+			// Everything else waits too: a 429 is about the whole bot.
+			p.paused(pause)
+		}
+		if again {
+			// This row will be tried later; the chat's next rows wait for it, so a chat never
+			// receives its messages out of order.
+			d.release(ctx, rows[i+1:])
+			return
+		}
 	}
 }
 
