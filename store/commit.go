@@ -121,8 +121,12 @@ func (db *DB) runBatch(batch []*commitRequest) {
 	var sqlTx *sql.Tx
 	var err error
 	if lazy {
-		sqlTx, err = db.lazy.BeginTx(context.Background(), nil)
-	} else {
+		// Should the kept connection break, the marks commit like anything else, with an fsync.
+		if sqlTx, err = db.lazy.BeginTx(context.Background(), nil); err != nil {
+			lazy = false
+		}
+	}
+	if !lazy {
 		sqlTx, err = db.db.BeginTx(context.Background(), nil)
 	}
 	if err != nil {

@@ -463,3 +463,20 @@ func TestLazyCommitsStayApart(t *testing.T) {
 		t.Errorf("%d rows after reopening, want %d", n, workers*each)
 	}
 }
+
+// Should the connection kept for lazy commits break, marks still commit, through the pool and
+// with an fsync, instead of failing until a restart.
+func TestLazyConnectionLost(t *testing.T) {
+	db := MustOpenDB(t)
+	chat := mustChat(t, db, "telegram", "tg-1")
+	id := mustEnqueue(t, db, chat, "m", "")
+	if err := db.lazy.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkSent(t.Context(), id); err != nil {
+		t.Fatalf("MarkSent with the lazy connection gone: %v", err)
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM outbox WHERE id = ? AND status = 'sent'`, id); n != 1 {
+		t.Errorf("row %d not marked sent", id)
+	}
+}
