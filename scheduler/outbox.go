@@ -154,7 +154,7 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 	defer senders.Wait()
 	defer close(chats)
 
-	looked := false // looked once more after everything queued was done and marked
+	claimed := false // since the pass last waited for everything queued
 	for !p.halted() {
 		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, max(50, 4*d.Concurrency))
 		if err != nil {
@@ -162,21 +162,21 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 			return p.pauseAsked(), err
 		}
 		if len(batch) > 0 {
-			looked = false
+			claimed = true
 			for _, rows := range byChat(batch) {
 				queued.Add(1)
 				chats <- rows // waits while the queue is full: claims stay a queue ahead
 			}
 			continue
 		}
-		if looked {
+		if !claimed {
 			break
 		}
 		// Rows of chats still sending, or whose last send is not marked yet, are held back by
 		// the claim: look again once those are done.
 		queued.Wait()
 		p.marks.flush()
-		looked = true
+		claimed = false
 	}
 	queued.Wait()
 	return p.pauseAsked(), nil
