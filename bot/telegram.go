@@ -89,8 +89,7 @@ func NewTelegram(ctx context.Context, logger *slog.Logger, cfg TelegramConfig, e
 	}
 	if cfg.Workers <= 0 {
 		// A worker mostly waits: for the shared commit of its step, for a file download, for
-		// answerCallbackQuery. BenchmarkTelegramPolling, five alternating runs: steps/s against
-		// the echo bot, median 0.93 with 64 workers, 0.87 with 32.
+		// answerCallbackQuery. 64 did better than 32 on BenchmarkTelegramPolling (BENCHMARKS.md).
 		cfg.Workers = 64
 	}
 	if cfg.PollTimeout <= 0 {
