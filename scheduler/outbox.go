@@ -57,7 +57,8 @@ type Dispatcher struct {
 	platform string
 	sender   Sender
 
-	// Lease is how long a claimed row is held before another attempt may take it.
+	// Lease is how long a claimed row is held before another attempt may take it; at least
+	// 2 min is used (twice a send's timeout and the slack for its mark).
 	Lease time.Duration
 	// MaxAttempts after which a row is given up (marked dead) and surfaced to operators.
 	MaxAttempts int
@@ -73,6 +74,14 @@ type Dispatcher struct {
 
 	wake chan struct{}
 }
+
+const (
+	// sendTimeout bounds one send, the platform's rate-limit wait included.
+	sendTimeout = 30 * time.Second
+	// markSlack is what a row's lease keeps, after its send's timeout, for the send to be
+	// marked (the marker commits in milliseconds, unless the writer is stuck).
+	markSlack = 30 * time.Second
+)
 
 // NewDispatcher returns a dispatcher for one platform.
 func NewDispatcher(logger *slog.Logger, st OutboxStore, platform string, sender Sender) *Dispatcher {
@@ -137,6 +146,8 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // waits its turn in the single writer, and one slow send holds up only its own chat. Order
 // within a chat holds because a row is not claimed while an older row of its chat is leased.
 func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
+	// A row is sent only while its lease outlasts the send and its mark (sendChat).
+	lease := max(d.Lease, 2*(sendTimeout+markSlack))
 	p := &pass{stop: stop, marks: d.startMarker(ctx)}
 	defer p.marks.close() // after the senders are done (deferred calls run in reverse)
 	// A chat's rows in id order; a sender delivers them one by one.
@@ -156,7 +167,7 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 
 	claimed := false // since the pass last waited for everything queued
 	for !p.halted() {
-		batch, err := d.store.ClaimDue(ctx, d.platform, d.Lease, max(50, 4*d.Concurrency))
+		batch, err := d.store.ClaimDue(ctx, d.platform, lease, max(50, 4*d.Concurrency))
 		if err != nil {
 			queued.Wait()
 			return p.pauseAsked(), err
@@ -233,6 +244,14 @@ func (d *Dispatcher) sendChat(ctx context.Context, p *pass, rows []store.Deliver
 			d.release(ctx, rows[i:])
 			return
 		}
+		if !d.Now().Add(sendTimeout + markSlack).Before(del.LeasedUntil) {
+			// The lease could run out before this send ends and is marked, and once it has, a
+			// claim running ahead may take the row again: two sends. This happens to a chat with
+			// a long run of rows behind its own rate limit (a group gets 20 a minute); the rest
+			// are handed back and claimed afresh.
+			d.release(ctx, rows[i:])
+			return
+		}
 		pause, again := d.deliver(ctx, del, p.marks)
 		if pause > 0 {
 			// Everything else waits too: a 429 is about the whole bot.
@@ -265,7 +284,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery, marks *mar
 		d.dead(ctx, del, "no address")
 		return 0, false
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	sendCtx, cancel := context.WithTimeout(ctx, sendTimeout)
 	err := d.sender.Send(sendCtx, del.Address, del.Message)
 	cancel()
 	if err == nil {

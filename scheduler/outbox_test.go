@@ -345,6 +345,82 @@ func TestDispatcherSlowSendDoesNotHoldTheNextBatch(t *testing.T) {
 	}
 }
 
+// A chat with a long run of rows behind its own rate limit can outlast the lease of its claim;
+// the claim runs ahead meanwhile and would take the rows again once the lease is over. Rows
+// whose lease could run out before their send ends are handed back instead: every row goes
+// out once, in order. Here each of the group's sends takes 20 s of the clock (the lease is
+// 2 min), while other chats keep the claim busy.
+func TestDispatcherNeverSendsPastTheLease(t *testing.T) {
+	o := newOutbox(t)
+	const groupRows = 8
+	var group []string
+	for i := range groupRows {
+		group = append(group, fmt.Sprintf("g%d", i))
+	}
+	o.enqueue(t, platform, "group", group...)
+	for c := range 60 {
+		o.enqueue(t, platform, fmt.Sprint(3000+c), "o")
+	}
+	var (
+		mu         sync.Mutex
+		sentGroup  []string
+		inFlight   = map[string]bool{}
+		moreOthers = 0
+	)
+	s := &fakeSender{Fn: func(_ int, to string, msg store.OutMessage) error {
+		mu.Lock()
+		if inFlight[to] {
+			t.Errorf("two sends to chat %s at once", to)
+		}
+		inFlight[to] = true
+		mu.Unlock()
+		defer func() {
+			mu.Lock()
+			inFlight[to] = false
+			mu.Unlock()
+		}()
+		if to == "group" {
+			time.Sleep(20 * time.Millisecond)
+			o.clock.Add(20 * time.Second)
+			mu.Lock()
+			sentGroup = append(sentGroup, msg.Text)
+			mu.Unlock()
+			return nil
+		}
+		// Each other chat's send brings a new chat's row while the group is still sending, so
+		// that claims keep running past the group's lease.
+		mu.Lock()
+		more := len(sentGroup) < groupRows && moreOthers < 3000
+		moreOthers++
+		n := moreOthers
+		mu.Unlock()
+		if more {
+			err := o.db.Update(context.Background(), func(tx *store.Tx) error {
+				c, err := tx.EnsureChat(platform, fmt.Sprintf("more-%d", n), "zh", false)
+				if err != nil {
+					return err
+				}
+				_, err = tx.Enqueue(c.ID, store.OutMessage{Text: "o"}, "")
+				return err
+			})
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		return nil
+	}}
+	d := o.dispatcher(s)
+	d.Concurrency = 2
+	runOnce(t, d)
+	if !slices.Equal(sentGroup, group) {
+		t.Errorf("the group got %v, want each of %v once, in order", sentGroup, group)
+	}
+	stats, err := o.db.OutboxStats(context.Background())
+	if err != nil || stats.Pending != 0 {
+		t.Errorf("stats = %+v, %v", stats, err)
+	}
+}
+
 func TestDispatcherRetriesTemporaryError(t *testing.T) {
 	o := newOutbox(t)
 	_, ids := o.enqueue(t, platform, "100", "hello")
