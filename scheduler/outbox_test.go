@@ -123,6 +123,43 @@ func (o *outbox) enqueue(t *testing.T, plat, ext string, texts ...string) (int64
 	return chat, ids
 }
 
+// add queues one text for a chat, from any goroutine (a fake sender's): it returns the error
+// instead of failing the test.
+func (o *outbox) add(plat, ext, text string) error {
+	return o.db.Update(context.Background(), func(tx *store.Tx) error {
+		c, err := tx.EnsureChat(plat, ext, "zh", false)
+		if err != nil {
+			return err
+		}
+		_, err = tx.Enqueue(c.ID, store.OutMessage{Text: text}, "")
+		return err
+	})
+}
+
+// oneAtATime reports two sends to the same chat at once.
+type oneAtATime struct {
+	mu       sync.Mutex
+	inFlight map[string]bool
+}
+
+// enter marks a send to chat to as started; the returned func marks it done.
+func (a *oneAtATime) enter(t *testing.T, to string) (leave func()) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.inFlight == nil {
+		a.inFlight = map[string]bool{}
+	}
+	if a.inFlight[to] {
+		t.Errorf("two sends to chat %s at once", to)
+	}
+	a.inFlight[to] = true
+	return func() {
+		a.mu.Lock()
+		a.inFlight[to] = false
+		a.mu.Unlock()
+	}
+}
+
 // row is an outbox row as stored.
 type row struct {
 	Status    string
@@ -283,34 +320,18 @@ func TestDispatcherSlowSendDoesNotHoldTheNextBatch(t *testing.T) {
 	}
 	lastSent := make(chan struct{})
 	var (
-		mu       sync.Mutex
-		order    []string
-		inFlight = map[string]bool{}
+		mu    sync.Mutex
+		order []string
+		once  oneAtATime
 	)
 	s := &fakeSender{Fn: func(_ int, to string, msg store.OutMessage) error {
+		defer once.enter(t, to)()
 		mu.Lock()
-		if inFlight[to] {
-			t.Errorf("two sends to chat %s at once", to)
-		}
-		inFlight[to] = true
 		order = append(order, msg.Text)
 		mu.Unlock()
-		defer func() {
-			mu.Lock()
-			inFlight[to] = false
-			mu.Unlock()
-		}()
 		switch msg.Text {
 		case "slow-1":
-			err := o.db.Update(context.Background(), func(tx *store.Tx) error {
-				c, err := tx.EnsureChat(platform, "slow", "zh", false)
-				if err != nil {
-					return err
-				}
-				_, err = tx.Enqueue(c.ID, store.OutMessage{Text: "slow-2"}, "")
-				return err
-			})
-			if err != nil {
+			if err := o.add(platform, "slow", "slow-2"); err != nil {
 				t.Error(err)
 			}
 			select {
@@ -364,21 +385,11 @@ func TestDispatcherNeverSendsPastTheLease(t *testing.T) {
 	var (
 		mu         sync.Mutex
 		sentGroup  []string
-		inFlight   = map[string]bool{}
 		moreOthers = 0
+		once       oneAtATime
 	)
 	s := &fakeSender{Fn: func(_ int, to string, msg store.OutMessage) error {
-		mu.Lock()
-		if inFlight[to] {
-			t.Errorf("two sends to chat %s at once", to)
-		}
-		inFlight[to] = true
-		mu.Unlock()
-		defer func() {
-			mu.Lock()
-			inFlight[to] = false
-			mu.Unlock()
-		}()
+		defer once.enter(t, to)()
 		if to == "group" {
 			time.Sleep(20 * time.Millisecond)
 			o.clock.Add(20 * time.Second)
@@ -395,15 +406,7 @@ func TestDispatcherNeverSendsPastTheLease(t *testing.T) {
 		n := moreOthers
 		mu.Unlock()
 		if more {
-			err := o.db.Update(context.Background(), func(tx *store.Tx) error {
-				c, err := tx.EnsureChat(platform, fmt.Sprintf("more-%d", n), "zh", false)
-				if err != nil {
-					return err
-				}
-				_, err = tx.Enqueue(c.ID, store.OutMessage{Text: "o"}, "")
-				return err
-			})
-			if err != nil {
+			if err := o.add(platform, fmt.Sprintf("more-%d", n), "o"); err != nil {
 				t.Error(err)
 			}
 		}
