@@ -129,6 +129,8 @@ func init() {
 		"rd.rc.saved.perfunctory": {"已记录并提级督办（#%d）。", "Recorded and escalated (#%d)."},
 		"rd.rc.arrived.plan":      {"【整改方案】%s 提交了「%s」的整改方案，发送 /rectify 查看。", "[Plan] %s submitted the plan for \"%s\": send /rectify."},
 		"rd.rc.arrived.progress":  {"【整改进展】%s 报送了「%s」的整改进展。", "[Progress] %s reported progress on \"%s\"."},
+		"rd.rc.remind.plan":       {"【整改提醒】「%s」的整改方案提交截止日期为 %s，请按时提交：发送 /rectify。", "[Reminder] The rectification plan for \"%s\" is due on %s: send /rectify to submit it."},
+		"rd.rc.remind.due":        {"【整改提醒】「%s」的集中整改期于 %s 结束，请按时报送整改进展：发送 /rectify。", "[Reminder] The rectification period for \"%s\" ends on %s: report progress with /rectify."},
 		"rd.rc.guidance": {
 			"【%s】%s\n请按照巡察反馈意见落实整改：党组织主要负责人履行第一责任人职责，建立问题、任务、责任清单，逐项整改、对账销号。\n整改方案请于 %s 前提交，集中整改期至 %s。\n以下是整改方案和整改进展报告模板。发送 /rectify 提交方案和进展。",
 			"[%s] %s\nPlease rectify as the inspection feedback requires: the organisation's head is first responsible; list the problems, tasks and who is responsible, and close them one by one.\nThe plan is due by %s; the centralised rectification period ends %s.\nThe plan and progress report templates follow. Send /rectify to submit the plan and progress."},

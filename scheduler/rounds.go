@@ -162,11 +162,16 @@ func (s *Scheduler) Meetings(ctx context.Context, now time.Time) error {
 	})
 }
 
+// rectRemindBefore is how long before a rectification deadline (the plan's, the end of the
+// period) its unit is reminded.
+const rectRemindBefore = 3 * 24 * time.Hour
+
 // Rectification sends the guidance and templates of each new task or suggestion to its unit,
-// and escalates the unfinished ones whose plan or period is overdue.
+// reminds the unit three days before the plan is due and before the rectification period
+// ends, and escalates the unfinished ones whose plan or period is overdue.
 func (s *Scheduler) Rectification(ctx context.Context, now time.Time) error {
 	return s.update(ctx, JobRounds, func(tx *store.Tx) error {
-		items, err := tx.DueRectItems(now)
+		items, err := tx.DueRectItems(now, rectRemindBefore)
 		if err != nil {
 			return err
 		}
@@ -192,14 +197,45 @@ func (s *Scheduler) Rectification(ctx context.Context, now time.Time) error {
 				}
 				continue
 			}
-			enqueue := func(chatID int64, msg store.OutMessage, key string) error {
-				_, err := tx.Enqueue(chatID, msg, key)
+			planLate := r.Status == "open" && !r.PlanDueAt.After(now)
+			periodOver := !r.DueAt.After(now)
+			if (planLate || periodOver) && r.EscalatedAt.IsZero() {
+				enqueue := func(chatID int64, msg store.OutMessage, key string) error {
+					_, err := tx.Enqueue(chatID, msg, key)
+					return err
+				}
+				if err := handlers.EscalateRect(tx, &r, "rd.rc.esc.late", s.cfg.Location, enqueue); err != nil {
+					return err
+				}
+				s.log.Info("rectification escalated", "item", r.ID)
+			}
+			// A reminder for the next deadline still ahead; when both are near, the plan's
+			// goes first and the period's at the next run.
+			var stage, key string
+			var due time.Time
+			switch {
+			case periodOver:
+				continue
+			case r.Status == "open" && !planLate && r.PlanRemindedAt.IsZero() && r.PlanDueAt.Sub(now) <= rectRemindBefore:
+				stage, key, due = "plan-reminded", "rd.rc.remind.plan", r.PlanDueAt
+			case r.DueRemindedAt.IsZero() && r.DueAt.Sub(now) <= rectRemindBefore:
+				stage, key, due = "due-reminded", "rd.rc.remind.due", r.DueAt
+			default:
+				continue
+			}
+			recips, err := tx.ChatsOfUnit(r.Unit)
+			if err != nil {
 				return err
 			}
-			if err := handlers.EscalateRect(tx, &r, "rd.rc.esc.late", s.cfg.Location, enqueue); err != nil {
+			if _, err := send(tx, recips, fmt.Sprintf("rect:%d:%s", r.ID, stage), func(lang string) store.OutMessage {
+				return store.OutMessage{Text: handlers.T(lang, key, r.Title, s.date(due))}
+			}); err != nil {
 				return err
 			}
-			s.log.Info("rectification escalated", "item", r.ID)
+			if err := tx.MarkRectItem(r.ID, stage); err != nil {
+				return err
+			}
+			s.log.Info("rectification reminded", "item", r.ID, "stage", stage, "recipients", len(recips))
 		}
 		return nil
 	})

@@ -102,3 +102,100 @@ func TestRoundsJobStages(t *testing.T) {
 		t.Fatalf("nudge not recorded")
 	}
 }
+
+// TestRectificationReminders: three days before a task's plan is due its unit is reminded
+// once, and three days before the rectification period ends once more; a plan submitted in
+// time spares no period reminder, a finished item gets none, and a period that ends unfinished
+// is escalated, not reminded again.
+func TestRectificationReminders(t *testing.T) {
+	f := newFixture(t, Config{})
+	_, partyChat := f.person(store.RoleUnit, 0, 0, "新站镇党委", "802")
+	_, doneChat := f.person(store.RoleUnit, 0, 0, "东风村党支部", "804")
+	_, adminChat := f.person(store.RoleAdmin, 0, 0, "", "803")
+	var task int64
+	f.update(func(tx *store.Tx) error {
+		p := &store.RoundPlan{Round: store.Round{Name: "第五轮", StartsAt: at(2026, 1, 12, 0, 0), EndsAt: at(2026, 2, 20, 0, 0)},
+			Orgs: []string{"新站镇党委", "东风村党支部"}}
+		if err := tx.CreateRoundPlan(p); err != nil {
+			return err
+		}
+		r := &store.RectItem{RoundID: p.ID, Kind: store.RectTask, Unit: "新站镇党委", Title: "资金管理",
+			PlanDueAt: at(2026, 1, 16, 23, 59), DueAt: at(2026, 3, 5, 23, 59)}
+		if err := tx.CreateRectItem(r); err != nil {
+			return err
+		}
+		task = r.ID
+		done := &store.RectItem{RoundID: p.ID, Kind: store.RectTask, Unit: "东风村党支部", Title: "三资台账",
+			PlanDueAt: at(2026, 1, 16, 23, 59), DueAt: at(2026, 3, 5, 23, 59)}
+		if err := tx.CreateRectItem(done); err != nil {
+			return err
+		}
+		return nil
+	})
+	reminders := func(chat int64) []string {
+		var out []string
+		for _, d := range f.mailbox(chat) {
+			if strings.HasPrefix(d.Message.Text, "【整改提醒】") {
+				out = append(out, d.Message.Text)
+			}
+		}
+		return out
+	}
+	f.run(f.s.Rounds, at(2026, 1, 5, 9, 0)) // guidance and templates
+	f.update(func(tx *store.Tx) error {
+		items, err := tx.RectItems("东风村党支部")
+		if err != nil {
+			return err
+		}
+		return tx.AddRectEvent(&store.RectEvent{TaskID: items[0].ID, Kind: "done", Body: "已整改"})
+	})
+
+	f.run(f.s.Rounds, at(2026, 1, 13, 9, 0)) // 3 days and 15 hours before the plan is due
+	if got := reminders(partyChat); len(got) != 0 {
+		t.Fatalf("reminded too early: %q", got)
+	}
+	f.run(f.s.Rounds, at(2026, 1, 14, 9, 0))
+	f.run(f.s.Rounds, at(2026, 1, 14, 9, 10))
+	got := reminders(partyChat)
+	if len(got) != 1 || !strings.Contains(got[0], "「资金管理」的整改方案") || !strings.Contains(got[0], "2026-01-16") {
+		t.Fatalf("plan reminder: %q", got)
+	}
+
+	// The plan comes in time: no escalation at its deadline; the period's reminder comes later.
+	f.update(func(tx *store.Tx) error {
+		return tx.AddRectEvent(&store.RectEvent{TaskID: task, Kind: "plan", Body: "整改方案"})
+	})
+	f.run(f.s.Rounds, at(2026, 1, 19, 9, 0))
+	f.run(f.s.Rounds, at(2026, 3, 2, 9, 0))
+	if got := reminders(partyChat); len(got) != 1 {
+		t.Fatalf("period reminded too early: %q", got)
+	}
+	f.run(f.s.Rounds, at(2026, 3, 3, 9, 0))
+	f.run(f.s.Rounds, at(2026, 3, 4, 9, 0))
+	got = reminders(partyChat)
+	if len(got) != 2 || !strings.Contains(got[1], "集中整改期于 2026-03-05 结束") {
+		t.Fatalf("period reminder: %q", got)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM rect_events WHERE kind = 'escalated'`); n != 0 {
+		t.Fatalf("%d escalations before the period ended", n)
+	}
+
+	// The period ends unfinished: escalated once, no further reminder.
+	f.run(f.s.Rounds, at(2026, 3, 6, 9, 0))
+	f.run(f.s.Rounds, at(2026, 3, 6, 9, 10))
+	if got := reminders(partyChat); len(got) != 2 {
+		t.Fatalf("reminded after the period: %q", got)
+	}
+	var escalations int
+	for _, d := range f.mailbox(adminChat) {
+		if strings.Contains(d.Message.Text, "【整改提级督办】") {
+			escalations++
+		}
+	}
+	if escalations != 1 {
+		t.Fatalf("%d escalations of the unfinished task", escalations)
+	}
+	if got := reminders(doneChat); len(got) != 0 {
+		t.Fatalf("a finished item was reminded: %q", got)
+	}
+}

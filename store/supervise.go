@@ -346,6 +346,9 @@ type RectItem struct {
 	SentAt      time.Time
 	EscalatedAt time.Time
 	CreatedAt   time.Time
+	// PlanRemindedAt and DueRemindedAt: when the unit was reminded of the plan's deadline and
+	// of the end of the period (zero: not yet).
+	PlanRemindedAt, DueRemindedAt time.Time
 }
 
 // RectEvent is a step of a rectification: plan, progress, visit, perfunctory, escalated, done.
@@ -376,7 +379,8 @@ func (tx *Tx) CreateRectItem(r *RectItem) error {
 }
 
 func (tx *Tx) rectItems(where string, args ...any) ([]RectItem, error) {
-	rows, err := tx.query(`SELECT id, round_id, kind, unit, title, plan_due_at, due_at, status, sent_at, escalated_at, created_at
+	rows, err := tx.query(`SELECT id, round_id, kind, unit, title, plan_due_at, due_at, status, sent_at, escalated_at, created_at,
+		plan_reminded_at, due_reminded_at
 		FROM rect_tasks WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("rectification: %w", err)
@@ -386,12 +390,14 @@ func (tx *Tx) rectItems(where string, args ...any) ([]RectItem, error) {
 	for rows.Next() {
 		var r RectItem
 		var plan, due, created int64
-		var sent, esc sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.RoundID, &r.Kind, &r.Unit, &r.Title, &plan, &due, &r.Status, &sent, &esc, &created); err != nil {
+		var sent, esc, planRem, dueRem sql.NullInt64
+		if err := rows.Scan(&r.ID, &r.RoundID, &r.Kind, &r.Unit, &r.Title, &plan, &due, &r.Status, &sent, &esc, &created,
+			&planRem, &dueRem); err != nil {
 			return nil, fmt.Errorf("rectification: %w", err)
 		}
 		r.PlanDueAt, r.DueAt, r.CreatedAt = time.Unix(plan, 0).UTC(), time.Unix(due, 0).UTC(), time.Unix(created, 0).UTC()
 		r.SentAt, r.EscalatedAt = unixOrZero(sent), unixOrZero(esc)
+		r.PlanRemindedAt, r.DueRemindedAt = unixOrZero(planRem), unixOrZero(dueRem)
 		out = append(out, r)
 	}
 	return out, rows.Err()
@@ -421,16 +427,21 @@ func (tx *Tx) RectItems(units ...string) ([]RectItem, error) {
 	return tx.rectItems(`unit IN (`+inList(len(units))+`)`, args...)
 }
 
-// DueRectItems lists the items whose guidance is not yet sent, and the unfinished ones not yet
-// escalated whose plan or period is overdue.
-func (tx *Tx) DueRectItems(now time.Time) ([]RectItem, error) {
-	return tx.rectItems(`sent_at IS NULL OR (status <> 'done' AND escalated_at IS NULL AND
-		((status = 'open' AND plan_due_at <= ?) OR due_at <= ?))`, now.Unix(), now.Unix())
+// DueRectItems lists the items whose guidance is not yet sent; the unfinished ones not yet
+// escalated whose plan or period is overdue; and the unfinished ones, guidance sent, whose
+// plan or period ends within remind from now and whose unit was not yet reminded of it.
+func (tx *Tx) DueRectItems(now time.Time, remind time.Duration) ([]RectItem, error) {
+	n, soon := now.Unix(), now.Add(remind).Unix()
+	return tx.rectItems(`sent_at IS NULL OR (status <> 'done' AND (
+		(escalated_at IS NULL AND ((status = 'open' AND plan_due_at <= ?1) OR due_at <= ?1))
+		OR (status = 'open' AND plan_reminded_at IS NULL AND plan_due_at > ?1 AND plan_due_at <= ?2)
+		OR (due_reminded_at IS NULL AND due_at > ?1 AND due_at <= ?2)))`, n, soon)
 }
 
-// MarkRectItem records a stage: "sent" or "escalated".
+// MarkRectItem records a stage: "sent", "escalated", "plan-reminded" or "due-reminded".
 func (tx *Tx) MarkRectItem(id int64, stage string) error {
-	col := map[string]string{"sent": "sent_at", "escalated": "escalated_at"}[stage]
+	col := map[string]string{"sent": "sent_at", "escalated": "escalated_at",
+		"plan-reminded": "plan_reminded_at", "due-reminded": "due_reminded_at"}[stage]
 	if col == "" {
 		return fmt.Errorf("mark rectification: unknown stage %q", stage)
 	}
