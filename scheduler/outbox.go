@@ -48,9 +48,10 @@ type OutboxStore interface {
 	MarkChatUnreachable(ctx context.Context, chatID int64) error
 }
 
-// Dispatcher delivers the outbox rows of one platform through its Sender, one at a time in
-// id order. A row is leased before sending, so a crash in mid-send leaves it to be retried
-// after the lease, never lost; it is marked sent right after the platform confirms it.
+// Dispatcher delivers the outbox rows of one platform through its Sender: up to Concurrency
+// chats at once, each chat's rows one at a time in id order. A row is leased before sending,
+// so a crash in mid-send leaves it to be retried (at the next start, or after the lease),
+// never lost; it is marked sent right after the platform confirms it.
 type Dispatcher struct {
 	log      *slog.Logger
 	store    OutboxStore
@@ -326,7 +327,7 @@ func (d *Dispatcher) deliver(ctx context.Context, del store.Delivery, marks *mar
 	return 0, d.retryLater(ctx, del, err)
 }
 
-// marker records the rows a batch sent. Sends that finish while a mark is committing are marked
+// marker records the rows a pass sent. Sends that finish while a mark is committing are marked
 // together in the next one, by one statement: in SQLite's single writer a statement per row
 // held up every other write.
 type marker struct {
