@@ -152,13 +152,13 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 	p := &pass{stop: stop, marks: d.startMarker(ctx)}
 	defer p.marks.close() // after the senders are done (deferred calls run in reverse)
 	// A chat's rows in id order; a sender delivers them one by one.
-	chats := make(chan []store.Delivery, max(1, d.Concurrency))
+	chats := make(chan claimedChat, max(1, d.Concurrency))
 	var queued sync.WaitGroup // chats claimed and not yet done
 	var senders sync.WaitGroup
 	for range max(1, d.Concurrency) {
 		senders.Go(func() {
-			for rows := range chats {
-				d.sendChat(ctx, p, rows)
+			for c := range chats {
+				d.sendChat(ctx, p, c)
 				queued.Done()
 			}
 		})
@@ -168,6 +168,9 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 
 	claimed := false // since the pass last waited for everything queued
 	for !p.halted() {
+		// The lease is counted from before the claim, on this dispatcher's clock, and a second
+		// short: the table keeps whole seconds.
+		until := d.Now().Add(lease - time.Second)
 		batch, err := d.store.ClaimDue(ctx, d.platform, lease, max(50, 4*d.Concurrency))
 		if err != nil {
 			queued.Wait()
@@ -177,7 +180,7 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 			claimed = true
 			for _, rows := range byChat(batch) {
 				queued.Add(1)
-				chats <- rows // waits while the queue is full: claims stay a queue ahead
+				chats <- claimedChat{rows: rows, until: until} // waits while the queue is full
 			}
 			continue
 		}
@@ -192,6 +195,12 @@ func (d *Dispatcher) RunOnce(ctx, stop context.Context) (time.Duration, error) {
 	}
 	queued.Wait()
 	return p.pauseAsked(), nil
+}
+
+// claimedChat is a chat's claimed rows and the end of their lease.
+type claimedChat struct {
+	rows  []store.Delivery
+	until time.Time
 }
 
 // byChat splits a claimed batch into its chats' rows, chats in the order of their first row.
@@ -239,13 +248,14 @@ func (p *pass) pauseAsked() time.Duration {
 
 // sendChat delivers one chat's claimed rows in order. After a pause request or a stop, rows
 // not yet sent are released for the next pass.
-func (d *Dispatcher) sendChat(ctx context.Context, p *pass, rows []store.Delivery) {
+func (d *Dispatcher) sendChat(ctx context.Context, p *pass, c claimedChat) {
+	rows := c.rows
 	for i, del := range rows {
 		if p.halted() {
 			d.release(ctx, rows[i:])
 			return
 		}
-		if !d.Now().Add(sendTimeout + markSlack).Before(del.LeasedUntil) {
+		if !d.Now().Add(sendTimeout + markSlack).Before(c.until) {
 			// The lease could run out before this send ends and is marked, and once it has, a
 			// claim running ahead may take the row again: two sends. This happens to a chat with
 			// a long run of rows behind its own rate limit (a group gets 20 a minute); the rest

@@ -38,9 +38,6 @@ type Delivery struct {
 	// Address is the chat's platform id, opened with the claim so that a send does not read
 	// it again; "" when the chat is gone. Never logged.
 	Address string
-	// LeasedUntil is when the claim's lease ends (zero for a row that was not claimed): after
-	// it another claim may take the row.
-	LeasedUntil time.Time
 }
 
 // Enqueue adds a message for a chat to the outbox. A non-empty dedupeKey makes the call
@@ -143,7 +140,6 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 	var out []Delivery
 	var sealed, addresses [][]byte
 	var created []int64
-	var until int64 // the lease's end, in the table's whole seconds
 	err := db.Update(ctx, func(tx *Tx) error {
 		out, sealed, addresses, created = nil, nil, nil, nil
 		// A row waits while an older row of the same chat is pending but not due (retrying, or
@@ -185,7 +181,7 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 		}
 		// One statement leases them all: this runs in the single writer, where every
 		// statement and every decryption holds up all other writes.
-		until = tx.now.Add(lease).Unix()
+		until := tx.now.Add(lease).Unix()
 		if _, err := tx.exec(`UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?1, leased_until = ?1
 			WHERE id IN (SELECT value FROM json_each(?2))`, until, idList(ids)); err != nil {
 			return fmt.Errorf("lease: %w", err)
@@ -207,7 +203,6 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 			continue
 		}
 		out[i].Attempts++
-		out[i].LeasedUntil = time.Unix(until, 0).UTC()
 		opened = append(opened, out[i])
 	}
 	return opened, nil
