@@ -31,6 +31,7 @@ type TelegramConfig struct {
 	WebhookSecret string
 	GlobalRate    float64        // messages per second over all chats (default 25)
 	Workers       int            // chats processed at once (default 64)
+	MediaWorkers  int            // steps holding a downloaded file at once (default 4)
 	PollTimeout   time.Duration  // long-polling hold (default 50 s)
 	Metrics       ChannelMetrics // counts received updates; nil counts nothing
 }
@@ -71,6 +72,7 @@ type Telegram struct {
 
 	username string
 	wake     chan struct{}
+	media    chan struct{} // a slot per step holding a downloaded file (MediaWorkers)
 	// recvHealth tracks getUpdates (or setWebhook), sendHealth the sends, for Healthy.
 	recvHealth, sendHealth health
 	// beforeCommit, when set by tests, runs after getUpdates answered and before the batch is
@@ -92,6 +94,11 @@ func NewTelegram(ctx context.Context, logger *slog.Logger, cfg TelegramConfig, e
 		// answerCallbackQuery. 64 did better than 32 on BenchmarkTelegramPolling (BENCHMARKS.md).
 		cfg.Workers = 64
 	}
+	if cfg.MediaWorkers <= 0 {
+		// A file is held in memory (up to 20 MB) from its download until its step is done;
+		// the workers are many, the files at once are few.
+		cfg.MediaWorkers = 4
+	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 50 * time.Second
 	}
@@ -105,6 +112,7 @@ func NewTelegram(ctx context.Context, logger *slog.Logger, cfg TelegramConfig, e
 		http:  &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: telegramTransport()},
 		limit: newSendLimiter(cfg.GlobalRate),
 		wake:  make(chan struct{}, 1),
+		media: make(chan struct{}, cfg.MediaWorkers),
 	}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
@@ -460,6 +468,14 @@ func (t *Telegram) handleUpdate(ctx context.Context, p store.Received) error {
 		t.log.Warn("undecodable update skipped", "update", p.MsgID)
 		return t.skip(ctx, p.MsgID)
 	}
+	if carriesFile(&u) {
+		select {
+		case t.media <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		defer func() { <-t.media }()
+	}
 	m, cq, ok := t.convert(ctx, &u)
 	if !ok {
 		return t.skip(ctx, p.MsgID)
@@ -473,6 +489,14 @@ func (t *Telegram) handleUpdate(ctx context.Context, p store.Received) error {
 		t.answerPress(ctx, cq, res.Duplicate)
 	}
 	return nil
+}
+
+// carriesFile reports whether convert will download a file for the update: a photo, a
+// document or a video in a private chat (files in groups are not fetched).
+func carriesFile(u *models.Update) bool {
+	m := u.Message
+	return m != nil && m.Chat.Type == models.ChatTypePrivate &&
+		(len(m.Photo) > 0 || m.Document != nil || m.Video != nil)
 }
 
 // skip marks an update processed that needs no step (an edit, a service message).

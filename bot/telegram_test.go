@@ -123,6 +123,38 @@ func pngBytes(t *testing.T) []byte {
 	return b.Bytes()
 }
 
+// TestTelegramMediaAtOnce: files are held in memory from their download until their step is
+// done, so however many workers there are, at most MediaWorkers steps with a file run at once;
+// the others wait their turn and every photo is still answered.
+func TestTelegramMediaAtOnce(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	t.Cleanup(fake.Close)
+	fake.Delay("download", 100*time.Millisecond)
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{MediaWorkers: 3})
+	png := pngBytes(t)
+	const chats = 12
+	for i := range chats {
+		id := fmt.Sprintf("photo-%d", i)
+		fake.AddFile(id, png)
+		fake.AddUpdate(telegramtest.Photo(int64(500+i), int64(7000+i), id, len(png), "村口路灯坏了"))
+	}
+	f.start()
+	waitFor(t, "every photo answered", func() bool {
+		for i := range chats {
+			if len(fake.SentTo(int64(7000+i))) == 0 {
+				return false
+			}
+		}
+		return true
+	})
+	if n := len(fake.Calls("download")); n != chats {
+		t.Errorf("%d downloads for %d photos", n, chats)
+	}
+	if peak := fake.PeakDownloads(); peak > 3 || peak < 2 {
+		t.Errorf("%d downloads at once; want 2 or 3 (MediaWorkers 3, %d workers)", peak, f.tg.cfg.Workers)
+	}
+}
+
 // TestTelegramConversation runs a report with buttons and a photo through the fake: every
 // press is answered, the pressed question is edited, the photo is fetched with getFile and
 // the download path, and a query code comes back.

@@ -68,6 +68,8 @@ type Server struct {
 	tooMany   int
 	webhook   string
 	documents []Document
+	// downloads in progress, and the most there were at once
+	downloading, peakDownloads int
 }
 
 // Document is a file the bot sent with sendDocument.
@@ -139,7 +141,7 @@ func (s *Server) FailNext(method string, n, code, retryAfter int) {
 	}
 }
 
-// Delay makes every call of method wait d before answering.
+// Delay makes every call of method wait d before answering ("download" for file downloads).
 func (s *Server) Delay(method string, d time.Duration) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -457,12 +459,34 @@ func (s *Server) download(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	data, ok := s.files[id]
 	s.calls = append(s.calls, Call{Method: "download", Fields: map[string]string{"file_id": id}, At: time.Now()})
+	s.downloading++
+	s.peakDownloads = max(s.peakDownloads, s.downloading)
+	d := s.delay["download"]
 	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		s.downloading--
+		s.mu.Unlock()
+	}()
 	if !ok {
 		http.NotFound(w, r)
 		return
 	}
+	if d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	w.Write(data)
+}
+
+// PeakDownloads is the most file downloads that were in progress at once.
+func (s *Server) PeakDownloads() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peakDownloads
 }
 
 // Message builds a private text message update from a user.
