@@ -46,7 +46,7 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // updateLazy is update for a record whose loss in a power cut costs a repeat, never a loss:
-// that a message was sent. When every call of a batch is lazy, the batch commits on a
+// that a message was taken for sending, or sent. When every call of a batch is lazy, the batch commits on a
 // connection with synchronous=NORMAL: the commit reaches the operating system (it survives
 // a crash or kill of the process) but does not wait for the disk; the next full commit's
 // fsync, or the next checkpoint, makes it durable. A power cut in between can only make a

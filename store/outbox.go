@@ -140,7 +140,10 @@ func (db *DB) ClaimDue(ctx context.Context, platform string, lease time.Duration
 	var out []Delivery
 	var sealed, addresses [][]byte
 	var created []int64
-	err := db.Update(ctx, func(tx *Tx) error {
+	// Lazy like MarkSent: a power cut can lose a lease only together with everything written
+	// after it (the log keeps its order), the send's mark included, and then the message is
+	// sent again, never lost.
+	err := db.updateLazy(ctx, func(tx *Tx) error {
 		out, sealed, addresses, created = nil, nil, nil, nil
 		// A row waits while an older row of the same chat is pending but not due (retrying, or
 		// leased by a send in flight): a chat receives its messages in order.
