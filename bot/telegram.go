@@ -468,17 +468,19 @@ func (t *Telegram) handleUpdate(ctx context.Context, p store.Received) error {
 		t.log.Warn("undecodable update skipped", "update", p.MsgID)
 		return t.skip(ctx, p.MsgID)
 	}
-	if carriesFile(&u) {
+	m, cq, file, ok := t.convert(&u)
+	if !ok {
+		return t.skip(ctx, p.MsgID)
+	}
+	if file != nil {
+		// The file is held in memory from its download until the step is done: a slot first.
 		select {
 		case t.media <- struct{}{}:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 		defer func() { <-t.media }()
-	}
-	m, cq, ok := t.convert(ctx, &u)
-	if !ok {
-		return t.skip(ctx, p.MsgID)
+		m.Files = []handlers.File{t.fetch(ctx, *file)}
 	}
 	m.MsgID = p.MsgID
 	res, err := t.engine.Handle(ctx, m)
@@ -491,14 +493,6 @@ func (t *Telegram) handleUpdate(ctx context.Context, p store.Received) error {
 	return nil
 }
 
-// carriesFile reports whether convert will download a file for the update: a photo, a
-// document or a video in a private chat (files in groups are not fetched).
-func carriesFile(u *models.Update) bool {
-	m := u.Message
-	return m != nil && m.Chat.Type == models.ChatTypePrivate &&
-		(len(m.Photo) > 0 || m.Document != nil || m.Video != nil)
-}
-
 // skip marks an update processed that needs no step (an edit, a service message).
 func (t *Telegram) skip(ctx context.Context, msgID string) error {
 	return t.store.Update(ctx, func(tx *store.Tx) error {
@@ -507,9 +501,15 @@ func (t *Telegram) skip(ctx context.Context, msgID string) error {
 	})
 }
 
-// convert builds the engine's message from an update. It returns false for updates that need
-// no step.
-func (t *Telegram) convert(ctx context.Context, u *models.Update) (handlers.Message, *models.CallbackQuery, bool) {
+// fileRef is a file an update carries, fetched before its step.
+type fileRef struct {
+	id, name string
+	size     int64
+}
+
+// convert builds the engine's message from an update, with the file it carries (nil: none)
+// still to fetch. It returns false for updates that need no step.
+func (t *Telegram) convert(u *models.Update) (handlers.Message, *models.CallbackQuery, *fileRef, bool) {
 	m := handlers.Message{Platform: handlers.PlatformTelegram}
 	switch {
 	case u.CallbackQuery != nil:
@@ -521,7 +521,7 @@ func (t *Telegram) convert(ctx context.Context, u *models.Update) (handlers.Mess
 		case cq.Message.InaccessibleMessage != nil:
 			chat = &cq.Message.InaccessibleMessage.Chat
 		default:
-			return m, nil, false
+			return m, nil, nil, false
 		}
 		m.ChatID = strconv.FormatInt(chat.ID, 10)
 		m.Group = chat.Type != models.ChatTypePrivate
@@ -530,7 +530,7 @@ func (t *Telegram) convert(ctx context.Context, u *models.Update) (handlers.Mess
 		if cq.Message.Message != nil {
 			m.EditRef = strconv.Itoa(cq.Message.Message.ID)
 		}
-		return m, cq, true
+		return m, cq, nil, true
 	case u.Message != nil:
 		msg := u.Message
 		m.ChatID = strconv.FormatInt(msg.Chat.ID, 10)
@@ -546,43 +546,39 @@ func (t *Telegram) convert(ctx context.Context, u *models.Update) (handlers.Mess
 			// In groups a command addressed to another bot is not ours.
 			if cmd, _, _ := strings.Cut(strings.Fields(m.Text + " x")[0], " "); strings.Contains(cmd, "@") &&
 				!strings.EqualFold(cmd[strings.Index(cmd, "@")+1:], t.username) {
-				return m, nil, false
+				return m, nil, nil, false
 			}
-			return m, nil, true // files in groups are not fetched: the bot never takes reports there
+			return m, nil, nil, true // files in groups are not fetched: the bot never takes reports there
 		}
-		var fileID, name string
-		var size int64
+		var file *fileRef
 		switch {
 		case len(msg.Photo) > 0:
 			p := msg.Photo[len(msg.Photo)-1] // the largest size
-			fileID, name, size = p.FileID, "photo.jpg", int64(p.FileSize)
+			file = &fileRef{p.FileID, "photo.jpg", int64(p.FileSize)}
 		case msg.Document != nil:
-			fileID, name, size = msg.Document.FileID, msg.Document.FileName, msg.Document.FileSize
+			file = &fileRef{msg.Document.FileID, msg.Document.FileName, msg.Document.FileSize}
 		case msg.Video != nil:
-			fileID, name, size = msg.Video.FileID, msg.Video.FileName, msg.Video.FileSize
+			file = &fileRef{msg.Video.FileID, msg.Video.FileName, msg.Video.FileSize}
 		}
-		if fileID != "" {
-			m.Files = []handlers.File{t.fetch(ctx, fileID, name, size)}
+		if m.Text == "" && file == nil {
+			return m, nil, nil, false // stickers, locations and the like: nothing to do
 		}
-		if m.Text == "" && len(m.Files) == 0 {
-			return m, nil, false // stickers, locations and the like: nothing to do
-		}
-		return m, nil, true
+		return m, nil, file, true
 	case u.MyChatMember != nil:
-		return m, nil, false
+		return m, nil, nil, false
 	}
-	return m, nil, false
+	return m, nil, nil, false
 }
 
 // fetch downloads a file (getFile, then the file path). A file over the limit is not
 // downloaded: the engine answers about its size. A failed download yields no data, which the
 // engine refuses as unreadable.
-func (t *Telegram) fetch(ctx context.Context, fileID, name string, size int64) handlers.File {
-	f := handlers.File{Name: name, Size: size}
-	if size > handlers.MaxFileBytes {
+func (t *Telegram) fetch(ctx context.Context, ref fileRef) handlers.File {
+	f := handlers.File{Name: ref.name, Size: ref.size}
+	if ref.size > handlers.MaxFileBytes {
 		return f
 	}
-	info, err := t.api.GetFile(ctx, &tgbot.GetFileParams{FileID: fileID})
+	info, err := t.api.GetFile(ctx, &tgbot.GetFileParams{FileID: ref.id})
 	if err != nil {
 		t.log.Error("getFile failed", "error", t.scrub(err))
 		return f
