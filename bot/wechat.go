@@ -709,18 +709,22 @@ func (w *WeChat) finish(j *wxJob, reply string) bool {
 	return true
 }
 
-// sendLate queues a passive reply that missed its callback. The key makes a retried step
-// queue it once.
+// sendLate queues a passive reply that missed its callback.
 func (w *WeChat) sendLate(ctx context.Context, j *wxJob, out *handlers.Outgoing) error {
-	err := w.store.Update(ctx, func(tx *store.Tx) error {
-		_, err := tx.Enqueue(out.ChatID, out.OutMessage, "wechat:late:"+j.msgID)
-		return err
-	})
+	err := w.store.Update(ctx, func(tx *store.Tx) error { return queueLate(tx, j, out) })
 	if err != nil {
 		return err
 	}
 	w.queued(out.ChatID)
 	return nil
+}
+
+// queueLate queues a job's answer to go as customer-service messages instead of the passive
+// reply (missed, or too long for it). The key makes it queued once, whichever path and however
+// often the step runs.
+func queueLate(tx *store.Tx, j *wxJob, out *handlers.Outgoing) error {
+	_, err := tx.Enqueue(out.ChatID, out.OutMessage, "wechat:late:"+j.msgID)
+	return err
 }
 
 // run runs one job's step and returns its passive reply and the message it renders (to be
@@ -793,8 +797,7 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		if len(text) > maxPassiveBytes {
 			// Too long for a passive reply: customer-service messages carry it, in parts.
 			text, lateChat = "", delivered.ChatID
-			_, err := tx.Enqueue(delivered.ChatID, delivered.OutMessage, "wechat:late:"+j.msgID)
-			return err
+			return queueLate(tx, j, delivered)
 		}
 		if len(shown) > 0 {
 			// Kept before the reply goes out: the answer to it may be a number from it.
