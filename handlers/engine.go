@@ -591,15 +591,14 @@ func (t *turn) command(cmd, arg string) error {
 			t.say(t.tr("nothing"))
 			return nil
 		}
-		if t.st.Flow == flowLedger && t.st.Step == lgAnswer && t.st.Ledger != nil && t.st.Ledger.Resume != nil {
-			// Not answering after all: back to the report being written, not away from it.
-			d := t.st.Ledger
-			t.reset()
-			t.say(t.tr("cancelled"))
-			return t.resumeReport(d)
+		var answering *ledgerDraft
+		if t.st.Flow == flowLedger && t.st.Step == lgAnswer {
+			answering = t.st.Ledger
 		}
 		t.reset()
 		t.say(t.tr("cancelled"))
+		// Not answering a question after all: back to the report it interrupted, if any.
+		return t.resumeReport(answering)
 	case "lang":
 		if arg == "" {
 			arg = map[string]string{LangZH: LangEN, LangEN: LangZH}[t.lang]

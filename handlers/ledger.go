@@ -787,8 +787,6 @@ func (t *turn) relayRequest(c *store.Clue, q *store.Question) error {
 	return nil
 }
 
-// deliverQuestion sends a relayed question to the reporter's chat, when they kept a link;
-// either way it waits at their next query-code lookup.
 // relayQuestion sends a question to the reporter and tells the official how it went: to their
 // chat, or waiting for their next query-code lookup when they kept no link.
 func (t *turn) relayQuestion(c *store.Clue, q *store.Question) error {
@@ -804,6 +802,8 @@ func (t *turn) relayQuestion(c *store.Clue, q *store.Question) error {
 	return nil
 }
 
+// deliverQuestion sends a relayed question to the reporter's chat, when they kept a link;
+// either way it waits at their next query-code lookup.
 func (t *turn) deliverQuestion(c *store.Clue, q *store.Question) (bool, error) {
 	lang, err := t.tx.ReporterLang(c.ReportID)
 	if err != nil {
