@@ -46,11 +46,12 @@ func (db *DB) update(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // updateLazy is update for a record whose loss in a power cut costs a repeat, never a loss:
-// that a message was taken for sending, or sent. When every call of a batch is lazy, the batch commits on a
-// connection with synchronous=NORMAL: the commit reaches the operating system (it survives
-// a crash or kill of the process) but does not wait for the disk; the next full commit's
-// fsync, or the next checkpoint, makes it durable. A power cut in between can only make a
-// sent message be sent again. A batch that holds any other call commits with a full fsync.
+// that a message was taken for sending, or sent. When every call of a batch is lazy, the
+// batch commits on a connection with synchronous=NORMAL: the commit reaches the operating
+// system (it survives a crash or kill of the process) but does not wait for the disk; the
+// next full commit's fsync, or the next checkpoint, makes it durable. A power cut in between
+// can only make a message be sent again. A batch that holds any other call commits with a
+// full fsync.
 func (db *DB) updateLazy(ctx context.Context, fn func(*Tx) error) error {
 	return db.queue(ctx, fn, true)
 }
