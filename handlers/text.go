@@ -40,9 +40,6 @@ var catalog = map[string][2]string{
 	"help.officer": {
 		"\n\n信息员命令：\n/checkin 情况报告（含零报告）\n/tasks 我的任务",
 		"\n\nOfficer commands:\n/checkin — situation report (or zero report)\n/tasks — my tasks"},
-	"help.official": {
-		"\n\n您会收到辖区内新举报的通知。线索台账功能由巡察办提供。",
-		"\n\nYou are notified of new reports in your jurisdiction. The clue ledger is kept by the inspection office."},
 	"cancelled":       {"已取消。需要时请重新开始。", "Cancelled. Start again whenever you need."},
 	"nothing":         {"当前没有进行中的操作。", "Nothing is in progress."},
 	"lang.set":        {"已切换为中文。", "Language set to English."},
@@ -117,20 +114,22 @@ var catalog = map[string][2]string{
 	"report.summary": {
 		"请核对您的举报：\n类别：%s\n地点：%s\n涉及对象：%s\n时间：%s\n内容：%s\n附件：%d 个\n方式：%s\n\n⚠️ 请如实反映问题。捏造事实、诬告陷害他人，要承担党纪、法律责任。",
 		"Please check your report:\nCategory: %s\nPlace: %s\nConcerns: %s\nWhen: %s\nWhat happened: %s\nAttachments: %d\nHow: %s\n\n⚠️ Please report truthfully. Making up facts or falsely accusing others is itself an offence under party rules and the law."},
-	"report.confirm":     {"确认提交", "Submit"},
-	"report.edit":        {"修改", "Edit"},
-	"report.edit.which":  {"要修改哪一项？", "What do you want to change?"},
-	"field.category":     {"类别", "Category"},
-	"field.place":        {"地点", "Place"},
-	"field.subject":      {"涉及对象", "Concerns"},
-	"field.description":  {"内容", "What happened"},
-	"field.when":         {"时间", "When"},
-	"field.files":        {"附件", "Attachments"},
-	"field.identity":     {"举报方式", "How to report"},
-	"how.anonymous.link": {"匿名（保留聊天联系）", "Anonymous (chat link kept)"},
-	"how.anonymous":      {"匿名（仅查询码）", "Anonymous (query code only)"},
-	"how.realname":       {"实名：%s，%s", "Named: %s, %s"},
-	"not.given":          {"未说明", "not given"},
+	"report.confirm":    {"确认提交", "Submit"},
+	"report.edit":       {"修改", "Edit"},
+	"report.edit.which": {"要修改哪一项？", "What do you want to change?"},
+	"field.category":    {"类别", "Category"},
+	"field.place":       {"地点", "Place"},
+	"field.subject":     {"涉及对象", "Concerns"},
+	"field.description": {"内容", "What happened"},
+	"field.when":        {"时间", "When"},
+	// A summary's "when" line when the resident was not asked because the description says it.
+	"when.in.description": {"见问题描述", "see the description"},
+	"field.files":         {"附件", "Attachments"},
+	"field.identity":      {"举报方式", "How to report"},
+	"how.anonymous.link":  {"匿名（保留聊天联系）", "Anonymous (chat link kept)"},
+	"how.anonymous":       {"匿名（仅查询码）", "Anonymous (query code only)"},
+	"how.realname":        {"实名：%s，%s", "Named: %s, %s"},
+	"not.given":           {"未说明", "not given"},
 	"report.stored": {
 		"您的举报已登记。请牢记查询码（只显示这一次，丢失无法找回）：\n\n%s\n\n凭查询码可随时查询进展、补充材料。发送 /query 即可查询。",
 		"Your report is registered. Keep this query code safe (it is shown only once and cannot be recovered):\n\n%s\n\nUse it at any time to check progress or add material. Send /query to check."},
@@ -233,6 +232,29 @@ var catalog = map[string][2]string{
 	"notice.named":     {"实名举报（联系方式仅限授权人员查看）", "Named report (contact details for authorised staff only)"},
 	"notice.anonymous": {"匿名举报", "Anonymous report"},
 	"notice.checkin":   {"信息员代群众登记", "Filed by an information officer for a resident"},
+}
+
+// catalogDuplicates lists the keys that addTexts found already defined; TestCatalog fails on
+// any, since a map merge would silently keep only one of the two texts.
+var catalogDuplicates []string
+
+// addTexts merges one feature's texts into the catalog.
+func addTexts(texts map[string][2]string) {
+	for k, v := range texts {
+		if _, dup := catalog[k]; dup {
+			catalogDuplicates = append(catalogDuplicates, k)
+		}
+		catalog[k] = v
+	}
+}
+
+// Texts returns a copy of the catalog, for the checks of other packages that send its texts.
+func Texts() map[string][2]string {
+	out := make(map[string][2]string, len(catalog))
+	for k, v := range catalog {
+		out[k] = v
+	}
+	return out
 }
 
 // T returns the text of key in lang, formatted with args.

@@ -3,7 +3,7 @@ package handlers
 // Texts of the clue ledger, kept apart from text.go so that the catalog can grow per feature.
 // Texts to residents ("lg.ms.*", "lg.q.*", "lg.ans.*") say nothing about how a clue is handled.
 func init() {
-	for k, v := range map[string][2]string{
+	addTexts(map[string][2]string{
 		"lg.denied":     {"您没有权限进行这项操作。此次请求已记录。", "You are not allowed to do this. The request has been logged."},
 		"lg.clue.usage": {"请在命令后输入线索编号，如：/clue JH-2026-0001", "Please give a clue number, e.g. /clue JH-2026-0001"},
 		"lg.notfound":   {"没有这个线索编号。", "No clue has this number."},
@@ -82,7 +82,7 @@ func init() {
 		"lg.closed.already":  {"这条线索已经办结。", "This clue is already closed."},
 		"lg.closed.notice":   {"【办结销号】%s 已办结销号。", "[Closed] %s is closed and struck off."},
 
-		"lg.ask.prompt":     {"请输入要问举报人的问题（举报人看不到您的身份，您也看不到举报人的身份）：", "Type the question for the reporter (neither of you learns who the other is):"},
+		"lg.ask.prompt":     {"请输入要问线索 %s 举报人的问题（举报人看不到您的身份，您也看不到举报人的身份）：", "Type the question for the reporter of clue %s (neither of you learns who the other is):"},
 		"lg.ask.noreporter": {"这条线索由巡察发现，没有举报人可问。", "This clue was found by the inspection; there is no reporter to ask."},
 		"lg.ask.sent":       {"问题已转达举报人（%s），答复会出现在办理记录中并通知您。", "The question is relayed to the reporter of %s; the answer will appear in the timeline and be sent to you."},
 		"lg.ask.nolink":     {"举报人未保留聊天联系（%s），问题将在其下次凭查询码查询时显示。", "The reporter of %s kept no chat link; they will see the question at their next query-code lookup."},
@@ -163,7 +163,5 @@ func init() {
 		"help.unit": {
 			"\n\n承办单位：\n/clues 本单位线索\n/clue 编号 打开线索（确认收到、报告进展、报告结果、向举报人提问）",
 			"\n\nReceiving unit:\n/clues — your unit's clues\n/clue NUMBER — open a clue (acknowledge, progress, outcome, ask the reporter)"},
-	} {
-		catalog[k] = v
-	}
+	})
 }

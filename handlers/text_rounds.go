@@ -3,7 +3,7 @@ package handlers
 // Texts of rounds, village classification, briefings, meetings, rectification and the talent
 // pool (rounds.go), kept apart from text.go so that the catalog grows per feature.
 func init() {
-	for k, v := range map[string][2]string{
+	addTexts(map[string][2]string{
 		"cmd.rounds":    {"巡察轮次", "Inspection rounds"},
 		"cmd.classify":  {"村级分类", "Village classification"},
 		"cmd.briefing":  {"报送巡前通报", "Send a pre-inspection briefing"},
@@ -149,7 +149,5 @@ func init() {
 		"rd.tl.line": {"\n#%d %s · %s · %s · %s", "\n#%d %s · %s · %s · %s"},
 		"rd.tl.free": {"可抽调", "available"},
 		"rd.tl.busy": {"已抽调至 %s", "assigned to %s"},
-	} {
-		catalog[k] = v
-	}
+	})
 }

@@ -3,7 +3,7 @@ package handlers
 // The WeChat channel's texts. WeChat has no buttons: choices are shown as a numbered list and
 // answered by typing the number.
 func init() {
-	for k, v := range map[string][2]string{
+	addTexts(map[string][2]string{
 		"wechat.file":   {"（附件“%s”无法通过公众号发送，请在网页端或 Telegram 查看，或由管理员在服务器上导出。）", "(The file “%s” cannot be sent through the Official Account; open it in the web chat or Telegram, or ask an administrator to export it on the server.)"},
 		"wechat.menu":   {"回复数字选择：", "Reply with a number:"},
 		"wechat.cancel": {"回复“取消”退出", "Reply “cancel” to stop"},
@@ -25,7 +25,5 @@ func init() {
 			"[Undeliverable] A message to a WeChat user could not be delivered: the 48-hour customer-service window is closed and %s. Please reach them another way, or check the template configuration (WECHAT_TEMPLATE_NOTICE)."},
 		"wechat.undeliverable.notemplate": {"未配置模板消息", "no template message is configured"},
 		"wechat.undeliverable.refused":    {"模板消息被拒绝", "the template message was refused"},
-	} {
-		catalog[k] = v
-	}
+	})
 }

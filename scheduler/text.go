@@ -1,6 +1,10 @@
 package scheduler
 
-import "fmt"
+import (
+	"fmt"
+
+	"xuncha/handlers"
+)
 
 // texts holds the scheduler's messages, Chinese first. They live here rather than in the
 // engine's catalog because only the scheduler sends them.
@@ -47,12 +51,6 @@ var texts = map[string][2]string{
 		"[Real-name report overdue] Report no. %d (received %s) should have had its acceptance notice by %s. Please send it now."},
 }
 
-// statusNames are the clue statuses of the 0005 schema as the review shows them.
-var statusNames = map[string][2]string{
-	"new": {"新登记", "new"}, "studied": {"已研判", "studied"}, "disposed": {"已提出处置意见", "disposed"},
-	"transferred": {"已移交", "transferred"}, "handling": {"办理中", "handling"}, "held": {"暂存待查", "on hold"},
-}
-
 // T returns the text of key in lang ("en" or Chinese), formatted with args.
 func T(lang, key string, args ...any) string {
 	pair, ok := texts[key]
@@ -69,13 +67,8 @@ func T(lang, key string, args ...any) string {
 	return s
 }
 
+// statusName is a clue status as the ledger itself names it, so that the review and the
+// ledger never speak two vocabularies.
 func statusName(lang, status string) string {
-	pair, ok := statusNames[status]
-	if !ok {
-		return status
-	}
-	if lang == "en" {
-		return pair[1]
-	}
-	return pair[0]
+	return handlers.T(lang, "lg.status."+status)
 }
