@@ -26,45 +26,78 @@ const maxTelegramText = 4096
 // sendLimiter keeps to Telegram's published limits: about 1 message a second to one chat,
 // 20 a minute to one group, and a global rate (25/s by default, under the ~30/s guideline).
 // After a 429 every send waits out retry_after: the limit is about the whole bot.
+//
+// A chat's interval is counted from the end of its previous send, not from its start:
+// Telegram counts a message when it has it, and a request can take long to arrive (a
+// document's upload, a busy machine). Spacing the starts alone let two messages land 0.8 s
+// apart after a slow first request, which Telegram may answer with 429 (and the end-to-end
+// test's fake did, about one run in four). One send to a chat at a time also keeps its order.
 type sendLimiter struct {
 	global *rate.Limiter
 
 	mu          sync.Mutex
-	chats       map[int64]*rate.Limiter
+	chats       map[int64]*chatLimit
 	pausedUntil time.Time
 }
 
-func newSendLimiter(perSecond float64) *sendLimiter {
-	return &sendLimiter{global: rate.NewLimiter(rate.Limit(perSecond), 1), chats: map[int64]*rate.Limiter{}}
+// chatLimit lets one send to a chat go at a time, every interval after the last one ended.
+type chatLimit struct {
+	turn     chan struct{} // holds a token while a send to the chat is under way
+	interval time.Duration
+	next     time.Time // earliest start of the next send; written only by the turn's holder
 }
 
-// wait blocks until a message to chat may go out.
-func (l *sendLimiter) wait(ctx context.Context, chat int64) error {
+func newSendLimiter(perSecond float64) *sendLimiter {
+	return &sendLimiter{global: rate.NewLimiter(rate.Limit(perSecond), 1), chats: map[int64]*chatLimit{}}
+}
+
+// wait blocks until a message to chat may go out. The caller sends, then calls done (whatever
+// the send's outcome) before anything else is sent to the chat.
+func (l *sendLimiter) wait(ctx context.Context, chat int64) (done func(), err error) {
 	l.mu.Lock()
-	lim, ok := l.chats[chat]
+	cl, ok := l.chats[chat]
 	if !ok && len(l.chats) >= 10000 {
-		// Forget chats whose limiter is full again: they would allow a send anyway.
-		for id, cl := range l.chats {
-			if cl.Tokens() >= 1 {
-				delete(l.chats, id)
+		// Forget chats that are idle and past their interval: they would allow a send anyway.
+		now := time.Now()
+		for id, c := range l.chats {
+			select {
+			case c.turn <- struct{}{}:
+				if now.After(c.next) {
+					delete(l.chats, id)
+				}
+				<-c.turn
+			default:
 			}
 		}
 	}
 	if !ok {
+		cl = &chatLimit{turn: make(chan struct{}, 1), interval: time.Second}
 		if chat < 0 { // groups and channels have negative ids
-			lim = rate.NewLimiter(rate.Every(3*time.Second), 1) // 20 a minute
-		} else {
-			lim = rate.NewLimiter(rate.Every(time.Second), 1)
+			cl.interval = 3 * time.Second // 20 a minute
 		}
-		l.chats[chat] = lim
+		l.chats[chat] = cl
 	}
 	l.mu.Unlock()
-	if err := lim.Wait(ctx); err != nil {
-		return err
+	select {
+	case cl.turn <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	release := func() { <-cl.turn }
+	if d := time.Until(cl.next); d > 0 {
+		timer := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			release()
+			return nil, ctx.Err()
+		case <-timer.C:
+		}
 	}
 	for {
 		if err := l.global.Wait(ctx); err != nil {
-			return err
+			release()
+			return nil, err
 		}
 		// A 429 may have come while this send waited its turn: check the pause last, just
 		// before the request goes out, and queue again after it.
@@ -72,11 +105,15 @@ func (l *sendLimiter) wait(ctx context.Context, chat int64) error {
 		paused := time.Until(l.pausedUntil)
 		l.mu.Unlock()
 		if paused <= 0 {
-			return nil
+			return func() {
+				cl.next = time.Now().Add(cl.interval)
+				release()
+			}, nil
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			release()
+			return nil, ctx.Err()
 		case <-time.After(paused):
 		}
 	}
@@ -134,14 +171,16 @@ func (t *Telegram) send(ctx context.Context, chatExternal string, msg store.OutM
 	}
 	parts := splitText(msg.Text, maxTelegramText)
 	if id, err := strconv.Atoi(msg.Edit); err == nil && len(parts) == 1 {
-		if err := t.limit.wait(ctx, chat); err != nil {
+		done, err := t.limit.wait(ctx, chat)
+		if err != nil {
 			return err
 		}
 		p := &tgbot.EditMessageTextParams{ChatID: chat, MessageID: id, Text: msg.Text}
 		if len(msg.Buttons) > 0 {
 			p.ReplyMarkup = keyboard(msg.Buttons)
 		}
-		_, err := t.api.EditMessageText(ctx, p)
+		_, err = t.api.EditMessageText(ctx, p)
+		done()
 		switch {
 		case err == nil, err != nil && strings.Contains(err.Error(), "message is not modified"):
 			return nil
@@ -151,14 +190,17 @@ func (t *Telegram) send(ctx context.Context, chatExternal string, msg store.OutM
 		// The message can no longer be edited (too old, deleted): send the answer as new.
 	}
 	for i, part := range parts {
-		if err := t.limit.wait(ctx, chat); err != nil {
+		done, err := t.limit.wait(ctx, chat)
+		if err != nil {
 			return err
 		}
 		p := &tgbot.SendMessageParams{ChatID: chat, Text: part}
 		if i == len(parts)-1 && len(msg.Buttons) > 0 {
 			p.ReplyMarkup = keyboard(msg.Buttons)
 		}
-		if _, err := t.api.SendMessage(ctx, p); err != nil {
+		_, err = t.api.SendMessage(ctx, p)
+		done()
+		if err != nil {
 			return t.classify(err, i > 0)
 		}
 	}
@@ -250,7 +292,8 @@ func (t *Telegram) sendFile(ctx context.Context, chat int64, msg store.OutMessag
 	if err != nil {
 		return fmt.Errorf("telegram file: %w", err)
 	}
-	if err := t.limit.wait(ctx, chat); err != nil {
+	done, err := t.limit.wait(ctx, chat)
+	if err != nil {
 		return err
 	}
 	p := &tgbot.SendDocumentParams{ChatID: chat, Document: &models.InputFileUpload{Filename: msg.File.Name, Data: bytes.NewReader(data)}}
@@ -263,7 +306,9 @@ func (t *Telegram) sendFile(ctx context.Context, chat int64, msg store.OutMessag
 		}
 		rest.Text = ""
 	}
-	if _, err := t.api.SendDocument(ctx, p); err != nil {
+	_, err = t.api.SendDocument(ctx, p)
+	done() // before the rest of the text, which waits its own turn
+	if err != nil {
 		return t.classify(err, false)
 	}
 	if rest.Text == "" {

@@ -542,3 +542,36 @@ func TestTelegramSendsFiles(t *testing.T) {
 		t.Errorf("caption: %+v", s)
 	}
 }
+
+// TestTelegramSpacesAChatFromItsLastArrival: Telegram counts a message when it has it. A
+// document whose upload arrives late, followed by the rest of its text, must still reach the
+// chat a second apart; spacing the requests' starts let them land 0.4 s apart here (and, with
+// the machine's own delays, broke the end-to-end test's limit one run in four).
+func TestTelegramSpacesAChatFromItsLastArrival(t *testing.T) {
+	fake := telegramtest.New(testToken)
+	t.Cleanup(fake.Close)
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second})
+	fake.Delay("sendDocument", 600*time.Millisecond) // a slow upload: recorded when it has arrived
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
+	var sha string
+	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
+		var err error
+		sha, err = tx.PutBlob([]byte("%PDF-1.4 letter"), "application/pdf")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A text over a caption's 1,024 units goes as a message after the document.
+	msg := store.OutMessage{Text: strings.Repeat("督办函正文。", 200), File: &store.Attachment{SHA256: sha, Name: "督办函.pdf"}}
+	if err := f.tg.Send(t.Context(), "905", msg); err != nil {
+		t.Fatal(err)
+	}
+	sent := fake.SentTo(905)
+	if len(sent) != 2 {
+		t.Fatalf("sent %d messages, want the document and the text", len(sent))
+	}
+	if gap := sent[1].At.Sub(sent[0].At); gap < time.Second || fake.TooMany() != 0 {
+		t.Errorf("the text arrived %v after the document (%d refused); want at least 1s", gap, fake.TooMany())
+	}
+}
