@@ -266,7 +266,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
-	sch, err := cfg.sched.start(ctx, logger, db, cfg.loc, met, func() {
+	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, met, func() {
 		for _, wake := range wakes {
 			wake()
 		}

@@ -70,17 +70,13 @@ func (f *scheduleFlags) validate() error {
 	return f.retain.validate()
 }
 
-// start builds the calendar (embedded years plus imported ones) and starts the scheduler. The
-// caller stops it with <-s.Stop().Done() before closing the database. It returns nil when the
-// jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, loc *time.Location, m scheduler.JobMetrics, wake func()) (*scheduler.Scheduler, error) {
+// start starts the scheduler on cal, the calendar serve loaded once for the ledger and the
+// jobs alike. The caller stops it with <-s.Stop().Done() before closing the database. It
+// returns nil when the jobs are off.
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, m scheduler.JobMetrics, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
-	}
-	cal, err := loadCalendar(ctx, logger, db, loc)
-	if err != nil {
-		return nil, err
 	}
 	s, err := scheduler.New(logger, db, cal, scheduler.Config{
 		Location:      loc,

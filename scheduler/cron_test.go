@@ -89,3 +89,53 @@ func TestCronWiring(t *testing.T) {
 		}
 	})
 }
+
+// TestEveryJobIsCaughtUp: every job of the table runs once at start, in the table's order,
+// and has a default spec; a job added to the table cannot be left out of either.
+func TestEveryJobIsCaughtUp(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		cal, err := NewCalendar(slog.New(slog.DiscardHandler), shanghai, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := New(slog.New(slog.DiscardHandler), nopStore{}, cal, Config{
+			Location: shanghai,
+			Purge:    func(context.Context, time.Time) error { return nil },
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var (
+			mu  sync.Mutex
+			ran []string
+		)
+		s.jobs = map[string]func(context.Context, time.Time) error{}
+		for name := range s.Jobs() {
+			s.jobs[name] = func(context.Context, time.Time) error {
+				mu.Lock()
+				defer mu.Unlock()
+				ran = append(ran, name)
+				return nil
+			}
+		}
+		ctx, cancel := context.WithCancel(t.Context())
+		defer cancel()
+		if err := s.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		synctest.Wait() // the catch-up pass; the bubble's clock has not moved, so no tick
+		<-s.Stop().Done()
+		var want []string
+		for _, j := range jobTable() {
+			want = append(want, j.name)
+			if s.cfg.Specs[j.name] == "" {
+				t.Errorf("job %s has no spec", j.name)
+			}
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if strings.Join(ran, ",") != strings.Join(want, ",") {
+			t.Errorf("caught up %v, want %v", ran, want)
+		}
+	})
+}

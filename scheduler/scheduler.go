@@ -74,15 +74,7 @@ func DefaultConfig() Config {
 		RealNameDays:  15,
 		RealNameWarn:  3,
 		Batch:         250,
-		Specs: map[string]string{
-			JobAnnounce: "* * * * *",
-			JobLadder:   "0 9 * * *",
-			JobCheckin:  "0 9 * * *",
-			JobReview:   "0 9 * * *",
-			JobRealName: "0 9 * * *",
-			JobRounds:   "*/10 8-19 * * *", // office hours: notices, nudges and escalations of rounds
-			JobPurge:    "30 3 * * *",      // nightly, when nobody reports
-		},
+		Specs:         defaultSpecs(),
 	}
 }
 
@@ -96,6 +88,40 @@ const (
 	JobRounds   = "rounds"
 	JobPurge    = "purge"
 )
+
+// job is one timed job: its name, its default cron spec and its method. A job is added here
+// and nowhere else: the defaults, the job map, the schedule and the catch-up pass at start
+// all read this table.
+type job struct {
+	name string
+	spec string
+	// method returns the job's method, or nil when the configuration leaves it out.
+	method func(s *Scheduler) func(context.Context, time.Time) error
+}
+
+// jobTable lists the jobs in the order the catch-up pass at start runs them: announcements
+// first (a window may have opened while the process was down), the nightly purge last.
+func jobTable() []job {
+	return []job{
+		{JobAnnounce, "* * * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Announce }},
+		{JobLadder, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Escalate }},
+		{JobCheckin, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Checkins }},
+		{JobReview, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.MonthlyReview }},
+		{JobRealName, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDeadlines }},
+		// Office hours: notices, nudges and escalations of rounds.
+		{JobRounds, "*/10 8-19 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Rounds }},
+		// Nightly, when nobody reports.
+		{JobPurge, "30 3 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.cfg.Purge }},
+	}
+}
+
+func defaultSpecs() map[string]string {
+	specs := map[string]string{}
+	for _, j := range jobTable() {
+		specs[j.name] = j.spec
+	}
+	return specs
+}
 
 // Scheduler runs the timed jobs. Cron only ticks: each job reads what is due from SQLite and
 // records what it did in the transaction that queues the messages, so ticks missed while the
@@ -186,16 +212,11 @@ func ValidateSpec(spec string) (err error) {
 // Jobs returns the job methods by name. Each takes an explicit now, so tests drive them with
 // any clock.
 func (s *Scheduler) Jobs() map[string]func(ctx context.Context, now time.Time) error {
-	jobs := map[string]func(context.Context, time.Time) error{
-		JobAnnounce: s.Announce,
-		JobLadder:   s.Escalate,
-		JobCheckin:  s.Checkins,
-		JobReview:   s.MonthlyReview,
-		JobRealName: s.RealNameDeadlines,
-		JobRounds:   s.Rounds,
-	}
-	if s.cfg.Purge != nil {
-		jobs[JobPurge] = s.cfg.Purge
+	jobs := map[string]func(context.Context, time.Time) error{}
+	for _, j := range jobTable() {
+		if m := j.method(s); m != nil {
+			jobs[j.name] = m
+		}
 	}
 	return jobs
 }
@@ -234,14 +255,14 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	// The catch-up pass runs each entry's wrapped job, so it goes through the same Skip and
 	// Recover as the ticks: a tick during catch-up is skipped, and a panic is recovered.
 	s.wg.Go(func() {
-		for _, name := range []string{JobAnnounce, JobLadder, JobCheckin, JobReview, JobRealName, JobRounds, JobPurge} {
+		for _, j := range jobTable() {
 			if ctx.Err() != nil {
 				return
 			}
-			if j, ok := wrapped[name]; ok {
-				s.catchingUp.Store(name, true)
-				j.Run()
-				s.catchingUp.Delete(name)
+			if w, ok := wrapped[j.name]; ok {
+				s.catchingUp.Store(j.name, true)
+				w.Run()
+				s.catchingUp.Delete(j.name)
 			}
 		}
 	})
