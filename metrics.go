@@ -12,6 +12,7 @@ import (
 
 	"xuncha/bot"
 	"xuncha/handlers"
+	"xuncha/outbox"
 	"xuncha/scheduler"
 	"xuncha/store"
 )
@@ -34,10 +35,10 @@ type metrics struct {
 }
 
 var (
-	_ handlers.Metrics          = (*metrics)(nil)
-	_ scheduler.DispatchMetrics = (*metrics)(nil)
-	_ scheduler.JobMetrics      = (*metrics)(nil)
-	_ bot.ChannelMetrics        = (*metrics)(nil)
+	_ handlers.Metrics       = (*metrics)(nil)
+	_ outbox.DispatchMetrics = (*metrics)(nil)
+	_ scheduler.JobMetrics   = (*metrics)(nil)
+	_ bot.ChannelMetrics     = (*metrics)(nil)
 )
 
 // outboxStatser is what the outbox collector needs from the store.
@@ -89,7 +90,7 @@ func newMetrics(db outboxStatser) *metrics {
 			continue // the web chat has no outbox sender: browsers poll their rows
 		}
 		m.rateLimited.WithLabelValues(p)
-		for _, r := range []string{scheduler.SendSent, scheduler.SendRetry, scheduler.SendDead, scheduler.SendUncertain, scheduler.SendUnreachable} {
+		for _, r := range []string{outbox.SendSent, outbox.SendRetry, outbox.SendDead, outbox.SendUncertain, outbox.SendUnreachable} {
 			m.sends.WithLabelValues(p, r)
 		}
 	}
@@ -119,10 +120,10 @@ func (m *metrics) Received(platform string, total, duplicates int) {
 	m.duplicates.WithLabelValues(platform).Add(float64(duplicates))
 }
 
-// Sent implements scheduler.DispatchMetrics.
+// Sent implements outbox.DispatchMetrics.
 func (m *metrics) Sent(platform, result string) { m.sends.WithLabelValues(platform, result).Inc() }
 
-// RateLimited implements scheduler.DispatchMetrics.
+// RateLimited implements outbox.DispatchMetrics.
 func (m *metrics) RateLimited(platform string) { m.rateLimited.WithLabelValues(platform).Inc() }
 
 // JobRan implements scheduler.JobMetrics.

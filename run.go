@@ -18,7 +18,7 @@ import (
 	"xuncha/bot"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
-	"xuncha/scheduler"
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -233,7 +233,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			}
 			mux.Handle("POST "+path, tg.WebhookHandler())
 		}
-		d := scheduler.NewDispatcher(logger, db, handlers.PlatformTelegram, tg)
+		d := outbox.NewDispatcher(logger, db, handlers.PlatformTelegram, tg)
 		d.Concurrency = int(cfg.tgRate) + 1
 		d.Metrics = met
 		checks = append(checks, healthCheck{"telegram", func(context.Context) error { return tg.Healthy() }})
@@ -251,7 +251,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		mux.Handle("/wechat", wx)
 		wx.Metrics = met
-		d := scheduler.NewDispatcher(logger, db, handlers.PlatformWeChat, wx)
+		d := outbox.NewDispatcher(logger, db, handlers.PlatformWeChat, wx)
 		d.Concurrency = 8
 		d.Metrics = met
 		checks = append(checks, healthCheck{"wechat", func(context.Context) error { return wx.Healthy() }})

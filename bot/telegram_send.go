@@ -16,7 +16,7 @@ import (
 	"github.com/go-telegram/bot/models"
 	"golang.org/x/time/rate"
 
-	"xuncha/scheduler"
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -146,7 +146,7 @@ type inlineButton struct {
 // request went out means the outcome is unknown.
 func (t *Telegram) Send(ctx context.Context, chatExternal string, msg store.OutMessage) error {
 	err := t.send(ctx, chatExternal, msg)
-	var se *scheduler.SendError
+	var se *outbox.SendError
 	switch {
 	case err == nil:
 		t.sendHealth.ok()
@@ -164,7 +164,7 @@ func (t *Telegram) Send(ctx context.Context, chatExternal string, msg store.OutM
 func (t *Telegram) send(ctx context.Context, chatExternal string, msg store.OutMessage) error {
 	chat, err := strconv.ParseInt(chatExternal, 10, 64)
 	if err != nil {
-		return &scheduler.SendError{Permanent: true, Err: fmt.Errorf("telegram chat id %w", err)}
+		return &outbox.SendError{Permanent: true, Err: fmt.Errorf("telegram chat id %w", err)}
 	}
 	if msg.File != nil {
 		return t.sendFile(ctx, chat, msg)
@@ -234,16 +234,16 @@ func (t *Telegram) classify(err error, partlySent bool) error {
 	case errors.As(err, &tooMany):
 		d := time.Duration(max(tooMany.RetryAfter, 1)) * time.Second
 		t.limit.pause(d)
-		return &scheduler.SendError{RetryAfter: d, Err: err}
+		return &outbox.SendError{RetryAfter: d, Err: err}
 	case errors.Is(err, tgbot.ErrorForbidden):
-		return &scheduler.SendError{Unreachable: true, Err: err}
+		return &outbox.SendError{Unreachable: true, Err: err}
 	case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
-		return &scheduler.SendError{Permanent: true, Err: err}
+		return &outbox.SendError{Permanent: true, Err: err}
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return err // the request never left: a plain retry is safe
 	case partlySent, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
 		// The request may have reached Telegram: resending could deliver it twice.
-		return &scheduler.SendError{Uncertain: true, Err: err}
+		return &outbox.SendError{Uncertain: true, Err: err}
 	}
 	return err
 }

@@ -23,7 +23,7 @@ import (
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/internal/syncbuf"
-	"xuncha/scheduler"
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -36,7 +36,7 @@ type tgFixture struct {
 	db     *store.DB
 	engine *handlers.Engine
 	tg     *Telegram
-	disp   *scheduler.Dispatcher
+	disp   *outbox.Dispatcher
 	logs   *syncbuf.Buffer
 	cancel context.CancelFunc
 	done   sync.WaitGroup
@@ -77,7 +77,7 @@ func newTGFixture(t testing.TB, fake *telegramtest.Server, dbPath string, cfg Te
 	if err != nil {
 		t.Fatal(err)
 	}
-	f.disp = scheduler.NewDispatcher(logger, f.db, handlers.PlatformTelegram, f.tg)
+	f.disp = outbox.NewDispatcher(logger, f.db, handlers.PlatformTelegram, f.tg)
 	f.disp.Concurrency = 20
 	f.disp.Idle = 50 * time.Millisecond
 	f.engine.OnQueued(func(int64) { f.disp.Wake() })
@@ -409,7 +409,7 @@ func TestTelegramSendErrors(t *testing.T) {
 
 	fake.FailNext("sendMessage", 1, 403, 0)
 	err := f.tg.Send(ctx, "901", store.OutMessage{Text: "hi"})
-	var se *scheduler.SendError
+	var se *outbox.SendError
 	if !asSendError(err, &se) || !se.Unreachable {
 		t.Errorf("403: got %v, want an unreachable SendError", err)
 	}
@@ -447,8 +447,8 @@ func TestTelegramSendErrors(t *testing.T) {
 	}
 }
 
-func asSendError(err error, se **scheduler.SendError) bool {
-	e, ok := err.(*scheduler.SendError)
+func asSendError(err error, se **outbox.SendError) bool {
+	e, ok := err.(*outbox.SendError)
 	*se = e
 	return ok
 }

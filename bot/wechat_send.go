@@ -10,7 +10,7 @@ import (
 	"unicode/utf8"
 
 	"xuncha/handlers"
-	"xuncha/scheduler"
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -64,13 +64,13 @@ func (w *WeChat) Send(ctx context.Context, openid string, msg store.OutMessage) 
 				}
 				return w.sendTemplate(ctx, openid, lang, strings.Join(parts[i:], ""), i > 0)
 			case errUnfollowed:
-				return &scheduler.SendError{Unreachable: true, Err: err}
+				return &outbox.SendError{Unreachable: true, Err: err}
 			case errQuota:
-				return &scheduler.SendError{RetryAfter: quotaPause, Err: err}
+				return &outbox.SendError{RetryAfter: quotaPause, Err: err}
 			case errSystemBusy:
 				return err
 			}
-			return &scheduler.SendError{Permanent: true, Err: err}
+			return &outbox.SendError{Permanent: true, Err: err}
 		}
 		return classifyWeChatNet(err, i > 0)
 	}
@@ -106,9 +106,9 @@ func (w *WeChat) sendTemplate(ctx context.Context, openid, lang, text string, pa
 	if errors.As(err, &ae) {
 		switch ae.Code {
 		case errUnfollowed:
-			return &scheduler.SendError{Unreachable: true, Err: err}
+			return &outbox.SendError{Unreachable: true, Err: err}
 		case errQuota:
-			return &scheduler.SendError{RetryAfter: quotaPause, Err: err}
+			return &outbox.SendError{RetryAfter: quotaPause, Err: err}
 		case errSystemBusy:
 			return err
 		}
@@ -156,7 +156,7 @@ func (w *WeChat) undeliverable(ctx context.Context, openid, reasonKey string, ca
 	for _, c := range notified {
 		w.queued(c)
 	}
-	return &scheduler.SendError{Permanent: true, Err: fmt.Errorf("undeliverable: %w", cause)}
+	return &outbox.SendError{Permanent: true, Err: fmt.Errorf("undeliverable: %w", cause)}
 }
 
 // classifyWeChatNet sorts a transport error: one that never left is retried; one that may have
@@ -168,7 +168,7 @@ func classifyWeChatNet(err error, partlySent bool) error {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		return err
 	case partlySent, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return &scheduler.SendError{Uncertain: true, Err: err}
+		return &outbox.SendError{Uncertain: true, Err: err}
 	}
 	return err
 }

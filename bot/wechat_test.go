@@ -24,7 +24,7 @@ import (
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/internal/syncbuf"
-	"xuncha/scheduler"
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -45,7 +45,7 @@ type wxFixture struct {
 	dbPath string
 	engine *handlers.Engine
 	wx     *WeChat
-	disp   *scheduler.Dispatcher
+	disp   *outbox.Dispatcher
 	srv    *httptest.Server
 	logs   *syncbuf.Buffer
 	cancel context.CancelFunc
@@ -80,7 +80,7 @@ func newWXFixture(t testing.TB, cfg WeChatConfig) *wxFixture {
 		t.Fatal(err)
 	}
 	f.cb = wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: cfg.AESKey, Account: "gh_test"}
-	f.disp = scheduler.NewDispatcher(logger, db, handlers.PlatformWeChat, f.wx)
+	f.disp = outbox.NewDispatcher(logger, db, handlers.PlatformWeChat, f.wx)
 	f.disp.Idle = 50 * time.Millisecond
 	f.engine.OnQueued(func(int64) { f.disp.Wake() })
 	f.wx.OnQueued(func(int64) { f.disp.Wake() })
@@ -453,7 +453,7 @@ func TestWeChatWindow(t *testing.T) {
 		// 45009 pauses.
 		f.fake.FailNext("/cgi-bin/message/template/send", 1, 45009)
 		err = f.wx.Send(ctx, user, store.OutMessage{Text: "限流"})
-		var se *scheduler.SendError
+		var se *outbox.SendError
 		if !asSendError(err, &se) || se.RetryAfter <= 0 {
 			t.Errorf("45009: %v", err)
 		}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -22,7 +23,7 @@ type recordingSender struct {
 	stop   context.CancelFunc
 }
 
-var _ Sender = (*recordingSender)(nil)
+var _ outbox.Sender = (*recordingSender)(nil)
 
 func (r *recordingSender) Send(_ context.Context, to string, msg store.OutMessage) error {
 	r.mu.Lock()
@@ -41,7 +42,7 @@ func (r *recordingSender) Send(_ context.Context, to string, msg store.OutMessag
 // deliver runs a dispatcher over the outbox until it is empty or the sender stops it.
 func (f *fixture) deliver(r *recordingSender, stopAt int) {
 	f.t.Helper()
-	d := NewDispatcher(f.log, f.db, "telegram", r)
+	d := outbox.NewDispatcher(f.log, f.db, "telegram", r)
 	d.Now = f.clock
 	stop, cancel := context.WithCancel(context.Background())
 	defer cancel()

@@ -1,6 +1,9 @@
-// Package scheduler delivers the outbox and runs timed jobs. What is due always lives in
-// SQLite; the workers here only look at it, so nothing is lost or repeated across restarts.
-package scheduler
+// Package outbox delivers the messages queued in SQLite: one Dispatcher per platform leases
+// due rows, sends them through the platform's Sender, and marks each sent, retried or given
+// up. What is due always lives in the database, so nothing is lost or repeated across
+// restarts. The platform adapters (bot) implement Sender and classify their failures with
+// SendError; the timed jobs (scheduler) only queue rows.
+package outbox
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package scheduler_test
+package outbox_test
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"xuncha/scheduler"
+	"xuncha/outbox"
 	"xuncha/store"
 )
 
@@ -52,7 +52,7 @@ type fakeSender struct {
 	Fn    func(n int, to string, msg store.OutMessage) error // n counts calls from 0
 }
 
-var _ scheduler.Sender = (*fakeSender)(nil)
+var _ outbox.Sender = (*fakeSender)(nil)
 
 func (f *fakeSender) Send(ctx context.Context, to string, msg store.OutMessage) error {
 	f.mu.Lock()
@@ -72,14 +72,14 @@ func (f *fakeSender) Calls() []sent {
 	return append([]sent(nil), f.calls...)
 }
 
-// outbox is a real store with a fake clock, and a raw read connection for assertions.
-type outbox struct {
+// box is a real store with a fake clock, and a raw read connection for assertions.
+type box struct {
 	db    *store.DB
 	raw   *sql.DB
 	clock *clock
 }
 
-func newOutbox(t *testing.T) *outbox {
+func newOutbox(t *testing.T) *box {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "x.db")
 	db, err := store.Open(context.Background(), path, bytes.Repeat([]byte{0x17}, store.KeySize))
@@ -94,11 +94,11 @@ func newOutbox(t *testing.T) *outbox {
 	t.Cleanup(func() { raw.Close() })
 	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
 	db.Now = c.Now
-	return &outbox{db: db, raw: raw, clock: c}
+	return &box{db: db, raw: raw, clock: c}
 }
 
 // enqueue queues texts for the chat with external id ext on a platform and returns the chat and row ids.
-func (o *outbox) enqueue(t *testing.T, plat, ext string, texts ...string) (int64, []int64) {
+func (o *box) enqueue(t *testing.T, plat, ext string, texts ...string) (int64, []int64) {
 	t.Helper()
 	var chat int64
 	var ids []int64
@@ -125,7 +125,7 @@ func (o *outbox) enqueue(t *testing.T, plat, ext string, texts ...string) (int64
 
 // add queues one text for a chat, from any goroutine (a fake sender's): it returns the error
 // instead of failing the test.
-func (o *outbox) add(plat, ext, text string) error {
+func (o *box) add(plat, ext, text string) error {
 	return o.db.Update(context.Background(), func(tx *store.Tx) error {
 		c, err := tx.EnsureChat(plat, ext, "zh", false)
 		if err != nil {
@@ -168,7 +168,7 @@ type row struct {
 	LastError string
 }
 
-func (o *outbox) row(t *testing.T, id int64) row {
+func (o *box) row(t *testing.T, id int64) row {
 	t.Helper()
 	var r row
 	var next int64
@@ -181,7 +181,7 @@ func (o *outbox) row(t *testing.T, id int64) row {
 	return r
 }
 
-func (o *outbox) unreachable(t *testing.T, chat int64) bool {
+func (o *box) unreachable(t *testing.T, chat int64) bool {
 	t.Helper()
 	var u bool
 	if err := o.raw.QueryRow(`SELECT unreachable FROM chats WHERE id = ?`, chat).Scan(&u); err != nil {
@@ -191,13 +191,13 @@ func (o *outbox) unreachable(t *testing.T, chat int64) bool {
 }
 
 // dispatcher returns a dispatcher on the outbox's clock.
-func (o *outbox) dispatcher(s scheduler.Sender) *scheduler.Dispatcher {
-	d := scheduler.NewDispatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), o.db, platform, s)
+func (o *box) dispatcher(s outbox.Sender) *outbox.Dispatcher {
+	d := outbox.NewDispatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), o.db, platform, s)
 	d.Now = o.clock.Now
 	return d
 }
 
-func runOnce(t *testing.T, d *scheduler.Dispatcher) time.Duration {
+func runOnce(t *testing.T, d *outbox.Dispatcher) time.Duration {
 	t.Helper()
 	pause, err := d.RunOnce(context.Background(), context.Background())
 	if err != nil {
@@ -466,9 +466,9 @@ func TestDispatcherTerminalErrors(t *testing.T) {
 		err             error
 		wantUnreachable bool
 	}{
-		{"Unreachable", &scheduler.SendError{Unreachable: true, Err: errors.New("403 blocked by user")}, true},
-		{"UnreachableWrapped", fmt.Errorf("telegram: %w", &scheduler.SendError{Unreachable: true, Err: errors.New("403")}), true},
-		{"Permanent", &scheduler.SendError{Permanent: true, Err: errors.New("400 message too long")}, false},
+		{"Unreachable", &outbox.SendError{Unreachable: true, Err: errors.New("403 blocked by user")}, true},
+		{"UnreachableWrapped", fmt.Errorf("telegram: %w", &outbox.SendError{Unreachable: true, Err: errors.New("403")}), true},
+		{"Permanent", &outbox.SendError{Permanent: true, Err: errors.New("400 message too long")}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -508,7 +508,7 @@ func TestDispatcherRetryAfter(t *testing.T) {
 	s := &fakeSender{}
 	s.Fn = func(n int, _ string, msg store.OutMessage) error {
 		if n == 0 {
-			return &scheduler.SendError{RetryAfter: 7 * time.Second, Err: errors.New("429 too many requests")}
+			return &outbox.SendError{RetryAfter: 7 * time.Second, Err: errors.New("429 too many requests")}
 		}
 		mu.Lock()
 		delivered[msg.Text]++
@@ -563,7 +563,7 @@ func TestDispatcherUncertainIsNotResent(t *testing.T) {
 	o := newOutbox(t)
 	_, ids := o.enqueue(t, platform, "100", "maybe delivered")
 	s := &fakeSender{Fn: func(int, string, store.OutMessage) error {
-		return &scheduler.SendError{Uncertain: true, Err: context.DeadlineExceeded}
+		return &outbox.SendError{Uncertain: true, Err: context.DeadlineExceeded}
 	}}
 	d := o.dispatcher(s)
 	runOnce(t, d)
@@ -710,7 +710,7 @@ func TestBackoff(t *testing.T) {
 		t.Run(fmt.Sprint(tt.attempt), func(t *testing.T) {
 			lo, hi := time.Duration(1<<62), time.Duration(0)
 			for range 500 {
-				b := scheduler.Backoff(tt.attempt)
+				b := outbox.Backoff(tt.attempt)
 				if b < tt.max/2 || b > tt.max {
 					t.Fatalf("Backoff(%d) = %v, want within [%v, %v]", tt.attempt, b, tt.max/2, tt.max)
 				}
@@ -738,11 +738,11 @@ func TestDispatcherRunHonoursPauseOnWake(t *testing.T) {
 	s := &fakeSender{Fn: func(n int, _ string, msg store.OutMessage) error {
 		got <- call{msg.Text, time.Now()}
 		if n == 0 {
-			return &scheduler.SendError{RetryAfter: pause, Err: errors.New("429 too many requests")}
+			return &outbox.SendError{RetryAfter: pause, Err: errors.New("429 too many requests")}
 		}
 		return nil
 	}}
-	d := scheduler.NewDispatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), o.db, platform, s)
+	d := outbox.NewDispatcher(slog.New(slog.NewTextHandler(io.Discard, nil)), o.db, platform, s)
 	d.Idle = time.Hour
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
