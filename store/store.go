@@ -414,3 +414,10 @@ func unixOrZero(v sql.NullInt64) time.Time {
 	}
 	return time.Unix(v.Int64, 0).UTC()
 }
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
