@@ -31,3 +31,25 @@ func TestCatalog(t *testing.T) {
 		t.Error(p)
 	}
 }
+
+// TestCommandTable: every command of the menu has its description in both languages, every
+// command parses after other text, and no name is listed twice.
+func TestCommandTable(t *testing.T) {
+	seen := map[string]bool{}
+	for _, c := range commandTable() {
+		if seen[c.name] {
+			t.Errorf("command %s listed twice", c.name)
+		}
+		seen[c.name] = true
+		if c.menu {
+			for _, lang := range []string{LangZH, LangEN} {
+				if T(lang, "cmd."+c.name) == "cmd."+c.name {
+					t.Errorf("menu command %s has no description in %s", c.name, lang)
+				}
+			}
+		}
+		if cmd, _, ok := parseCommand("见附件 /" + c.name); !ok || cmd != c.name {
+			t.Errorf("/%s after other text is not taken as the command", c.name)
+		}
+	}
+}

@@ -524,25 +524,76 @@ func parseCommand(text string) (cmd, arg string, ok bool) {
 	word = strings.ToLower(word)
 	// After other text only a known command counts, so that "5000 /year" in a description
 	// stays part of the description.
-	if i > 0 && !knownCommands[word] {
+	if _, known := knownCommands[word]; i > 0 && !known {
 		return "", "", false
 	}
 	return word, arg, true
 }
 
-// Commands are the commands shown in platform menus, in order.
-var Commands = []string{"report", "query", "checkin", "tasks", "subscribe", "unsubscribe", "lang", "help", "cancel", "start",
-	"ledger", "clue", "clues", "newclue", "stats", "export",
-	"rounds", "classify", "briefing", "briefings", "meetings", "rectify", "suggest", "talents"}
-
-// knownCommands are the commands the engine answers.
-var knownCommands = map[string]bool{
-	"start": true, "bind": true, "help": true, "cancel": true, "lang": true, "report": true, "query": true,
-	"subscribe": true, "unsubscribe": true, "checkin": true, "tasks": true,
-	"ledger": true, "clue": true, "clues": true, "newclue": true, "stats": true, "export": true,
-	"rounds": true, "classify": true, "briefing": true, "briefings": true, "meetings": true, "rectify": true,
-	"suggest": true, "talents": true,
+// command is one slash command the engine answers. A new command is one row of
+// commandTable: the menus, the parser and the dispatch all read it.
+type command struct {
+	name string
+	// menu: shown in the platforms' command menus (its description is the text "cmd.<name>").
+	menu bool
+	// inGroup: answered in a group chat; every other command is refused there, since a
+	// group is no place for a report or a ledger.
+	inGroup bool
+	run     func(t *turn, name, arg string) error
 }
+
+// commandTable lists the commands in menu order.
+func commandTable() []command {
+	ledger := func(t *turn, name, arg string) error { return t.ledgerCommand(name, arg) }
+	rounds := func(t *turn, name, arg string) error { return t.roundsCommand(name, arg) }
+	return []command{
+		{"report", true, false, func(t *turn, _, _ string) error { return t.startReport() }},
+		{"query", true, false, (*turn).queryCommand},
+		{"checkin", true, false, func(t *turn, _, _ string) error { return t.staffOnly(t.startCheckin) }},
+		{"tasks", true, false, func(t *turn, _, _ string) error { return t.staffOnly(t.listTasks) }},
+		{"subscribe", true, false, func(t *turn, _, _ string) error { return t.startSubscribe() }},
+		{"unsubscribe", true, false, func(t *turn, _, _ string) error { return t.startUnsubscribe() }},
+		{"lang", true, true, (*turn).langCommand},
+		{"help", true, true, func(t *turn, _, _ string) error { t.help(); return nil }},
+		{"cancel", true, false, (*turn).cancelCommand},
+		{"start", true, false, (*turn).startCommand},
+		{"bind", false, false, (*turn).startCommand},
+		{"ledger", true, false, ledger},
+		{"clue", true, false, ledger},
+		{"clues", true, false, ledger},
+		{"newclue", true, false, ledger},
+		{"stats", true, false, ledger},
+		{"export", true, false, ledger},
+		{"rounds", true, false, rounds},
+		{"classify", true, false, rounds},
+		{"briefing", true, false, rounds},
+		{"briefings", true, false, rounds},
+		{"meetings", true, false, rounds},
+		{"rectify", true, false, rounds},
+		{"suggest", true, false, rounds},
+		{"talents", true, false, rounds},
+	}
+}
+
+// Commands are the commands shown in platform menus, in order.
+var Commands = func() []string {
+	var names []string
+	for _, c := range commandTable() {
+		if c.menu {
+			names = append(names, c.name)
+		}
+	}
+	return names
+}()
+
+// knownCommands are the commands the engine answers, by name.
+var knownCommands = func() map[string]command {
+	m := map[string]command{}
+	for _, c := range commandTable() {
+		m[c.name] = c
+	}
+	return m
+}()
 
 // keywordCommand maps a few typed words to commands, for platforms without command menus.
 func keywordCommand(text string) string {
@@ -567,81 +618,77 @@ func (t *turn) isStaff() bool {
 }
 
 func (t *turn) command(cmd, arg string) error {
-	if t.msg.Group {
-		switch cmd {
-		case "help", "lang":
-		case "start", "bind":
+	c, ok := knownCommands[cmd]
+	if t.msg.Group && !c.inGroup {
+		if cmd == "start" || cmd == "bind" {
 			t.say(t.tr("bind.group"))
-			return nil
-		default:
+		} else {
 			t.say(t.tr("group.private"))
-			return nil
 		}
+		return nil
 	}
-	switch cmd {
-	case "start", "bind":
-		if arg != "" {
-			return t.bind(arg)
-		}
-		t.welcome()
-	case "help":
-		t.help()
-	case "cancel":
-		if t.st.Flow == "" {
-			t.say(t.tr("nothing"))
+	if !ok {
+		t.say(t.tr("unknown.command"))
+		return nil
+	}
+	return c.run(t, cmd, arg)
+}
+
+// startCommand is /start and /bind: with a code, it binds an invitation; without, it welcomes.
+func (t *turn) startCommand(_, arg string) error {
+	if arg != "" {
+		return t.bind(arg)
+	}
+	t.welcome()
+	return nil
+}
+
+func (t *turn) cancelCommand(_, _ string) error {
+	if t.st.Flow == "" {
+		t.say(t.tr("nothing"))
+		return nil
+	}
+	var answering *ledgerDraft
+	if t.st.Flow == flowLedger && t.st.Step == lgAnswer {
+		answering = t.st.Ledger
+	}
+	t.reset()
+	t.say(t.tr("cancelled"))
+	// Not answering a question after all: back to the report it interrupted, if any.
+	return t.resumeReport(answering)
+}
+
+// langCommand switches to the language named, or to the other one.
+func (t *turn) langCommand(_, arg string) error {
+	if arg == "" {
+		arg = map[string]string{LangZH: LangEN, LangEN: LangZH}[t.lang]
+	}
+	return t.setLang(arg)
+}
+
+// queryCommand looks a code up at once when it came with the command, or asks for it.
+func (t *turn) queryCommand(_, arg string) error {
+	if arg != "" {
+		code, ok := store.NormalizeQueryCode(arg)
+		if !ok {
+			t.say(t.tr("query.bad"))
 			return nil
-		}
-		var answering *ledgerDraft
-		if t.st.Flow == flowLedger && t.st.Step == lgAnswer {
-			answering = t.st.Ledger
 		}
 		t.reset()
-		t.say(t.tr("cancelled"))
-		// Not answering a question after all: back to the report it interrupted, if any.
-		return t.resumeReport(answering)
-	case "lang":
-		if arg == "" {
-			arg = map[string]string{LangZH: LangEN, LangEN: LangZH}[t.lang]
-		}
-		return t.setLang(arg)
-	case "report":
-		return t.startReport()
-	case "query":
-		if arg != "" {
-			code, ok := store.NormalizeQueryCode(arg)
-			if !ok {
-				t.say(t.tr("query.bad"))
-				return nil
-			}
-			t.reset()
-			return t.lookup(code)
-		}
-		t.set(flowQuery, "code")
-		t.say(t.tr("query.ask"), []store.Button{t.btn("cancel", "x")})
-	case "subscribe":
-		return t.startSubscribe()
-	case "unsubscribe":
-		return t.startUnsubscribe()
-	case "checkin":
-		if !t.isStaff() {
-			t.say(t.tr("role.denied"))
-			return nil
-		}
-		return t.startCheckin()
-	case "ledger", "clue", "clues", "newclue", "stats", "export":
-		return t.ledgerCommand(cmd, arg)
-	case "rounds", "classify", "briefing", "briefings", "meetings", "rectify", "suggest", "talents":
-		return t.roundsCommand(cmd, arg)
-	case "tasks":
-		if !t.isStaff() {
-			t.say(t.tr("role.denied"))
-			return nil
-		}
-		return t.listTasks()
-	default:
-		t.say(t.tr("unknown.command"))
+		return t.lookup(code)
 	}
+	t.set(flowQuery, "code")
+	t.say(t.tr("query.ask"), []store.Button{t.btn("cancel", "x")})
 	return nil
+}
+
+// staffOnly runs fn for information officers and liaisons and refuses everyone else.
+func (t *turn) staffOnly(fn func() error) error {
+	if !t.isStaff() {
+		t.say(t.tr("role.denied"))
+		return nil
+	}
+	return fn()
 }
 
 func (t *turn) setLang(lang string) error {
