@@ -1022,7 +1022,7 @@ func menuChoice(text string, menu []store.Button) (string, bool) {
 	var numbered []store.Button
 	cancel := false
 	for _, b := range menu {
-		if b.Data == "x" {
+		if b.Data == handlers.VerbCancel {
 			cancel = true
 			continue
 		}
@@ -1053,7 +1053,7 @@ func renderWeChat(lang string, msg store.OutMessage) (string, []store.Button) {
 	cancel := false
 	for _, row := range msg.Buttons {
 		for _, b := range row {
-			if b.Data == "x" {
+			if b.Data == handlers.VerbCancel {
 				cancel = true
 				continue
 			}
@@ -1078,7 +1078,7 @@ func renderWeChat(lang string, msg store.OutMessage) (string, []store.Button) {
 			sep = "\n\n"
 		}
 		sb.WriteString(sep + handlers.T(lang, "wechat.cancel"))
-		menu = append(menu, store.Button{Text: handlers.T(lang, "cancel"), Data: "x"})
+		menu = append(menu, store.Button{Text: handlers.T(lang, "cancel"), Data: handlers.VerbCancel})
 	}
 	return sb.String(), menu
 }

@@ -450,25 +450,25 @@ func (t *turn) run() error {
 	if m.Group {
 		return nil // in groups only commands are answered
 	}
-	if strings.HasPrefix(m.Data, "menu:") {
-		return t.command(strings.TrimPrefix(m.Data, "menu:"), "")
+	// Buttons that work whatever the flow; the others are answers to the flow's question.
+	if a := ParseAction(m.Data); len(a.Args) > 0 {
+		switch a.Verb {
+		case VerbMenu:
+			return t.command(a.Arg(0), "")
+		case VerbLang:
+			return t.setLang(a.Arg(0))
+		case VerbAck: // a letter's acknowledge button (letters.go)
+			return t.ackLetter(a.Arg(0))
+		case VerbLedger:
+			return t.ledgerButton(a.Rest(0))
+		case VerbRounds: // rounds, classification, briefings, meetings, rectification (rounds.go)
+			return t.roundsButton(a.Rest(0))
+		}
 	}
-	if strings.HasPrefix(m.Data, "lang:") {
-		return t.setLang(strings.TrimPrefix(m.Data, "lang:"))
-	}
-	if strings.HasPrefix(m.Data, "ack:") { // a letter's acknowledge button (letters.go)
-		return t.ackLetter(strings.TrimPrefix(m.Data, "ack:"))
-	}
-	if strings.HasPrefix(m.Data, "lg:") {
-		return t.ledgerButton(strings.TrimPrefix(m.Data, "lg:"))
-	}
-	if strings.HasPrefix(m.Data, "rd:") { // rounds, classification, briefings, meetings, rectification (rounds.go)
-		return t.roundsButton(strings.TrimPrefix(m.Data, "rd:"))
-	}
-	if m.Data == "x" {
+	if m.Data == VerbCancel {
 		return t.command("cancel", "")
 	}
-	if m.Data == "resume" && t.st.Flow == flowReport && t.st.Report != nil {
+	if m.Data == VerbResume && t.st.Flow == flowReport && t.st.Report != nil {
 		t.say(t.tr("report.resume"))
 		return t.prompt()
 	}
@@ -706,11 +706,11 @@ func (t *turn) setLang(lang string) error {
 
 func (t *turn) menu() [][]store.Button {
 	rows := [][]store.Button{
-		{t.btn("menu.report", "menu:report"), t.btn("menu.query", "menu:query")},
-		{t.btn("menu.subscribe", "menu:subscribe"), t.btn("menu.lang", "menu:lang")},
+		{t.btn("menu.report", NewAction(VerbMenu, "report").Data()), t.btn("menu.query", NewAction(VerbMenu, "query").Data())},
+		{t.btn("menu.subscribe", NewAction(VerbMenu, "subscribe").Data()), t.btn("menu.lang", NewAction(VerbMenu, "lang").Data())},
 	}
 	if t.isStaff() {
-		rows = append(rows, []store.Button{t.btn("menu.checkin", "menu:checkin"), t.btn("menu.tasks", "menu:tasks")})
+		rows = append(rows, []store.Button{t.btn("menu.checkin", NewAction(VerbMenu, "checkin").Data()), t.btn("menu.tasks", NewAction(VerbMenu, "tasks").Data())})
 	}
 	return rows
 }

@@ -170,17 +170,18 @@ func (t *turn) ledgerCommand(cmd, arg string) error {
 	return nil
 }
 
-// ledgerButton handles every "lg:" button.
-func (t *turn) ledgerButton(data string) error {
-	parts := strings.Split(data, ":")
-	verb := parts[0]
+// ledgerButton handles every "lg:" button; op is its action after the "lg" (op "dd", args
+// clue, unit, days).
+func (t *turn) ledgerButton(op Action) error {
+	verb := op.Verb
+	// arg(i) counts the op as 0, as the data reads: lg:<op>:<arg(1)>:<arg(2)>…
 	arg := func(i int) string {
-		if i < len(parts) {
-			return parts[i]
+		if i == 0 {
+			return op.Verb
 		}
-		return ""
+		return op.Arg(i - 1)
 	}
-	id, _ := strconv.ParseInt(arg(1), 10, 64)
+	id, _ := op.ID(0)
 	switch verb {
 	case "ans":
 		return t.startAnswer(id)
@@ -229,7 +230,7 @@ func (t *turn) ledgerButton(data string) error {
 	case "dp":
 		var rows [][]store.Button
 		for _, d := range t.ledger().Dispositions {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, d.ZH, d.EN), Data: fmt.Sprintf("lg:d:%d:%s", c.ID, d.Key)}})
+			rows = append(rows, []store.Button{{Text: pick(t.lang, d.ZH, d.EN), Data: NewAction(VerbLedger, "d", c.ID, d.Key).Data()}})
 		}
 		t.say(t.tr("lg.disposal.which", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
 		return nil
@@ -241,9 +242,9 @@ func (t *turn) ledgerButton(data string) error {
 		var rows [][]store.Button
 		for _, f := range t.ledger().Forms {
 			rows = append(rows, []store.Button{{Text: pick(t.lang, f.ZH+"（"+f.NoteZH+"）", f.EN+" ("+f.NoteEN+")"),
-				Data: fmt.Sprintf("lg:f:%d:%s:%d", c.ID, arg(2), f.N)}})
+				Data: NewAction(VerbLedger, "f", c.ID, arg(2), f.N).Data()}})
 		}
-		rows = append(rows, []store.Button{{Text: t.tr("lg.form.none"), Data: fmt.Sprintf("lg:f:%d:%s:0", c.ID, arg(2))}})
+		rows = append(rows, []store.Button{{Text: t.tr("lg.form.none"), Data: NewAction(VerbLedger, "f", c.ID, arg(2), "0").Data()}})
 		t.say(t.tr("lg.form.which"), rows...)
 		return nil
 	case "f":
@@ -252,7 +253,7 @@ func (t *turn) ledgerButton(data string) error {
 	case "tr":
 		var rows [][]store.Button
 		for _, u := range t.ledger().Units {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: fmt.Sprintf("lg:u:%d:%s", c.ID, u.Key)}})
+			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, "u", c.ID, u.Key).Data()}})
 		}
 		t.say(t.tr("lg.transfer.unit", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
 		return nil
@@ -263,7 +264,7 @@ func (t *turn) ledgerButton(data string) error {
 		}
 		var row []store.Button
 		for _, d := range t.ledger().DueDays {
-			row = append(row, store.Button{Text: t.tr("lg.days", d), Data: fmt.Sprintf("lg:dd:%d:%s:%d", c.ID, arg(2), d)})
+			row = append(row, store.Button{Text: t.tr("lg.days", d), Data: NewAction(VerbLedger, "dd", c.ID, arg(2), d).Data()})
 		}
 		t.say(t.tr("lg.transfer.due"), row, []store.Button{t.btn("cancel", "x")})
 		return nil
@@ -275,7 +276,7 @@ func (t *turn) ledgerButton(data string) error {
 			t.say(t.tr("lg.closed.already"))
 			return nil
 		}
-		t.say(t.tr("lg.close.confirm", c.Number), []store.Button{t.btn("lg.close.yes", fmt.Sprintf("lg:cy:%d", c.ID))}, []store.Button{t.btn("cancel", "x")})
+		t.say(t.tr("lg.close.confirm", c.Number), []store.Button{t.btn("lg.close.yes", NewAction(VerbLedger, "cy", c.ID).Data())}, []store.Button{t.btn("cancel", "x")})
 		return nil
 	case "cy":
 		return t.closeClue(c)
@@ -382,7 +383,7 @@ func (t *turn) unitChats(key string) ([]int64, error) {
 
 // openButton is a button that opens clue c.
 func (t *turn) openButton(lang string, c *store.Clue) []store.Button {
-	return []store.Button{{Text: T(lang, "lg.open", c.Number), Data: fmt.Sprintf("lg:o:%d", c.ID)}}
+	return []store.Button{{Text: T(lang, "lg.open", c.Number), Data: NewAction(VerbLedger, "o", c.ID).Data()}}
 }
 
 // openClue shows a clue's details, timeline and the actions the sender may take.
@@ -444,17 +445,17 @@ func (t *turn) openClue(c *store.Clue) error {
 	switch {
 	case t.isOfficial() && c.Status != store.ClueClosed:
 		rows = [][]store.Button{
-			{t.btn("lg.act.study", fmt.Sprintf("lg:st:%d", id)), t.btn("lg.act.disposal", fmt.Sprintf("lg:dp:%d", id))},
-			{t.btn("lg.act.transfer", fmt.Sprintf("lg:tr:%d", id)), t.btn("lg.act.ask", fmt.Sprintf("lg:ask:%d", id))},
-			{t.btn("lg.act.close", fmt.Sprintf("lg:cl:%d", id))},
+			{t.btn("lg.act.study", NewAction(VerbLedger, "st", id).Data()), t.btn("lg.act.disposal", NewAction(VerbLedger, "dp", id).Data())},
+			{t.btn("lg.act.transfer", NewAction(VerbLedger, "tr", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
+			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data())},
 		}
 		if t.role() == store.RoleAdmin && c.Named {
-			rows = append(rows, []store.Button{t.btn("lg.act.reveal", fmt.Sprintf("lg:rv:%d", id))})
+			rows = append(rows, []store.Button{t.btn("lg.act.reveal", NewAction(VerbLedger, "rv", id).Data())})
 		}
 	case t.isUnit() && c.Status != store.ClueClosed:
 		rows = [][]store.Button{
-			{t.btn("lg.act.ack", fmt.Sprintf("lg:ack:%d", id)), t.btn("lg.act.progress", fmt.Sprintf("lg:pg:%d", id))},
-			{t.btn("lg.act.outcome", fmt.Sprintf("lg:oc:%d", id)), t.btn("lg.act.ask", fmt.Sprintf("lg:ask:%d", id))},
+			{t.btn("lg.act.ack", NewAction(VerbLedger, "ack", id).Data()), t.btn("lg.act.progress", NewAction(VerbLedger, "pg", id).Data())},
+			{t.btn("lg.act.outcome", NewAction(VerbLedger, "oc", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
 		}
 	}
 	// A long timeline is cut rather than refused by the platform; the export has all of it.
@@ -779,7 +780,7 @@ func (t *turn) relayRequest(c *store.Clue, q *store.Question) error {
 			return err
 		}
 		msg := store.OutMessage{Text: T(lang, "lg.relay.offer", c.Number, t.ledger().UnitName(c.Unit, lang), q.Body),
-			Buttons: [][]store.Button{{{Text: T(lang, "lg.act.relay"), Data: fmt.Sprintf("lg:rl:%d", q.ID)}}, t.openButton(lang, c)}}
+			Buttons: [][]store.Button{{{Text: T(lang, "lg.act.relay"), Data: NewAction(VerbLedger, "rl", q.ID).Data()}}, t.openButton(lang, c)}}
 		if err := t.tell(chat, msg, fmt.Sprintf("question:%d:offer:%d", q.ID, chat)); err != nil {
 			return err
 		}
@@ -810,7 +811,7 @@ func (t *turn) deliverQuestion(c *store.Clue, q *store.Question) (bool, error) {
 		return false, err
 	}
 	msg := store.OutMessage{Text: T(lang, "lg.q.to.reporter", q.Body),
-		Buttons: [][]store.Button{{{Text: T(lang, "lg.q.answer"), Data: fmt.Sprintf("lg:ans:%d", q.ID)}}}}
+		Buttons: [][]store.Button{{{Text: T(lang, "lg.q.answer"), Data: NewAction(VerbLedger, "ans", q.ID).Data()}}}}
 	return t.tx.EnqueueToReporter(c.ReportID, msg, fmt.Sprintf("question:%d", q.ID))
 }
 
@@ -1224,7 +1225,7 @@ func (t *turn) listClues(filter, arg string) error {
 	case "units":
 		var rows [][]store.Button
 		for _, u := range t.ledger().Units {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: "lg:l:u:" + u.Key}})
+			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, "l", "u", u.Key).Data()}})
 		}
 		t.say(t.tr("lg.f.units"), rows...)
 		return nil
@@ -1300,17 +1301,17 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		b.WriteString(fmt.Sprintf("\n%s · %s · %s%s", c.Number, t.tr("lg.status."+c.Status), truncate(t.orNotGiven(c.Subject), 20), due))
 		if i < 10 {
-			rows = append(rows, []store.Button{{Text: c.Number + " " + truncate(c.Subject, 12), Data: fmt.Sprintf("lg:o:%d", c.ID)}})
+			rows = append(rows, []store.Button{{Text: c.Number + " " + truncate(c.Subject, 12), Data: NewAction(VerbLedger, "o", c.ID).Data()}})
 		}
 	}
 	if t.isOfficial() && filter == "over" {
-		rows = append(rows, []store.Button{t.btn("lg.ladder.1", "lg:l:over:1"), t.btn("lg.ladder.2", "lg:l:over:2"), t.btn("lg.ladder.3", "lg:l:over:3")})
+		rows = append(rows, []store.Button{t.btn("lg.ladder.1", NewAction(VerbLedger, "l", "over", 1).Data()), t.btn("lg.ladder.2", NewAction(VerbLedger, "l", "over", 2).Data()), t.btn("lg.ladder.3", NewAction(VerbLedger, "l", "over", 3).Data())})
 	}
 	if t.isOfficial() {
 		rows = append(rows,
-			[]store.Button{t.btn("lg.f.new", "lg:l:new"), t.btn("lg.f.due", "lg:l:due"), t.btn("lg.f.over", "lg:l:over")},
-			[]store.Button{t.btn("lg.f.open", "lg:l:open"), t.btn("lg.f.round", "lg:l:round")},
-			[]store.Button{t.btn("lg.f.units", "lg:l:units"), t.btn("lg.f.places", "lg:l:places")})
+			[]store.Button{t.btn("lg.f.new", NewAction(VerbLedger, "l", "new").Data()), t.btn("lg.f.due", NewAction(VerbLedger, "l", "due").Data()), t.btn("lg.f.over", NewAction(VerbLedger, "l", "over").Data())},
+			[]store.Button{t.btn("lg.f.open", NewAction(VerbLedger, "l", "open").Data()), t.btn("lg.f.round", NewAction(VerbLedger, "l", "round").Data())},
+			[]store.Button{t.btn("lg.f.units", NewAction(VerbLedger, "l", "units").Data()), t.btn("lg.f.places", NewAction(VerbLedger, "l", "places").Data())})
 	}
 	t.say(b.String(), rows...)
 	return nil
@@ -1325,7 +1326,7 @@ func (t *turn) placeFilter() error {
 			return err
 		}
 		rows = grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: fmt.Sprintf("lg:l:v:%d", v.ID)}
+			return store.Button{Text: v.Name, Data: NewAction(VerbLedger, "l", "v", v.ID).Data()}
 		})
 	} else {
 		tws, err := t.tx.Townships()
@@ -1333,7 +1334,7 @@ func (t *turn) placeFilter() error {
 			return err
 		}
 		rows = grid(tws, func(tw store.Township) store.Button {
-			return store.Button{Text: tw.Name, Data: fmt.Sprintf("lg:l:t:%d", tw.ID)}
+			return store.Button{Text: tw.Name, Data: NewAction(VerbLedger, "l", "t", tw.ID).Data()}
 		})
 	}
 	t.say(t.tr("lg.f.places"), rows...)

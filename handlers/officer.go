@@ -51,14 +51,14 @@ func (t *turn) checkinStep() error {
 		}
 		c.Visitors = n
 		t.set(flowCheckin, "kind")
-		t.say(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", "ci:prob")}, []store.Button{t.btn("ci.zero", "ci:zero")}, []store.Button{t.btn("cancel", "x")})
+		t.say(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", AnswerProblems)}, []store.Button{t.btn("ci.zero", AnswerZeroReport)}, []store.Button{t.btn("cancel", "x")})
 		return nil
 	case "kind":
 		switch m.Data {
-		case "ci:zero":
+		case AnswerZeroReport:
 			c.Zero = true
 			return t.checkinPhotoPrompt()
-		case "ci:prob":
+		case AnswerProblems:
 			t.set(flowCheckin, "problem")
 			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
 			return nil
@@ -87,11 +87,11 @@ func (t *turn) checkinStep() error {
 		}
 		c.Problems = append(c.Problems, problem{Text: text, Files: files})
 		t.set(flowCheckin, "more")
-		t.say(t.tr("ci.more", len(c.Problems)), []store.Button{t.btn("ci.another", "ci:more"), t.btn("done", "done")})
+		t.say(t.tr("ci.more", len(c.Problems)), []store.Button{t.btn("ci.another", AnswerAnotherProblem), t.btn("done", "done")})
 		return nil
 	case "more":
 		switch {
-		case m.Data == "ci:more":
+		case m.Data == AnswerAnotherProblem:
 			t.set(flowCheckin, "problem")
 			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
 			return nil
@@ -103,7 +103,7 @@ func (t *turn) checkinStep() error {
 			if err != nil || !ok {
 				return err
 			}
-			t.say(t.tr("file.added", len(last.Files)), []store.Button{t.btn("ci.another", "ci:more"), t.btn("done", "done")})
+			t.say(t.tr("file.added", len(last.Files)), []store.Button{t.btn("ci.another", AnswerAnotherProblem), t.btn("done", "done")})
 			return nil
 		}
 		return t.expectButton()
@@ -186,7 +186,7 @@ func (t *turn) listTasks() error {
 	}
 	var rows [][]store.Button
 	for _, tk := range tasks {
-		rows = append(rows, []store.Button{{Text: truncate(tk.Title, 30) + " · " + t.tr("task.state."+tk.LastKind), Data: "task:" + strconv.FormatInt(tk.ID, 10)}})
+		rows = append(rows, []store.Button{{Text: truncate(tk.Title, 30) + " · " + t.tr("task.state."+tk.LastKind), Data: NewAction(VerbTask, tk.ID).Data()}})
 	}
 	t.set(flowTask, "list")
 	t.say(t.tr("task.list"), append(rows, []store.Button{t.btn("cancel", "x")})...)
@@ -203,7 +203,7 @@ func (t *turn) taskStep() error {
 	text := strings.TrimSpace(m.Text)
 	switch t.st.Step {
 	case "list":
-		id, ok := idFrom(m.Data, "task:")
+		id, ok := idFrom(m.Data, VerbTask)
 		if !ok {
 			return t.expectButton()
 		}
@@ -222,23 +222,23 @@ func (t *turn) taskStep() error {
 		t.st.TaskID = id
 		t.set(flowTask, "act")
 		t.say(t.tr("task.detail", tk.Title, tk.Body, due, t.tr("task.state."+tk.LastKind)),
-			[]store.Button{t.btn("task.received", "tk:received"), t.btn("task.done", "tk:done")},
-			[]store.Button{t.btn("task.help", "tk:help")}, []store.Button{t.btn("cancel", "x")})
+			[]store.Button{t.btn("task.received", AnswerTaskReceived), t.btn("task.done", AnswerTaskDone)},
+			[]store.Button{t.btn("task.help", AnswerTaskHelp)}, []store.Button{t.btn("cancel", "x")})
 		return nil
 	case "act":
 		switch m.Data {
-		case "tk:received":
+		case AnswerTaskReceived:
 			if err := t.tx.ConfirmTask(t.st.TaskID, t.person.ID, store.TaskReceived, "", ""); err != nil {
 				return err
 			}
 			t.reset()
 			t.say(t.tr("task.ok.received"), t.menu()...)
 			return nil
-		case "tk:done":
+		case AnswerTaskDone:
 			t.set(flowTask, "done")
 			t.say(t.tr("task.ask.done"), []store.Button{t.btn("cancel", "x")})
 			return nil
-		case "tk:help":
+		case AnswerTaskHelp:
 			t.set(flowTask, "help")
 			t.say(t.tr("task.ask.help"), []store.Button{t.btn("cancel", "x")})
 			return nil

@@ -56,12 +56,12 @@ func (t *turn) lookup(code string) error {
 	var rows [][]store.Button
 	for _, q := range questions {
 		text += t.tr("lg.q.pending", q.Body)
-		rows = append(rows, []store.Button{{Text: t.tr("lg.q.answer") + " · " + truncate(q.Body, 12), Data: fmt.Sprintf("lg:ans:%d", q.ID)}})
+		rows = append(rows, []store.Button{{Text: t.tr("lg.q.answer") + " · " + truncate(q.Body, 12), Data: NewAction(VerbLedger, "ans", q.ID).Data()}})
 	}
 	t.reset()
 	t.st.ReportID = r.ID
 	t.set(flowQuery, "shown")
-	t.say(text, append(rows, []store.Button{t.btn("query.add", "q:add")}, []store.Button{t.btn("cancel", "x")})...)
+	t.say(text, append(rows, []store.Button{t.btn("query.add", AnswerAddInfo)}, []store.Button{t.btn("cancel", "x")})...)
 	return nil
 }
 
@@ -79,7 +79,7 @@ func (t *turn) queryStep() error {
 		}
 		return t.lookup(code)
 	case "shown":
-		if m.Data == "q:add" && t.st.ReportID != 0 {
+		if m.Data == AnswerAddInfo && t.st.ReportID != 0 {
 			t.set(flowQuery, "add")
 			t.say(t.tr("query.add.ask"), []store.Button{t.btn("done", "done")})
 			return nil

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -113,7 +112,7 @@ func (t *turn) prompt() error {
 	case stepCategory:
 		var rows [][]store.Button
 		for _, c := range t.e.cfg.Categories {
-			rows = append(rows, []store.Button{{Text: c.Name(t.lang), Data: "c:" + c.Key}})
+			rows = append(rows, []store.Button{{Text: c.Name(t.lang), Data: NewAction(VerbCategory, c.Key).Data()}})
 		}
 		t.say(t.tr("report.category"), append(rows, []store.Button{cancel})...)
 	case stepTownship:
@@ -126,7 +125,7 @@ func (t *turn) prompt() error {
 			return t.prompt()
 		}
 		t.say(t.tr("report.township"), append(grid(tws, func(tw store.Township) store.Button {
-			return store.Button{Text: tw.Name, Data: "t:" + strconv.FormatInt(tw.ID, 10)}
+			return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
 		}), []store.Button{cancel})...)
 	case stepVillage:
 		vs, err := t.tx.Villages(d.TownshipID)
@@ -134,9 +133,9 @@ func (t *turn) prompt() error {
 			return err
 		}
 		rows := grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: "v:" + strconv.FormatInt(v.ID, 10)}
+			return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
 		})
-		t.say(t.tr("report.village"), append(rows, []store.Button{t.btn("report.township.level", "v:0")}, []store.Button{cancel})...)
+		t.say(t.tr("report.village"), append(rows, []store.Button{t.btn("report.township.level", NewAction(VerbVillage, 0).Data())}, []store.Button{cancel})...)
 	case stepPlaceText:
 		t.say(t.tr("report.place"), []store.Button{cancel})
 	case stepSubject:
@@ -150,9 +149,9 @@ func (t *turn) prompt() error {
 	case stepFiles:
 		t.say(t.tr("report.files"), []store.Button{t.btn("done", "done")}, []store.Button{cancel})
 	case stepIdentity:
-		t.say(t.tr("report.identity"), []store.Button{t.btn("report.realname", "id:named"), t.btn("report.anonymous", "id:anon")}, []store.Button{cancel})
+		t.say(t.tr("report.identity"), []store.Button{t.btn("report.realname", AnswerRealName), t.btn("report.anonymous", AnswerAnonymous)}, []store.Button{cancel})
 	case stepLink:
-		t.say(t.tr("report.link"), []store.Button{t.btn("report.link.keep", "link:keep")}, []store.Button{t.btn("report.link.none", "link:none")}, []store.Button{cancel})
+		t.say(t.tr("report.link"), []store.Button{t.btn("report.link.keep", AnswerKeepLink)}, []store.Button{t.btn("report.link.none", AnswerNoLink)}, []store.Button{cancel})
 	case stepName:
 		t.say(t.tr("report.name"), []store.Button{cancel})
 	case stepPhone:
@@ -161,10 +160,10 @@ func (t *turn) prompt() error {
 		return t.summary()
 	case stepEdit:
 		t.say(t.tr("report.edit.which"),
-			[]store.Button{t.btn("field.category", "e:category"), t.btn("field.place", "e:place")},
-			[]store.Button{t.btn("field.subject", "e:subject"), t.btn("field.description", "e:description")},
-			[]store.Button{t.btn("field.when", "e:when"), t.btn("field.files", "e:files")},
-			[]store.Button{t.btn("field.identity", "e:identity")},
+			[]store.Button{t.btn("field.category", NewAction(VerbEdit, "category").Data()), t.btn("field.place", NewAction(VerbEdit, "place").Data())},
+			[]store.Button{t.btn("field.subject", NewAction(VerbEdit, "subject").Data()), t.btn("field.description", NewAction(VerbEdit, "description").Data())},
+			[]store.Button{t.btn("field.when", NewAction(VerbEdit, "when").Data()), t.btn("field.files", NewAction(VerbEdit, "files").Data())},
+			[]store.Button{t.btn("field.identity", NewAction(VerbEdit, "identity").Data())},
 			[]store.Button{t.btn("report.confirm", "ok")})
 	default:
 		return fmt.Errorf("report: unknown step %q", t.st.Step)
@@ -240,8 +239,9 @@ func (t *turn) reportStep() error {
 	data := m.Data
 	switch t.st.Step {
 	case stepCategory:
-		c, ok := t.category(strings.TrimPrefix(data, "c:"))
-		if !strings.HasPrefix(data, "c:") || !ok {
+		a := ParseAction(data)
+		c, ok := t.category(a.Arg(0))
+		if a.Verb != VerbCategory || !ok {
 			return t.expect()
 		}
 		if c.OutOfScope {
@@ -261,7 +261,7 @@ func (t *turn) reportStep() error {
 		}
 		return t.next(stepTownship)
 	case stepTownship:
-		id, ok := idFrom(data, "t:")
+		id, ok := idFrom(data, VerbTownship)
 		if !ok {
 			return t.expect()
 		}
@@ -275,7 +275,7 @@ func (t *turn) reportStep() error {
 		t.set(flowReport, stepVillage)
 		return t.prompt()
 	case stepVillage:
-		id, ok := idFrom(data, "v:")
+		id, ok := idFrom(data, VerbVillage)
 		if !ok {
 			return t.expect()
 		}
@@ -341,11 +341,11 @@ func (t *turn) reportStep() error {
 		return t.next(stepIdentity)
 	case stepIdentity:
 		switch data {
-		case "id:anon":
+		case AnswerAnonymous:
 			d.Identity, d.Name, d.Phone = "anonymous", "", ""
 			t.set(flowReport, stepLink)
 			return t.prompt()
-		case "id:named":
+		case AnswerRealName:
 			d.Identity, d.KeepLink = "named", true
 			t.set(flowReport, stepName)
 			return t.prompt()
@@ -353,9 +353,9 @@ func (t *turn) reportStep() error {
 		return t.expect()
 	case stepLink:
 		switch data {
-		case "link:keep":
+		case AnswerKeepLink:
 			d.KeepLink = true
-		case "link:none":
+		case AnswerNoLink:
 			d.KeepLink = false
 		default:
 			return t.expect()
@@ -390,11 +390,12 @@ func (t *turn) reportStep() error {
 		if data == "ok" {
 			return t.submitReport()
 		}
+		a := ParseAction(data)
 		step, ok := map[string]string{
-			"e:category": stepCategory, "e:place": stepTownship, "e:subject": stepSubject,
-			"e:description": stepDescription, "e:when": stepWhen, "e:files": stepFiles, "e:identity": stepIdentity,
-		}[data]
-		if !ok {
+			"category": stepCategory, "place": stepTownship, "subject": stepSubject,
+			"description": stepDescription, "when": stepWhen, "files": stepFiles, "identity": stepIdentity,
+		}[a.Arg(0)]
+		if a.Verb != VerbEdit || !ok {
 			return t.expect()
 		}
 		if step == stepFiles {
@@ -416,13 +417,13 @@ func (t *turn) expect() error {
 	return t.prompt()
 }
 
-// idFrom parses "t:12" style button data.
-func idFrom(data, prefix string) (int64, bool) {
-	if !strings.HasPrefix(data, prefix) {
+// idFrom reads the id of a "<verb>:<id>" button ("t:12"), and whether data is one.
+func idFrom(data, verb string) (int64, bool) {
+	a := ParseAction(data)
+	if a.Verb != verb || len(a.Args) != 1 {
 		return 0, false
 	}
-	id, err := strconv.ParseInt(strings.TrimPrefix(data, prefix), 10, 64)
-	return id, err == nil && id >= 0
+	return a.ID(0)
 }
 
 // addFiles scrubs and stores the message's files, appending them to list. It answers and

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
@@ -252,7 +251,7 @@ func (t *turn) classify(arg string) error {
 		return err
 	}
 	t.say(t.tr("rd.cl.recorded", v.Name, t.tr("rd.class."+class), t.tr(fmt.Sprintf("rd.cl.step%d", c.Step))),
-		[]store.Button{t.btn("rd.cl.advance", fmt.Sprintf("rd:cl:%d:%d", c.ID, c.Step))})
+		[]store.Button{t.btn("rd.cl.advance", NewAction(VerbRounds, "cl", c.ID, c.Step).Data())})
 	return nil
 }
 
@@ -408,7 +407,7 @@ func (t *turn) showCycles() error {
 			b.WriteString(t.tr("rd.cl.line", v, t.tr("rd.class."+h.Class), t.tr(fmt.Sprintf("rd.cl.step%d", h.Step)), h.Note))
 		}
 		if t.ownsClassStep(&c) {
-			rows = append(rows, []store.Button{t.btn("rd.cl.advance", fmt.Sprintf("rd:cl:%d:%d", c.ID, c.Step))})
+			rows = append(rows, []store.Button{t.btn("rd.cl.advance", NewAction(VerbRounds, "cl", c.ID, c.Step).Data())})
 		}
 	}
 	if b.Len() == 0 {
@@ -482,9 +481,9 @@ func (t *turn) listBriefingRequests() error {
 		}
 		var rows [][]store.Button
 		for i, o := range orgs {
-			rows = append(rows, []store.Button{{Text: o, Data: fmt.Sprintf("rd:br:%d:%d", r.ID, i)}})
+			rows = append(rows, []store.Button{{Text: o, Data: NewAction(VerbRounds, "br", r.ID, i).Data()}})
 		}
-		rows = append(rows, []store.Button{t.btn("rd.br.done", fmt.Sprintf("rd:bd:%d", r.ID))})
+		rows = append(rows, []store.Button{t.btn("rd.br.done", NewAction(VerbRounds, "bd", r.ID).Data())})
 		t.say(t.tr("rd.br.request", r.Round, t.formatDay(r.DueAt)), rows...)
 	}
 	return nil
@@ -524,7 +523,7 @@ func (t *turn) startBriefing(id int64, idx int) error {
 	t.reset()
 	t.st.Rounds = &roundsDraft{RequestID: r.ID, Org: orgs[idx]}
 	t.set(flowRounds, rdBrief)
-	t.say(t.tr("rd.br.ask", orgs[idx]), []store.Button{t.btn("rd.br.done", fmt.Sprintf("rd:bd:%d", r.ID))})
+	t.say(t.tr("rd.br.ask", orgs[idx]), []store.Button{t.btn("rd.br.done", NewAction(VerbRounds, "bd", r.ID).Data())})
 	return nil
 }
 
@@ -762,11 +761,11 @@ func (t *turn) listMeetings() error {
 		text := t.tr("rd.mt.line", t.tr("rd.mt."+m.Kind), m.Round, t.formatDate(m.At), m.Place, confirmed, len(att))
 		var rows [][]store.Button
 		if mine {
-			rows = append(rows, []store.Button{t.btn("rd.mt.confirm", fmt.Sprintf("rd:mc:%d", m.ID))})
+			rows = append(rows, []store.Button{t.btn("rd.mt.confirm", NewAction(VerbRounds, "mc", m.ID).Data())})
 		}
 		if t.isOfficial() && m.Kind == store.MeetingFeedback {
 			if m.HandedAt.IsZero() {
-				rows = append(rows, []store.Button{t.btn("rd.mt.handover", fmt.Sprintf("rd:mh:%d", m.ID))})
+				rows = append(rows, []store.Button{t.btn("rd.mt.handover", NewAction(VerbRounds, "mh", m.ID).Data())})
 			} else {
 				text += t.tr("rd.mt.handed", t.formatDate(m.HandedAt))
 			}
@@ -874,13 +873,13 @@ func (t *turn) listRect() error {
 		var rows [][]store.Button
 		if t.isUnit() {
 			rows = [][]store.Button{
-				{t.btn("rd.rc.plan", fmt.Sprintf("rd:rp:%d", r.ID)), t.btn("rd.rc.progress", fmt.Sprintf("rd:rg:%d", r.ID))},
-				{t.btn("rd.rc.templates", fmt.Sprintf("rd:rt:%d", r.ID))},
+				{t.btn("rd.rc.plan", NewAction(VerbRounds, "rp", r.ID).Data()), t.btn("rd.rc.progress", NewAction(VerbRounds, "rg", r.ID).Data())},
+				{t.btn("rd.rc.templates", NewAction(VerbRounds, "rt", r.ID).Data())},
 			}
 		} else {
 			rows = [][]store.Button{
-				{t.btn("rd.rc.visit", fmt.Sprintf("rd:rv:%d", r.ID)), t.btn("rd.rc.weak", fmt.Sprintf("rd:rw:%d", r.ID))},
-				{t.btn("rd.rc.done", fmt.Sprintf("rd:rd:%d", r.ID))},
+				{t.btn("rd.rc.visit", NewAction(VerbRounds, "rv", r.ID).Data()), t.btn("rd.rc.weak", NewAction(VerbRounds, "rw", r.ID).Data())},
+				{t.btn("rd.rc.done", NewAction(VerbRounds, "rd", r.ID).Data())},
 			}
 		}
 		t.say(text, rows...)
@@ -1115,17 +1114,14 @@ func (t *turn) listTalents(field string) error {
 
 // --- dispatch ---
 
-// roundsButton handles every "rd:" button.
-func (t *turn) roundsButton(data string) error {
-	parts := strings.Split(data, ":")
+// roundsButton handles every "rd:" button; op is its action after the "rd".
+func (t *turn) roundsButton(op Action) error {
+	// num(i) counts the op as 0, as the data reads: rd:<op>:<num(1)>:<num(2)>.
 	num := func(i int) int64 {
-		if i < len(parts) {
-			n, _ := strconv.ParseInt(parts[i], 10, 64)
-			return n
-		}
-		return 0
+		n, _ := op.ID(i - 1)
+		return n
 	}
-	switch parts[0] {
+	switch op.Verb {
 	case "cl":
 		return t.advanceCycle(num(1), int(num(2)))
 	case "br":
@@ -1137,7 +1133,7 @@ func (t *turn) roundsButton(data string) error {
 	case "mh":
 		return t.handOver(num(1))
 	case "rp", "rg", "rt", "rv", "rw", "rd":
-		return t.rectButton(parts[0], num(1))
+		return t.rectButton(op.Verb, num(1))
 	}
 	t.say(t.tr("button.expired"))
 	return nil
@@ -1184,7 +1180,7 @@ func (t *turn) roundsStep() error {
 		if err := t.audit("briefing.add", fmt.Sprintf("briefing:%d", r.ID), d.Org); err != nil {
 			return err
 		}
-		t.say(t.tr("rd.br.saved", d.Org), []store.Button{t.btn("rd.br.done", fmt.Sprintf("rd:bd:%d", r.ID))})
+		t.say(t.tr("rd.br.saved", d.Org), []store.Button{t.btn("rd.br.done", NewAction(VerbRounds, "bd", r.ID).Data())})
 		return nil
 	}
 	return t.rectText(d, text, files)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"errors"
-	"strconv"
 
 	"xuncha/store"
 )
@@ -19,7 +18,7 @@ func (t *turn) startSubscribe() error {
 	t.reset()
 	t.set(flowSubscribe, "township")
 	t.say(t.tr("sub.township"), append(grid(tws, func(tw store.Township) store.Button {
-		return store.Button{Text: tw.Name, Data: "t:" + strconv.FormatInt(tw.ID, 10)}
+		return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
 	}), []store.Button{t.btn("cancel", "x")})...)
 	return nil
 }
@@ -39,7 +38,7 @@ func (t *turn) startUnsubscribe() error {
 		if err != nil {
 			return err
 		}
-		rows = append(rows, []store.Button{{Text: name, Data: "uns:" + strconv.FormatInt(s.ID, 10)}})
+		rows = append(rows, []store.Button{{Text: name, Data: NewAction(VerbUnsubscribe, s.ID).Data()}})
 	}
 	t.reset()
 	t.set(flowSubscribe, "remove")
@@ -51,7 +50,7 @@ func (t *turn) subscribeStep() error {
 	data := t.msg.Data
 	switch t.st.Step {
 	case "township":
-		id, ok := idFrom(data, "t:")
+		id, ok := idFrom(data, VerbTownship)
 		if !ok {
 			return t.expectButton()
 		}
@@ -67,14 +66,14 @@ func (t *turn) subscribeStep() error {
 		}
 		t.st.TownshipID = id
 		t.set(flowSubscribe, "village")
-		rows := [][]store.Button{{t.btn("sub.whole", "v:0")}}
+		rows := [][]store.Button{{t.btn("sub.whole", NewAction(VerbVillage, 0).Data())}}
 		rows = append(rows, grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: "v:" + strconv.FormatInt(v.ID, 10)}
+			return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
 		})...)
 		t.say(t.tr("sub.village"), append(rows, []store.Button{t.btn("cancel", "x")})...)
 		return nil
 	case "village":
-		id, ok := idFrom(data, "v:")
+		id, ok := idFrom(data, VerbVillage)
 		township := t.st.TownshipID
 		if !ok {
 			return t.expectButton()
@@ -99,7 +98,7 @@ func (t *turn) subscribeStep() error {
 		t.say(t.tr("sub.done", name), t.menu()...)
 		return nil
 	case "remove":
-		id, ok := idFrom(data, "uns:")
+		id, ok := idFrom(data, VerbUnsubscribe)
 		if !ok {
 			return t.expectButton()
 		}

@@ -6,6 +6,7 @@ import (
 	"slices"
 	"time"
 
+	"xuncha/handlers"
 	"xuncha/store"
 )
 
@@ -154,7 +155,7 @@ func (s *Scheduler) letter(tx *store.Tx, c *store.LadderClue, kind string, level
 	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
 		return store.OutMessage{
 			Text:    T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
-			Buttons: [][]store.Button{{{Text: T(lang, "ladder.ack"), Data: fmt.Sprintf("ack:%d", l.ID)}}},
+			Buttons: [][]store.Button{{{Text: T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
 		}
 	}); err != nil {
 		return err

@@ -131,7 +131,7 @@ func (s *Scheduler) Meetings(ctx context.Context, now time.Time) error {
 				return func(lang string) store.OutMessage {
 					return store.OutMessage{
 						Text:    handlers.T(lang, key, handlers.T(lang, "rd.mt."+m.Kind), m.Round, s.dateTime(m.At), m.Place),
-						Buttons: [][]store.Button{{{Text: handlers.T(lang, "rd.mt.confirm"), Data: fmt.Sprintf("rd:mc:%d", m.ID)}}},
+						Buttons: [][]store.Button{{{Text: handlers.T(lang, "rd.mt.confirm"), Data: handlers.MeetingConfirmData(m.ID)}}},
 					}
 				}
 			}
