@@ -25,6 +25,7 @@ import (
 	"xuncha/internal/syncbuf"
 	"xuncha/outbox"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 const testToken = "123456:TEST-token-secret"
@@ -44,12 +45,7 @@ type tgFixture struct {
 
 func openTestDB(t testing.TB, path string) *store.DB {
 	t.Helper()
-	db, err := store.Open(context.Background(), path, bytes.Repeat([]byte{7}, store.KeySize))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return db
+	return storetest.Open(t, path)
 }
 
 func newTGFixture(t testing.TB, fake *telegramtest.Server, dbPath string, cfg TelegramConfig, scrub ...handlers.Scrubber) *tgFixture {

@@ -26,6 +26,7 @@ import (
 	"xuncha/internal/syncbuf"
 	"xuncha/outbox"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 const (
@@ -59,11 +60,7 @@ func newWXFixture(t testing.TB, cfg WeChatConfig) *wxFixture {
 	f.fake = wechattest.New(wxAppID, wxSecret)
 	t.Cleanup(f.fake.Close)
 	f.dbPath = filepath.Join(t.TempDir(), "x.db")
-	db, err := store.Open(context.Background(), f.dbPath, []byte(strings.Repeat("k", store.KeySize)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, f.dbPath)
 	f.db = db
 	if _, err := db.ImportPlaces(context.Background(), []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
 		t.Fatal(err)

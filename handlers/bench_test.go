@@ -4,11 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"path/filepath"
 	"testing"
 
 	"xuncha/handlers"
-	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // BenchmarkStep is one durable conversation step with no platform around it: a new chat's
@@ -18,11 +17,7 @@ import (
 //	go test -run '^$' -bench 'BenchmarkStep$' -benchtime 3000x -count 3 ./handlers/
 func BenchmarkStep(b *testing.B) {
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(b.TempDir(), "bench.db"), testKey)
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { db.Close() })
+	db := storetest.Open(b, "")
 	cats, err := handlers.LoadCategories("")
 	if err != nil {
 		b.Fatal(err)

@@ -13,6 +13,7 @@ import (
 
 	"xuncha/handlers"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // steps are the button presses and texts that walk a chat to each step of each flow, so that
@@ -63,7 +64,7 @@ func FuzzStep(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { os.RemoveAll(dir) })
-	db, err := store.Open(ctx, filepath.Join(dir, "fuzz.db"), testKey)
+	db, err := store.Open(ctx, filepath.Join(dir, "fuzz.db"), storetest.Key)
 	if err != nil {
 		f.Fatal(err)
 	}

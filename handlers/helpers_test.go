@@ -22,10 +22,8 @@ import (
 	"xuncha/handlers/media"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
-
-// testKey is the fixed 32-byte master key of every test database.
-var testKey = bytes.Repeat([]byte{0x5a}, store.KeySize)
 
 // codePattern matches a query code as shown to a resident.
 var codePattern = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
@@ -47,12 +45,8 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "x.db")
-	db, err := store.Open(ctx, path, testKey)
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	_, err = db.ImportPlaces(ctx, []store.PlaceRow{
+	db := storetest.Open(t, path)
+	_, err := db.ImportPlaces(ctx, []store.PlaceRow{
 		{Township: "新站镇", Village: "东风村", Class: "key"},
 		{Township: "新站镇", Village: "胜利村", Class: "general"},
 		{Township: "天岗镇", Village: "红旗村", Class: "general"},
@@ -95,12 +89,7 @@ func (en *env) reopen(t *testing.T) {
 	if err := en.db.Close(); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	db, err := store.Open(context.Background(), en.path, testKey)
-	if err != nil {
-		t.Fatalf("reopen: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
-	en.db = db
+	en.db = storetest.Open(t, en.path)
 }
 
 // count runs a COUNT query on the raw read connection.

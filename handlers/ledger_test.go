@@ -15,6 +15,7 @@ import (
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // The permission tests: one subtest per row of docs/PERMISSIONS.md. Each refusal must also be
@@ -36,17 +37,14 @@ type ltEnv struct {
 func ltSetup(t *testing.T) *ltEnv {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.db"), []byte("0123456789abcdef0123456789abcdef"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, "")
 	if _, err := db.ImportPlaces(ctx, []store.PlaceRow{
 		{Township: "新站镇", Village: "东风村", Class: "key"}, {Township: "天岗镇", Village: "红旗村", Class: "general"},
 	}); err != nil {
 		t.Fatal(err)
 	}
 	en := &ltEnv{db: db}
+	var err error
 	if en.tw, en.village, err = db.FindPlaceByName(ctx, "新站镇", "东风村"); err != nil {
 		t.Fatal(err)
 	}

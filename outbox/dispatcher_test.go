@@ -1,7 +1,6 @@
 package outbox_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"errors"
@@ -17,6 +16,7 @@ import (
 
 	"xuncha/outbox"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 const platform = "telegram"
@@ -82,11 +82,7 @@ type box struct {
 func newOutbox(t *testing.T) *box {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "x.db")
-	db, err := store.Open(context.Background(), path, bytes.Repeat([]byte{0x17}, store.KeySize))
-	if err != nil {
-		t.Fatalf("open store: %v", err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := storetest.Open(t, path)
 	raw, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=busy_timeout(5000)")
 	if err != nil {
 		t.Fatal(err)

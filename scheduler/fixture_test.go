@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // shanghai is the zone every test here runs in.
@@ -47,8 +47,6 @@ type fixture struct {
 	now time.Time
 }
 
-var testKey = bytes.Repeat([]byte{0x42}, store.KeySize)
-
 func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
 	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "x.db"), logs: &syncbuf.Buffer{}, cfg: cfg}
@@ -67,11 +65,7 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 // open opens the store and builds a scheduler on it: called again, it is a restart.
 func (f *fixture) open() {
 	f.t.Helper()
-	db, err := store.Open(context.Background(), f.path, testKey)
-	if err != nil {
-		f.t.Fatalf("open store: %v", err)
-	}
-	f.t.Cleanup(func() { db.Close() })
+	db := storetest.Open(f.t, f.path)
 	db.Now = f.clock
 	f.db = db
 	cal, err := NewCalendar(f.log, shanghai, nil, nil)
