@@ -221,14 +221,14 @@ func TestWebRotatesOnBind(t *testing.T) {
 		t.Errorf("the old id still finds a chat: %v", err)
 	}
 	// Whoever kept the old cookie reads nothing of the official's chat, and is a resident in a
-	// chat of its own: the ledger is not a command there.
-	old := &browser{cookie: before, https: true}
+	// chat of its own: the ledger is refused there.
+	old := &browser{cookie: before, https: true, n: 100} // its own client ids: a browser draws them at random
 	if got := f.read(old); got != "" {
 		t.Errorf("the old cookie reads %q", got)
 	}
 	f.send(old, "/ledger")
-	if got := f.read(old); !strings.Contains(got, "没有这个命令") {
-		t.Errorf("the old cookie's /ledger: %q, want the resident's 没有这个命令", got)
+	if got := f.read(old); !strings.Contains(got, "您没有权限") {
+		t.Errorf("the old cookie's /ledger: %q, want the resident's refusal 您没有权限", got)
 	}
 	if id, err := f.db.FindChat(context.Background(), handlers.PlatformWeb, chatOf(before)); err != nil || id == chat {
 		t.Errorf("the old id finds chat %d (%v), want a new resident chat apart from %d", id, err, chat)
