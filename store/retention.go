@@ -173,7 +173,8 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 // or given up (their recipient and time, and a payload that may hold a query code or a
 // draft's text), the WeChat window's times and failed-code records. Messages with a dedupe key
 // other than a late WeChat reply's are the scheduler's and the ledger's (announcements,
-// letters, milestones): they follow the outbox period. Pending messages stay until delivered.
+// letters, milestones): they follow the outbox period. Pending messages stay until delivered,
+// except a web chat's (below).
 func (tx *Tx) purgeDelivery(res *PurgeResult) error {
 	cutoff := tx.now.Add(-DeliveryRetention).Unix()
 	n, err := tx.exec(`DELETE FROM inbox WHERE processed_at IS NOT NULL AND processed_at < ?`, cutoff)
@@ -182,7 +183,11 @@ func (tx *Tx) purgeDelivery(res *PurgeResult) error {
 	}
 	k, _ := n.RowsAffected()
 	res.Inbox = int(k)
-	if err := tx.deleteOutbox(`status IN ('sent', 'dead') AND (dedupe_key IS NULL OR dedupe_key LIKE 'wechat:late:%')
+	// A web chat's reply still pending is one its browser never fetched: the page polls while
+	// it is open, so two days on nobody is waiting for it (and the chat's next visit starts
+	// from the conversation's state, not from old answers).
+	if err := tx.deleteOutbox(`(dedupe_key IS NULL OR dedupe_key LIKE 'wechat:late:%')
+		AND (status IN ('sent', 'dead') OR (status = 'pending' AND platform = 'web'))
 		AND IFNULL(sent_at, created_at) < ? AND (leased_until IS NULL OR leased_until < ?)`, res, cutoff, tx.now.Unix()); err != nil {
 		return err
 	}
