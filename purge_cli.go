@@ -54,7 +54,7 @@ func (f *retentionFlags) job(logger *slog.Logger, db *store.DB) func(ctx context
 			return err
 		}
 		logger.Info("retention purge done", "links", len(res.LinkClues), "contacts", len(res.ContactClues),
-			"drafts", res.Drafts, "outbox", res.Outbox, "blobs", res.Blobs, "checkpoint_busy", res.CheckpointBusy)
+			"drafts", res.Drafts, "outbox", res.Outbox, "inbox", res.Inbox, "blobs", res.Blobs, "checkpoint_busy", res.CheckpointBusy)
 		return nil
 	}
 }
@@ -98,6 +98,7 @@ func purgeCommand(ctx context.Context, args []string, getenv func(string) string
 	fmt.Fprintf(stdout, "  real-name contacts of closed clues: %d %s\n", len(res.ContactClues), strings.Join(res.ContactClues, " "))
 	fmt.Fprintf(stdout, "  stale conversation drafts: %d\n", res.Drafts)
 	fmt.Fprintf(stdout, "  delivered messages: %d\n", res.Outbox)
+	fmt.Fprintf(stdout, "  processed message ids: %d\n", res.Inbox)
 	fmt.Fprintf(stdout, "  files referenced by nothing: %d (%d bytes)\n", res.Blobs, res.BlobBytes)
 	if res.CheckpointBusy {
 		fmt.Fprintln(stderr, "warning: a reader kept the write-ahead log busy; the erased pages leave it at the next checkpoint")

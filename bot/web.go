@@ -4,8 +4,8 @@ package bot
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/rand"
-	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"encoding/json"
@@ -40,10 +40,14 @@ type WebStore interface {
 	Mailbox(ctx context.Context, chatID, after int64, limit int) ([]store.Delivery, error)
 	AckMailbox(ctx context.Context, chatID, upTo int64) error
 	OutboxFile(ctx context.Context, chatID, outboxID int64) (store.Attachment, []byte, error)
+	// PrivateID is a keyed hash: it tags the chat ids the server issues, and names a
+	// browser's messages in the inbox without any part of its chat id.
+	PrivateID(purpose, value string) string
 }
 
 // Web is the web chat channel: a page at / and a small JSON API. A browser is one chat,
-// identified by a random id in an HttpOnly cookie; the browser polls for its messages.
+// identified by a random id in an HttpOnly cookie that the server issued and tagged with a
+// keyed hash; the browser polls for its messages.
 type Web struct {
 	log    *slog.Logger
 	engine WebEngine
@@ -60,8 +64,11 @@ type Web struct {
 }
 
 const (
-	cookieName   = "xuncha_chat"
-	maxSendBytes = 1 << 20
+	cookieName = "xuncha_chat"
+	// hostCookieName is the name over HTTPS. Browsers accept a __Host- cookie only when it is
+	// Secure, for Path=/ and without a Domain: no other site or subdomain can plant one.
+	hostCookieName = "__Host-" + cookieName
+	maxSendBytes   = 1 << 20
 )
 
 var (
@@ -138,24 +145,62 @@ func secureHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// chatID returns the browser's chat id, setting a new one when it has none.
+// chatID returns the browser's chat id, issuing a new one when its cookie holds none that the
+// server issued.
 func (w *Web) chatID(rw http.ResponseWriter, r *http.Request) string {
-	if c, err := r.Cookie(cookieName); err == nil && chatIDPattern.MatchString(c.Value) {
-		return c.Value
+	if id := w.issuedChat(r); id != "" {
+		return id
 	}
+	id := newChatID()
+	w.setChatCookie(rw, r, id)
+	return id
+}
+
+// issuedChat returns the chat id in the request's cookie when the server issued it, or "".
+// Only an issued id is accepted: a value planted in a browser (cookie fixation) would
+// otherwise become its chat, and whoever planted it would read that chat, role and all.
+func (w *Web) issuedChat(r *http.Request) string {
+	c, err := r.Cookie(chatCookieName(r))
+	if err != nil {
+		return ""
+	}
+	id, tag, ok := strings.Cut(c.Value, ".")
+	if !ok || !chatIDPattern.MatchString(id) || !hmac.Equal([]byte(tag), []byte(w.cookieTag(id))) {
+		return ""
+	}
+	return id
+}
+
+// cookieTag is the keyed hash that shows an id was issued here; it never reaches the database.
+func (w *Web) cookieTag(id string) string { return w.store.PrivateID("web.cookie", id) }
+
+// setChatCookie gives the browser a chat id: __Host-xuncha_chat over HTTPS, xuncha_chat over
+// plain HTTP (where a Secure cookie would not be kept).
+func (w *Web) setChatCookie(rw http.ResponseWriter, r *http.Request, id string) {
+	http.SetCookie(rw, &http.Cookie{Name: chatCookieName(r), Value: id + "." + w.cookieTag(id), Path: "/", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: secureRequest(r), MaxAge: 365 * 24 * 3600})
+}
+
+func chatCookieName(r *http.Request) string {
+	if secureRequest(r) {
+		return hostCookieName
+	}
+	return cookieName
+}
+
+// newChatID is 32 random bytes in hex.
+func newChatID() string {
 	b := make([]byte, 32)
 	if _, err := rand.Read(b); err != nil {
 		panic(err) // crypto/rand does not fail on supported platforms
 	}
-	id := hex.EncodeToString(b)
-	http.SetCookie(rw, &http.Cookie{Name: cookieName, Value: id, Path: "/", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: secureRequest(r), MaxAge: 365 * 24 * 3600})
-	return id
+	return hex.EncodeToString(b)
 }
 
 // secureRequest reports whether the browser reached us over HTTPS: directly, or through the
 // TLS-terminating proxy that production puts in front (X-Forwarded-Proto). Trusting the header
-// from anyone is safe here: it can only make the cookie stricter, never expose it.
+// from anyone is safe here: it can only make the cookie stricter (Secure, __Host-), never
+// expose it.
 func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
@@ -263,15 +308,34 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message
 	m.Platform = handlers.PlatformWeb
 	m.ChatID = chat
 	// Client ids are namespaced by chat so that one browser cannot collide with another's. The
-	// namespace is a hash: the inbox must not hold any part of the chat id in clear.
-	sum := sha256.Sum256([]byte(chat))
-	m.MsgID = hex.EncodeToString(sum[:8]) + ":" + clientID
+	// inbox id is one keyed hash of both, with no part that depends on the chat alone: even
+	// with the key, the inbox cannot be sorted by chat (the client id is random and kept
+	// nowhere), so an inbox row's time cannot name the chat behind a report.
+	m.MsgID = w.store.PrivateID("web.msg", chat+"\x00"+clientID)
 	m.Lang = w.langOf(r)
+	// A chat that binds a role gets a new id in the step's own transaction: a cookie planted
+	// or seen before the binding reaches nothing afterwards (the old one finds no chat).
+	var rotated string
+	m.Record = func(tx *store.Tx, res *handlers.Result) error {
+		rotated = ""
+		if !res.Bound {
+			return nil
+		}
+		next := newChatID()
+		if err := tx.RekeyChat(handlers.PlatformWeb, chat, next); err != nil {
+			return err
+		}
+		rotated = next
+		return nil
+	}
 	res, err := w.engine.Handle(r.Context(), m)
 	if err != nil {
 		w.log.Error("web step failed", "error", err)
 		writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(m.Lang, "error")})
 		return
+	}
+	if rotated != "" {
+		w.setChatCookie(rw, r, rotated)
 	}
 	dup := 0
 	if res.Duplicate {
@@ -287,12 +351,12 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	after, _ := strconv.ParseInt(r.URL.Query().Get("after"), 10, 64)
 	wait := r.URL.Query().Get("wait") != ""
-	c, err := r.Cookie(cookieName)
-	if err != nil || !chatIDPattern.MatchString(c.Value) {
+	chat := w.issuedChat(r)
+	if chat == "" {
 		writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
 		return
 	}
-	chatID, err := w.store.FindChat(ctx, handlers.PlatformWeb, c.Value)
+	chatID, err := w.store.FindChat(ctx, handlers.PlatformWeb, chat)
 	if errors.Is(err, store.ErrNotFound) {
 		writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
 		return
@@ -343,12 +407,12 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 // file serves a file attached to a message, only to the chat the message was sent to.
 func (w *Web) file(rw http.ResponseWriter, r *http.Request) {
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, cerr := r.Cookie(cookieName)
-	if err != nil || cerr != nil || !chatIDPattern.MatchString(c.Value) {
+	chat := w.issuedChat(r)
+	if err != nil || chat == "" {
 		http.NotFound(rw, r)
 		return
 	}
-	chatID, err := w.store.FindChat(r.Context(), handlers.PlatformWeb, c.Value)
+	chatID, err := w.store.FindChat(r.Context(), handlers.PlatformWeb, chat)
 	if err != nil {
 		http.NotFound(rw, r)
 		return

@@ -86,7 +86,10 @@ type Outgoing struct {
 type Result struct {
 	ChatID    int64 // the sender's chat (internal id)
 	Duplicate bool  // the message id was seen before; nothing changed
-	Out       []Outgoing
+	// Bound: the step gave the chat a role (an invitation was redeemed). The web chat then
+	// gives the browser a new chat id in the same transaction.
+	Bound bool
+	Out   []Outgoing
 }
 
 // Store is what the engine needs from the database.
@@ -333,6 +336,7 @@ type turn struct {
 	msg    Message
 	st     state
 	dirty  bool
+	bound  bool // an invitation was redeemed (Result.Bound)
 	out    []Outgoing
 }
 
@@ -390,7 +394,7 @@ func (t *turn) flush(res *Result) error {
 			return err
 		}
 	}
-	res.Out = t.out
+	res.Out, res.Bound = t.out, t.bound
 	return nil
 }
 
@@ -791,6 +795,7 @@ func (t *turn) bind(code string) error {
 		return nil
 	}
 	t.person = p
+	t.bound = true
 	t.reset()
 	if err := t.tx.Audit(p.ID, t.chat.Platform, "invitation.bound", fmt.Sprintf("person:%d", p.ID), string(p.Role)); err != nil {
 		return err

@@ -35,7 +35,11 @@ func (tx *Tx) EnsureChat(platform, external, lang string, group bool) (*Chat, er
 	case err == nil:
 		c.PersonID = person.Int64
 		c.CreatedAt = time.Unix(created, 0).UTC()
-		if _, err := tx.exec(`UPDATE chats SET last_seen_at = ?, unreachable = 0 WHERE id = ?`, tx.now.Unix(), c.ID); err != nil {
+		// Written only when the day changes (or the chat comes back from unreachable): a step
+		// that files a report must not touch the reporter's chat row, or the row's time (and
+		// the page the write-ahead log records) would name the chat behind a no-link report.
+		if _, err := tx.exec(`UPDATE chats SET last_seen_at = ?1, unreachable = 0 WHERE id = ?2 AND (last_seen_at <> ?1 OR unreachable <> 0)`,
+			day(tx.now), c.ID); err != nil {
 			return nil, fmt.Errorf("touch chat: %w", err)
 		}
 		c.Unreachable = false // the chat just wrote to us, so it can be reached again
@@ -45,13 +49,37 @@ func (tx *Tx) EnsureChat(platform, external, lang string, group bool) (*Chat, er
 	}
 	sealed := tx.keys.seal("chat", []byte(external))
 	res, err := tx.exec(`INSERT INTO chats (platform, chat_hash, chat_sealed, lang, is_group, created_at, last_seen_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`, platform, h, sealed, lang, group, tx.now.Unix(), tx.now.Unix())
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, platform, h, sealed, lang, group, day(tx.now), day(tx.now))
 	if err != nil {
 		return nil, fmt.Errorf("insert chat: %w", err)
 	}
 	c.ID, _ = res.LastInsertId()
-	c.Lang, c.Group, c.CreatedAt, c.Created = lang, group, tx.now, true
+	c.Lang, c.Group, c.CreatedAt, c.Created = lang, group, time.Unix(day(tx.now), 0).UTC(), true
 	return c, nil
+}
+
+// day is t cut to the start of its day (UTC), in unix seconds. A chat's own times are kept at
+// this precision: a second-precise time would join a chat to the report it filed (whose time
+// is precise), and a no-link report must join to nothing.
+func day(t time.Time) int64 {
+	u := t.Unix()
+	return u - ((u%86400)+86400)%86400
+}
+
+// RekeyChat gives the chat of a platform id a new platform id: the row, its role and its
+// history stay; the old id no longer finds it. The web chat calls it when a chat binds a role,
+// so that a cookie planted or seen before the binding reaches nothing.
+func (tx *Tx) RekeyChat(platform, oldExternal, newExternal string) error {
+	res, err := tx.exec(`UPDATE chats SET chat_hash = ?, chat_sealed = ? WHERE chat_hash = ?`,
+		tx.keys.hash("chat", chatKey(platform, newExternal)), tx.keys.seal("chat", []byte(newExternal)),
+		tx.keys.hash("chat", chatKey(platform, oldExternal)))
+	if err != nil {
+		return fmt.Errorf("rekey chat: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return fmt.Errorf("rekey chat: %w", ErrNotFound)
+	}
+	return nil
 }
 
 // SetChatLang stores the language a chat chose.
@@ -142,7 +170,7 @@ func (tx *Tx) SaveConversation(chatID int64, data []byte) error {
 	}
 	_, err := tx.exec(`INSERT INTO conversations (chat_id, data, updated_at) VALUES (?, ?, ?)
 		ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data, updated_at = excluded.updated_at`,
-		chatID, tx.keys.seal("conversation", data), tx.now.Unix())
+		chatID, tx.keys.seal("conversation", data), day(tx.now)) // day precision: see day
 	if err != nil {
 		return fmt.Errorf("save conversation: %w", err)
 	}

@@ -20,7 +20,7 @@ func TestEnsureChat(t *testing.T) {
 			first, err = tx.EnsureChat("telegram", "1001", "en", true)
 			return err
 		})
-		if !first.Created || first.ID == 0 || first.Lang != "en" || !first.Group || !first.CreatedAt.Equal(t0) {
+		if !first.Created || first.ID == 0 || first.Lang != "en" || !first.Group || !first.CreatedAt.Equal(t0.Truncate(24*time.Hour)) {
 			t.Fatalf("first EnsureChat = %+v", first)
 		}
 		mustUpdate(t, db, func(tx *Tx) (err error) {

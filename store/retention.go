@@ -26,6 +26,15 @@ type Retention struct {
 	Outbox time.Duration
 }
 
+// DeliveryRetention is how long the records that tie a chat to the moment it wrote are kept:
+// processed inbox ids (a retry comes within minutes; a browser's resend within hours), step
+// replies once delivered or given up (a WeChat retry gets its passive reply again), the WeChat
+// reply window (48 hours is WeChat's own) and failed-code records (counted over 15 minutes).
+// Past it they are purged whatever the other periods say: with the database and the key, a
+// second-precise time on a chat's row joins the chat to the report it filed, and a no-link
+// report must join to nothing.
+const DeliveryRetention = 48 * time.Hour
+
 // blobGrace keeps an unreferenced file this long: a report being written references its files
 // only from the (sealed) draft, which purge reads, but a day's margin costs nothing.
 const blobGrace = 24 * time.Hour
@@ -37,6 +46,7 @@ type PurgeResult struct {
 	ContactClues []string // clues whose report's real-name contact details went
 	Drafts       int      // conversations dropped
 	Outbox       int      // outbox rows deleted
+	Inbox        int      // processed inbox ids deleted (DeliveryRetention)
 	Blobs        int      // files referenced by nothing, deleted
 	BlobBytes    int64
 	// Checkpoint is the result of PRAGMA wal_checkpoint(TRUNCATE) after the purge: Busy is
@@ -75,9 +85,9 @@ func (db *DB) Purge(ctx context.Context, r Retention, channel string, dryRun boo
 	}
 	// Audited when something was destroyed; a night with nothing due is only logged by the
 	// caller, so that the audit log stays a record of actions on protected data.
-	if len(res.LinkClues)+len(res.ContactClues)+res.Drafts+res.Outbox+res.Blobs > 0 {
-		detail := fmt.Sprintf("links=%d contacts=%d drafts=%d outbox=%d blobs=%d", len(res.LinkClues), len(res.ContactClues),
-			res.Drafts, res.Outbox, res.Blobs)
+	if len(res.LinkClues)+len(res.ContactClues)+res.Drafts+res.Outbox+res.Inbox+res.Blobs > 0 {
+		detail := fmt.Sprintf("links=%d contacts=%d drafts=%d outbox=%d inbox=%d blobs=%d", len(res.LinkClues), len(res.ContactClues),
+			res.Drafts, res.Outbox, res.Inbox, res.Blobs)
 		if err := tx.Audit(0, channel, "retention.purge", strings.Join(union(res.LinkClues, res.ContactClues), " "), detail); err != nil {
 			return res, err
 		}
@@ -152,7 +162,46 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 			return err
 		}
 	}
+	if err := tx.purgeDelivery(res); err != nil {
+		return err
+	}
 	return tx.purgeBlobs(res)
+}
+
+// purgeDelivery removes, DeliveryRetention after the fact, what ties a chat to the second it
+// wrote: processed inbox ids (their time is a step's time), step replies that were delivered
+// or given up (their recipient and time, and a payload that may hold a query code or a
+// draft's text), the WeChat window's times and failed-code records. Messages with a dedupe key
+// other than a late WeChat reply's are the scheduler's and the ledger's (announcements,
+// letters, milestones): they follow the outbox period. Pending messages stay until delivered,
+// except a web chat's (below).
+func (tx *Tx) purgeDelivery(res *PurgeResult) error {
+	cutoff := tx.now.Add(-DeliveryRetention).Unix()
+	n, err := tx.exec(`DELETE FROM inbox WHERE processed_at IS NOT NULL AND processed_at < ?`, cutoff)
+	if err != nil {
+		return fmt.Errorf("purge inbox: %w", err)
+	}
+	k, _ := n.RowsAffected()
+	res.Inbox = int(k)
+	// A web chat's reply still pending is one its browser never fetched: the page polls while
+	// it is open, so two days on nobody is waiting for it (and the chat's next visit starts
+	// from the conversation's state, not from old answers).
+	if err := tx.deleteOutbox(`(dedupe_key IS NULL OR dedupe_key LIKE 'wechat:late:%')
+		AND (status IN ('sent', 'dead') OR (status = 'pending' AND platform = 'web'))
+		AND IFNULL(sent_at, created_at) < ? AND (leased_until IS NULL OR leased_until < ?)`, res, cutoff, tx.now.Unix()); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`UPDATE wechat_chats SET last_message_at = 0, sent_since_message = 0 WHERE last_message_at <> 0 AND last_message_at < ?1`,
+		`UPDATE wechat_chats SET last_event_at = 0, sent_since_event = 0 WHERE last_event_at <> 0 AND last_event_at < ?1`,
+		`UPDATE wechat_chats SET updated_at = updated_at - updated_at % 86400 WHERE updated_at < ?1 AND updated_at % 86400 <> 0`,
+		`DELETE FROM code_attempts WHERE at < ?1`,
+	} {
+		if _, err := tx.exec(q, cutoff); err != nil {
+			return fmt.Errorf("purge delivery records: %w", err)
+		}
+	}
+	return nil
 }
 
 // outbox is the outbox period: Outbox, or the shorter of the positive Link and Contact.

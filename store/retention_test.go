@@ -270,3 +270,161 @@ func TestPurgeOutbox(t *testing.T) {
 		t.Errorf("a recent message went")
 	}
 }
+
+// TestPurgeDeliveryRecords: 48 hours after the fact the records that tie a chat to the second
+// it wrote go — processed inbox ids, delivered or given-up replies without a dedupe key (and a
+// late WeChat reply's), a web chat's reply its browser never fetched, the WeChat window's
+// times, failed-code records — while what is younger, still pending elsewhere, or the
+// scheduler's and the ledger's keyed messages stay.
+func TestPurgeDeliveryRecords(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, t0)
+	ctx := context.Background()
+	web := mustChat(t, db, "web", "browser")
+	tg := mustChat(t, db, "telegram", "5151")
+	var sent, dead, late, keyed, tgPending, webPending int64
+	mustUpdate(t, db, func(tx *Tx) (err error) {
+		if _, err = tx.ClaimMessage("web", "old-step"); err != nil {
+			return err
+		}
+		if sent, err = tx.Enqueue(tg, OutMessage{Text: "您的查询码：1234 5678 9012 3456"}, ""); err != nil {
+			return err
+		}
+		if dead, err = tx.Enqueue(tg, OutMessage{Text: "given up"}, ""); err != nil {
+			return err
+		}
+		if late, err = tx.Enqueue(tg, OutMessage{Text: "late"}, "wechat:late:m1"); err != nil {
+			return err
+		}
+		if keyed, err = tx.Enqueue(tg, OutMessage{Text: "announcement"}, "announce:1:chat:2"); err != nil {
+			return err
+		}
+		if tgPending, err = tx.Enqueue(tg, OutMessage{Text: "still trying"}, ""); err != nil {
+			return err
+		}
+		if webPending, err = tx.Enqueue(web, OutMessage{Text: "never fetched"}, ""); err != nil {
+			return err
+		}
+		if err := tx.RecordCodeFailure(web); err != nil {
+			return err
+		}
+		return tx.TouchWeChat("openid-1", WeChatOpensMessage)
+	})
+	if err := db.MarkSent(ctx, sent, late, keyed); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.MarkDead(ctx, dead, "blocked"); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(DeliveryRetention - time.Hour)
+	mustUpdate(t, db, func(tx *Tx) error {
+		_, err := tx.ClaimMessage("web", "recent-step")
+		return err
+	})
+	var recent int64
+	mustUpdate(t, db, func(tx *Tx) (err error) {
+		recent, err = tx.Enqueue(web, OutMessage{Text: "recent"}, "")
+		return err
+	})
+	if res, err := db.Purge(ctx, Retention{}, "cli", false); err != nil || res.Inbox != 0 || res.Outbox != 0 {
+		t.Fatalf("before 48 hours: %+v %v, want nothing removed", res, err)
+	}
+
+	clk.advance(2 * time.Hour)
+	res, err := db.Purge(ctx, Retention{}, "cli", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Inbox != 1 || res.Outbox != 4 {
+		t.Errorf("purge = %+v, want 1 inbox id and 4 messages (sent, dead, late, web pending)", res)
+	}
+	for _, id := range []int64{sent, dead, late, webPending} {
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM outbox WHERE id = ?`, id); n != 0 {
+			t.Errorf("message %d is still there", id)
+		}
+	}
+	for _, id := range []int64{keyed, tgPending, recent} {
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM outbox WHERE id = ?`, id); n != 1 {
+			t.Errorf("message %d went: it is keyed, pending on a platform that pushes, or recent", id)
+		}
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM inbox WHERE msg_id = 'recent-step'`); n != 1 {
+		t.Error("a recent inbox id went: a retry within 48 hours would run twice")
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM code_attempts`); n != 0 {
+		t.Errorf("%d failed-code records left", n)
+	}
+	w, err := db.WeChatWindowOf(ctx, "openid-1")
+	if err != nil || !w.LastMessage.IsZero() {
+		t.Errorf("WeChat window after the purge: %+v %v, want its time gone", w, err)
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM wechat_chats WHERE updated_at % 86400 <> 0`); n != 0 {
+		t.Error("a WeChat window row keeps a second-precise time")
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM audit WHERE action = 'retention.purge' AND detail LIKE '%inbox=1%'`); n != 1 {
+		t.Error("the purge is not audit-logged with its inbox count")
+	}
+}
+
+// TestChatTimesToTheDay: a chat's row, conversation and subscriptions hold days, not seconds,
+// and a step later the same day leaves the chat's row as it was — the step that files a report
+// must not stamp the reporter's chat with the report's second.
+func TestChatTimesToTheDay(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, t0.Add(13*time.Hour+17*time.Minute+5*time.Second))
+	chat := mustChat(t, db, "telegram", "777")
+	mustUpdate(t, db, func(tx *Tx) error {
+		if err := tx.SaveConversation(chat, []byte(`{"flow":"report"}`)); err != nil {
+			return err
+		}
+		res, err := tx.exec(`INSERT INTO townships (name) VALUES ('新站镇')`)
+		if err != nil {
+			return err
+		}
+		township, _ := res.LastInsertId()
+		return tx.Subscribe(chat, township, 0)
+	})
+	dayStart := t0.Truncate(24 * time.Hour).Unix()
+	for _, q := range []string{`SELECT created_at FROM chats`, `SELECT last_seen_at FROM chats`,
+		`SELECT updated_at FROM conversations`, `SELECT created_at FROM subscriptions`} {
+		if got := mustCount(t, db, q); int64(got) != dayStart {
+			t.Errorf("%s = %d, want the day %d", q, got, dayStart)
+		}
+	}
+	clk.advance(time.Hour)
+	var changed int64
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := tx.EnsureChat("telegram", "777", "zh", false); err != nil {
+			return err
+		}
+		return tx.queryRow(`SELECT changes()`).Scan(&changed)
+	})
+	if changed != 0 {
+		t.Errorf("a step the same day rewrote the chat's row (%d changes)", changed)
+	}
+	clk.advance(24 * time.Hour)
+	mustChat(t, db, "telegram", "777")
+	if got := mustCount(t, db, `SELECT last_seen_at FROM chats`); int64(got) != dayStart+86400 {
+		t.Errorf("last_seen_at the next day = %d, want %d", got, dayStart+86400)
+	}
+}
+
+// TestRekeyChat: the chat keeps its row under a new platform id; the old one finds nothing.
+func TestRekeyChat(t *testing.T) {
+	db := MustOpenDB(t)
+	chat := mustChat(t, db, "web", "old-id")
+	mustUpdate(t, db, func(tx *Tx) error { return tx.RekeyChat("web", "old-id", "new-id") })
+	if id, err := db.FindChat(t.Context(), "web", "new-id"); err != nil || id != chat {
+		t.Errorf("new id finds %d %v, want %d", id, err, chat)
+	}
+	if _, err := db.FindChat(t.Context(), "web", "old-id"); err != ErrNotFound {
+		t.Errorf("old id: %v, want ErrNotFound", err)
+	}
+	if _, ext, err := db.ChatAddress(t.Context(), chat); err != nil || ext != "new-id" {
+		t.Errorf("address %q %v, want new-id", ext, err)
+	}
+	err := db.Update(t.Context(), func(tx *Tx) error { return tx.RekeyChat("web", "nobody", "x") })
+	if err == nil {
+		t.Error("rekeying an unknown chat succeeded")
+	}
+}

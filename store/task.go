@@ -186,7 +186,7 @@ type Subscription struct {
 // Subscribe adds a subscription; subscribing twice keeps one.
 func (tx *Tx) Subscribe(chatID, townshipID, villageID int64) error {
 	if _, err := tx.exec(`INSERT INTO subscriptions (chat_id, township_id, village_id, created_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT DO NOTHING`, chatID, townshipID, nullInt(villageID), tx.now.Unix()); err != nil {
+		ON CONFLICT DO NOTHING`, chatID, townshipID, nullInt(villageID), day(tx.now)); err != nil { // day: see day
 		return fmt.Errorf("subscribe: %w", err)
 	}
 	return nil
