@@ -217,3 +217,31 @@ func (c *common) open(ctx context.Context, getenv func(string) string, logger *s
 	}
 	return db, nil
 }
+
+// guessFlags configure the global budget of wrong query and invitation codes (handlers/abuse.go
+// has the arithmetic behind the default and the ceiling).
+type guessFlags struct {
+	perMinute float64
+	burst     int
+}
+
+func (g *guessFlags) register(fs *flag.FlagSet) {
+	fs.Float64Var(&g.perMinute, "guess-rate", handlers.DefaultGuessPerMinute,
+		"wrong query or invitation codes a minute, from all chats together, before guesses are no longer checked (each kind has its own budget)")
+	fs.IntVar(&g.burst, "guess-burst", handlers.DefaultGuessBurst, "wrong codes allowed at once on top of the rate, after a quiet spell")
+}
+
+func (g *guessFlags) validate() error {
+	if g.perMinute < 1 || g.perMinute > handlers.MaxGuessPerMinute {
+		return fmt.Errorf("XUNCHA_GUESS_RATE must be between 1 and %d wrong codes a minute (above that, an attacker expects to hit one of 100,000 live query codes within a century), got %v",
+			handlers.MaxGuessPerMinute, g.perMinute)
+	}
+	if g.burst < 1 || g.burst > 1000 {
+		return fmt.Errorf("XUNCHA_GUESS_BURST must be between 1 and 1000, got %d", g.burst)
+	}
+	return nil
+}
+
+func (g *guessFlags) budget() handlers.GuessBudget {
+	return handlers.GuessBudget{PerMinute: g.perMinute, Burst: g.burst}
+}

@@ -123,6 +123,7 @@ type serveConfig struct {
 
 	wx    wechatFlags
 	sched scheduleFlags
+	guess guessFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -144,7 +145,7 @@ func (c *serveConfig) validate() error {
 	if err := c.wx.validate(); err != nil {
 		return err
 	}
-	return nil
+	return c.guess.validate()
 }
 
 func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -159,6 +160,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.Float64Var(&cfg.tgRate, "telegram-rate", 25, "global Telegram send rate, messages per second")
 	cfg.wx.register(fs)
 	cfg.sched.register(fs)
+	cfg.guess.register(fs)
 	if done, err := parseFlags(fs, args, getenv); done {
 		return err // nil after --help
 	}
@@ -193,7 +195,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	met := newMetrics(db)
 	engine := handlers.New(logger, db, handlers.Config{
 		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger, Calendar: cal,
-		Metrics: met,
+		Metrics: met, Guess: cfg.guess.budget(),
 	})
 	web := bot.NewWeb(logger, engine, db, cfg.lang)
 	web.Metrics = met

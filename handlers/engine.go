@@ -39,6 +39,14 @@ const (
 	codeMaxFailures = 5
 )
 
+// Staff (a chat bound to a person with a role) work through the ledger in quick steps —
+// /ledger, /clue N, a button, the next clue — and a scripted triage lost 17 of 24 steps to the
+// residents' flood limit. Theirs only stops a runaway client or a stolen phone.
+const (
+	staffFloodBurst  = 200
+	staffFloodRefill = 100 * time.Millisecond
+)
+
 // Message is one incoming message from any platform.
 type Message struct {
 	Platform string
@@ -109,6 +117,9 @@ type Config struct {
 	Ledger      *Ledger  // dispositions, forms, units; nil: the built-in ledger.json
 	Calendar    Calendar // working days for deadlines; nil: plain weekdays in Location
 	Metrics     Metrics  // counts steps; nil: nothing counted
+
+	// Guess is the global budget of wrong query and invitation codes (abuse.go).
+	Guess GuessBudget
 }
 
 // Engine runs conversations. It is safe for concurrent use: state lives in SQLite, and the
@@ -121,10 +132,16 @@ type Engine struct {
 	mu     sync.Mutex
 	flood  map[string]*floodState // keyed by platform and chat; memory only, a restart forgives
 	notify []func(chatID int64)
+	guess  map[string]*rate.Limiter // by code kind; memory only (abuse.go)
+	// flushAt is when the earliest open window of refusal counts closes (zero: none open);
+	// flushChecked is false until the first step looked for windows a previous run left.
+	flushAt      time.Time
+	flushChecked bool
 }
 
 type floodState struct {
 	lim    *rate.Limiter
+	staff  bool // the chat's last step was a bound person's: the staff limit applies
 	warned time.Time
 }
 
@@ -149,7 +166,7 @@ func New(logger *slog.Logger, st Store, cfg Config) *Engine {
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 	}
-	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}}
+	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}, guess: newGuessLimiters(cfg.Guess)}
 }
 
 // OnQueued registers fn to be called with the recipient chat of every message a step queued,
@@ -265,6 +282,9 @@ func (e *Engine) step(tx *store.Tx, m Message, flooded, warn bool, res *Result) 
 	}
 	res.ChatID = chat.ID
 	t := &turn{e: e, tx: tx, chat: chat, lang: chat.Lang, msg: m}
+	if err := e.flushRefusals(tx); err != nil {
+		return err
+	}
 	if flooded {
 		// The message id is marked processed with no other effect: a flood is dropped, not
 		// queued for later (a stored Telegram update would otherwise be retried forever).
@@ -298,6 +318,7 @@ func (e *Engine) step(tx *store.Tx, m Message, flooded, warn bool, res *Result) 
 	if err := t.run(); err != nil {
 		return err
 	}
+	e.setStaff(m, t.person != nil && t.person.Role != "")
 	return t.flush(res)
 }
 
@@ -326,6 +347,25 @@ func (e *Engine) checkFlood(m Message) (flooded, warn bool) {
 	return true, false
 }
 
+// setStaff gives a chat the staff limit when its step was a bound person's, and the residents'
+// limit again when it no longer is (a role withdrawn). A chat's first step after a restart runs
+// under the residents' limit, whose burst is ample for it.
+func (e *Engine) setStaff(m Message, staff bool) {
+	key := m.Platform + "\x00" + m.ChatID
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	f := e.flood[key]
+	if f == nil || f.staff == staff {
+		return
+	}
+	f.staff = staff
+	if staff {
+		f.lim = rate.NewLimiter(rate.Every(staffFloodRefill), staffFloodBurst)
+	} else {
+		f.lim = rate.NewLimiter(rate.Every(floodRefill), floodBurst)
+	}
+}
+
 // turn is one step in progress.
 type turn struct {
 	e      *Engine
@@ -338,6 +378,9 @@ type turn struct {
 	dirty  bool
 	bound  bool // an invitation was redeemed (Result.Bound)
 	out    []Outgoing
+
+	// blocked: an official blocked this resident's chat from a clue (blockedStep).
+	blocked bool
 }
 
 // say queues a message to the sender.
@@ -431,6 +474,14 @@ func (t *turn) run() error {
 	if t.chat.PersonID != 0 {
 		if t.person, err = t.tx.FindPerson(t.chat.PersonID); err != nil {
 			return err
+		}
+	}
+	if t.person == nil {
+		if t.blocked, err = t.tx.ChatBlocked(t.chat.ID); err != nil {
+			return err
+		}
+		if t.blocked {
+			return t.blockedStep()
 		}
 	}
 	m := t.msg
@@ -765,6 +816,9 @@ func (t *turn) bind(code string) error {
 		}
 		return err
 	}
+	if !t.e.guessOpen(guessInvitation, t.tx.Now()) {
+		return t.guessBusy(guessInvitation)
+	}
 	p, err := t.tx.RedeemInvitation(code, t.chat.ID)
 	var key string
 	switch {
@@ -784,10 +838,10 @@ func (t *turn) bind(code string) error {
 	}
 	if key != "" {
 		if key != "bind.already" {
-			if err := t.codeFailed("invitation"); err != nil {
+			if err := t.codeFailed(guessInvitation); err != nil {
 				return err
 			}
-			if err := t.tx.Audit(0, t.chat.Platform, "invitation.refused", "", key); err != nil {
+			if err := t.auditRefusal("invitation.refused", "", key); err != nil {
 				return err
 			}
 		}

@@ -29,6 +29,7 @@ const (
 	lgProgress   = "progress"
 	lgOutcome    = "outcome"
 	lgReveal     = "reveal"
+	lgBlock      = "block"
 	lgNewSubject = "new.subject"
 	lgNewDesc    = "new.desc"
 )
@@ -104,7 +105,7 @@ func (t *turn) audit(action, object, detail string) error {
 // refuse answers a request the sender's role does not allow, and logs it. The conversation is
 // left as it was: a resident who types /ledger in the middle of a report keeps the draft.
 func (t *turn) refuse(action, object string) error {
-	if err := t.audit("ledger.refused", object, action+" role="+string(t.role())); err != nil {
+	if err := t.auditRefusal("ledger.refused", object, action+" role="+string(t.role())); err != nil {
 		return err
 	}
 	t.say(t.tr("lg.denied"))
@@ -280,6 +281,18 @@ func (t *turn) ledgerButton(op Action) error {
 		return nil
 	case "cy":
 		return t.closeClue(c)
+	case "bk":
+		linked, err := t.tx.ReporterLinked(c.ReportID)
+		if err != nil {
+			return err
+		}
+		if !linked {
+			t.say(t.tr("lg.block.nolink"))
+			return nil
+		}
+		return t.startLedgerText(c, lgBlock, "lg.block.reason")
+	case "ub":
+		return t.blockReporter(c, false, "")
 	case "rv":
 		if t.role() != store.RoleAdmin {
 			return t.refuse("reveal", clueObject(c))
@@ -359,6 +372,8 @@ func (t *turn) ledgerStep() error {
 		return t.outcome(c, text)
 	case lgReveal:
 		return t.reveal(c, text)
+	case lgBlock:
+		return t.blockReporter(c, true, text)
 	}
 	return fmt.Errorf("ledger: unknown step %q", t.st.Step)
 }
@@ -457,6 +472,12 @@ func (t *turn) openClue(c *store.Clue) error {
 			{t.btn("lg.act.ack", NewAction(VerbLedger, "ack", id).Data()), t.btn("lg.act.progress", NewAction(VerbLedger, "pg", id).Data())},
 			{t.btn("lg.act.outcome", NewAction(VerbLedger, "oc", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
 		}
+	}
+	// Blocking works on a closed clue too: a report found to be harassment is often closed first.
+	// Both buttons are always offered, so that the view does not tell whether this clue's chat
+	// is blocked (which, through another clue's block, would say that both came from one chat).
+	if t.isOfficial() && c.ReportID != 0 {
+		rows = append(rows, []store.Button{t.btn("lg.act.block", NewAction(VerbLedger, "bk", id).Data()), t.btn("lg.act.unblock", NewAction(VerbLedger, "ub", id).Data())})
 	}
 	// A long timeline is cut rather than refused by the platform; the export has all of it.
 	t.say(truncate(b.String(), MaxTextRunes-100), rows...)
@@ -872,7 +893,7 @@ func (t *turn) startAnswer(qid int64) error {
 	}
 	if !allowed || q.RelayedAt.IsZero() {
 		// Not the reporter's chat: log it without naming the chat, and show nothing.
-		if err := t.tx.Audit(0, t.chat.Platform, "relay.refused", fmt.Sprintf("question:%d", q.ID), ""); err != nil {
+		if err := t.auditRefusal("relay.refused", fmt.Sprintf("question:%d", q.ID), ""); err != nil {
 			return err
 		}
 		t.say(t.tr("button.expired"))
@@ -1049,6 +1070,40 @@ func (t *turn) outcome(c *store.Clue, text string) error {
 	}
 	t.reset()
 	t.say(t.tr("lg.outcome.ok", c.Number), t.openButton(t.lang, c))
+	return nil
+}
+
+// blockReporter blocks (with a reason) or unblocks the chat behind clue c's report. The store
+// resolves the sealed link: nothing about the chat reaches the official, and the answer is the
+// same whether it was blocked before or not.
+func (t *turn) blockReporter(c *store.Clue, block bool, reason string) error {
+	if !t.isOfficial() {
+		return t.refuse("block", clueObject(c))
+	}
+	if block && utf8.RuneCountInString(reason) < 4 {
+		t.say(t.tr("lg.reveal.short"))
+		return nil
+	}
+	t.reset()
+	err := t.tx.SetReporterBlocked(c.ReportID, block)
+	if errors.Is(err, store.ErrNoReporterLink) {
+		t.say(t.tr("lg.block.nolink"))
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if !block {
+		if err := t.audit("clue.unblock", clueObject(c), ""); err != nil {
+			return err
+		}
+		t.say(t.tr("lg.unblock.done", c.Number))
+		return nil
+	}
+	if err := t.audit("clue.block", clueObject(c), truncate(reason, 500)); err != nil {
+		return err
+	}
+	t.say(t.tr("lg.block.done", c.Number))
 	return nil
 }
 

@@ -32,18 +32,20 @@ type ltEnv struct {
 	clueOrg  *store.Clue // in 新站镇, transferred to org
 	clueTw2  *store.Clue // in 天岗镇, not transferred
 	reporter string      // the chat that filed clueTw's report
+	path     string      // the database file
 }
 
 func ltSetup(t *testing.T) *ltEnv {
 	t.Helper()
 	ctx := context.Background()
-	db := storetest.Open(t, "")
+	path := filepath.Join(t.TempDir(), "x.db")
+	db := storetest.Open(t, path)
 	if _, err := db.ImportPlaces(ctx, []store.PlaceRow{
 		{Township: "新站镇", Village: "东风村", Class: "key"}, {Township: "天岗镇", Village: "红旗村", Class: "general"},
 	}); err != nil {
 		t.Fatal(err)
 	}
-	en := &ltEnv{db: db}
+	en := &ltEnv{db: db, path: path}
 	var err error
 	if en.tw, en.village, err = db.FindPlaceByName(ctx, "新站镇", "东风村"); err != nil {
 		t.Fatal(err)

@@ -20,16 +20,31 @@ func (t *turn) lookup(code string) error {
 		return nil
 	}
 	r, err := t.tx.FindReportByCode(code)
-	if errors.Is(err, store.ErrNotFound) {
-		if err := t.codeFailed("query"); err != nil {
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if !t.e.guessOpen(guessQuery, t.tx.Now()) {
+		// The global budget is spent: the code is not checked, and the answer is the same
+		// whether it exists or not. Only the chat that filed the report (its sealed link) and
+		// staff chats are still served: a guesser's fresh chat is neither.
+		trusted := t.person != nil && t.person.Role != ""
+		if !trusted && r != nil {
+			if trusted, err = t.tx.IsReporterChat(r.ID, t.chat.ID); err != nil {
+				return err
+			}
+		}
+		if !trusted {
+			t.set(flowQuery, "code")
+			return t.guessBusy(guessQuery)
+		}
+	}
+	if r == nil {
+		if err := t.codeFailed(guessQuery); err != nil {
 			return err
 		}
 		t.say(t.tr("query.notfound"), []store.Button{t.btn("cancel", "x")})
 		t.set(flowQuery, "code")
 		return nil
-	}
-	if err != nil {
-		return err
 	}
 	events, err := t.tx.ReportEvents(r.ID, true)
 	if err != nil {
@@ -57,6 +72,12 @@ func (t *turn) lookup(code string) error {
 	for _, q := range questions {
 		text += t.tr("lg.q.pending", q.Body)
 		rows = append(rows, []store.Button{{Text: t.tr("lg.q.answer") + " · " + truncate(q.Body, 12), Data: NewAction(VerbLedger, "ans", q.ID).Data()}})
+	}
+	if t.blocked {
+		// Read only: a blocked chat sees the status, and adds nothing and answers nothing.
+		t.reset()
+		t.say(text)
+		return nil
 	}
 	t.reset()
 	t.st.ReportID = r.ID

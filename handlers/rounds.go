@@ -67,7 +67,7 @@ func (t *turn) ownsClassStep(c *store.ClassCycle) bool {
 }
 
 func (t *turn) roundsRefuse(action, object, key string, args ...any) error {
-	if err := t.audit("rounds.refused", object, action+" role="+string(t.role())); err != nil {
+	if err := t.auditRefusal("rounds.refused", object, action+" role="+string(t.role())); err != nil {
 		return err
 	}
 	t.say(t.tr(key, args...))

@@ -56,6 +56,8 @@ func init() {
 		"lg.act.ask":      {"向举报人提问", "Ask the reporter"},
 		"lg.act.close":    {"办结销号", "Close"},
 		"lg.act.reveal":   {"查看实名信息", "Show the reporter's contact"},
+		"lg.act.block":    {"屏蔽举报人", "Block this reporter"},
+		"lg.act.unblock":  {"解除屏蔽", "Unblock"},
 		"lg.act.ack":      {"确认收到", "Acknowledge"},
 		"lg.act.progress": {"报告进展", "Report progress"},
 		"lg.act.outcome":  {"报告结果", "Record outcome"},
@@ -114,6 +116,14 @@ func init() {
 		"lg.reveal.short":  {"请写明理由（至少 4 个字）。", "Please give a reason (at least 4 characters)."},
 		"lg.reveal.none":   {"这条线索没有实名举报人的联系方式。", "This clue has no real-name reporter contact."},
 		"lg.reveal.show":   {"%s 实名举报人：%s，%s\n（本次查看已记入审计日志，请严格保密。）", "Reporter of %s: %s, %s\n(This was audit-logged. Keep it strictly confidential.)"},
+
+		"lg.block.reason": {"屏蔽 %s 背后的聊天须说明理由（将记入审计日志）。屏蔽后该聊天发来的消息不再受理；您不会看到是哪个聊天。请写明理由：",
+			"Blocking the chat behind %s needs a reason (it is audit-logged). Its messages will no longer be taken; you will not see which chat it is. The reason:"},
+		"lg.block.nolink": {"这条线索的举报人没有保留联系渠道（或线索不是群众举报），无法屏蔽。",
+			"The reporter of this clue kept no link to their chat (or the clue is not a resident's report), so it cannot be blocked."},
+		"lg.block.done": {"已屏蔽 %s 的举报人：该聊天今后发来的消息不再受理，仍可凭查询码查看进展。本次操作已记入审计日志；在这条线索点“解除屏蔽”可撤销。",
+			"The reporter of %s is blocked: that chat's messages are no longer taken (it can still follow its reports by query code). This was audit-logged; press Unblock on this clue to undo it."},
+		"lg.unblock.done": {"%s 的举报人现已不在屏蔽名单中。本次操作已记入审计日志。", "The reporter of %s is not blocked now. This was audit-logged."},
 
 		"lg.new.subject": {"登记巡察发现的问题线索：涉及哪个人或哪个单位？", "Register a clue found by the inspection: which person or unit does it concern?"},
 		"lg.new.desc":    {"请描述问题：", "Describe the problem:"},
