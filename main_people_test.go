@@ -27,14 +27,24 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 	dir := t.TempDir()
 	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
 
-	var out, errb bytes.Buffer
-	if err := run(t.Context(), []string{"xuncha", "people", "--help"}, env, nil, &out, &errb); err != nil {
-		t.Fatalf("people --help: %v", err)
-	}
-	for _, want := range []string{"people list", "people revoke", "--person", "--reason", "XUNCHA_DB"} {
-		if !strings.Contains(errb.String(), want) {
-			t.Errorf("people --help lacks %q:\n%s", want, errb.String())
+	for _, args := range [][]string{{"people", "--help"}, {"people", "list", "--help"}, {"people", "revoke", "--help"}} {
+		var out, errb bytes.Buffer
+		if err := run(t.Context(), append([]string{"xuncha"}, args...), env, nil, &out, &errb); err != nil {
+			t.Fatalf("%v: %v", args, err)
 		}
+		wants := []string{"people " + args[1], "XUNCHA_DB"}
+		if args[1] == "--help" {
+			wants = []string{"people list", "--active", "people revoke", "--person", "--reason", "XUNCHA_DB"}
+		}
+		for _, want := range wants {
+			if !strings.Contains(errb.String(), want) {
+				t.Errorf("%v lacks %q:\n%s", args, want, errb.String())
+			}
+		}
+	}
+	if err := run(t.Context(), []string{"xuncha", "people", "revoke", "--person", "1"}, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil ||
+		!strings.Contains(err.Error(), "--reason") {
+		t.Errorf("people revoke without a reason: %v", err)
 	}
 
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
