@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"time"
 )
 
@@ -49,15 +48,7 @@ func (tx *Tx) reporterChat(reportID int64) (int64, error) {
 	if sealed == nil {
 		return 0, nil
 	}
-	plain, err := tx.keys.open("reporter", sealed)
-	if err != nil {
-		return 0, fmt.Errorf("reporter chat: %w", err)
-	}
-	id, err := strconv.ParseInt(string(plain), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("reporter chat: %w", err)
-	}
-	return id, nil
+	return tx.keys.openReporter(sealed)
 }
 
 // EnqueueToReporter queues msg to the chat of a report's reporter, through the sealed link, so
