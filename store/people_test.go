@@ -207,7 +207,7 @@ func TestRevokeUsedInvitation(t *testing.T) {
 		t.Errorf("second revoke = %v, want ErrNotFound", err)
 	}
 	actions := map[string]int{}
-	log, err := db.AuditLog(t.Context(), 100)
+	log, err := db.AuditEntries(t.Context(), AuditFilter{Limit: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
