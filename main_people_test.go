@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"xuncha/bot/telegramtest"
+	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
 )
 
@@ -159,4 +160,49 @@ func personID(t *testing.T, list, role string) string {
 	}
 	t.Fatalf("no %s in people list:\n%s", role, list)
 	return ""
+}
+
+// TestPeopleRevokeWeChat: an officer bound on the WeChat Official Account is withdrawn while
+// a task's notice waits for them. After the restart the notice is never sent, and the number
+// of 我的任务 in the numbered menu they were last shown is answered as a resident's.
+func TestPeopleRevokeWeChat(t *testing.T) {
+	fake := wechattest.New(wxAppID, wxSecret)
+	defer fake.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	env := testEnv("XUNCHA_DB", db, "WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret,
+		"WECHAT_TOKEN", wxToken, "WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	inviteOut, _ := mustRun(t, env, "invite", "--role", "officer", "--township", "天岗镇", "--village", "民主村")
+	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)[1]
+
+	srv := startServer(t, env, &syncbuf.Buffer{})
+	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
+	officer := &wxResident{t: t, cb: cb, url: srv.url + "wechat", fake: fake, openid: "oPeopleOfficer", msgID: 100}
+	menu := officer.say("/bind "+code, "绑定成功")
+	tasks := pick(t, menu, "我的任务")
+	list, _ := mustRun(t, env, "people", "list")
+	if !strings.Contains(list, "wechat") || strings.Contains(list, officer.openid) {
+		t.Errorf("people list (channel wechat, never the openid):\n%s", list)
+	}
+
+	srv.stop(t)
+	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
+	if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`); n != 1 {
+		t.Fatalf("%d staff messages pending, want the task's notice", n)
+	}
+	mustRun(t, env, "people", "revoke", "--person", personID(t, list, "officer"), "--reason", "离任")
+	srv = startServer(t, env, &syncbuf.Buffer{})
+	officer.url = srv.url + "wechat"
+	officer.say(tasks, "仅限")
+	// Nothing is left to send, and nothing of the task was sent: a notice still queued would
+	// have gone out (the officer's 48-hour window is open) before the queue emptied.
+	waitFor(t, 10*time.Second, "an empty outbox", func() bool {
+		return countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending'`) == 0
+	})
+	for _, m := range fake.Sent(officer.openid) {
+		if strings.Contains(m.Text, "核实民主村低保名单") {
+			t.Errorf("the withdrawn officer was sent the task: %q", m.Text)
+		}
+	}
 }
