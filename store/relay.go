@@ -69,6 +69,7 @@ func (tx *Tx) EnqueueToReporter(reportID int64, msg OutMessage, dedupeKey string
 	if unreachable {
 		return false, nil
 	}
+	msg.Resident = true // for the reporter, whatever role the chat holds now or later
 	if _, err := tx.Enqueue(chat, msg, dedupeKey); err != nil {
 		return false, err
 	}

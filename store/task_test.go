@@ -313,8 +313,8 @@ func TestAudit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(log) != 2 {
-			t.Fatalf("AuditEntries = %+v, want 2 entries", log)
+		if len(log) != 3 || log[2].Action != "invitation.issued" {
+			t.Fatalf("AuditEntries = %+v, want 3 entries, the invitation's issue first", log)
 		}
 		if log[0].Action != "report" || log[0].PersonID != 0 || !log[0].At.Equal(t0.Add(time.Minute)) {
 			t.Errorf("newest entry = %+v", log[0])
@@ -338,8 +338,8 @@ func TestAudit(t *testing.T) {
 				t.Errorf("%s = %v, want an append-only error", q, err)
 			}
 		}
-		if n := mustCount(t, db, `SELECT COUNT(*) FROM audit WHERE detail != 'forged'`); n != 2 {
-			t.Fatalf("audit rows intact = %d, want 2", n)
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM audit WHERE detail != 'forged'`); n != 3 {
+			t.Fatalf("audit rows intact = %d, want 3", n)
 		}
 	})
 }
