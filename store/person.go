@@ -216,30 +216,13 @@ func (tx *Tx) FindPerson(id int64) (*Person, error) {
 // ChatsOfRoles returns the reachable chats of people holding one of roles whose jurisdiction
 // covers the township (a person with no township covers the whole county).
 func (tx *Tx) ChatsOfRoles(townshipID int64, roles ...Role) ([]int64, error) {
-	if len(roles) == 0 {
-		return nil, nil
-	}
-	args := []any{}
-	marks := make([]string, len(roles))
-	for i, r := range roles {
-		marks[i] = "?"
-		args = append(args, r)
-	}
-	args = append(args, townshipID)
-	rows, err := tx.query(`SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
-		WHERE p.role IN (`+strings.Join(marks, ",")+`) AND (p.township_id IS NULL OR p.township_id = ?)
-		AND c.unreachable = 0 ORDER BY c.id`, args...)
+	rs, err := tx.RecipientsOfRoles(townshipID, roles...)
 	if err != nil {
-		return nil, fmt.Errorf("chats of roles: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("chats of roles: %w", err)
-		}
-		ids = append(ids, id)
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ChatID
 	}
-	return ids, rows.Err()
+	return ids, nil
 }
