@@ -18,7 +18,7 @@ func FuzzParsePlaces(f *testing.F) {
 	f.Add("\"unterminated,x\n")
 	f.Add(",,,\n")
 	f.Fuzz(func(t *testing.T, data string) {
-		rows, err := parsePlaces(strings.NewReader(data))
+		rows, _, err := parsePlaces(strings.NewReader(data))
 		if err != nil {
 			return
 		}
