@@ -213,6 +213,12 @@ func (tx *Tx) RoundOrgs(roundID int64) ([]string, error) {
 	return tx.strings(`SELECT org FROM round_orgs WHERE round_id = ? ORDER BY org`, roundID)
 }
 
+// InspectedOrgs lists the organisations any round inspects, each once: with the ledger's
+// receiving units, the units an invitation may name.
+func (tx *Tx) InspectedOrgs() ([]string, error) {
+	return tx.strings(`SELECT DISTINCT org FROM round_orgs ORDER BY org`)
+}
+
 func (tx *Tx) strings(q string, args ...any) ([]string, error) {
 	rows, err := tx.query(q, args...)
 	if err != nil {
