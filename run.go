@@ -124,6 +124,7 @@ type serveConfig struct {
 	wx    wechatFlags
 	sched scheduleFlags
 	guess guessFlags
+	http  httpFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -145,6 +146,9 @@ func (c *serveConfig) validate() error {
 	if err := c.wx.validate(); err != nil {
 		return err
 	}
+	if err := c.http.validate(); err != nil {
+		return err
+	}
 	return c.guess.validate()
 }
 
@@ -161,6 +165,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.wx.register(fs)
 	cfg.sched.register(fs)
 	cfg.guess.register(fs)
+	cfg.http.register(fs)
 	if done, err := parseFlags(fs, args, getenv); done {
 		return err // nil after --help
 	}
@@ -197,8 +202,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger, Calendar: cal,
 		Metrics: met, Guess: cfg.guess.budget(),
 	})
+	// One bound for the files held in memory, whichever channel they came through.
+	uploads := cfg.http.uploads()
 	web := bot.NewWeb(logger, engine, db, cfg.lang)
 	web.Metrics = met
+	web.Uploads, web.ReadTimeout, web.WriteTimeout = uploads, cfg.http.readTimeout, cfg.http.writeTimeout
 
 	// /healthz fails when the database does not answer or a configured channel cannot reach its
 	// platform; each channel adds its check below, before the server starts.
@@ -222,7 +230,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if cfg.tgToken != "" {
 		tg, err := bot.NewTelegram(ctx, logger, bot.TelegramConfig{
 			Token: cfg.tgToken, APIURL: cfg.tgAPIURL, WebhookURL: cfg.tgWebhookURL,
-			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate, Metrics: met,
+			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate, Metrics: met, Uploads: uploads,
 		}, engine, db)
 		if err != nil {
 			return err
@@ -247,7 +255,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		logger.Info("telegram channel on", "bot", tg.Username(), "webhook", cfg.tgWebhookURL != "")
 	}
 	if cfg.wx.on() {
-		wx, err := bot.NewWeChat(logger, cfg.wx.channel(cfg.lang, cfg.loc), engine, db)
+		wxCfg := cfg.wx.channel(cfg.lang, cfg.loc)
+		wxCfg.Uploads = uploads
+		wx, err := bot.NewWeChat(logger, wxCfg, engine, db)
 		if err != nil {
 			return err
 		}
@@ -286,11 +296,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	// Requests get their own context: a step in flight when the signal comes is finished and
 	// committed rather than cancelled half-way.
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := cfg.http.server(mux)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	var wg sync.WaitGroup
 	serveErr := make(chan error, 1)
 	wg.Go(func() {

@@ -1,0 +1,80 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+)
+
+// acquireSoon tries for a slot briefly: nil when it did not come.
+func acquireSoon(t *testing.T, u *Uploads, n int64) *UploadSlot {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	s, err := u.Acquire(ctx, n)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func TestUploadsBounds(t *testing.T) {
+	t.Run("Count", func(t *testing.T) {
+		u := NewUploads(2, 100)
+		a, b := acquireSoon(t, u, 1), acquireSoon(t, u, 1)
+		if a == nil || b == nil {
+			t.Fatal("two small files within the bound were not admitted")
+		}
+		if acquireSoon(t, u, 1) != nil {
+			t.Fatal("a third file was admitted with two slots")
+		}
+		a.Release()
+		a.Release() // a second release gives nothing more back
+		if acquireSoon(t, u, 1) == nil {
+			t.Fatal("a released slot was not reused")
+		}
+		if acquireSoon(t, u, 1) != nil {
+			t.Fatal("a double release counted twice")
+		}
+	})
+	t.Run("Bytes", func(t *testing.T) {
+		u := NewUploads(4, 100)
+		a := acquireSoon(t, u, 70)
+		if acquireSoon(t, u, 40) != nil {
+			t.Fatal("110 bytes admitted within a budget of 100")
+		}
+		a.Shrink(50)
+		if acquireSoon(t, u, 40) == nil {
+			t.Fatal("the room a shrunk slot gave back was not reused")
+		}
+		if s := acquireSoon(t, u, 1000); s != nil {
+			t.Fatal("a file larger than the budget was admitted beside others")
+		}
+	})
+	t.Run("InOrder", func(t *testing.T) {
+		u := NewUploads(4, 100)
+		a := acquireSoon(t, u, 60)
+		big := make(chan *UploadSlot)
+		go func() {
+			s, _ := u.Acquire(t.Context(), 80)
+			big <- s
+		}()
+		for { // wait until the large file queues
+			u.mu.Lock()
+			n := len(u.waiting)
+			u.mu.Unlock()
+			if n == 1 {
+				break
+			}
+			time.Sleep(time.Millisecond)
+		}
+		if acquireSoon(t, u, 10) != nil {
+			t.Fatal("a small file overtook a waiting large one")
+		}
+		a.Release()
+		if s := <-big; s == nil {
+			t.Fatal("the large file got no slot")
+		}
+	})
+}
