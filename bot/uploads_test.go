@@ -3,8 +3,12 @@ package bot
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"xuncha/bot/telegramtest"
+	"xuncha/handlers"
 )
 
 // acquireSoon tries for a slot briefly: nil when it did not come.
@@ -77,4 +81,41 @@ func TestUploadsBounds(t *testing.T) {
 			t.Fatal("the large file got no slot")
 		}
 	})
+}
+
+// TestUploadsSharedByChannels: Telegram downloads and WeChat images take their room from the
+// same bound as the web chat's uploads. While a web upload holds the only slot, neither channel
+// downloads its photo; once it is released, both are fetched and answered.
+func TestUploadsSharedByChannels(t *testing.T) {
+	u := NewUploads(1, handlers.MaxFileBytes)
+	web := acquireSoon(t, u, handlers.MaxFileBytes) // a web upload on its way
+	if web == nil {
+		t.Fatal("no slot")
+	}
+	png := pngBytes(t)
+
+	fake := telegramtest.New(testToken)
+	t.Cleanup(fake.Close)
+	tg := newTGFixture(t, fake, filepath.Join(t.TempDir(), "tg.db"), TelegramConfig{Uploads: u})
+	fake.AddFile("photo-1", png)
+	fake.AddUpdate(telegramtest.Photo(501, 7001, "photo-1", len(png), "村口路灯坏了"))
+	tg.start()
+
+	wx := newWXFixture(t, WeChatConfig{Uploads: u})
+	wx.start()
+	wx.fake.AddMedia("img-1", png)
+	if reply := wx.post(wx.cb.Image("oShared", wx.nextID.Add(1), "img-1")); reply != "" {
+		t.Errorf("an image got a passive reply %q; want success", reply)
+	}
+
+	time.Sleep(500 * time.Millisecond)
+	if n, m := len(fake.Calls("download")), len(wx.fake.Calls("/cgi-bin/media/get")); n+m != 0 {
+		t.Fatalf("with the only slot held: %d Telegram and %d WeChat downloads", n, m)
+	}
+	web.Release()
+	waitFor(t, "the Telegram photo answered", func() bool { return len(fake.SentTo(7001)) > 0 })
+	wx.waitSent("oShared", 0, "", "")
+	if n, m := len(fake.Calls("download")), len(wx.fake.Calls("/cgi-bin/media/get")); n != 1 || m != 1 {
+		t.Errorf("after the release: %d Telegram and %d WeChat downloads; want 1 each", n, m)
+	}
 }
