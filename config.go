@@ -11,11 +11,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must resolve on minimal machines without zoneinfo
 
+	"xuncha/bot"
 	"xuncha/handlers"
 	"xuncha/store"
 )
@@ -252,3 +254,58 @@ func (g *guessFlags) validate() error {
 func (g *guessFlags) budget() handlers.GuessBudget {
 	return handlers.GuessBudget{PerMinute: g.perMinute, Burst: g.burst}
 }
+
+// httpFlags bound what a stranger can hold of the HTTP server: time per request, header
+// size, and the files held in memory at once (web uploads, Telegram and WeChat downloads).
+type httpFlags struct {
+	readTimeout, writeTimeout time.Duration
+	uploadConcurrency         int
+	uploadMB                  int
+}
+
+func (h *httpFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&h.readTimeout, "read-timeout", 30*time.Second,
+		"time a request's headers and body may take to arrive; an upload has this long to start and must then keep coming at 64 KB/s")
+	fs.DurationVar(&h.writeTimeout, "write-timeout", 60*time.Second,
+		"time an answer may take; the web chat's long poll and file downloads get the time they need on top")
+	fs.IntVar(&h.uploadConcurrency, "upload-concurrency", 4,
+		"files held in memory at once, from every channel together; more wait (a web upload for XUNCHA_READ_TIMEOUT, then it is refused politely)")
+	fs.IntVar(&h.uploadMB, "upload-mb", 64, "megabytes of files held in memory at once, from every channel together (at least 20: one file of the largest size)")
+}
+
+func (h *httpFlags) validate() error {
+	if h.readTimeout < time.Second || h.readTimeout > 10*time.Minute {
+		return fmt.Errorf("XUNCHA_READ_TIMEOUT must be between 1s and 10m, got %v", h.readTimeout)
+	}
+	if h.writeTimeout < time.Second || h.writeTimeout > 10*time.Minute {
+		return fmt.Errorf("XUNCHA_WRITE_TIMEOUT must be between 1s and 10m, got %v", h.writeTimeout)
+	}
+	if h.uploadConcurrency < 1 || h.uploadConcurrency > 64 {
+		return fmt.Errorf("XUNCHA_UPLOAD_CONCURRENCY must be between 1 and 64, got %d", h.uploadConcurrency)
+	}
+	if minMB := handlers.MaxFileBytes >> 20; h.uploadMB < minMB || h.uploadMB > 4096 {
+		return fmt.Errorf("XUNCHA_UPLOAD_MB must be between %d (one file of the largest size) and 4096, got %d", minMB, h.uploadMB)
+	}
+	return nil
+}
+
+// uploads is the bound shared by the channels.
+func (h *httpFlags) uploads() *bot.Uploads {
+	return bot.NewUploads(h.uploadConcurrency, int64(h.uploadMB)<<20)
+}
+
+// server returns the HTTP server with its timeouts and header limit.
+func (h *httpFlags) server(handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: min(10*time.Second, h.readTimeout),
+		ReadTimeout:       h.readTimeout,
+		WriteTimeout:      h.writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
+
+// maxHeaderBytes is far above what a browser, WeChat or Telegram sends (a cookie and a few
+// headers) and far below net/http's default of 1 MB a connection may hold.
+const maxHeaderBytes = 16 << 10

@@ -39,6 +39,7 @@ type serveConfig struct {
 	wx    wechatFlags
 	sched scheduleFlags
 	guess guessFlags
+	http  httpFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -60,6 +61,9 @@ func (c *serveConfig) validate() error {
 	if err := c.wx.validate(); err != nil {
 		return err
 	}
+	if err := c.http.validate(); err != nil {
+		return err
+	}
 	return c.guess.validate()
 }
 
@@ -76,6 +80,7 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 	cfg.wx.register(fs)
 	cfg.sched.register(fs)
 	cfg.guess.register(fs)
+	cfg.http.register(fs)
 	return func(ctx context.Context, e *env) error { return serve(ctx, &cfg, e.getenv, e.stdout, e.stderr) }
 }
 
@@ -113,8 +118,11 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger, Calendar: cal,
 		Metrics: met, Guess: cfg.guess.budget(),
 	})
+	// One bound for the files held in memory, whichever channel they came through.
+	uploads := cfg.http.uploads()
 	web := bot.NewWeb(logger, engine, db, cfg.lang)
 	web.Metrics = met
+	web.Uploads, web.ReadTimeout, web.WriteTimeout = uploads, cfg.http.readTimeout, cfg.http.writeTimeout
 
 	// /healthz fails when the database does not answer or a configured channel cannot reach its
 	// platform; each channel adds its check below, before the server starts.
@@ -138,7 +146,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	if cfg.tgToken != "" {
 		tg, err := bot.NewTelegram(ctx, logger, bot.TelegramConfig{
 			Token: cfg.tgToken, APIURL: cfg.tgAPIURL, WebhookURL: cfg.tgWebhookURL,
-			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate, Metrics: met,
+			WebhookSecret: cfg.tgWebhookSecret, GlobalRate: cfg.tgRate, Metrics: met, Uploads: uploads,
 		}, engine, db)
 		if err != nil {
 			return err
@@ -163,7 +171,9 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 		logger.Info("telegram channel on", "bot", tg.Username(), "webhook", cfg.tgWebhookURL != "")
 	}
 	if cfg.wx.on() {
-		wx, err := bot.NewWeChat(logger, cfg.wx.channel(cfg.lang, cfg.loc), engine, db)
+		wxCfg := cfg.wx.channel(cfg.lang, cfg.loc)
+		wxCfg.Uploads = uploads
+		wx, err := bot.NewWeChat(logger, wxCfg, engine, db)
 		if err != nil {
 			return err
 		}
@@ -202,11 +212,8 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	}
 	// Requests get their own context: a step in flight when the signal comes is finished and
 	// committed rather than cancelled half-way.
-	srv := &http.Server{
-		Handler:           mux,
-		ReadHeaderTimeout: 10 * time.Second,
-		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
-	}
+	srv := cfg.http.server(mux)
+	srv.BaseContext = func(net.Listener) context.Context { return context.WithoutCancel(ctx) }
 	var wg sync.WaitGroup
 	serveErr := make(chan error, 1)
 	wg.Go(func() {

@@ -40,8 +40,11 @@ type WeChatConfig struct {
 	// PassiveWait is how long a callback waits for its step before answering "success" and
 	// leaving the answer to the outbox (default 3 s: WeChat gives up after 5 s).
 	PassiveWait time.Duration
-	// MediaWorkers is how many media downloads run at once (default 4).
+	// MediaWorkers is how many images are held at once, from their download until their
+	// step is done (default 4), when Uploads is nil.
 	MediaWorkers int
+	// Uploads bounds the files held at once with the other channels'.
+	Uploads *Uploads
 }
 
 // WeChat limits and protocol constants.
@@ -97,7 +100,7 @@ type WeChat struct {
 	store  WeChatStore
 	api    *WeChatAPI
 	now    func() time.Time
-	media  chan struct{}
+	media  *Uploads
 	wake   chan struct{}
 	// Metrics counts received callbacks; set it before serving.
 	Metrics ChannelMetrics
@@ -188,6 +191,9 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	if cfg.MediaWorkers <= 0 {
 		cfg.MediaWorkers = 4
 	}
+	if cfg.Uploads == nil {
+		cfg.Uploads = NewUploads(cfg.MediaWorkers, int64(cfg.MediaWorkers)*handlers.MaxFileBytes)
+	}
 	if cfg.DefaultLang == "" {
 		cfg.DefaultLang = handlers.LangZH
 	}
@@ -198,7 +204,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	return &WeChat{
 		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
-		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1),
+		media: cfg.Uploads, wake: make(chan struct{}, 1),
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
 		Metrics: nopMetrics{},
 	}, nil
@@ -719,7 +725,20 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 	j.passive = j.sync && !j.abandoned && j.waiters > 0
 	passive := j.passive
 	j.mu.Unlock()
+	var slot *UploadSlot
+	if j.msg.MsgType == "image" {
+		// The image is held in memory from its download until the step is done: a slot
+		// first, of the largest size (WeChat does not announce it), shrunk once downloaded.
+		var err error
+		if slot, err = w.media.Acquire(ctx, handlers.MaxFileBytes); err != nil {
+			return "", nil, err
+		}
+		defer slot.Release()
+	}
 	m, ok, err := w.convert(ctx, j.msg)
+	for _, f := range m.Files {
+		slot.Shrink(int64(len(f.Data)))
+	}
 	if errors.Is(err, errMediaUnavailable) {
 		return "", nil, w.mediaUnavailable(ctx, j)
 	}
@@ -919,8 +938,6 @@ func (w *WeChat) convert(ctx context.Context, x *wxMsg) (handlers.Message, bool,
 // returned, and the message is tried again.
 func (w *WeChat) fetch(ctx context.Context, mediaID string) (handlers.File, error) {
 	f := handlers.File{Name: "photo.jpg"}
-	w.media <- struct{}{}
-	defer func() { <-w.media }()
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	data, err := w.api.Media(dctx, mediaID, handlers.MaxFileBytes)

@@ -152,9 +152,11 @@ var catalog = map[string][2]string{
 	"query.add.done": {"补充材料已收到，将一并办理。", "Your additional information is received and will be handled with the report."},
 	"query.add.none": {"没有补充任何内容。", "Nothing was added."},
 
-	// Abuse: the global guess budget and the block list (abuse.go).
+	// Abuse: the global guess budget and the block list (abuse.go); the uploads bound (bot/uploads.go).
 	"guess.busy": {"此刻有太多查询码或邀请码在被尝试。为保护举报人，暂停核对，请过几分钟再试。",
 		"Too many codes are being tried right now. To protect reporters, checking is paused; please try again in a few minutes."},
+	"upload.busy": {"此刻上传文件的人较多，这个文件没有收到。请过一两分钟再发送一次。",
+		"Many files are being sent right now and this one was not received. Please send it again in a minute or two."},
 	"blocked": {"感谢您的来信。本渠道目前不再受理您发来的消息；您仍可输入查询码查看已提交举报的进展。如有急事，请拨打 12345 或到当地纪委监委反映。",
 		"Thank you for writing. This channel no longer takes your messages; you can still type a query code to see how a report you made is progressing. For anything urgent, call 12345 or go to the local discipline inspection commission."},
 
