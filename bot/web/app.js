@@ -40,7 +40,7 @@
 
   function updateCounter() {
     const n = input.value.length;
-    counter.textContent = L.counter.replace("{n}", n.toLocaleString());
+    counter.textContent = L.counter.replace("{n}", n);
     counter.classList.toggle("near", n >= max * 0.9);
     counter.classList.toggle("full", n >= max);
   }
@@ -105,7 +105,7 @@
   }
 
   // notSent marks a bubble as not sent and, for typed text, puts the text back in the box
-  // unless something new was typed meanwhile.
+  // unless something new was typed there meanwhile.
   function notSent(me, text, box) {
     if (me && !me.classList.contains("refused")) {
       me.classList.add("refused");
@@ -114,7 +114,7 @@
       tag.textContent = L.notSent;
       me.appendChild(tag);
     }
-    if (text && !input.value) {
+    if (text && !input.value.trim()) {
       input.value = text;
       updateCounter();
       input.focus();
