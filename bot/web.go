@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -30,6 +31,13 @@ import (
 //go:embed web
 var webAssets embed.FS
 
+// pageSource is the chat page, rendered with the labels of the chat's language.
+//
+//go:embed page.html
+var pageSource string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+
 // WebEngine is what the web chat needs from the conversation engine.
 type WebEngine interface {
 	Handle(ctx context.Context, m handlers.Message) (handlers.Result, error)
@@ -41,6 +49,9 @@ type WebStore interface {
 	FindChat(ctx context.Context, platform, external string) (int64, error)
 	Mailbox(ctx context.Context, chatID, after int64, limit int) ([]store.Delivery, error)
 	AckMailbox(ctx context.Context, chatID, upTo int64) error
+	// TakeOnce marks a message with codes delivered as it is shown, and forgets its codes.
+	TakeOnce(ctx context.Context, d store.Delivery) (bool, error)
+	ChatLang(ctx context.Context, chatID int64) (string, error)
 	OutboxFile(ctx context.Context, chatID, outboxID int64) (store.Attachment, []byte, error)
 	// PrivateID is a keyed hash: it tags the chat ids the server issues, and names a
 	// browser's messages in the inbox without any part of its chat id.
@@ -138,10 +149,7 @@ func (w *Web) Handler() http.Handler {
 	static, _ := fs.Sub(webAssets, "web")
 	files := http.FileServerFS(static)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", files))
-	mux.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
-		w.chatID(rw, r)
-		http.ServeFileFS(rw, r, static, "index.html")
-	})
+	mux.HandleFunc("GET /{$}", w.page)
 	mux.HandleFunc("POST /api/send", w.send)
 	mux.HandleFunc("POST /api/upload", w.upload)
 	mux.HandleFunc("GET /api/messages", w.messages)
@@ -222,6 +230,33 @@ func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
+// page serves the chat page with its labels in the chat's language (the browser's, for a chat
+// that has not written yet), and the engine's limit on a message's length in its box.
+func (w *Web) page(rw http.ResponseWriter, r *http.Request) {
+	lang := w.langOf(r)
+	if id := w.issuedChat(r); id != "" {
+		if chatID, err := w.store.FindChat(r.Context(), handlers.PlatformWeb, id); err == nil {
+			if l, err := w.store.ChatLang(r.Context(), chatID); err == nil && l != "" {
+				lang = l
+			}
+		}
+	} else {
+		w.chatID(rw, r)
+	}
+	htmlLang := "zh-CN"
+	if lang == handlers.LangEN {
+		htmlLang = "en"
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pageTemplate.Execute(rw, struct {
+		HTMLLang string
+		L        map[string]string
+		Max      int
+	}{htmlLang, handlers.WebLabels(lang), handlers.MaxTextRunes}); err != nil {
+		w.log.Error("web page failed", "error", err)
+	}
+}
+
 func (w *Web) langOf(r *http.Request) string {
 	if l := handlers.NormalizeLang(r.Header.Get("Accept-Language")); l != "" {
 		return l
@@ -236,9 +271,13 @@ type sendRequest struct {
 }
 
 type apiAnswer struct {
-	OK       bool         `json:"ok"`
-	Error    string       `json:"error,omitempty"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// Refused: the engine turned the message away unrecorded; the page gives the text back.
+	Refused  bool         `json:"refused,omitempty"`
 	Messages []webMessage `json:"messages,omitempty"`
+	// Labels: the page's texts, when the chat's language is not the one the page shows.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 type webMessage struct {
@@ -246,6 +285,8 @@ type webMessage struct {
 	Text    string           `json:"text"`
 	Buttons [][]store.Button `json:"buttons,omitempty"`
 	File    *webFile         `json:"file,omitempty"`
+	// Codes are shown large with a copy button, and this message is given out once only.
+	Codes []string `json:"codes,omitempty"`
 }
 
 // webFile is a file sent with a message, downloadable by the chat it was sent to only.
@@ -451,7 +492,7 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message
 		dup = 1 // the browser resent a message whose answer it missed
 	}
 	w.Metrics.Received(handlers.PlatformWeb, 1, dup)
-	writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
+	writeJSON(rw, http.StatusOK, apiAnswer{OK: true, Refused: res.Refused})
 }
 
 // messages answers a poll: it acknowledges what the browser already has (ids up to after) and
@@ -497,11 +538,27 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 		if len(msgs) > 0 || !wait {
 			out := apiAnswer{OK: true}
 			for _, d := range msgs {
-				m := webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons}
+				m := webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons, Codes: d.Message.Codes}
+				if len(m.Codes) > 0 {
+					// Shown once: taken as it is read, so that neither a reload nor whoever opens
+					// the page next (a shared computer) gets the code again.
+					taken, err := w.store.TakeOnce(ctx, d)
+					if err != nil {
+						w.log.Error("web poll failed", "error", err)
+						writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(w.langOf(r), "error")})
+						return
+					}
+					if !taken {
+						continue // another poll of the chat showed it
+					}
+				}
 				if f := d.Message.File; f != nil {
 					m.File = &webFile{Name: f.Name, URL: "/api/file/" + strconv.FormatInt(d.ID, 10)}
 				}
 				out.Messages = append(out.Messages, m)
+			}
+			if lang, err := w.store.ChatLang(ctx, chatID); err == nil && lang != r.URL.Query().Get("lang") {
+				out.Labels = handlers.WebLabels(lang)
 			}
 			writeJSON(rw, http.StatusOK, out)
 			return

@@ -28,7 +28,8 @@ const (
 	PlatformWeChat   = "wechat"
 )
 
-// Limits on what one message may carry.
+// Limits on what one message may carry. MaxTextRunes is also the web chat's box: its maxlength
+// and counter, so that the page never lets a resident type what the engine refuses.
 const (
 	MaxTextRunes    = 4096
 	MaxAttachments  = 10
@@ -97,7 +98,10 @@ type Result struct {
 	// Bound: the step gave the chat a role (an invitation was redeemed). The web chat then
 	// gives the browser a new chat id in the same transaction.
 	Bound bool
-	Out   []Outgoing
+	// Refused: the message was turned away unrecorded (too long, too many or too big files, or
+	// sent too fast) and the answer asks to send it again; the web chat keeps the typed text.
+	Refused bool
+	Out     []Outgoing
 }
 
 // Store is what the engine needs from the database.
@@ -296,7 +300,7 @@ func (e *Engine) step(tx *store.Tx, m Message, flooded, warn bool, res *Result) 
 		if warn {
 			t.say(T(t.lang, "flood"))
 		}
-		res.Out = t.out
+		t.refused = true
 		return t.flush(res)
 	}
 	first, err := tx.ClaimMessage(m.Platform, m.MsgID)
@@ -377,7 +381,9 @@ type turn struct {
 	st     state
 	dirty  bool
 	bound  bool // an invitation was redeemed (Result.Bound)
-	out    []Outgoing
+	// refused: the message was turned away unrecorded (Result.Refused)
+	refused bool
+	out     []Outgoing
 
 	// blocked: an official blocked this resident's chat from a clue (blockedStep).
 	blocked bool
@@ -390,6 +396,12 @@ type turn struct {
 // say queues a message to the sender.
 func (t *turn) say(text string, buttons ...[]store.Button) {
 	t.out = append(t.out, Outgoing{ChatID: t.chat.ID, ToSender: true, OutMessage: store.OutMessage{Text: text, Buttons: buttons}})
+}
+
+// sayCodes queues a message to the sender that shows codes once (store.OutMessage.Codes).
+func (t *turn) sayCodes(text string, codes []string, buttons ...[]store.Button) {
+	t.say(text, buttons...)
+	t.out[len(t.out)-1].Codes = codes
 }
 
 // tell queues a message to another chat; key makes it idempotent.
@@ -444,7 +456,7 @@ func (t *turn) flush(res *Result) error {
 			return err
 		}
 	}
-	res.Out, res.Bound = t.out, t.bound
+	res.Out, res.Bound, res.Refused = t.out, t.bound, t.refused
 	return nil
 }
 
@@ -499,15 +511,18 @@ func (t *turn) run() error {
 	}
 	m := t.msg
 	if utf8.RuneCountInString(m.Text) > MaxTextRunes {
-		t.say(t.tr("too.long"))
+		t.refused = true
+		t.say(t.tr("too.long", MaxTextRunes))
 		return nil
 	}
 	if len(m.Files) > MaxAttachments {
+		t.refused = true
 		t.say(t.tr("too.many"))
 		return nil
 	}
 	for _, f := range m.Files {
 		if f.Size > MaxFileBytes || len(f.Data) > MaxFileBytes {
+			t.refused = true
 			t.say(t.tr("too.big"))
 			return nil
 		}
@@ -768,7 +783,9 @@ func (t *turn) setLang(lang string) error {
 		return err
 	}
 	t.lang = lang
-	t.say(t.tr("lang.set"))
+	// The answer carries the menu in the new language: a bare "done" left the resident with
+	// nothing to press.
+	t.say(t.tr("lang.set"), t.menuResume()...)
 	return nil
 }
 
@@ -783,14 +800,19 @@ func (t *turn) menu() [][]store.Button {
 	return rows
 }
 
-// welcome greets and shows the menu, offering to continue an unfinished report: a web page
-// reload or a new device must not make a resident start over.
+// welcome greets and shows the menu.
 func (t *turn) welcome() {
+	t.say(t.tr("welcome"), t.menuResume()...)
+}
+
+// menuResume is the menu, offering first to continue an unfinished report: a web page reload,
+// a new device or a change of language must not make a resident start over.
+func (t *turn) menuResume() [][]store.Button {
 	rows := t.menu()
 	if t.st.Flow == flowReport && t.st.Report != nil {
 		rows = append([][]store.Button{{t.btn("menu.resume", "resume")}}, rows...)
 	}
-	t.say(t.tr("welcome"), rows...)
+	return rows
 }
 
 func (t *turn) help() {

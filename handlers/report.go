@@ -545,7 +545,8 @@ func (t *turn) submitReport() error {
 		return err
 	}
 	t.reset()
-	text := t.tr("report.stored", store.FormatQueryCode(code))
+	shown := store.FormatQueryCode(code)
+	text := t.tr("report.stored", shown)
 	if !r.Anonymous {
 		text += t.tr("report.stored.realname")
 	}
@@ -555,7 +556,7 @@ func (t *turn) submitReport() error {
 	}
 	text += note
 	t.resident = true // the code is shown once: it goes out even if the chat loses a role meanwhile
-	t.say(text, t.menu()...)
+	t.sayCodes(text, []string{shown}, t.menu()...)
 	// No log line here: its time alone, next to a proxy's access log, would give the reporter's
 	// address, and its report number would name the report. The step is counted in the metrics.
 	return t.notifyOfficials(r, len(d.Files))

@@ -48,7 +48,7 @@ var catalog = map[string][2]string{
 	"group.private": {
 		"为保护您的隐私，举报和查询请私聊本机器人，不要在群里发送。",
 		"To protect your privacy, please report and check progress in a private chat with this bot, not in a group."},
-	"too.long":     {"您发送的文字超过 4096 字，请分几次发送。本条未被记录。", "Your text is longer than 4,096 characters; please send it in parts. This message was not recorded."},
+	"too.long":     {"您发送的文字超过 %d 字，请分几次发送。本条未被记录。", "Your text is longer than %d characters; please send it in parts. This message was not recorded."},
 	"too.many":     {"附件最多 10 个，本次附件未被记录。", "At most 10 attachments are allowed; these were not recorded."},
 	"too.big":      {"文件超过 20MB，未被记录。请压缩后再发送。", "A file is larger than 20 MB and was not recorded. Please send a smaller one."},
 	"bad.file":     {"无法读取这个文件（格式不支持或已损坏），未被记录。图片请使用 JPG 或 PNG。", "This file could not be read (unsupported or damaged) and was not recorded. Please send photos as JPG or PNG."},

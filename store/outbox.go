@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,10 @@ type OutMessage struct {
 	Edit string `json:"edit,omitempty"`
 	// File is a stored file sent with the text (an export for an official).
 	File *Attachment `json:"file,omitempty"`
+	// Codes are secrets the text shows once (a new report's query code, as the text writes it).
+	// The web chat shows them large with a copy button and gives the message out once only
+	// (TakeOnce), after which the stored copy no longer holds them.
+	Codes []string `json:"codes,omitempty"`
 	// Resident marks a message meant for the chat as a resident — its own report's query
 	// code or status, a question relayed to a reporter, an announcement — which is delivered
 	// even if the chat's role is withdrawn meanwhile. Any other message to a chat bound to a
@@ -323,6 +328,35 @@ func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
 	}
 	return nil
 }
+
+// TakeOnce marks a chat's pending message delivered for a reader that shows it now, and
+// reports whether this call took it: of two polls that read the message, only one shows it.
+// A message with codes is stored again without them (each replaced by codeGone), so that
+// neither the mailbox nor a copy of the database gives them out a second time.
+func (db *DB) TakeOnce(ctx context.Context, d Delivery) (bool, error) {
+	m := d.Message
+	for _, c := range m.Codes {
+		m.Text = strings.ReplaceAll(m.Text, c, codeGone)
+	}
+	m.Codes = nil
+	body, err := json.Marshal(m)
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	res, err := db.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, payload = ? WHERE id = ? AND chat_id = ? AND status = 'pending'`,
+		db.Now().Unix(), db.keys.seal("outbox", body), d.ID, d.ChatID)
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	return n == 1, nil
+}
+
+// codeGone stands in a delivered message for a code it showed once.
+const codeGone = "•••• •••• •••• ••••"
 
 // OutboxFile returns the file attached to an outbox message of a chat, with its bytes. The
 // chat must be the message's recipient: a file is only ever given to the chat it was sent to.
