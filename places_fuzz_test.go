@@ -17,8 +17,11 @@ func FuzzParsePlaces(f *testing.F) {
 	f.Add("新站镇,东风村,vip,1,1\n")
 	f.Add("\"unterminated,x\n")
 	f.Add(",,,\n")
+	f.Add("\xd0\xc2\xd5\xbe\xd5\xf2,\xb6\xab\xb7\xe7\xb4\xe5,key\n") // 新站镇,东风村 in GBK
+	f.Add("村,乡镇,人口,备注\n东风村,新站镇,7,x\n")
+	f.Add("名称,村名称\n新站镇,东风村\n")
 	f.Fuzz(func(t *testing.T, data string) {
-		rows, err := parsePlaces(strings.NewReader(data))
+		rows, _, err := parsePlaces(strings.NewReader(data))
 		if err != nil {
 			return
 		}

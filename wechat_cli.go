@@ -113,29 +113,23 @@ func (w *wechatFlags) inviteQR(ctx context.Context, logger *slog.Logger, stdout 
 	return nil
 }
 
-// wechatCommand runs `xuncha wechat menu`: it installs the account's custom menu.
-func wechatCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "menu" {
-		fmt.Fprint(stderr, "usage: xuncha wechat menu\n")
-		return errors.New("wechat: expected \"menu\"")
-	}
+// wechatMenu runs `xuncha wechat menu`: it installs the account's custom menu.
+func wechatMenu(fs *flag.FlagSet) runFunc {
 	var c common
 	var wx wechatFlags
-	fs := newFlagSet("wechat menu", "wechat menu [flags]", stderr)
-	c.register(fs)
+	c.register(fs, 0)
 	wx.registerAPI(fs)
-	if done, err := parseFlags(fs, args[1:], getenv); done {
-		return err // nil after --help
+	return func(ctx context.Context, e *env) error {
+		if err := c.validate(); err != nil {
+			return err
+		}
+		if err := wx.validateAPI(); err != nil {
+			return err
+		}
+		if err := wx.api(c.logger(e.stderr)).CreateMenu(ctx, bot.WeChatMenuButtons()); err != nil {
+			return fmt.Errorf("wechat menu: %w", err)
+		}
+		fmt.Fprintln(e.stdout, "WeChat custom menu installed: 举报 / 查询 / 我的")
+		return nil
 	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	if err := wx.validateAPI(); err != nil {
-		return err
-	}
-	if err := wx.api(c.logger(stderr)).CreateMenu(ctx, bot.WeChatMenuButtons()); err != nil {
-		return fmt.Errorf("wechat menu: %w", err)
-	}
-	fmt.Fprintln(stdout, "WeChat custom menu installed: 举报 / 查询 / 我的")
-	return nil
 }
