@@ -561,6 +561,9 @@ func (t *Telegram) convert(u *models.Update) (handlers.Message, *models.Callback
 			}
 			return m, nil, nil, true // files in groups are not fetched: the bot never takes reports there
 		}
+		// Every kind of file is fetched and handed to the engine, which keeps or refuses it by
+		// its content, whatever Telegram calls it: a voice message or a round video gets the
+		// same polite refusal as a video file, not silence.
 		var file *fileRef
 		switch {
 		case len(msg.Photo) > 0:
@@ -570,6 +573,14 @@ func (t *Telegram) convert(u *models.Update) (handlers.Message, *models.Callback
 			file = &fileRef{msg.Document.FileID, msg.Document.FileName, msg.Document.FileSize}
 		case msg.Video != nil:
 			file = &fileRef{msg.Video.FileID, msg.Video.FileName, msg.Video.FileSize}
+		case msg.VideoNote != nil:
+			file = &fileRef{msg.VideoNote.FileID, "video.mp4", int64(msg.VideoNote.FileSize)}
+		case msg.Voice != nil:
+			file = &fileRef{msg.Voice.FileID, "voice.ogg", msg.Voice.FileSize}
+		case msg.Audio != nil:
+			file = &fileRef{msg.Audio.FileID, msg.Audio.FileName, msg.Audio.FileSize}
+		case msg.Animation != nil:
+			file = &fileRef{msg.Animation.FileID, msg.Animation.FileName, msg.Animation.FileSize}
 		}
 		if m.Text == "" && file == nil {
 			return m, nil, nil, false // stickers, locations and the like: nothing to do

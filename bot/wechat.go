@@ -415,6 +415,10 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 		}
 	case "image":
 		waits = false // the media download can be slow: answer now, follow up through the outbox
+	case "video", "shortvideo":
+		// Not fetched: a video keeps where it was filmed in ways that cannot be removed, so it
+		// would be refused whatever it holds. The answer says what to send instead.
+		return handlers.T(w.cfg.DefaultLang, "wechat.video"), nil, nil
 	case "event":
 		opens = store.WeChatOpensEvent
 		switch strings.ToLower(m.Event) {

@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"xuncha/handlers/media"
 	"xuncha/store"
 )
 
@@ -109,7 +110,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(*store.Tx) error) error
 }
 
-// Scrubber removes identifying metadata from an uploaded file and returns its MIME type.
+// Scrubber decides by content whether an uploaded file is kept, and returns it without
+// identifying metadata, with its MIME type. An error wrapping media.ErrMalformed means the
+// file is damaged; any other error, that it is not of a kind that is kept (media.Scrub).
 type Scrubber func(data []byte) ([]byte, string, error)
 
 // Config holds the engine's settings.
@@ -117,10 +120,10 @@ type Config struct {
 	DefaultLang string
 	Categories  []Category
 	Location    *time.Location // for dates shown to users
-	Scrub       Scrubber
-	Ledger      *Ledger  // dispositions, forms, units; nil: the built-in ledger.json
-	Calendar    Calendar // working days for deadlines; nil: plain weekdays in Location
-	Metrics     Metrics  // counts steps; nil: nothing counted
+	Scrub       Scrubber       // nil: media.Scrub
+	Ledger      *Ledger        // dispositions, forms, units; nil: the built-in ledger.json
+	Calendar    Calendar       // working days for deadlines; nil: plain weekdays in Location
+	Metrics     Metrics        // counts steps; nil: nothing counted
 
 	// Guess is the global budget of wrong query and invitation codes (abuse.go).
 	Guess GuessBudget
@@ -169,6 +172,9 @@ func New(logger *slog.Logger, st Store, cfg Config) *Engine {
 	}
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
+	}
+	if cfg.Scrub == nil {
+		cfg.Scrub = media.Scrub // never keep a file unchecked
 	}
 	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}, guess: newGuessLimiters(cfg.Guess)}
 }

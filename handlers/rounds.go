@@ -555,29 +555,21 @@ func (t *turn) finishBriefing(id int64) error {
 	return nil
 }
 
-// storeFiles scrubs and stores the message's files.
+// storeFiles checks, cleans and stores the message's files; a refused file is answered and
+// not kept, and the others are.
 func (t *turn) storeFiles() ([]store.Attachment, error) {
 	var out []store.Attachment
-	for _, f := range t.msg.Files {
-		if len(f.Data) == 0 {
-			t.say(t.tr("bad.file"))
-			continue
-		}
-		data, mime := f.Data, "application/octet-stream"
-		if t.e.cfg.Scrub != nil {
-			d, m, err := t.e.cfg.Scrub(f.Data)
-			if err != nil {
-				// A file that cannot be cleaned is not kept: it may carry who made it and where.
-				t.say(t.tr("bad.file"))
-				continue
-			}
-			data, mime = d, m
-		}
-		sha, err := t.tx.PutBlob(data, mime)
+	files := t.msg.Files
+	defer func() { t.msg.Files = files }()
+	for _, f := range files {
+		t.msg.Files = []File{f}
+		kept, ok, err := t.keepFiles(len(out))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.Attachment{SHA256: sha, Name: f.Name, MIME: mime, Size: int64(len(data))})
+		if ok {
+			out = append(out, kept...)
+		}
 	}
 	return out, nil
 }

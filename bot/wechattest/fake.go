@@ -380,6 +380,12 @@ func (c Callback) Image(openid string, msgID int64, mediaID string) string {
 		cdata(c.Account), cdata(openid), time.Now().Unix(), cdata("http://mmbiz.qpic.cn/x"), cdata(mediaID), msgID)
 }
 
+// Video is a video ("video") or short video ("shortvideo") message.
+func (c Callback) Video(openid string, msgID int64, kind, mediaID string) string {
+	return fmt.Sprintf("<xml><ToUserName>%s</ToUserName><FromUserName>%s</FromUserName><CreateTime>%d</CreateTime><MsgType>%s</MsgType><MediaId>%s</MediaId><ThumbMediaId>%s</ThumbMediaId><MsgId>%d</MsgId></xml>",
+		cdata(c.Account), cdata(openid), time.Now().Unix(), cdata(kind), cdata(mediaID), cdata("thumb-"+mediaID), msgID)
+}
+
 // Voice is a voice message with WeChat's recognition text.
 func (c Callback) Voice(openid string, msgID int64, recognition string) string {
 	return fmt.Sprintf("<xml><ToUserName>%s</ToUserName><FromUserName>%s</FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[voice]]></MsgType><MediaId>%s</MediaId><Format>%s</Format><Recognition>%s</Recognition><MsgId>%d</MsgId></xml>",
