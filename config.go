@@ -109,7 +109,10 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	return fs.Parse(append([]string{"--"}, positional...))
+	if err := fs.Parse(append([]string{"--"}, positional...)); err != nil {
+		return err
+	}
+	return checkInput(fs)
 }
 
 func (c *common) validate() error {

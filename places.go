@@ -13,6 +13,7 @@ import (
 
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/textsafe"
 	"xuncha/store"
 )
 
@@ -83,6 +84,14 @@ func parsePlaces(r io.Reader) ([]store.PlaceRow, error) {
 		if row.Township == "" {
 			return nil, fmt.Errorf("line %d: township is empty", line)
 		}
+		// A name with an invisible character would look like another and read otherwise in
+		// every menu, notice and export: refused, with where it is.
+		if err := textsafe.CheckLine(row.Township); err != nil {
+			return nil, fmt.Errorf("line %d: the township name %w", line, err)
+		}
+		if err := textsafe.CheckLine(row.Village); err != nil {
+			return nil, fmt.Errorf("line %d: the village name %w", line, err)
+		}
 		if len([]rune(row.Township)) > 50 || len([]rune(row.Village)) > 50 {
 			return nil, fmt.Errorf("line %d: name longer than 50 characters", line)
 		}
@@ -134,6 +143,9 @@ func addTask(ctx context.Context, args []string, getenv func(string) string, std
 	if township == "" || strings.TrimSpace(title) == "" {
 		fs.Usage()
 		return errors.New("task add: --township and --title are required")
+	}
+	if err := checkLine("title", title); err != nil {
+		return fmt.Errorf("task add: %w", err)
 	}
 	tk := &store.Task{Title: strings.TrimSpace(title), Body: body}
 	if due != "" {

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -188,9 +187,9 @@ func roundCreate(e *roundsEnv, args []string) error {
 		p.VillageIDs = append(p.VillageIDs, id)
 	}
 	if annFile != "" {
-		body, err := os.ReadFile(annFile)
+		body, err := readText("announce-file", annFile)
 		if err != nil {
-			return fmt.Errorf("--announce-file: %w", err)
+			return err
 		}
 		at := start.Add(8*time.Hour + 30*time.Minute)
 		if publish != "" {

@@ -345,6 +345,9 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	if err := c.validate(); err != nil {
 		return err
 	}
+	if err := checkLine("note", note); err != nil {
+		return fmt.Errorf("invite: %w", err)
+	}
 	if qr {
 		if err := wx.validateAPI(); err != nil {
 			return fmt.Errorf("invite --qr: %w", err)
