@@ -29,6 +29,7 @@ usage: xuncha <command> [flags]
 commands:
   serve          run the bot: every configured channel and the web chat
   invite         issue (or revoke) a one-time invitation code that grants a role
+  people         list who holds a role (people list), withdraw one (people revoke)
   places import  import townships and villages from a CSV file
   task add       give a task to the information officers of a village or township
   backup         write a consistent copy of the database while the bot runs
@@ -66,6 +67,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return serve(ctx, rest, getenv, stdout, stderr)
 	case "invite":
 		return invite(ctx, rest, getenv, stdout, stderr)
+	case "people":
+		return peopleCommand(ctx, rest, getenv, stdout, stderr)
 	case "places":
 		if len(rest) == 0 || rest[0] != "import" {
 			fmt.Fprint(stderr, "usage: xuncha places import FILE.csv\n")
@@ -323,12 +326,12 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	var (
 		c                             common
 		role, township, village, unit string
-		note, revoke                  string
+		note, revoke, reason          string
 		expires                       time.Duration
 		qr                            bool
 		wx                            wechatFlags
 	)
-	fs := newFlagSet("invite", "invite --role officer|liaison|official|unit|admin [--township T] [--village V] [--unit U] [--expires 72h]\n       xuncha invite --revoke CODE", stderr)
+	fs := newFlagSet("invite", "invite --role officer|liaison|official|unit|admin [--township T] [--village V] [--unit U] [--expires 72h]\n       xuncha invite --revoke CODE [--reason TEXT]", stderr)
 	c.register(fs)
 	fs.StringVar(&role, "role", "", "role the invitation grants: officer, liaison, official, unit or admin")
 	fs.StringVar(&township, "township", "", "township (乡镇) of the jurisdiction, by name")
@@ -336,7 +339,8 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	fs.StringVar(&unit, "unit", "", "receiving unit name, for role unit")
 	fs.StringVar(&note, "note", "", "who the invitation is for (kept for the audit log)")
 	fs.DurationVar(&expires, "expires", 72*time.Hour, "how long the code stays valid")
-	fs.StringVar(&revoke, "revoke", "", "revoke this unused code instead of issuing one")
+	fs.StringVar(&revoke, "revoke", "", "revoke this code instead of issuing one; a code already used also withdraws the role it granted")
+	fs.StringVar(&reason, "reason", "", "with --revoke: why, for the audit log")
 	fs.BoolVar(&qr, "qr", false, "also print a WeChat QR code that binds the invitation when scanned (needs WECHAT_APP_ID and WECHAT_APP_SECRET)")
 	wx.registerAPI(fs)
 	if done, err := parseFlags(fs, args, getenv); done {
@@ -360,14 +364,7 @@ func invite(ctx context.Context, args []string, getenv func(string) string, stdo
 	}
 	defer db.Close()
 	if revoke != "" {
-		if err := db.RevokeInvitation(ctx, revoke); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return errors.New("invite --revoke: no such code, or already revoked")
-			}
-			return err
-		}
-		fmt.Fprintln(stdout, "revoked")
-		return nil
+		return revokeInvitation(ctx, db, revoke, reason, stdout) // people_cli.go
 	}
 	inv := &store.Invitation{Role: store.Role(role), Unit: unit, Note: note}
 	switch {

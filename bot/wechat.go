@@ -105,11 +105,6 @@ type WeChat struct {
 	wake   chan struct{}
 	// Metrics counts received callbacks; set it before serving.
 	Metrics ChannelMetrics
-	// gate admits one of the channel's own batched writes (receipts, menus) at a time,
-	// in arrival order: Go's channel queues are FIFO. SQLite has one writer anyway, and when
-	// connections race for its lock the losers back off in sleeps of up to 100 ms, which is
-	// what made the slowest passive replies slow.
-	gate chan struct{}
 
 	mu       sync.Mutex
 	lanes    map[string]*wxLane // by openid, memory only
@@ -122,19 +117,6 @@ type WeChat struct {
 	answering map[string]*wxJob
 	lanesWG   sync.WaitGroup
 	notify    []func(chatID int64)
-
-	// Group commit of the channel's own small writes (receipts, menus): writes that arrive
-	// while a batch commits wait and go together in the next one, so under load they cost
-	// one transaction (one fsync) per batch instead of one each.
-	wmu      sync.Mutex
-	writes   []*wxWrite
-	flushing bool
-}
-
-// wxWrite is one write waiting for the group commit.
-type wxWrite struct {
-	fn   func(*store.Tx) error
-	done chan error
 }
 
 // wxLane is the queue of one chat's messages.
@@ -226,7 +208,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	return &WeChat{
 		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
-		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1), gate: make(chan struct{}, 1),
+		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1),
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
 		Metrics: nopMetrics{},
 	}, nil
@@ -391,7 +373,7 @@ func (w *WeChat) claimNonce(ts, nonce string, body []byte) (bool, error) {
 	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
 	until := time.Unix(sec, 0).Add(callbackSkew)
 	ok := false
-	err := w.write(context.Background(), func(tx *store.Tx) error {
+	err := w.store.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
 		ok, err = tx.ClaimWeChatNonce(ts, nonce, body, until)
 		return err
@@ -535,12 +517,12 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 	return reply, j, err
 }
 
-// storeReceipt commits a message to the inbox as received, in the channel's next group commit,
-// and opens its chat's window when it is new. A failure is kept in the job: a callback waiting
+// storeReceipt commits a message to the inbox as received (the store commits concurrent
+// writes together, one fsync for many), and opens its chat's window when it is new. A failure is kept in the job: a callback waiting
 // on it (a retry of the same message too) must not answer "success".
 func (w *WeChat) storeReceipt(j *wxJob) error {
 	fresh := false
-	err := w.write(context.Background(), func(tx *store.Tx) error {
+	err := w.store.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
 		fresh, err = tx.ReceiveWeChat(store.Received{MsgID: j.msgID, Payload: j.raw}, j.openid, j.opens)
 		return err
@@ -854,8 +836,8 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		}
 		return nil
 	}
-	// No gate here: the store commits concurrent steps together (group commit), so steps of
-	// many callbacks share one fsync instead of queueing for one each.
+	// The store commits concurrent steps together (group commit), so steps of many callbacks
+	// share one fsync instead of queueing for one each.
 	res, err := w.engine.Handle(ctx, m)
 	if err != nil {
 		return "", nil, err
@@ -868,59 +850,6 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		return "", nil, nil
 	}
 	return text, delivered, nil
-}
-
-// write runs fn in the next group commit and returns its error. The first writer to find no
-// commit running becomes the committer; once its own write is committed it hands the rest to a
-// new goroutine, so that no caller commits for others indefinitely.
-func (w *WeChat) write(ctx context.Context, fn func(*store.Tx) error) error {
-	op := &wxWrite{fn: fn, done: make(chan error, 1)}
-	w.wmu.Lock()
-	w.writes = append(w.writes, op)
-	lead := !w.flushing
-	w.flushing = true
-	w.wmu.Unlock()
-	if lead {
-		w.commitBatches(context.WithoutCancel(ctx), true)
-	}
-	return <-op.done
-}
-
-// commitBatches commits waiting writes, a batch per transaction. When a batch fails its writes
-// are run one by one, so that one bad write fails only itself.
-func (w *WeChat) commitBatches(ctx context.Context, handOff bool) {
-	for {
-		w.wmu.Lock()
-		batch := w.writes
-		w.writes = nil
-		if len(batch) == 0 {
-			w.flushing = false
-			w.wmu.Unlock()
-			return
-		}
-		w.wmu.Unlock()
-		w.gate <- struct{}{}
-		err := w.store.Update(ctx, func(tx *store.Tx) error {
-			for _, b := range batch {
-				if err := b.fn(tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		for _, b := range batch {
-			if err != nil && len(batch) > 1 {
-				b.done <- w.store.Update(ctx, b.fn)
-				continue
-			}
-			b.done <- err
-		}
-		<-w.gate
-		if handOff {
-			go w.commitBatches(ctx, false)
-			return
-		}
-	}
 }
 
 // errMediaUnavailable: WeChat refused the media of a message (expired, unknown), or the

@@ -381,6 +381,10 @@ type turn struct {
 
 	// blocked: an official blocked this resident's chat from a clue (blockedStep).
 	blocked bool
+	// resident: the step's answers are for the sender as a resident (their report's query
+	// code, its status), and are delivered even if the chat's role is withdrawn before they
+	// go out. Other answers to a chat with a role are staff messages (store.OutMessage.Resident).
+	resident bool
 }
 
 // say queues a message to the sender.
@@ -408,6 +412,9 @@ func (t *turn) flush(res *Result) error {
 		}
 		if edit != "" && o.ToSender {
 			o.Edit, edit = edit, ""
+		}
+		if o.ToSender && t.resident {
+			o.Resident = true
 		}
 		if passive && o.ToSender {
 			passive = false
@@ -471,9 +478,15 @@ func (t *turn) run() error {
 			t.reset()
 		}
 	}
+	// The role is read at every step, never kept between steps: a role withdrawn a moment ago
+	// (xuncha people revoke) makes this message a resident's. Withdrawal unbinds the chat; a
+	// person found withdrawn all the same is no role either.
 	if t.chat.PersonID != 0 {
 		if t.person, err = t.tx.FindPerson(t.chat.PersonID); err != nil {
 			return err
+		}
+		if t.person.Withdrawn() {
+			t.person = nil
 		}
 	}
 	if t.person == nil {

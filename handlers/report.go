@@ -554,6 +554,7 @@ func (t *turn) submitReport() error {
 		return err
 	}
 	text += note
+	t.resident = true // the code is shown once: it goes out even if the chat loses a role meanwhile
 	t.say(text, t.menu()...)
 	// No log line here: its time alone, next to a proxy's access log, would give the reporter's
 	// address, and its report number would name the report. The step is counted in the metrics.

@@ -646,12 +646,8 @@ func (t *turn) requestBriefings(arg string) error {
 		t.say(t.tr("rd.br.usage"))
 		return nil
 	}
-	r, err := t.tx.FindRound(fields[0])
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	r, err := t.findRound(fields[0])
+	if err != nil || r == nil {
 		return err
 	}
 	var units []string
@@ -695,12 +691,8 @@ func (t *turn) addMeeting(arg string) error {
 		t.say(t.tr("rd.mt.usage"))
 		return nil
 	}
-	r, err := t.tx.FindRound(fields[0])
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	r, err := t.findRound(fields[0])
+	if err != nil || r == nil {
 		return err
 	}
 	var people []int64
@@ -1056,12 +1048,8 @@ func (t *turn) createRect(kind, arg string) error {
 		t.say(t.tr("rd.rc.usage." + kind))
 		return nil
 	}
-	r, err := t.tx.FindRound(fields[0])
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	r, err := t.findRound(fields[0])
+	if err != nil || r == nil {
 		return err
 	}
 	unit := t.ledger().CanonicalUnit(fields[1])

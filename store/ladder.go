@@ -279,9 +279,9 @@ func (tx *Tx) ReviewCounts(townshipID int64, unit string, now, from, to time.Tim
 	return rc, nil
 }
 
-// Units lists the receiving units that have people.
+// Units lists the receiving units that have people (whose role was not withdrawn).
 func (tx *Tx) Units() ([]string, error) {
-	rows, err := tx.query(`SELECT DISTINCT unit FROM people WHERE role = 'unit' AND unit <> '' ORDER BY unit`)
+	rows, err := tx.query(`SELECT DISTINCT unit FROM people WHERE role = 'unit' AND unit <> '' AND withdrawn_at IS NULL ORDER BY unit`)
 	if err != nil {
 		return nil, fmt.Errorf("units: %w", err)
 	}

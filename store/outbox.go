@@ -25,6 +25,12 @@ type OutMessage struct {
 	Edit string `json:"edit,omitempty"`
 	// File is a stored file sent with the text (an export for an official).
 	File *Attachment `json:"file,omitempty"`
+	// Resident marks a message meant for the chat as a resident — its own report's query
+	// code or status, a question relayed to a reporter, an announcement — which is delivered
+	// even if the chat's role is withdrawn meanwhile. Any other message to a chat bound to a
+	// role is a staff message, and is not delivered once the role is gone (WithdrawPerson).
+	// Not stored in the payload: it decides the row's person_id.
+	Resident bool `json:"-"`
 }
 
 // Delivery is one outbox row with its message opened.
@@ -42,6 +48,8 @@ type Delivery struct {
 
 // Enqueue adds a message for a chat to the outbox. A non-empty dedupeKey makes the call
 // idempotent: a second row with the same key is not created and the first row's id is returned.
+// A message to a chat bound to a role is tagged with its person (outbox.person_id), unless it
+// is marked Resident: withdrawing the role deletes the tagged rows still pending.
 func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, error) {
 	body, err := json.Marshal(msg)
 	if err != nil {
@@ -55,9 +63,9 @@ func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, er
 			return id, nil
 		}
 	}
-	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at)
-		SELECT id, platform, ?, ?, ?, ? FROM chats WHERE id = ?`,
-		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), chatID)
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at, person_id)
+		SELECT id, platform, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE person_id END FROM chats WHERE id = ?`,
+		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), msg.Resident, chatID)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}

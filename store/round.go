@@ -257,9 +257,9 @@ func (tx *Tx) RoundMemberRecipients(roundID int64) ([]Recipient, error) {
 }
 
 // PeopleMatching lists the people of a role, and of a unit when unit is not empty: meeting
-// attendees are named this way.
+// attendees are named this way. A person whose role was withdrawn is not one of them.
 func (tx *Tx) PeopleMatching(role Role, unit string) ([]int64, error) {
-	q, args := `SELECT id FROM people WHERE role = ?`, []any{role}
+	q, args := `SELECT id FROM people WHERE role = ? AND withdrawn_at IS NULL`, []any{role}
 	if unit != "" {
 		q, args = q+` AND unit = ?`, append(args, unit)
 	}
