@@ -82,6 +82,7 @@ type WeChatStore interface {
 	ReserveWeChatSend(ctx context.Context, external string) (bool, error)
 	CloseWeChatWindow(ctx context.Context, external string) error
 	WeChatMenu(ctx context.Context, external string) ([]store.Button, string, error)
+	ClaimWeChatNonce(ctx context.Context, timestamp, nonce string, body []byte, until time.Time) (bool, error)
 }
 
 // WeChat is the WeChat Official Account channel: an http.Handler for the callback and the
@@ -372,13 +373,7 @@ func (w *WeChat) verify(ts, nonce, sig string) string {
 func (w *WeChat) claimNonce(ts, nonce string, body []byte) (bool, error) {
 	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
 	until := time.Unix(sec, 0).Add(callbackSkew)
-	ok := false
-	err := w.store.Update(context.Background(), func(tx *store.Tx) error {
-		var err error
-		ok, err = tx.ClaimWeChatNonce(ts, nonce, body, until)
-		return err
-	})
-	return ok, err
+	return w.store.ClaimWeChatNonce(context.Background(), ts, nonce, body, until)
 }
 
 func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {

@@ -2,9 +2,24 @@ package store
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"time"
 )
+
+// ClaimWeChatNonce is Tx.ClaimWeChatNonce in a transaction of its own, committed without
+// waiting for the disk (updateLazy): it is on every callback's path, and losing the last claims
+// to a power cut only reopens, for the minutes their timestamps stay fresh, the replay they
+// guard against, which a process crash or kill does not.
+func (db *DB) ClaimWeChatNonce(ctx context.Context, timestamp, nonce string, body []byte, until time.Time) (bool, error) {
+	ok := false
+	err := db.updateLazy(ctx, func(tx *Tx) error {
+		var err error
+		ok, err = tx.ClaimWeChatNonce(timestamp, nonce, body, until)
+		return err
+	})
+	return ok, err
+}
 
 // ClaimWeChatNonce records a verified callback's timestamp and nonce until the timestamp is no
 // longer fresh, and reports whether the callback may go on: true for a pair not seen before, or
