@@ -112,6 +112,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
+	if err := checkInput(fs, positional); err != nil {
+		return nil, err
+	}
 	return positional, nil
 }
 

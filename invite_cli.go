@@ -41,6 +41,9 @@ func inviteCommand(fs *flag.FlagSet) runFunc {
 		if err := c.validate(); err != nil {
 			return err
 		}
+		if err := checkLine("note", note); err != nil {
+			return fmt.Errorf("invite: %w", err)
+		}
 		if qr {
 			if err := wx.validateAPI(); err != nil {
 				return fmt.Errorf("invite --qr: %w", err)

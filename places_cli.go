@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/text/encoding/simplifiedchinese"
 
+	"xuncha/internal/textsafe"
 	"xuncha/store"
 )
 
@@ -206,6 +207,14 @@ func parsePlaces(r io.Reader) (rows []store.PlaceRow, ignored []string, err erro
 		row := store.PlaceRow{Township: cell(0), Village: cell(1)}
 		if row.Township == "" {
 			return nil, nil, fmt.Errorf("line %d: township is empty", line)
+		}
+		// A name with an invisible character would look like another and read otherwise in
+		// every menu, notice and export: refused, with where it is.
+		if err := textsafe.CheckLine(row.Township); err != nil {
+			return nil, nil, fmt.Errorf("line %d: the township name %w", line, err)
+		}
+		if err := textsafe.CheckLine(row.Village); err != nil {
+			return nil, nil, fmt.Errorf("line %d: the village name %w", line, err)
 		}
 		if utf8.RuneCountInString(row.Township) > 50 || utf8.RuneCountInString(row.Village) > 50 {
 			return nil, nil, fmt.Errorf("line %d: name longer than 50 characters", line)

@@ -4,10 +4,12 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"xuncha/internal/textsafe"
 )
 
 // FuzzParsePlaces: any file either is refused with an error or yields rows with a township,
-// a known class and no negative figures.
+// a known class, no negative figures and no control or bidi character in a name.
 //
 //	go test -run '^$' -fuzz FuzzParsePlaces -fuzztime 1000000x .
 func FuzzParsePlaces(f *testing.F) {
@@ -34,6 +36,9 @@ func FuzzParsePlaces(f *testing.F) {
 			}
 			if utf8.RuneCountInString(r.Township) > 50 || utf8.RuneCountInString(r.Village) > 50 {
 				t.Fatalf("overlong name in %+v", r)
+			}
+			if textsafe.CheckLine(r.Township) != nil || textsafe.CheckLine(r.Village) != nil {
+				t.Fatalf("a control or bidi character in %+v", r)
 			}
 		}
 	})

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -146,9 +145,9 @@ func roundCreate(fs *flag.FlagSet) runFunc {
 			p.VillageIDs = append(p.VillageIDs, id)
 		}
 		if annFile != "" {
-			body, err := os.ReadFile(annFile)
+			body, err := readText("announce-file", annFile)
 			if err != nil {
-				return fmt.Errorf("--announce-file: %w", err)
+				return err
 			}
 			at := start.Add(8*time.Hour + 30*time.Minute)
 			if publish != "" {

@@ -158,7 +158,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 		if remindDays < 0 {
 			return errors.New("announce add: --remind-days must not be negative")
 		}
-		body, err := os.ReadFile(bodyFile)
+		body, err := readText("body-file", bodyFile)
 		if err != nil {
 			return fmt.Errorf("announce add: %w", err)
 		}

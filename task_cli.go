@@ -33,6 +33,9 @@ func taskAdd(fs *flag.FlagSet) runFunc {
 			e.usage(e.stderr)
 			return errors.New("task add: --township and --title are required")
 		}
+		if err := checkLine("title", title); err != nil {
+			return fmt.Errorf("task add: %w", err)
+		}
 		tk := &store.Task{Title: strings.TrimSpace(title), Body: body}
 		if due != "" {
 			d, err := time.ParseInLocation("2006-01-02", due, c.loc)

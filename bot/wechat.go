@@ -29,6 +29,10 @@ type WeChatConfig struct {
 	AppSecret string
 	Token     string // the callback token: signs every callback
 	AESKey    string // EncodingAESKey (43 characters); safe mode when set
+	// Plaintext accepts unencrypted callbacks when AESKey is empty; it must be said explicitly.
+	// A plaintext body is not signed (the signature covers token, timestamp and nonce only), so
+	// whoever sees a callback's URL can, until its nonce is used, send any body with it.
+	Plaintext bool
 	// PreviousAESKey is the EncodingAESKey before the last change. WeChat's FAQ says callbacks
 	// may still come encrypted with it for a while: those are accepted and answered with it.
 	PreviousAESKey string
@@ -81,6 +85,7 @@ type WeChatStore interface {
 	ReserveWeChatSend(ctx context.Context, external string) (bool, error)
 	CloseWeChatWindow(ctx context.Context, external string) error
 	WeChatMenu(ctx context.Context, external string) ([]store.Button, string, error)
+	ClaimWeChatNonce(ctx context.Context, timestamp, nonce string, body []byte, until time.Time) (bool, error)
 }
 
 // WeChat is the WeChat Official Account channel: an http.Handler for the callback and the
@@ -172,6 +177,9 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	if cfg.AppID == "" || cfg.Token == "" {
 		return nil, errors.New("WECHAT_APP_ID and WECHAT_TOKEN must be set")
 	}
+	if err := WeChatModeError(cfg.AESKey, cfg.Plaintext); err != nil {
+		return nil, err
+	}
 	if cfg.AESKey != "" {
 		if err := ValidateWeChatAESKey(cfg.AESKey); err != nil {
 			return nil, err
@@ -201,6 +209,9 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		cfg.Location = time.UTC
 	}
 	log := logger.With("channel", "wechat")
+	if cfg.Plaintext {
+		log.Warn("wechat plaintext mode: callbacks are neither encrypted nor their bodies signed; set WECHAT_AES_KEY for safe mode")
+	}
 	return &WeChat{
 		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
@@ -208,6 +219,20 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
 		Metrics: nopMetrics{},
 	}, nil
+}
+
+// WeChatModeError checks the callback mode settings (serve checks them too, before opening
+// anything): safe mode needs the key, plaintext mode must be asked for, and not both. It
+// returns nil when they are consistent.
+func WeChatModeError(aesKey string, plaintext bool) error {
+	switch {
+	case aesKey == "" && !plaintext:
+		return errors.New("WECHAT_AES_KEY must be set: callbacks are taken in safe mode (安全模式) only, " +
+			"unless WECHAT_PLAINTEXT=1 (--wechat-plaintext) accepts plaintext ones, which are weaker (see README)")
+	case aesKey != "" && plaintext:
+		return errors.New("WECHAT_PLAINTEXT is set with WECHAT_AES_KEY: choose safe mode (the key) or plaintext mode, not both")
+	}
+	return nil
 }
 
 // ValidateWeChatAESKey checks an EncodingAESKey: 43 characters of base64 for a 32-byte key.
@@ -306,6 +331,14 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, "malformed message")
 		return
 	}
+	if ok, err := w.claimNonce(ts, nonce, body); err != nil {
+		w.log.Error("store wechat nonce failed", "error", err)
+		http.Error(rw, "try again", http.StatusServiceUnavailable)
+		return
+	} else if !ok {
+		w.refuse(rw, "replayed nonce")
+		return
+	}
 	reply, j, err := w.receive(&m, raw)
 	if err != nil {
 		// Not stored, so not acknowledged: WeChat retries.
@@ -336,6 +369,17 @@ func (w *WeChat) verify(ts, nonce, sig string) string {
 		return "signature"
 	}
 	return ""
+}
+
+// claimNonce remembers a verified callback's timestamp and nonce for as long as the timestamp
+// is fresh; it reports false for a replay: the same pair with another body. In plaintext mode
+// that is all that stands between a captured URL and a forged body (in safe mode the
+// msg_signature covers the body as well). The same pair with the same body is let through:
+// it may be WeChat retrying, and the inbox's dedupe makes it change nothing.
+func (w *WeChat) claimNonce(ts, nonce string, body []byte) (bool, error) {
+	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
+	until := time.Unix(sec, 0).Add(callbackSkew)
+	return w.store.ClaimWeChatNonce(context.Background(), ts, nonce, body, until)
 }
 
 func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {

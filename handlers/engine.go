@@ -210,7 +210,7 @@ func (e *Engine) Handle(ctx context.Context, m Message) (res Result, err error) 
 		}
 		e.cfg.Metrics.StepHandled(m.Platform, result)
 	}()
-	return e.handle(ctx, m)
+	return e.handle(ctx, cleanInput(m))
 }
 
 // apologize marks a message processed and tells its sender that something went wrong.

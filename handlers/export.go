@@ -10,6 +10,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"xuncha/internal/textsafe"
 	"xuncha/store"
 )
 
@@ -147,10 +148,14 @@ func WriteXLSX(w io.Writer, rows, timeline [][]string) error {
 	return nil
 }
 
+// cells are a row's values as excelize takes them. excelize stores a string as text, never as
+// a formula, but a sheet saved again as CSV and reopened would make "=…" live: the values
+// are neutralised as for the CSV export (textsafe.Cell), which also keeps control characters,
+// which XML cannot hold, out of the file.
 func cells(row []string) []any {
 	out := make([]any, len(row))
 	for i, v := range row {
-		out[i] = v
+		out[i] = textsafe.Cell(v)
 	}
 	return out
 }
@@ -164,7 +169,19 @@ func WriteCSV(w io.Writer, rows [][]string) error {
 	if err := cw.Write(LedgerHeaders); err != nil {
 		return fmt.Errorf("csv: %w", err)
 	}
-	if err := cw.WriteAll(rows); err != nil {
+	// A resident's text that starts a formula (=HYPERLINK(…)) is made text, and control and
+	// bidi characters are dropped (textsafe.Cell).
+	for _, r := range rows {
+		safe := make([]string, len(r))
+		for i, v := range r {
+			safe[i] = textsafe.Cell(v)
+		}
+		if err := cw.Write(safe); err != nil {
+			return fmt.Errorf("csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
 		return fmt.Errorf("csv: %w", err)
 	}
 	return nil

@@ -291,10 +291,15 @@ type Signed struct {
 // URL is base with the signed query.
 func (s Signed) URL(base string) string { return base + "?" + s.Query.Encode() }
 
-// Sign signs (and in safe mode encrypts) a message body at time at.
+// Sign signs (and in safe mode encrypts) a message body at time at, with a fresh nonce.
 func (c Callback) Sign(body string, at time.Time) Signed {
+	return c.SignNonce(body, at, randomString(10))
+}
+
+// SignNonce is Sign with a given nonce: WeChat's nonces are random, but a test of replays
+// needs two callbacks that share one.
+func (c Callback) SignNonce(body string, at time.Time, nonce string) Signed {
 	ts := strconv.FormatInt(at.Unix(), 10)
-	nonce := randomString(10)
 	q := url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {util.Signature(c.Token, ts, nonce)}}
 	if c.AESKey == "" {
 		return Signed{Query: q, Body: body}
