@@ -360,9 +360,13 @@ const codeGone = "•••• •••• •••• ••••"
 
 // OutboxFile returns the file attached to an outbox message of a chat, with its bytes. The
 // chat must be the message's recipient: a file is only ever given to the chat it was sent to.
+// A staff message's file (a ledger export, a briefing) is given only while the chat still
+// holds the role it was sent to: the web chat serves files again on request, and a browser
+// kept after its role was withdrawn (a lost phone) must not download the ledger it once got.
 func (db *DB) OutboxFile(ctx context.Context, chatID, outboxID int64) (Attachment, []byte, error) {
 	var sealed []byte
-	err := db.queryRow(ctx, `SELECT payload FROM outbox WHERE id = ? AND chat_id = ?`, outboxID, chatID).Scan(&sealed)
+	err := db.queryRow(ctx, `SELECT o.payload FROM outbox o JOIN chats c ON c.id = o.chat_id
+		WHERE o.id = ? AND o.chat_id = ? AND (o.person_id IS NULL OR o.person_id = c.person_id)`, outboxID, chatID).Scan(&sealed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Attachment{}, nil, ErrNotFound
 	}

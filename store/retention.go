@@ -127,6 +127,11 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 			if _, err := tx.exec(`UPDATE reports SET reporter_sealed = NULL WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("destroy link: %w", err)
 			}
+			// A block made through this report would keep the link: the key hashes every chat's
+			// row id to find the blocked one, and the audit log names the clue it came from.
+			if _, err := tx.exec(`DELETE FROM blocked_reporters WHERE report_ref = ?`, tx.blockReportRef(id)); err != nil {
+				return fmt.Errorf("destroy link: blocks: %w", err)
+			}
 			// Messages about this report (milestones and relayed questions to the reporter, notices
 			// to officials) name it in their dedupe key; the first were addressed to the reporter.
 			if err := tx.deleteOutbox(`(dedupe_key LIKE ? OR dedupe_key IN

@@ -64,6 +64,13 @@ func scrubOffice(data []byte) ([]byte, error) {
 	if len(zr.File) > maxOfficeParts {
 		return nil, malformed("office: %d parts", len(zr.File))
 	}
+	props, err := propertyParts(zr)
+	if err != nil {
+		return nil, err
+	}
+	// dropped says whether a part (lower-case name) is left out: the property parts by their
+	// usual folder, or by the root relationships' types wherever they are kept.
+	dropped := func(low string) bool { return officeDropped(low) || props[low] }
 	var out bytes.Buffer
 	zw := zip.NewWriter(&out)
 	seen := map[string]bool{}
@@ -82,7 +89,7 @@ func scrubOffice(data []byte) ([]byte, error) {
 		if strings.HasPrefix(name, "/") || strings.Contains(name, "\\") || strings.Contains("/"+name+"/", "/../") {
 			return nil, malformed("office: bad part name %q", name)
 		}
-		if officeDropped(low) {
+		if dropped(low) {
 			continue
 		}
 		part, err := readPart(f, budget)
@@ -92,9 +99,9 @@ func scrubOffice(data []byte) ([]byte, error) {
 		budget -= int64(len(part))
 		switch {
 		case low == "[content_types].xml":
-			part = cleanContentTypes(part)
+			part = cleanContentTypes(part, dropped)
 		case strings.HasSuffix(low, ".rels"):
-			part = cleanRels(low, part)
+			part = cleanRels(low, part, dropped)
 		case strings.HasSuffix(low, ".xml"), strings.HasSuffix(low, ".vml"):
 			part = blankNames(part, strings.Contains(low, "person"))
 		case strings.Contains(low, "/media/"):
@@ -136,9 +143,39 @@ func readPart(f *zip.File, budget int64) ([]byte, error) {
 	return b, nil
 }
 
-// officeDropped says whether a part (lower-case name) is left out of the clean package.
+// officeDropped says whether a part (lower-case name) is left out of the clean package by its
+// folder.
 func officeDropped(low string) bool {
 	return strings.HasPrefix(low, "docprops/") || strings.HasPrefix(low, "customxml/")
+}
+
+// propertyTypes are the package relationships whose targets hold the document's properties
+// (creator, dates, company, template, custom fields) or its thumbnail.
+var propertyTypes = regexp.MustCompile(`(?i)\bType\s*=\s*["'][^"']*/(?:metadata/core-properties|extended-properties|custom-properties|metadata/thumbnail)["']`)
+
+// propertyParts returns the lower-case names of the parts the root relationships (_rels/.rels)
+// name as properties or thumbnail. Office keeps them under docProps/, but a package may put
+// them anywhere, and an office suite finds them by the relationship's type, not the folder.
+func propertyParts(zr *zip.Reader) (map[string]bool, error) {
+	out := map[string]bool{}
+	for _, f := range zr.File {
+		if strings.ToLower(f.Name) != "_rels/.rels" {
+			continue
+		}
+		b, err := readPart(f, maxOfficeBytes)
+		if err != nil {
+			return nil, err
+		}
+		for _, elem := range relElem.FindAll(b, -1) {
+			if !propertyTypes.Match(elem) || externalMode.Match(elem) {
+				continue
+			}
+			if target, ok := attrValue(targetAttr, elem); ok {
+				out[strings.ToLower(path.Clean(strings.TrimPrefix(target, "/")))] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 var (
@@ -177,9 +214,9 @@ func attrValue(re *regexp.Regexp, elem []byte) (string, bool) {
 }
 
 // cleanContentTypes drops the content-type overrides of the parts left out.
-func cleanContentTypes(b []byte) []byte {
+func cleanContentTypes(b []byte, dropped func(string) bool) []byte {
 	return overrideElem.ReplaceAllFunc(b, func(elem []byte) []byte {
-		if p, ok := attrValue(partNameAttr, elem); ok && officeDropped(strings.ToLower(strings.TrimPrefix(p, "/"))) {
+		if p, ok := attrValue(partNameAttr, elem); ok && dropped(strings.ToLower(strings.TrimPrefix(p, "/"))) {
 			return nil
 		}
 		return elem
@@ -190,7 +227,7 @@ func cleanContentTypes(b []byte) []byte {
 // external relationship that is not a web or mail address. rels is the lower-case name of
 // the relationships part, e.g. word/_rels/document.xml.rels, whose targets are relative to
 // the folder of word/document.xml.
-func cleanRels(rels string, b []byte) []byte {
+func cleanRels(rels string, b []byte, dropped func(string) bool) []byte {
 	base := path.Dir(path.Dir(rels)) // word/_rels/document.xml.rels -> word
 	if base == "." {
 		base = ""
@@ -212,7 +249,7 @@ func cleanRels(rels string, b []byte) []byte {
 		} else {
 			p = path.Join(base, p)
 		}
-		if officeDropped(strings.ToLower(p)) {
+		if dropped(strings.ToLower(p)) {
 			return nil
 		}
 		return elem

@@ -176,3 +176,30 @@ func TestScrubOfficeRefusesWhatItCannotCheck(t *testing.T) {
 		t.Errorf("docx and xlsx at once: %q %v", mime, err)
 	}
 }
+
+// TestScrubOfficePropertiesElsewhere: a package's property parts are found through the root
+// relationships by their type, not by the folder name docProps/: custom properties (a GPS
+// position) and core properties kept under another name are dropped all the same.
+func TestScrubOfficePropertiesElsewhere(t *testing.T) {
+	dirty := zipOf(t, map[string]string{
+		"[Content_Types].xml": `<Types xmlns="x"><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="a"/><Override PartName="/Meta/Core.xml" ContentType="application/vnd.openxmlformats-package.core-properties+xml"/><Override PartName="/meta/extra.xml" ContentType="application/vnd.openxmlformats-officedocument.custom-properties+xml"/></Types>`,
+		"_rels/.rels":         `<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/package/2006/relationships/metadata/core-properties" Target="Meta/Core.xml"/><Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties" Target="/meta/extra.xml"/></Relationships>`,
+		"Meta/Core.xml":       `<cp:coreProperties xmlns:cp="x" xmlns:dc="y"><dc:title>` + commentMarker + `</dc:title></cp:coreProperties>`,
+		"meta/extra.xml":      `<Properties><property name="GPS"><vt:lpwstr>` + gpsMarker + `</vt:lpwstr></property></Properties>`,
+		"word/document.xml":   `<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>村里的账目有问题</w:t></w:r></w:p></w:body></w:document>`,
+	})
+	clean := scrubOK(t, dirty, MIMEDOCX)
+	parts := unzip(t, clean)
+	for name, p := range parts {
+		assertNoMarkers(t, []byte(p))
+		if strings.HasPrefix(strings.ToLower(name), "meta/") {
+			t.Errorf("property part %s kept", name)
+		}
+	}
+	if strings.Contains(strings.ToLower(parts["[Content_Types].xml"]), "meta/") || strings.Contains(strings.ToLower(parts["_rels/.rels"]), "meta/") {
+		t.Errorf("references to the dropped parts kept:\n%s\n%s", parts["[Content_Types].xml"], parts["_rels/.rels"])
+	}
+	if !strings.Contains(parts["word/document.xml"], "村里的账目有问题") {
+		t.Errorf("document.xml: %s", parts["word/document.xml"])
+	}
+}

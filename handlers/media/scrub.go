@@ -505,7 +505,8 @@ const (
 )
 
 // scrubGIF walks the GIF block structure and keeps the images, Graphic Control Extensions
-// and the animation-loop Application Extensions (NETSCAPE2.0, ANIMEXTS1.0). Comments, other
+// and the animation-loop Application Extensions (NETSCAPE2.0, ANIMEXTS1.0; their loop count
+// only). Comments, other
 // application extensions (XMP is stored as "XMP DataXMP"), plain-text extensions and unknown
 // ones are dropped. Data after the trailer is dropped.
 func scrubGIF(data []byte) ([]byte, error) {
@@ -541,18 +542,21 @@ func scrubGIF(data []byte) ([]byte, error) {
 				return nil, err
 			}
 			i = end
-			keep := false
 			switch label {
 			case gifGraphicControl:
-				keep = true // frame delay and transparency
+				out = append(out, data[start:end]...) // frame delay and transparency
 			case gifApplication:
-				// First sub-block: 8-byte identifier + 3-byte auth code.
+				// First sub-block: 8-byte identifier + 3-byte auth code; then the loop
+				// sub-block (1, count low, count high). Only these are copied: further
+				// sub-blocks under a loop extension's name would carry anything past the checks.
 				b := data[start+2 : end]
-				keep = len(b) >= 12 && b[0] == 11 &&
-					(string(b[1:12]) == "NETSCAPE2.0" || string(b[1:12]) == "ANIMEXTS1.0")
-			}
-			if keep {
-				out = append(out, data[start:end]...)
+				if len(b) >= 12 && b[0] == 11 && (string(b[1:12]) == "NETSCAPE2.0" || string(b[1:12]) == "ANIMEXTS1.0") {
+					out = append(out, data[start:start+2+12]...)
+					if len(b) >= 16 && b[12] == 3 && b[13] == 1 {
+						out = append(out, b[12:16]...)
+					}
+					out = append(out, 0)
+				}
 			}
 
 		case gifImage:

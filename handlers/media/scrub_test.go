@@ -643,6 +643,30 @@ func TestScrubGIF(t *testing.T) {
 	}
 }
 
+// TestScrubGIFLoopExtensionCarriesNothing: the animation-loop extensions are kept, but only
+// their loop count: further sub-blocks after it (any data a tool hides under the NETSCAPE2.0
+// name, where the comment and XMP checks do not look) are dropped.
+func TestScrubGIFLoopExtensionCarriesNothing(t *testing.T) {
+	base, off := encodeGIF(t)
+	smuggled := gifExt(gifApplication, []byte("NETSCAPE2.0"), []byte{1, 0, 0}, []byte(gpsMarker), []byte(xmpMarker))
+	var dirty []byte
+	dirty = append(dirty, base[:off]...)
+	dirty = append(dirty, smuggled...)
+	dirty = append(dirty, base[off:]...)
+	clean := scrubOK(t, dirty, "image/gif")
+	assertNoMarkers(t, clean)
+	var want []byte
+	want = append(want, base[:off]...)
+	want = append(want, gifExt(gifApplication, []byte("NETSCAPE2.0"), []byte{1, 0, 0})...)
+	want = append(want, base[off:]...)
+	if !bytes.Equal(clean, want) {
+		t.Errorf("the loop extension is not kept with its loop count alone")
+	}
+	if _, err := gif.DecodeAll(bytes.NewReader(clean)); err != nil {
+		t.Errorf("gif.DecodeAll: %v", err)
+	}
+}
+
 func TestScrubGIFTruncatedIsMalformed(t *testing.T) {
 	base, _ := encodeGIF(t)
 	for n := 6; n < len(base); n++ {
