@@ -120,7 +120,7 @@ func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 // the year of c.ReceivedAt in the caller's time zone, or of now), links it to earlier clues
 // naming the same subject and re-activates those held pending investigation: a new report
 // about the same person is the new evidence they wait for. It returns the re-activated clues.
-// The write transaction (_txlock=immediate) makes the number allocation race-free.
+// The number is taken from the year's counter in the same transaction (see nextNumber).
 func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
 	if c.Source == "" {
 		c.Source = ClueFromReport
@@ -131,15 +131,11 @@ func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
 	if c.Status == "" {
 		c.Status = ClueNew
 	}
-	prefix := fmt.Sprintf("JH-%d-", c.ReceivedAt.Year())
-	var last int
-	// A range, not LIKE: LIKE is case-insensitive and cannot use the index on number, so it
-	// read every clue ever registered. ('.' follows '-': the range is exactly the prefix.)
-	if err := tx.queryRow(`SELECT IFNULL(MAX(CAST(substr(number, ?) AS INTEGER)), 0) FROM clues WHERE number >= ? AND number < ?`,
-		len(prefix)+1, prefix, strings.TrimSuffix(prefix, "-")+".").Scan(&last); err != nil {
+	n, err := tx.nextNumber("clue", c.ReceivedAt.Year())
+	if err != nil {
 		return nil, fmt.Errorf("next clue number: %w", err)
 	}
-	c.Number = fmt.Sprintf("%s%04d", prefix, last+1)
+	c.Number = fmt.Sprintf("JH-%d-%04d", c.ReceivedAt.Year(), n)
 	if c.RoundID == 0 {
 		if c.RoundID, err = tx.RoundAt(c.ReceivedAt); err != nil {
 			return nil, err

@@ -131,19 +131,18 @@ type Letter struct {
 var ErrLetterAcked = errors.New("letter already acknowledged")
 
 // CreateLetter issues the next numbered letter of a kind for the year and records it in the
-// clue's timeline. Numbers run per kind and year (提醒〔2026〕3号); the write transaction
-// makes the count and the insert one step, so two letters never share a number.
+// clue's timeline. Numbers run per kind and year (提醒〔2026〕3号), from the counter (see
+// nextNumber).
 func (tx *Tx) CreateLetter(clueID int64, kind string, due time.Time, year int) (*Letter, error) {
 	prefix := map[string]string{LetterReminder: "提醒", LetterSupervision: "督办"}[kind]
 	if prefix == "" {
 		return nil, fmt.Errorf("create letter: unknown kind %q", kind)
 	}
-	var n int
-	pattern := fmt.Sprintf("%s〔%d〕%%", prefix, year)
-	if err := tx.queryRow(`SELECT COUNT(*) FROM clue_letters WHERE kind = ? AND number LIKE ?`, kind, pattern).Scan(&n); err != nil {
-		return nil, fmt.Errorf("count letters: %w", err)
+	n, err := tx.nextNumber(kind, year)
+	if err != nil {
+		return nil, fmt.Errorf("next letter number: %w", err)
 	}
-	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n+1), DueAt: due, SentAt: tx.now}
+	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n), DueAt: due, SentAt: tx.now}
 	res, err := tx.exec(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at) VALUES (?, ?, ?, ?, ?)`,
 		clueID, kind, l.Number, due.Unix(), tx.now.Unix())
 	if err != nil {

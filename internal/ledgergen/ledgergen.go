@@ -32,7 +32,7 @@ import (
 )
 
 // version changes whenever the generated shape changes, so that cached files are rebuilt.
-const version = 1
+const version = 2
 
 // Ladder thresholds the generated state follows: the scheduler's defaults.
 const (
@@ -435,6 +435,18 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 			if err := letter(id, store.LetterSupervision, "督办", dueAt, l.superv, time.Time{}, 0); err != nil {
 				return err
 			}
+		}
+	}
+	// The counters the store numbers from (migration 0019), as the issued numbers left them.
+	for y, n := range perYear {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO number_counters (series, year, last) VALUES ('clue', ?, ?)`, y, n); err != nil {
+			return err
+		}
+	}
+	for k, n := range letters {
+		kind, y, _ := strings.Cut(k, ":")
+		if _, err := tx.ExecContext(ctx, `INSERT INTO number_counters (series, year, last) VALUES (?, ?, ?)`, kind, y, n); err != nil {
+			return err
 		}
 	}
 	return tx.Commit()
