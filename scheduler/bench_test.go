@@ -3,13 +3,17 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"xuncha/handlers"
 	"xuncha/internal/ledgergen"
 	"xuncha/store/storetest"
 )
@@ -96,6 +100,92 @@ func BenchmarkMonthlyReview(b *testing.B) {
 			b.ReportMetric(float64(f.count(`SELECT COUNT(*) FROM outbox`)), "messages")
 		})
 	}
+}
+
+// BenchmarkResidentStepDuringEscalation: ten residents file reports through the engine (web
+// chat, the whole conversation: category, place, subject, description, identity, submit)
+// while the first escalation pass runs on the 100,000-clue ledger, and again with no pass
+// ("alone", the same run's baseline). It reports each step's p50 and p99, and the pass's time
+// with the residents beside it.
+//
+//	go test -run '^$' -bench 'BenchmarkResidentStepDuringEscalation' -benchtime 1x ./scheduler/
+func BenchmarkResidentStepDuringEscalation(b *testing.B) {
+	f, now := ledgerFixture(b, 100_000)
+	cats, err := handlers.LoadCategories("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := handlers.New(slog.New(slog.DiscardHandler), f.db, handlers.Config{Categories: cats, Location: shanghai})
+	tw, village := f.place("镇01", "镇01村1")
+	ctx := context.Background()
+	seq := 0
+	var mu sync.Mutex
+	// residents runs ten residents, each filing reports one after the other until stop is
+	// closed (and at least min reports each), and returns every step's latency.
+	residents := func(stop <-chan struct{}, min int) []time.Duration {
+		var lat []time.Duration
+		var wg sync.WaitGroup
+		for r := range 10 {
+			wg.Go(func() {
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						if n >= min {
+							return
+						}
+					default:
+					}
+					chat := fmt.Sprintf("resident-%d-%d", r, n)
+					for _, m := range []handlers.Message{{Text: "/report"}, {Data: "c:interests"}, {Data: fmt.Sprintf("t:%d", tw)},
+						{Data: fmt.Sprintf("v:%d", village)}, {Text: fmt.Sprintf("镇01村1村委会干部%d号", r*1000+n)},
+						{Text: "2024年3月，村委会把低保名额分给了不符合条件的亲属，涉及3户，每户每月500元。"},
+						{Data: "done"}, {Data: "id:anon"}, {Data: "link:keep"}, {Data: "ok"}} {
+						mu.Lock()
+						seq++
+						m.Platform, m.ChatID, m.MsgID = handlers.PlatformWeb, chat, fmt.Sprint("m", seq)
+						mu.Unlock()
+						t0 := time.Now()
+						if _, err := e.Handle(ctx, m); err != nil {
+							b.Error(err)
+							return
+						}
+						d := time.Since(t0)
+						mu.Lock()
+						lat = append(lat, d)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		wg.Wait()
+		return lat
+	}
+	stop := make(chan struct{})
+	var pass time.Duration
+	go func() {
+		defer close(stop)
+		t0 := time.Now()
+		if err := f.s.Escalate(ctx, now); err != nil {
+			b.Error(err)
+		}
+		pass = time.Since(t0)
+	}()
+	during := residents(stop, 3)
+	closed := make(chan struct{})
+	close(closed)
+	alone := residents(closed, 3)
+	for b.Loop() {
+	}
+	pct := func(lat []time.Duration, p float64) float64 {
+		slices.Sort(lat)
+		return float64(lat[int(float64(len(lat)-1)*p)].Microseconds()) / 1000
+	}
+	b.ReportMetric(float64(pass.Microseconds())/1000, "ms/pass")
+	b.ReportMetric(float64(len(during)), "steps-during")
+	b.ReportMetric(pct(during, 0.50), "ms-p50-during")
+	b.ReportMetric(pct(during, 0.99), "ms-p99-during")
+	b.ReportMetric(pct(alone, 0.50), "ms-p50-alone")
+	b.ReportMetric(pct(alone, 0.99), "ms-p99-alone")
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in MB, or 0 where /proc is missing.

@@ -298,7 +298,9 @@ const maxRepeatLinks = 20
 // has a village, in that village or in none recorded (村会计 of another village is another
 // person).
 func (tx *Tx) repeatsOf(c *Clue, key string) ([]*Clue, error) {
-	scope := ` WHERE c.subject_key = ? AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+	// subject_key <> '' repeats the partial index's condition: SQLite cannot prove it from a
+	// bound "= ?", and without it read every clue, twice per new report.
+	scope := ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
 	args := []any{key, c.ID, c.VillageID, c.VillageID}
 	held, err := tx.cluesWhere(scope+` AND c.status = ? ORDER BY c.id`, append(args, ClueHeld)...)
 	if err != nil {
@@ -395,7 +397,7 @@ func (f ClueFilter) where() (string, []any) {
 		where, args = append(where, "c.round_id = ?"), append(args, f.RoundID)
 	}
 	if f.SubjectKey != "" {
-		where, args = append(where, "c.subject_key = ?"), append(args, f.SubjectKey)
+		where, args = append(where, "c.subject_key = ? AND c.subject_key <> ''"), append(args, f.SubjectKey)
 	}
 	if !f.DueBefore.IsZero() {
 		where, args = append(where, "c.status <> 'closed' AND c.due_at IS NOT NULL AND c.due_at < ?"), append(args, f.DueBefore.Unix())

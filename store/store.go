@@ -291,6 +291,19 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return db.update(ctx, fn)
 }
 
+// View runs fn in a read transaction: one snapshot of the database, read beside the writer
+// (WAL) without holding up any write. fn must only read. For long reads (an export, the
+// monthly counts) that would otherwise keep every resident's step waiting.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	// ReadOnly makes the driver BEGIN DEFERRED despite _txlock=immediate: no write lock.
+	sqlTx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer sqlTx.Rollback() // a read transaction has nothing to commit
+	return fn(&Tx{tx: sqlTx, ctx: ctx, keys: db.keys, now: db.Now(), stmts: &db.stmts})
+}
+
 // Statements of an Update run without the caller's context (commit.go gives Background). The
 // transaction already holds the write lock (BEGIN IMMEDIATE), so they never wait; and for a
 // cancellable context the driver starts a watcher goroutine for every statement, a cost paid

@@ -16,7 +16,9 @@ package ledgergen
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -32,7 +34,7 @@ import (
 )
 
 // version changes whenever the generated shape changes, so that cached files are rebuilt.
-const version = 2
+const version = 3
 
 // Ladder thresholds the generated state follows: the scheduler's defaults.
 const (
@@ -86,7 +88,7 @@ func Copy(tb testing.TB, spec Spec) string {
 
 // Cached returns the path of the cached ledger of spec, building it when it is missing, and
 // how long the build took (0 when the cache was used). The cache file is keyed by the size,
-// Now, the schema's migrations and this package's version.
+// Now, the schema and this package's version.
 func Cached(spec Spec) (path string, built time.Duration, err error) {
 	schema, err := schemaVersions(spec.Key)
 	if err != nil {
@@ -114,7 +116,7 @@ func Cached(spec Spec) (path string, built time.Duration, err error) {
 	return path, time.Since(start), nil
 }
 
-// schemaVersions names the migrations of this binary's store, read from a new empty store.
+// schemaVersions fingerprints the schema of this binary's store, read from a new empty store.
 func schemaVersions(key []byte) (string, error) {
 	dir, err := os.MkdirTemp("", "xuncha-schema-")
 	if err != nil {
@@ -131,11 +133,14 @@ func schemaVersions(key []byte) (string, error) {
 		return "", fmt.Errorf("ledgergen: %w", err)
 	}
 	defer raw.Close()
+	// The schema's text, not only the migrations' numbers: a migration edited before its
+	// release must not reuse a ledger built with the old text.
 	var v string
-	if err := raw.QueryRow(`SELECT group_concat(version, '.') FROM (SELECT version FROM migrations ORDER BY version)`).Scan(&v); err != nil {
+	if err := raw.QueryRow(`SELECT group_concat(IFNULL(sql, name), ';') FROM (SELECT name, sql FROM sqlite_master ORDER BY name)`).Scan(&v); err != nil {
 		return "", fmt.Errorf("ledgergen: %w", err)
 	}
-	return v, nil
+	sum := sha256.Sum256([]byte(v))
+	return hex.EncodeToString(sum[:6]), nil
 }
 
 // Build writes the ledger of spec into a new store at path.
@@ -335,7 +340,8 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		return s
 	}
 	insClue := prep(`INSERT INTO clues (id, number, source, title, subject, subject_key, summary, township_id, keeper_id,
-		status, disposal, form, unit, received_at, due_at, acked_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		status, disposal, form, unit, received_at, due_at, acked_at, updated_at, next_step_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	insEvent := prep(`INSERT INTO clue_events (clue_id, person_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`)
 	insLadder := prep(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at) VALUES (?, ?, ?, ?)`)
 	insLetter := prep(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, acked_at, acked_by) VALUES (?, ?, ?, ?, ?, ?, ?)`)
@@ -404,18 +410,31 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 				acked = received.Add(72 * time.Hour).Unix()
 			}
 		}
+		// The next step as the pass set it (migration 0024): the nudge, the deadline, the
+		// supervision letter, or none (-1 here, NULL below: a NULL would make the insert
+		// trigger hand the clue back to the next pass).
+		var l ladder
+		var nextStep any
+		if !dueAt.IsZero() {
+			var nudgeAt time.Time
+			l, nudgeAt = cal.ladderAt(dueAt, last, r)
+			switch {
+			case l.level == store.LadderNone:
+				nextStep = nudgeAt.Unix()
+			case l.next.IsZero():
+				nextStep = -1
+			default:
+				nextStep = l.next.Unix()
+			}
+		}
 		if _, err := insClue.ExecContext(ctx, id, number, "inspection", "线索"+number, subject, store.NormalizeSubject(subject),
 			"某村集体资金使用不规范", townships[tw], officials[tw], status, disposal, form, unit, received.Unix(), due, acked,
-			received.Unix()); err != nil {
+			received.Unix(), nextStep); err != nil {
 			return err
 		}
 		if _, err := insEvent.ExecContext(ctx, id, officials[tw], "registered", "inspection", received.Unix()); err != nil {
 			return err
 		}
-		if dueAt.IsZero() {
-			continue
-		}
-		l, _ := cal.ladderAt(dueAt, last, r)
 		if l.level == store.LadderNone {
 			continue
 		}
@@ -436,6 +455,9 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 				return err
 			}
 		}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE clues SET next_step_at = NULL WHERE next_step_at = -1`); err != nil {
+		return err
 	}
 	// The counters the store numbers from (migration 0019), as the issued numbers left them.
 	for y, n := range perYear {

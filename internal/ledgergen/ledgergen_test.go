@@ -58,3 +58,28 @@ func TestBuildShape(t *testing.T) {
 		t.Errorf("%d letters out of sequence", n)
 	}
 }
+
+// TestBuildNextSteps: the next step times are as a pass leaves them: none is due before the
+// ledger's previous pass except those a holiday calendar might move, and ended climbs have
+// none.
+func TestBuildNextSteps(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "l.db")
+	now := DefaultNow()
+	if err := Build(context.Background(), path, Spec{Clues: 2000, Now: now, Key: storetest.Key}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var zero, ended, stale int
+	if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM clues WHERE next_step_at = 0),
+		(SELECT COUNT(*) FROM clues c JOIN clue_ladder l ON l.clue_id = c.id WHERE l.next_at IS NULL AND c.next_step_at IS NOT NULL),
+		(SELECT COUNT(*) FROM clues WHERE next_step_at < ?)`, now.Add(-24*time.Hour).Unix()).Scan(&zero, &ended, &stale); err != nil {
+		t.Fatal(err)
+	}
+	if zero != 0 || ended != 0 || stale != 0 {
+		t.Errorf("%d clues left to work out, %d ended climbs with a next step, %d steps owed since before yesterday", zero, ended, stale)
+	}
+}
