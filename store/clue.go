@@ -424,6 +424,35 @@ func (tx *Tx) Clues(f ClueFilter) ([]*Clue, error) {
 	return tx.cluesWhere(q, args...)
 }
 
+// EachClue calls fn with each clue matching f, oldest first, reading them a page at a time:
+// an export of the whole ledger holds one page in memory, not the ledger. (f.Limit is
+// ignored.)
+func (tx *Tx) EachClue(f ClueFilter, fn func(*Clue) error) error {
+	where, args := f.where()
+	if where == "" {
+		where = " WHERE c.id > ?"
+	} else {
+		where += " AND c.id > ?"
+	}
+	const page = 500
+	var after int64
+	for {
+		clues, err := tx.cluesWhere(where+` ORDER BY c.id LIMIT `+strconv.Itoa(page), append(args, after)...)
+		if err != nil {
+			return err
+		}
+		for _, c := range clues {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(clues) < page {
+			return nil
+		}
+		after = clues[len(clues)-1].ID
+	}
+}
+
 // cluesWhere returns the clues of a query's WHERE and ORDER clauses.
 func (tx *Tx) cluesWhere(where string, args ...any) ([]*Clue, error) {
 	rows, err := tx.query(`SELECT `+clueColumns+clueFrom+where, args...)
