@@ -15,6 +15,7 @@ import (
 
 	"xuncha/handlers"
 	"xuncha/internal/ledgergen"
+	"xuncha/store"
 	"xuncha/store/storetest"
 )
 
@@ -186,6 +187,90 @@ func BenchmarkResidentStepDuringEscalation(b *testing.B) {
 	b.ReportMetric(pct(during, 0.99), "ms-p99-during")
 	b.ReportMetric(pct(alone, 0.50), "ms-p50-alone")
 	b.ReportMetric(pct(alone, 0.99), "ms-p99-alone")
+}
+
+// BenchmarkDiskPerReport files 1,000 reports through the web chat on the 10,000-clue ledger
+// (the whole conversation, as in BenchmarkResidentStepDuringEscalation), delivers every
+// message (the web chat's by its browser's ack, the officials' Telegram notices through claim
+// and mark), runs the nightly purge two days later (no retention periods set: only the 48-hour
+// delivery records and delivered bodies go), and reports what the file grew by per 1,000
+// reports, and the outbox's part of it (dbstat).
+//
+//	go test -run '^$' -bench 'BenchmarkDiskPerReport' -benchtime 1x ./scheduler/
+func BenchmarkDiskPerReport(b *testing.B) {
+	f, now := ledgerFixture(b, 10_000)
+	cats, err := handlers.LoadCategories("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	e := handlers.New(slog.New(slog.DiscardHandler), f.db, handlers.Config{Categories: cats, Location: shanghai})
+	tw, village := f.place("镇01", "镇01村1")
+	ctx := context.Background()
+	size := func() (total, outbox float64) {
+		if _, err := f.raw.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+			b.Fatal(err)
+		}
+		var used, ob int64
+		if err := f.raw.QueryRow(`SELECT (SELECT page_count FROM pragma_page_count()) - (SELECT freelist_count FROM pragma_freelist_count()),
+			(SELECT IFNULL(SUM(pgsize), 0) FROM dbstat WHERE name = 'outbox' OR name LIKE 'outbox_%' OR name = 'sqlite_autoindex_outbox_1')`).Scan(&used, &ob); err != nil {
+			b.Fatal(err)
+		}
+		var page int64
+		if err := f.raw.QueryRow(`PRAGMA page_size`).Scan(&page); err != nil {
+			b.Fatal(err)
+		}
+		return float64(used * page), float64(ob)
+	}
+	total0, outbox0 := size()
+	const reports = 1000
+	for n := range reports {
+		chat := fmt.Sprintf("web-reporter-%d", n)
+		for i, m := range []handlers.Message{{Text: "/report"}, {Data: "c:interests"}, {Data: fmt.Sprintf("t:%d", tw)},
+			{Data: fmt.Sprintf("v:%d", village)}, {Text: fmt.Sprintf("镇01村1村委会干部%d号", n)},
+			{Text: "2024年3月，村委会把低保名额分给了不符合条件的亲属，涉及3户，每户每月500元。"},
+			{Data: "done"}, {Data: "id:anon"}, {Data: "link:keep"}, {Data: "ok"}} {
+			m.Platform, m.ChatID, m.MsgID = handlers.PlatformWeb, chat, fmt.Sprintf("%s-%d", chat, i)
+			res, err := e.Handle(ctx, m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			// The browser fetches its answers and acknowledges them.
+			if box, err := f.db.Mailbox(ctx, res.ChatID, 0, 100); err != nil {
+				b.Fatal(err)
+			} else if len(box) > 0 {
+				if err := f.db.AckMailbox(ctx, res.ChatID, box[len(box)-1].ID); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	// The officials' notices go out on Telegram.
+	for {
+		d, err := f.db.ClaimDue(ctx, "telegram", time.Minute, 500)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(d) == 0 {
+			break
+		}
+		ids := make([]int64, len(d))
+		for i := range d {
+			ids[i] = d[i].ID
+		}
+		if err := f.db.MarkSent(ctx, ids...); err != nil {
+			b.Fatal(err)
+		}
+	}
+	f.set(now.Add(49 * time.Hour))
+	if _, err := f.db.Purge(ctx, store.Retention{}, "bench", false); err != nil {
+		b.Fatal(err)
+	}
+	total1, outbox1 := size()
+	for b.Loop() {
+	}
+	b.ReportMetric((total1-total0)/reports*1000/1e6, "MB-per-1000-reports")
+	b.ReportMetric((outbox1-outbox0)/reports*1000/1e6, "MB-outbox-per-1000-reports")
+	b.ReportMetric(float64(f.count(`SELECT COUNT(*) FROM outbox`)), "outbox-rows")
 }
 
 // peakRSS is the process's peak resident set (VmHWM) in MB, or 0 where /proc is missing.
