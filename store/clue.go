@@ -294,13 +294,16 @@ func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 // times made fifty million links, and each new report slower than the last.
 const maxRepeatLinks = 20
 
+// repeatScope selects the clues naming a subject. subject_key <> '' repeats the partial
+// index's condition: SQLite cannot prove it from a bound "= ?", and without it read every
+// clue, twice per new report.
+const repeatScope = ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+
 // repeatsOf returns the earlier clues c repeats, oldest first: the same subject, and, when c
 // has a village, in that village or in none recorded (村会计 of another village is another
 // person).
 func (tx *Tx) repeatsOf(c *Clue, key string) ([]*Clue, error) {
-	// subject_key <> '' repeats the partial index's condition: SQLite cannot prove it from a
-	// bound "= ?", and without it read every clue, twice per new report.
-	scope := ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+	scope := repeatScope
 	args := []any{key, c.ID, c.VillageID, c.VillageID}
 	held, err := tx.cluesWhere(scope+` AND c.status = ? ORDER BY c.id`, append(args, ClueHeld)...)
 	if err != nil {
