@@ -294,7 +294,7 @@ func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 // times made fifty million links, and each new report slower than the last.
 const maxRepeatLinks = 20
 
-// repeatScope selects the clues naming a subject. subject_key <> '' repeats the partial
+// repeatScope selects the clues naming a subject. subject_key <> ” repeats the partial
 // index's condition: SQLite cannot prove it from a bound "= ?", and without it read every
 // clue, twice per new report.
 const repeatScope = ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
