@@ -294,9 +294,9 @@ func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 // times made fifty million links, and each new report slower than the last.
 const maxRepeatLinks = 20
 
-// repeatScope selects the clues naming a subject. subject_key <> ” repeats the partial
-// index's condition: SQLite cannot prove it from a bound "= ?", and without it read every
-// clue, twice per new report.
+// repeatScope selects the clues naming a subject. It repeats the partial index's condition (a
+// non-empty subject_key): SQLite cannot prove it from a bound "= ?", and without it read
+// every clue, twice per new report.
 const repeatScope = ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
 
 // repeatsOf returns the earlier clues c repeats, oldest first: the same subject, and, when c
