@@ -11,6 +11,7 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"xuncha/internal/textsafe"
 	"xuncha/store"
 )
 
@@ -218,10 +219,14 @@ func WriteXLSX(w io.Writer, rows, timeline [][]string) error {
 	return x.Close()
 }
 
+// cells are a row's values as excelize takes them. excelize stores a string as text, never as
+// a formula, but a sheet saved again as CSV and reopened would make "=…" live: the values
+// are neutralised as for the CSV export (textsafe.Cell), which also keeps control characters,
+// which XML cannot hold, out of the file.
 func cells(row []string) []any {
 	out := make([]any, len(row))
 	for i, v := range row {
-		out[i] = v
+		out[i] = textsafe.Cell(v)
 	}
 	return out
 }
@@ -242,9 +247,15 @@ func NewCSVWriter(w io.Writer) (*CSVWriter, error) {
 	return c, nil
 }
 
-// Add writes one clue's row (the CSV has no timeline).
+// Add writes one clue's row (the CSV has no timeline). A resident's text that starts a
+// formula (=HYPERLINK(…)) is made text, and control and bidi characters are dropped
+// (textsafe.Cell).
 func (c *CSVWriter) Add(row []string, _ [][]string) error {
-	if err := c.cw.Write(row); err != nil {
+	safe := make([]string, len(row))
+	for i, v := range row {
+		safe[i] = textsafe.Cell(v)
+	}
+	if err := c.cw.Write(safe); err != nil {
 		return fmt.Errorf("csv: %w", err)
 	}
 	return nil

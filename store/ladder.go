@@ -364,9 +364,9 @@ const reviewOpenQuery = `SELECT IFNULL(c.township_id, 0), c.unit, c.status, COUN
 const reviewClosedQuery = `SELECT IFNULL(township_id, 0), unit, COUNT(*) FROM clues
 	WHERE closed_at >= ? AND closed_at < ? GROUP BY 1, 2`
 
-// Units lists the receiving units that have people.
+// Units lists the receiving units that have people (whose role was not withdrawn).
 func (tx *Tx) Units() ([]string, error) {
-	rows, err := tx.query(`SELECT DISTINCT unit FROM people WHERE role = 'unit' AND unit <> '' ORDER BY unit`)
+	rows, err := tx.query(`SELECT DISTINCT unit FROM people WHERE role = 'unit' AND unit <> '' AND withdrawn_at IS NULL ORDER BY unit`)
 	if err != nil {
 		return nil, fmt.Errorf("units: %w", err)
 	}

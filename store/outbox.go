@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,16 @@ type OutMessage struct {
 	Edit string `json:"edit,omitempty"`
 	// File is a stored file sent with the text (an export for an official).
 	File *Attachment `json:"file,omitempty"`
+	// Codes are secrets the text shows once (a new report's query code, as the text writes it).
+	// The web chat shows them large with a copy button and gives the message out once only
+	// (TakeOnce), after which the stored copy no longer holds them.
+	Codes []string `json:"codes,omitempty"`
+	// Resident marks a message meant for the chat as a resident — its own report's query
+	// code or status, a question relayed to a reporter, an announcement — which is delivered
+	// even if the chat's role is withdrawn meanwhile. Any other message to a chat bound to a
+	// role is a staff message, and is not delivered once the role is gone (WithdrawPerson).
+	// Not stored in the payload: it decides the row's person_id.
+	Resident bool `json:"-"`
 }
 
 // Delivery is one outbox row with its message opened.
@@ -42,6 +53,8 @@ type Delivery struct {
 
 // Enqueue adds a message for a chat to the outbox. A non-empty dedupeKey makes the call
 // idempotent: a second row with the same key is not created and the first row's id is returned.
+// A message to a chat bound to a role is tagged with its person (outbox.person_id), unless it
+// is marked Resident: withdrawing the role deletes the tagged rows still pending.
 func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, error) {
 	body, err := json.Marshal(msg)
 	if err != nil {
@@ -55,9 +68,9 @@ func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, er
 			return id, nil
 		}
 	}
-	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at)
-		SELECT id, platform, ?, ?, ?, ? FROM chats WHERE id = ?`,
-		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), chatID)
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at, person_id)
+		SELECT id, platform, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE person_id END FROM chats WHERE id = ?`,
+		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), msg.Resident, chatID)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -319,6 +332,35 @@ func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
 	}
 	return nil
 }
+
+// TakeOnce marks a chat's pending message delivered for a reader that shows it now, and
+// reports whether this call took it: of two polls that read the message, only one shows it.
+// A message with codes is stored again without them (each replaced by codeGone), so that
+// neither the mailbox nor a copy of the database gives them out a second time.
+func (db *DB) TakeOnce(ctx context.Context, d Delivery) (bool, error) {
+	m := d.Message
+	for _, c := range m.Codes {
+		m.Text = strings.ReplaceAll(m.Text, c, codeGone)
+	}
+	m.Codes = nil
+	body, err := json.Marshal(m)
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	res, err := db.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, payload = ? WHERE id = ? AND chat_id = ? AND status = 'pending'`,
+		db.Now().Unix(), db.keys.seal("outbox", body), d.ID, d.ChatID)
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	return n == 1, nil
+}
+
+// codeGone stands in a delivered message for a code it showed once.
+const codeGone = "•••• •••• •••• ••••"
 
 // OutboxFile returns the file attached to an outbox message of a chat, with its bytes. The
 // chat must be the message's recipient: a file is only ever given to the chat it was sent to.
