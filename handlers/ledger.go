@@ -225,6 +225,9 @@ func (t *turn) ledgerButton(op Action) error {
 	if !t.isOfficial() {
 		return t.refuse(verb, clueObject(c))
 	}
+	if ok, err := t.clockButton(op, c); ok {
+		return err
+	}
 	switch verb {
 	case "st":
 		return t.startLedgerText(c, lgStudyWho, "lg.study.who")
@@ -437,6 +440,11 @@ func (t *turn) openClue(c *store.Clue) error {
 			b.WriteString(t.tr("lg.detail.overdue"))
 		}
 	}
+	keeper, err := t.keeperLabel(c.KeeperID, nil)
+	if err != nil {
+		return err
+	}
+	b.WriteString(t.tr("lg.detail.keeper", keeper))
 	if c.CaseFiled || c.Disciplined > 0 || c.OrgHandled > 0 {
 		b.WriteString(t.tr("lg.detail.outcome", t.yesNo(c.CaseFiled), c.Disciplined, c.OrgHandled))
 	}
@@ -462,7 +470,7 @@ func (t *turn) openClue(c *store.Clue) error {
 		rows = [][]store.Button{
 			{t.btn("lg.act.study", NewAction(VerbLedger, "st", id).Data()), t.btn("lg.act.disposal", NewAction(VerbLedger, "dp", id).Data())},
 			{t.btn("lg.act.transfer", NewAction(VerbLedger, "tr", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
-			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data())},
+			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data()), t.btn("lg.act.keeper", NewAction(VerbLedger, "kp", id).Data())},
 		}
 		if t.role() == store.RoleAdmin && c.Named {
 			rows = append(rows, []store.Button{t.btn("lg.act.reveal", NewAction(VerbLedger, "rv", id).Data())})
@@ -1344,6 +1352,7 @@ func (t *turn) listClues(filter, arg string) error {
 	var b strings.Builder
 	b.WriteString(t.tr("lg.list.head", label, len(clues)))
 	var rows [][]store.Button
+	keepers := map[int64]string{}
 	for i, c := range clues {
 		if i == 20 {
 			b.WriteString(t.tr("lg.list.more", len(clues)-20))
@@ -1355,6 +1364,13 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		if lv := levels[c.ID]; lv > 0 {
 			due += " · " + t.tr(fmt.Sprintf("lg.ladder.%d", lv))
+		}
+		if t.isOfficial() && c.KeeperID != 0 {
+			keeper, err := t.keeperLabel(c.KeeperID, keepers)
+			if err != nil {
+				return err
+			}
+			due += t.tr("lg.list.keeper", keeper)
 		}
 		b.WriteString(fmt.Sprintf("\n%s · %s · %s%s", c.Number, t.tr("lg.status."+c.Status), truncate(t.orNotGiven(c.Subject), 20), due))
 		if i < 10 {
