@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"xuncha/store"
 )
@@ -99,5 +101,94 @@ func TestClueKeeper(t *testing.T) {
 	en.mustRefuse(t, en.press(t, "unit", fmt.Sprintf("lg:kpp:%d:%d", en.clueTw.ID, county)), "clue:"+en.clueTw.Number)
 	if c := en.findClue(t, en.clueTw.ID); c.KeeperID != town {
 		t.Errorf("a unit changed the keeper")
+	}
+}
+
+// TestCluePauseExtend: an official pauses a clue's clock with a written reason (the ladder
+// leaves it: no next step), resumes it (the deadline moves by the working days it stood
+// still), and extends the deadline by offered working days with a reason. The unit is told
+// each time; the card, the list and the timeline show it, in both languages; every change is
+// audit-logged; a unit member can do none of it.
+func TestCluePauseExtend(t *testing.T) {
+	en := ltSetup(t)
+	var now atomic.Int64
+	now.Store(time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC).Unix()) // Monday
+	en.db.Now = func() time.Time { return time.Unix(now.Load(), 0).UTC() }
+	en.bind(t, "town", store.RoleOfficial, en.tw, 0, "")
+	en.bind(t, "unit", store.RoleUnit, 0, 0, "case1")
+	due := time.Date(2026, 3, 13, 23, 59, 59, 0, time.UTC) // Friday
+	clue := en.clueTw.ID
+	err := en.db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.UpdateClue(clue, store.ClueUpdate{DueAt: &due})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ladderOpen := func() bool {
+		t.Helper()
+		var open bool
+		if err := en.db.Update(context.Background(), func(tx *store.Tx) error {
+			c, err := tx.LadderClue(clue)
+			open = err == nil && c.Open
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return open
+	}
+	if !ladderOpen() {
+		t.Fatal("the clue is not on the ladder to start with")
+	}
+
+	en.mustRefuse(t, en.press(t, "unit", fmt.Sprintf("lg:pz:%d", clue)), "clue:"+en.clueTw.Number)
+	en.press(t, "town", fmt.Sprintf("lg:pz:%d", clue))
+	en.mustAllow(t, en.send(t, "town", "短"), "至少 4 个字")
+	o := en.send(t, "town", "等待审计局出具审计报告")
+	en.mustAllow(t, o, "已暂停计时")
+	if len(o.others) == 0 || !strings.Contains(o.others[0].Text, "已暂停计时") {
+		t.Errorf("the unit was not told of the pause: %+v", o.others)
+	}
+	if ladderOpen() {
+		t.Error("a paused clue is still on the ladder")
+	}
+	if card := en.press(t, "town", open(en.clueTw)); !strings.Contains(card.text, "⏸ 计时已暂停（2026-03-02 起）") ||
+		!strings.Contains(card.text, "暂停计时：等待审计局出具审计报告") || !card.has(fmt.Sprintf("lg:rs:%d", clue)) {
+		t.Errorf("paused card: %s", card.text)
+	}
+	if l := en.press(t, "town", "lg:l:open"); !strings.Contains(l.text, "⏸ 暂停计时") {
+		t.Errorf("list without the pause: %s", l.text)
+	}
+
+	// Resumed a week later (Monday to Monday: five working days ended): due moves from
+	// Friday 13th to Friday 20th.
+	now.Store(time.Date(2026, 3, 9, 10, 0, 0, 0, time.UTC).Unix())
+	en.mustAllow(t, en.press(t, "town", fmt.Sprintf("lg:rs:%d", clue)), "办理期限顺延至 2026-03-20")
+	if c := en.findClue(t, clue); !c.PausedAt.IsZero() || c.DueAt.Format("2006-01-02") != "2026-03-20" {
+		t.Errorf("after resume: paused %v, due %v", c.PausedAt, c.DueAt)
+	}
+	if !ladderOpen() {
+		t.Error("a resumed clue is not back on the ladder")
+	}
+
+	// Extended by 5 working days with a reason.
+	o = en.press(t, "town", fmt.Sprintf("lg:ex:%d", clue))
+	if !o.has(fmt.Sprintf("lg:exd:%d:5", clue)) {
+		t.Fatalf("extend offers: %v", o.rows)
+	}
+	en.press(t, "town", fmt.Sprintf("lg:exd:%d:5", clue))
+	en.mustAllow(t, en.send(t, "town", "需补充调取银行流水"), "已延长至 2026-03-27")
+	if c := en.findClue(t, clue); c.DueAt.Format("2006-01-02") != "2026-03-27" {
+		t.Errorf("extended due %v", c.DueAt)
+	}
+	en.mustRefuse(t, en.press(t, "unit", fmt.Sprintf("lg:exd:%d:5", clue)), "clue:"+en.clueTw.Number)
+	en.send(t, "unit", "/lang en")
+	if card := en.press(t, "unit", open(en.clueTw)); !strings.Contains(card.text, "deadline extended：2026-03-27 · 需补充调取银行流水") ||
+		!strings.Contains(card.text, "clock resumed：→ 2026-03-20") || !strings.Contains(card.text, "clock paused") {
+		t.Errorf("English timeline: %s", card.text)
+	}
+	for _, action := range []string{"clue.pause", "clue.resume", "clue.extend"} {
+		if e, err := en.db.AuditEntries(context.Background(), store.AuditFilter{Action: action, Limit: 10}); err != nil || len(e) != 1 {
+			t.Errorf("audit %s: %d %v", action, len(e), err)
+		}
 	}
 }

@@ -40,6 +40,7 @@ type ledgerDraft struct {
 	QuestionID int64  `json:"question_id,omitempty"`
 	Who        string `json:"who,omitempty"`
 	Subject    string `json:"subject,omitempty"`
+	Days       int    `json:"days,omitempty"` // an extension's working days, until its reason is given
 	// Resume is the report the chat was writing when it chose to answer a question; it
 	// continues where it was once the answer is given or cancelled.
 	Resume *state `json:"resume,omitempty"`
@@ -378,6 +379,9 @@ func (t *turn) ledgerStep() error {
 	case lgBlock:
 		return t.blockReporter(c, true, text)
 	}
+	if ok, err := t.clockStep(c, d, text); ok {
+		return err
+	}
 	return fmt.Errorf("ledger: unknown step %q", t.st.Step)
 }
 
@@ -386,7 +390,8 @@ func (t *turn) ledgerStep() error {
 func (t *turn) unitChats(key string) ([]int64, error) {
 	names := []string{key}
 	if u, ok := t.ledger().unit(key); ok {
-		names = append(names, u.ZH, u.EN)
+		// The clue holds the Chinese name; a member invited by the key is the unit's too.
+		names = append(names, u.Key, u.ZH, u.EN)
 	}
 	var chats []int64
 	for _, n := range names {
@@ -445,6 +450,9 @@ func (t *turn) openClue(c *store.Clue) error {
 		return err
 	}
 	b.WriteString(t.tr("lg.detail.keeper", keeper))
+	if !c.PausedAt.IsZero() {
+		b.WriteString(t.tr("lg.detail.paused", t.formatDay(c.PausedAt)))
+	}
 	if c.CaseFiled || c.Disciplined > 0 || c.OrgHandled > 0 {
 		b.WriteString(t.tr("lg.detail.outcome", t.yesNo(c.CaseFiled), c.Disciplined, c.OrgHandled))
 	}
@@ -471,6 +479,7 @@ func (t *turn) openClue(c *store.Clue) error {
 			{t.btn("lg.act.study", NewAction(VerbLedger, "st", id).Data()), t.btn("lg.act.disposal", NewAction(VerbLedger, "dp", id).Data())},
 			{t.btn("lg.act.transfer", NewAction(VerbLedger, "tr", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
 			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data()), t.btn("lg.act.keeper", NewAction(VerbLedger, "kp", id).Data())},
+			t.clockButtons(c),
 		}
 		if t.role() == store.RoleAdmin && c.Named {
 			rows = append(rows, []store.Button{t.btn("lg.act.reveal", NewAction(VerbLedger, "rv", id).Data())})
@@ -1364,6 +1373,9 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		if lv := levels[c.ID]; lv > 0 {
 			due += " · " + t.tr(fmt.Sprintf("lg.ladder.%d", lv))
+		}
+		if !c.PausedAt.IsZero() {
+			due += t.tr("lg.list.paused")
 		}
 		if t.isOfficial() && c.KeeperID != 0 {
 			keeper, err := t.keeperLabel(c.KeeperID, keepers)

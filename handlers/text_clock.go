@@ -14,3 +14,30 @@ func init() {
 		"lg.list.keeper":   {" · 管理人 %s", " · keeper %s"},
 	})
 }
+
+func init() {
+	addTexts(map[string][2]string{
+		"lg.act.pause":        {"暂停计时", "Pause the clock"},
+		"lg.act.resume":       {"恢复计时", "Resume the clock"},
+		"lg.act.extend":       {"延长期限", "Extend the deadline"},
+		"lg.clock.closed":     {"该线索已办结销号，计时无需调整。", "This clue is closed; its clock no longer runs."},
+		"lg.pause.reason":     {"请写明暂停线索 %s 计时的原因（记入办理记录）：", "Why is the clock of clue %s paused? (The reason goes into the timeline.)"},
+		"lg.pause.already":    {"该线索已暂停计时。", "This clue's clock is already paused."},
+		"lg.pause.ok":         {"线索 %s 已暂停计时，暂停期间不再催办。恢复计时后，办理期限按暂停的工作日数顺延。", "The clock of clue %s is paused: no reminders until it resumes. On resuming, the deadline moves by the working days it was paused."},
+		"lg.pause.notice":     {"线索 %s 已暂停计时，暂停期间不再催办。", "The clock of clue %s is paused; no reminders while it is."},
+		"lg.resume.notpaused": {"该线索未暂停计时。", "This clue's clock is not paused."},
+		"lg.resume.ok":        {"线索 %s 已恢复计时，办理期限顺延至 %s。", "The clock of clue %s runs again; the deadline is now %s."},
+		"lg.resume.ok.nodue":  {"线索 %s 已恢复计时。", "The clock of clue %s runs again."},
+		"lg.resume.notice":    {"线索 %s 已恢复计时，办理期限顺延至 %s。", "The clock of clue %s runs again; the deadline is now %s."},
+		"lg.extend.nodue":     {"该线索尚无办理期限，无需延长。", "This clue has no deadline to extend."},
+		"lg.extend.which":     {"线索 %s 的办理期限为 %s。延长多少个工作日？", "Clue %s is due %s. Extend by how many working days?"},
+		"lg.extend.reason":    {"请写明延长线索 %s 办理期限的原因（记入办理记录）：", "Why is the deadline of clue %s extended? (The reason goes into the timeline.)"},
+		"lg.extend.ok":        {"线索 %s 的办理期限已延长至 %s。", "The deadline of clue %s is now %s."},
+		"lg.extend.notice":    {"线索 %s 的办理期限已延长至 %s。", "The deadline of clue %s has been extended to %s."},
+		"lg.detail.paused":    {"\n⏸ 计时已暂停（%s 起）", "\n⏸ Clock paused (since %s)"},
+		"lg.list.paused":      {" · ⏸ 暂停计时", " · ⏸ paused"},
+		"lg.ev.paused":        {"暂停计时", "clock paused"},
+		"lg.ev.resumed":       {"恢复计时", "clock resumed"},
+		"lg.ev.extended":      {"延长期限", "deadline extended"},
+	})
+}
