@@ -18,7 +18,7 @@ func TestLadderPauseResume(t *testing.T) {
 	_, unitChat := f.person(store.RoleUnit, 0, 0, "审计局", "801")
 	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "802")
 	id := f.clue("P-1", "审计局", tw, keeper, at(2026, 3, 20, 23, 59)) // nudge day: Tue 03-17
-	newDue := at(2026, 4, 17, 23, 59)                                 // Friday; nudge day Tue 04-14
+	newDue := at(2026, 4, 17, 23, 59)                               // Friday; nudge day Tue 04-14
 
 	var days []string
 	for d := at(2026, 3, 2, 9, 0); d.Before(at(2026, 5, 1, 0, 0)); d = d.AddDate(0, 0, 1) {
