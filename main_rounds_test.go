@@ -418,15 +418,21 @@ func TestRoundEndToEnd(t *testing.T) {
 	// --- the stage report meeting, scheduled in chat by the group ---
 	stage := from.AddDate(0, 0, 20).Format("2006-01-02") + "T10:00"
 	wantIn(t, outText(w.say(party, "/meetings add 1 汇报 "+stage+" 第一会议室 official", "")), "仅限巡察工作人员或管理员")
-	wantIn(t, outText(w.say(official, "/meetings add 1 汇报 "+stage+" 第一会议室 official admin", "")), "已安排阶段汇报会")
 	w.inbox(admin)
+	// The propaganda department has nobody bound: the sender and the office are told at once.
+	out = w.say(official, "/meetings add 1 汇报 "+stage+" 第一会议室 official admin unit:propaganda", "")
+	wantIn(t, outText(out), "已安排阶段汇报会")
+	wantIn(t, outText(out), "以下单位没有绑定人员，会议通知无人接收（已告知巡察办）：市委宣传部")
+	wantIn(t, inboxText(w.inbox(admin)), "【无人接收】阶段汇报会")
 	w.job("rounds", w.sch.Rounds)
 	wantIn(t, inboxText(w.inbox(admin)), "【会议通知】阶段汇报会")
 
 	// --- the feedback meeting and the hand-over ---
 	fb := to.AddDate(0, 0, 20)
-	mustRun(t, w.env, "meeting", "add", "--round", "1", "--kind", "feedback", "--at", day(fb)+"T15:00",
-		"--place", "市委第一会议室", "--attendee", "official", "--attendee", "unit:新站镇党委")
+	cli, _ = mustRun(t, w.env, "meeting", "add", "--round", "1", "--kind", "feedback", "--at", day(fb)+"T15:00",
+		"--place", "市委第一会议室", "--attendee", "official", "--attendee", "unit:新站镇党委", "--attendee", "unit:propaganda")
+	wantIn(t, cli, "warning: nobody of 市委宣传部 is bound")
+	wantIn(t, inboxText(w.inbox(admin)), "【无人接收】反馈会")
 	w.set(fb.AddDate(0, 0, -3))
 	w.job("rounds", w.sch.Rounds)
 	wantIn(t, inboxText(w.inbox(party)), "【会议通知】反馈会")

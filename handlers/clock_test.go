@@ -192,3 +192,41 @@ func TestCluePauseExtend(t *testing.T) {
 		}
 	}
 }
+
+// TestTransferToUnitNobodyAnswersFor: a transfer to a unit with nobody bound tells the sender
+// and, at once, the rest of the clue's office (its township's officials and the
+// administrators) with a button to open the clue; an official of another township is not told.
+func TestTransferToUnitNobodyAnswersFor(t *testing.T) {
+	en := ltSetup(t)
+	en.bind(t, "county", store.RoleOfficial, 0, 0, "")
+	en.bind(t, "town2", store.RoleOfficial, en.tw2, 0, "")
+	en.bind(t, "town", store.RoleOfficial, en.tw, 0, "")
+	en.bind(t, "admin", store.RoleAdmin, 0, 0, "")
+	en.send(t, "admin", "/lang en")
+	o := en.press(t, "county", fmt.Sprintf("lg:dd:%d:audit:5", en.clueTw2.ID))
+	en.mustAllow(t, o, "市审计局")
+	told := map[string]bool{}
+	for _, m := range o.others {
+		if strings.Contains(m.Text, "【无人接收】线索 "+en.clueTw2.Number+" 已移交市审计局") {
+			told["zh"] = true
+		}
+		if strings.Contains(m.Text, "[Nobody to receive] Clue "+en.clueTw2.Number+" was transferred to Audit bureau") {
+			told["en"] = true
+		}
+		if len(m.Buttons) == 0 || m.Buttons[0][0].Data != open(en.clueTw2) {
+			t.Errorf("notice without an open button: %+v", m)
+		}
+	}
+	// town2 (the clue's township, Chinese) and the admin (English); not the sender, not 新站镇.
+	if len(o.others) != 2 || !told["zh"] || !told["en"] {
+		t.Errorf("office notices: %+v", o.others)
+	}
+	// A unit with a member bound: nobody is warned.
+	en.bind(t, "unit", store.RoleUnit, 0, 0, "org")
+	o = en.press(t, "county", fmt.Sprintf("lg:dd:%d:org:5", en.clueTw2.ID))
+	for _, m := range o.others {
+		if strings.Contains(m.Text, "无人接收") {
+			t.Errorf("warned though the unit has a member: %s", m.Text)
+		}
+	}
+}

@@ -41,3 +41,15 @@ func init() {
 		"lg.ev.extended":      {"延长期限", "deadline extended"},
 	})
 }
+
+func init() {
+	addTexts(map[string][2]string{
+		"unit.nobody.transfer": {
+			"【无人接收】线索 %s 已移交%s，但该单位没有绑定任何人员，移交通知无人接收，逾期提醒也无人收到。请电话告知该单位，并用 xuncha invite --role unit 为其发放邀请码。",
+			"[Nobody to receive] Clue %s was transferred to %s, but nobody of that unit is bound: nobody received the transfer, and nobody will get its reminders. Please phone the unit and issue it an invitation (xuncha invite --role unit)."},
+		"unit.nobody.meeting": {
+			"【无人接收】%s（%s）的会议通知发给%s，但该单位没有绑定任何人员，无人接收。请电话通知，并用 xuncha invite --role unit 为其发放邀请码。",
+			"[Nobody to receive] The notice of the %s (%s) goes to %s, but nobody of that unit is bound: nobody receives it. Please phone them and issue an invitation (xuncha invite --role unit)."},
+		"rd.mt.nobody": {"\n⚠️ 以下单位没有绑定人员，会议通知无人接收（已告知巡察办）：%s", "\n⚠️ Nobody is bound for these units, so nobody receives the notice (the office has been told): %s"},
+	})
+}

@@ -43,6 +43,7 @@ var texts = map[string][2]string{
 	"review.closed":  {"%s办结销号：%d 件\n", "Closed and struck off in %s: %d\n"},
 	"review.confirm": {"请逐件核对在办线索，确认办理进展正常；如有延误，请在台账中说明原因。", "Please go through each open clue and confirm it is on track; record the reason for any delay in the ledger."},
 	"review.county":  {"全市", "the whole county"},
+	"review.nobody":  {"\n⚠️ 有在办线索但没有绑定人员的承办单位（提醒和函件无人接收）：%s", "\n⚠️ Units with open clues and nobody bound (their reminders and letters reach nobody): %s"},
 	"realname.warn": {
 		"【实名举报告知期限】一件实名举报（编号 %d，%s 登记）应于 %s 前告知举报人是否受理，还有 %d 个工作日。",
 		"[Real-name report] Report no. %d (received %s) must have its acceptance notice sent to the reporter by %s, %d working days from now."},
