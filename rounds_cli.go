@@ -279,7 +279,7 @@ func classifyAdvance(fs *flag.FlagSet) runFunc {
 			return fmt.Errorf("no classification under way: %w", err)
 		}
 		step := c.Step
-		if err := tx.AdvanceClassCycle(c, e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(c.Step+1))); err != nil {
+		if err := tx.CloseClassStep(c, e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(c.Step+1)), 0); err != nil {
 			return err
 		}
 		if c.Step == store.ClassApproved {

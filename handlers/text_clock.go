@@ -53,3 +53,13 @@ func init() {
 		"rd.mt.nobody": {"\n⚠️ 以下单位没有绑定人员，会议通知无人接收（已告知巡察办）：%s", "\n⚠️ Nobody is bound for these units, so nobody receives the notice (the office has been told): %s"},
 	})
 }
+
+func init() {
+	addTexts(map[string][2]string{
+		"rd.body.leading_group": {"巡察工作领导小组", "inspection leading group"},
+		"rd.body.committee":     {"市委", "city committee"},
+		"rd.cl.denied.twice": {
+			"您已办理过这次分类的另一个环节。领导小组调整与市委审定须由不同的人完成。此次请求已记录。",
+			"You closed another step of this classification. The leading group's adjustment and the committee's approval must be two people's. The request has been logged."},
+	})
+}
