@@ -45,11 +45,14 @@ var texts = map[string][2]string{
 	"review.county":  {"全市", "the whole county"},
 	"review.nobody":  {"\n⚠️ 有在办线索但没有绑定人员的承办单位（提醒和函件无人接收）：%s", "\n⚠️ Units with open clues and nobody bound (their reminders and letters reach nobody): %s"},
 	"realname.warn": {
-		"【实名举报告知期限】一件实名举报（编号 %d，%s 登记）应于 %s 前告知举报人是否受理，还有 %d 个工作日。",
-		"[Real-name report] Report no. %d (received %s) must have its acceptance notice sent to the reporter by %s, %d working days from now."},
+		"【实名举报告知期限】%s（%s 登记）应于 %s 前告知举报人是否受理，还有 %d 个工作日。",
+		"[Real-name report] %s (received %s) must have its acceptance notice sent to the reporter by %s, %d working days from now."},
 	"realname.late": {
-		"【实名举报告知逾期】一件实名举报（编号 %d，%s 登记）应于 %s 前告知举报人是否受理，现已逾期。请立即办理。",
-		"[Real-name report overdue] Report no. %d (received %s) should have had its acceptance notice by %s. Please send it now."},
+		"【实名举报告知逾期】%s（%s 登记）应于 %s 前告知举报人是否受理，现已逾期。请立即办理。",
+		"[Real-name report overdue] %s (received %s) should have had its acceptance notice by %s. Please send it now."},
+	"realname.clue":   {"实名举报线索 %s", "Real-name clue %s"},
+	"realname.report": {"一件实名举报（报告编号 %d，尚未登记线索）", "A real-name report (report no. %d, no clue yet)"},
+	"realname.open":   {"打开 %s", "Open %s"},
 }
 
 // T returns the text of key in lang ("en" or Chinese), formatted with args.
