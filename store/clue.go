@@ -370,11 +370,16 @@ type ClueFilter struct {
 	DueBefore  time.Time // open, with a due date before this
 	From, To   time.Time // received in [From, To)
 	Limit      int
+	// Nothing matches no clue: the scope of a role that may see none (handlers.Rules.Scope).
+	Nothing bool
 }
 
 func (f ClueFilter) where() (string, []any) {
 	var where []string
 	var args []any
+	if f.Nothing {
+		where = append(where, "0")
+	}
 	if len(f.Statuses) > 0 {
 		marks := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
