@@ -377,7 +377,7 @@ func (t *turn) ledgerStep() error {
 func (t *turn) unitChats(key string) ([]int64, error) {
 	names := []string{key}
 	if u, ok := t.ledger().unit(key); ok {
-		names = append(names, u.ZH, u.EN)
+		names = append(names, u.Key, u.ZH, u.EN)
 	}
 	var chats []int64
 	for _, n := range names {
