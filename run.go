@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"xuncha/bot"
+	"xuncha/desk"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/outbox"
@@ -27,7 +28,8 @@ const usage = `xuncha — grassroots reporting and inspection supervision bot
 usage: xuncha <command> [flags]
 
 commands:
-  serve          run the bot: every configured channel and the web chat
+  serve          run the bot: every configured channel, the web chat and the desk
+  desk link      print a one-time sign-in link to the officials' desk for a person
   invite         issue (or revoke) a one-time invitation code that grants a role
   places import  import townships and villages from a CSV file
   task add       give a task to the information officers of a village or township
@@ -64,6 +66,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 	switch cmd {
 	case "serve":
 		return serve(ctx, rest, getenv, stdout, stderr)
+	case "desk":
+		return deskCommand(ctx, rest, getenv, stdout, stderr)
 	case "invite":
 		return invite(ctx, rest, getenv, stdout, stderr)
 	case "places":
@@ -124,6 +128,7 @@ type serveConfig struct {
 	wx    wechatFlags
 	sched scheduleFlags
 	guess guessFlags
+	desk  deskFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -161,6 +166,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	cfg.wx.register(fs)
 	cfg.sched.register(fs)
 	cfg.guess.register(fs)
+	cfg.desk.register(fs)
 	if done, err := parseFlags(fs, args, getenv); done {
 		return err // nil after --help
 	}
@@ -213,6 +219,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mux.Handle("GET /healthz", healthHandler(logger, &checks))
 	mux.Handle("GET /metrics", met.Handler(logger))
 	mux.Handle("/", web.Handler())
+	if err := mountDesk(logger, mux, db, engine, desk.Config{Ledger: ledger, Categories: cats, Location: cfg.loc, Calendar: cal, DefaultLang: cfg.lang}); err != nil {
+		return err
+	}
 
 	// Channels and their delivery workers; each stops when ctx is done, finishing what is in flight.
 	// wakes tell them that the scheduler queued messages, so that those go out at once.
@@ -300,6 +309,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	})
 	logger.Info("serving", "addr", ln.Addr().String(), "db", cfg.db)
 	fmt.Fprintf(stdout, "xuncha: web chat at http://%s/\n", ln.Addr())
+	cfg.desk.start(engine, ln, stdout)
 
 	select {
 	case <-ctx.Done():
