@@ -140,14 +140,18 @@ func (d *Desk) Handler() http.Handler {
 	return secureHeaders(mux)
 }
 
-// secureHeaders: no script at all, no framing, no referrer (a URL holds filters), no caching
+// secureHeaders: no script at all, no framing, no referrer to other sites (a URL holds
+// filters), no caching
 // of pages that show clues.
 func secureHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		h := rw.Header()
 		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: with no-referrer a browser sends "Origin: null" on a
+		// form's POST, and the origin check could not tell our own forms from a sandboxed
+		// attacker's. Other sites never see a desk URL either way.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
 		next.ServeHTTP(rw, r)
