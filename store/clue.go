@@ -302,7 +302,9 @@ const maxRepeatLinks = 20
 // has a village, in that village or in none recorded (村会计 of another village is another
 // person).
 func (tx *Tx) repeatsOf(c *Clue, key string) ([]*Clue, error) {
-	scope := ` WHERE c.subject_key = ? AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+	// subject_key <> '' lets SQLite use the partial index clues_subject (key is never empty here):
+	// without it every registration read the whole ledger.
+	scope := ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
 	args := []any{key, c.ID, c.VillageID, c.VillageID}
 	held, err := tx.cluesWhere(scope+` AND c.status = ? ORDER BY c.id`, append(args, ClueHeld)...)
 	if err != nil {
