@@ -205,7 +205,10 @@ func TestBrowserDesk(t *testing.T) {
 	clueLink := chromedp.Search(`//td/a[text()="` + photoClue + `"]`)
 	step("follow the link", chromedp.Navigate(link), chromedp.WaitVisible(chromedp.ID("signin")))
 	step("sign in", chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("filters")))
-	step("filter", chromedp.SendKeys(chromedp.ID("q"), "补贴"), chromedp.Click(chromedp.ID("apply")), chromedp.WaitVisible(clueLink))
+	step("filter", chromedp.SendKeys(chromedp.ID("q"), "补贴"), chromedp.Click(chromedp.ID("apply")))
+	// The unfiltered ledger shows the clue too: wait for the filtered page's own count.
+	step("the filtered ledger", chromedp.WaitVisible(chromedp.Search(`//p[@class="count" and contains(., "共 1 条")]`)))
+	step("the filtered ledger", chromedp.WaitVisible(clueLink))
 	if got := text("main"); !strings.Contains(got, "共 1 条") || strings.Contains(got, "东风村合作社") {
 		t.Errorf("the filtered ledger shows:\n%s", got)
 	}
