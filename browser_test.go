@@ -30,111 +30,8 @@ import (
 //
 // XUNCHA_SCREENSHOT=docs/webchat.png writes a screenshot of the finished conversation.
 func TestBrowserReport(t *testing.T) {
-	browser := findChromium(t)
-
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"XUNCHA_SECRET_KEY": hex.EncodeToString(key)}
-	getenv := func(name string) string { return env[name] }
-
-	// Places first, so that the report offers township and village buttons. Flags go before
-	// the file: the flag package stops at the first argument that is not a flag.
-	var importOut, importErr syncbuf.Buffer
-	if err := run(ctx, []string{"xuncha", "places", "import", "--db", dbPath, "samples/places.sample.csv"},
-		getenv, strings.NewReader(""), &importOut, &importErr); err != nil {
-		t.Fatalf("places import: %v\nstdout: %s\nstderr: %s", err, importOut.String(), importErr.String())
-	}
-
-	// The server, on a free port.
-	serverCtx, stopServer := context.WithCancel(ctx)
-	defer stopServer()
-	var stdout, stderr syncbuf.Buffer
-	served := make(chan error, 1)
-	go func() {
-		served <- run(serverCtx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0", "--db", dbPath},
-			getenv, strings.NewReader(""), &stdout, &stderr)
-	}()
-	var (
-		serverErr     error
-		serverStopped bool
-	)
-	// stopAndWait stops the server and waits for run to return; on a failure path it runs as a
-	// cleanup, before the temporary directory with the database is removed.
-	stopAndWait := func() {
-		if serverStopped {
-			return
-		}
-		serverStopped = true
-		stopServer()
-		select {
-		case serverErr = <-served:
-		case <-time.After(15 * time.Second):
-			serverErr = errors.New("run did not return within 15s of the cancellation")
-		}
-	}
-	t.Cleanup(stopAndWait)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", stderr.String())
-		}
-	})
-
-	url := waitForServeURL(t, ctx, &stdout, &stderr, served, &serverStopped, &serverErr)
-	t.Logf("server at %s", url)
-
-	// The browser.
-	var browserOut syncbuf.Buffer
-	allocCtx, closeAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox, // CI runs as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		// Keep the browser off the network: there is none beyond the registries, and without
-		// these flags Chromium keeps trying to reach Google services.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// The resident's browser is Chinese; the server picks the language from Accept-Language.
-		chromedp.Flag("lang", "zh-CN"),
-		chromedp.Flag("accept-lang", "zh-CN,zh"),
-		chromedp.CombinedOutput(&browserOut),
-	)...)
-	defer closeAlloc()
-	bctx, closeBrowser := chromedp.NewContext(allocCtx)
-	defer closeBrowser()
-	t.Cleanup(func() {
-		if t.Failed() {
-			// Without a session bus Chromium logs many dbus errors; they are noise here.
-			var lines []string
-			for line := range strings.Lines(browserOut.String()) {
-				if !strings.Contains(line, "dbus") {
-					lines = append(lines, line)
-				}
-			}
-			lines = lines[max(0, len(lines)-40):]
-			t.Logf("browser output (last lines, dbus noise left out):\n%s", strings.Join(lines, ""))
-		}
-	})
-
-	// A phone-sized screen: residents report from their phones.
-	if err := chromedp.Do(bctx,
-		chromedp.EmulateViewport(420, 900, chromedp.EmulatePortrait),
-		chromedp.Navigate(url),
-	); err != nil {
-		t.Fatalf("load %s in %s: %v", url, browser, err)
-	}
-
-	p := &chatPage{t: t, ctx: bctx}
+	p := startChat(t, "zh-CN")
+	bctx := p.ctx
 	zh := func(key string) string { return handlers.T(handlers.LangZH, key) }
 	const (
 		subjectText = "东风村村委会"
@@ -202,16 +99,128 @@ func TestBrowserReport(t *testing.T) {
 		t.Logf("screenshot written to %s", shot)
 	}
 
-	// Close the browser first, so that no long poll is left for the server to wait for, then
-	// stop the server: run must return nil.
-	if err := chromedp.Cancel(bctx); err != nil {
-		t.Logf("closing the browser: %v", err)
+	// The cleanups close the browser, then stop the server: run must return nil.
+}
+
+// startChat imports the sample places, starts the real program's server with run, and opens
+// its web chat in a headless Chromium whose language is acceptLang ("zh-CN", "en-US"), on a
+// phone-sized screen. Cleanups close the browser, then stop the server, and fail the test
+// unless run returned nil.
+func startChat(t *testing.T, acceptLang string) *chatPage {
+	t.Helper()
+	browser := findChromium(t)
+
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	t.Cleanup(cancel)
+
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "x.db")
+	key := make([]byte, 32)
+	if _, err := rand.Read(key); err != nil {
+		t.Fatal(err)
 	}
-	closeAlloc()
-	stopAndWait()
-	if serverErr != nil {
-		t.Fatalf("run serve returned %v", serverErr)
+	env := map[string]string{"XUNCHA_SECRET_KEY": hex.EncodeToString(key)}
+	getenv := func(name string) string { return env[name] }
+
+	// Places first, so that the report offers township and village buttons. Flags go before
+	// the file: the flag package stops at the first argument that is not a flag.
+	var importOut, importErr syncbuf.Buffer
+	if err := run(ctx, []string{"xuncha", "places", "import", "--db", dbPath, "samples/places.sample.csv"},
+		getenv, strings.NewReader(""), &importOut, &importErr); err != nil {
+		t.Fatalf("places import: %v\nstdout: %s\nstderr: %s", err, importOut.String(), importErr.String())
 	}
+
+	// The server, on a free port.
+	serverCtx, stopServer := context.WithCancel(ctx)
+	var stdout, stderr syncbuf.Buffer
+	served := make(chan error, 1)
+	go func() {
+		served <- run(serverCtx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0", "--db", dbPath},
+			getenv, strings.NewReader(""), &stdout, &stderr)
+	}()
+	var (
+		serverErr     error
+		serverStopped bool
+	)
+	// stopAndWait stops the server and waits for run to return, before the temporary
+	// directory with the database is removed.
+	stopAndWait := func() {
+		if serverStopped {
+			return
+		}
+		serverStopped = true
+		stopServer()
+		select {
+		case serverErr = <-served:
+		case <-time.After(15 * time.Second):
+			serverErr = errors.New("run did not return within 15s of the cancellation")
+		}
+	}
+	t.Cleanup(func() {
+		stopAndWait()
+		if serverErr != nil {
+			t.Errorf("run serve returned %v", serverErr)
+		}
+		if t.Failed() {
+			t.Logf("server stderr:\n%s", stderr.String())
+		}
+	})
+
+	url := waitForServeURL(t, ctx, &stdout, &stderr, served, &serverStopped, &serverErr)
+	t.Logf("server at %s", url)
+
+	// The browser.
+	var browserOut syncbuf.Buffer
+	allocCtx, closeAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(browser),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Headless,
+		chromedp.NoSandbox, // CI runs as root
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		// Keep the browser off the network: there is none beyond the registries, and without
+		// these flags Chromium keeps trying to reach Google services.
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		// The resident's browser language; the server picks the chat's from Accept-Language.
+		chromedp.Flag("lang", acceptLang),
+		chromedp.Flag("accept-lang", acceptLang+","+acceptLang[:2]),
+		chromedp.CombinedOutput(&browserOut),
+	)...)
+	bctx, closeBrowser := chromedp.NewContext(allocCtx)
+	// Close the browser first, so that no long poll is left for the server to wait for; the
+	// server's cleanup, registered before, runs after this one.
+	t.Cleanup(func() {
+		if err := chromedp.Cancel(bctx); err != nil {
+			t.Logf("closing the browser: %v", err)
+		}
+		closeBrowser()
+		closeAlloc()
+	})
+	t.Cleanup(func() {
+		if t.Failed() {
+			// Without a session bus Chromium logs many dbus errors; they are noise here.
+			var lines []string
+			for line := range strings.Lines(browserOut.String()) {
+				if !strings.Contains(line, "dbus") {
+					lines = append(lines, line)
+				}
+			}
+			lines = lines[max(0, len(lines)-40):]
+			t.Logf("browser output (last lines, dbus noise left out):\n%s", strings.Join(lines, ""))
+		}
+	})
+
+	// A phone-sized screen: residents report from their phones.
+	if err := chromedp.Do(bctx,
+		chromedp.EmulateViewport(420, 900, chromedp.EmulatePortrait),
+		chromedp.Navigate(url),
+	); err != nil {
+		t.Fatalf("load %s in %s: %v", url, browser, err)
+	}
+	return &chatPage{t: t, ctx: bctx, url: url}
 }
 
 // findChromium returns the path of a Chromium or Chrome, or skips the test (fails it in CI).
@@ -258,6 +267,7 @@ func waitForServeURL(t *testing.T, ctx context.Context, stdout, stderr *syncbuf.
 type chatPage struct {
 	t   *testing.T
 	ctx context.Context
+	url string
 }
 
 const browserStepTimeout = 15 * time.Second
@@ -273,7 +283,7 @@ func (p *chatPage) transcript() string {
 	lines, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("#log > *"), (el) =>
 		el.classList.contains("buttons")
 			? "    [" + Array.from(el.querySelectorAll("button"), (b) => (b.disabled ? "-" : "") + b.textContent).join("] [") + "]"
-			: (el.classList.contains("me") ? "me:  " : "bot: ") + el.textContent.replace(/\n/g, "\n     "))`))
+			: (el.classList.contains("me") ? "me:  " : "bot: ") + (el.textContent.length > 300 ? el.textContent.slice(0, 300) + "…" : el.textContent).replace(/\n/g, "\n     "))`))
 	if err != nil {
 		return fmt.Sprintf("(no transcript: %v)", err)
 	}
@@ -365,6 +375,12 @@ func (p *chatPage) typeLine(text string) {
 		p.t.Fatalf("type %q: %v\n%s", text, err, p.transcript())
 	}
 	p.waitMe(before+1, text, fmt.Sprintf("type %q", text))
+	// chromedp sends Enter's character apart from its key, so the page's preventDefault on the
+	// key does not stop it and a newline lands in the emptied box; a person's Enter leaves none.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const t = document.getElementById("text");
+		if (t.value === "\n") { t.value = ""; t.dispatchEvent(new Event("input")); } return true; })()`)); err != nil {
+		p.t.Fatalf("clear the box: %v", err)
+	}
 }
 
 // noImages fails when the conversation holds an <img>: every text must be shown as text.

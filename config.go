@@ -11,11 +11,13 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"net/http"
 	"os"
 	"strings"
 	"time"
 	_ "time/tzdata" // Asia/Shanghai must resolve on minimal machines without zoneinfo
 
+	"xuncha/bot"
 	"xuncha/handlers"
 	"xuncha/store"
 )
@@ -30,7 +32,8 @@ type common struct {
 	categories string
 	ledger     string
 
-	loc *time.Location
+	uses uses
+	loc  *time.Location
 }
 
 // envName maps a flag name to its environment variable: "key-file" → "XUNCHA_KEY_FILE". The
@@ -43,48 +46,46 @@ func envName(flagName string) string {
 	return "XUNCHA_" + v
 }
 
-// newFlagSet returns a flag set whose usage names each flag's environment variable.
-func newFlagSet(name, synopsis string, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(stderr, "usage: xuncha %s\n\n", synopsis)
-		fs.VisitAll(func(f *flag.Flag) {
-			def := ""
-			if f.DefValue != "" {
-				def = fmt.Sprintf(" (default %q)", f.DefValue)
-			}
-			fmt.Fprintf(stderr, "  --%s  %s%s\n        env %s\n", f.Name, f.Usage, def, envName(f.Name))
-		})
-	}
-	return fs
-}
+// uses says which of the shared settings a command reads. Each command registers only those,
+// so that its --help lists no flag it ignores; every command has --log-level.
+type uses int
 
-func (c *common) register(fs *flag.FlagSet) {
-	fs.StringVar(&c.db, "db", "./xuncha.db", "SQLite database file")
-	fs.StringVar(&c.keyFile, "key-file", "", "file holding the secret key when XUNCHA_SECRET_KEY is unset (default: the database path + .key)")
-	fs.StringVar(&c.lang, "lang", handlers.LangZH, "default language of new chats: zh or en")
-	fs.StringVar(&c.tz, "tz", "Asia/Shanghai", "time zone for dates and schedules")
+const (
+	useDB         uses = 1 << iota // --db and --key-file: the command opens the store
+	useTZ                          // --tz: it reads or prints local dates and times
+	useLang                        // --lang: it writes text for people
+	useCategories                  // --categories: it reads report categories
+	useLedger                      // --ledger: it reads the ledger's dispositions and units
+)
+
+// defaultTZ is the time zone of a command without --tz (it shows no local time).
+const defaultTZ = "Asia/Shanghai"
+
+// register declares the shared settings the command uses.
+func (c *common) register(fs *flag.FlagSet, u uses) {
+	c.uses = u
+	if u&useDB != 0 {
+		fs.StringVar(&c.db, "db", "./xuncha.db", "SQLite database file")
+		fs.StringVar(&c.keyFile, "key-file", "", "file holding the secret key when XUNCHA_SECRET_KEY is unset (default: the database path + .key)")
+	}
+	if u&useLang != 0 {
+		fs.StringVar(&c.lang, "lang", handlers.LangZH, "default language of new chats: zh or en")
+	}
+	if u&useTZ != 0 {
+		fs.StringVar(&c.tz, "tz", defaultTZ, "time zone for dates and schedules")
+	}
 	fs.StringVar(&c.logLevel, "log-level", "info", "debug, info, warn or error")
-	fs.StringVar(&c.categories, "categories", "", "JSON file of report categories (default: the built-in list)")
-	fs.StringVar(&c.ledger, "ledger", "", "JSON file of the ledger's dispositions, four forms and receiving units (default: the built-in list)")
-}
-
-// parseFlags is parse for a command: done reports that the command should return err now,
-// either because parsing failed or because --help printed the usage (err is nil then).
-func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (done bool, err error) {
-	if err := parse(fs, args, getenv); err != nil {
-		if helpRequested(err) {
-			return true, nil
-		}
-		return true, err
+	if u&useCategories != 0 {
+		fs.StringVar(&c.categories, "categories", "", "JSON file of report categories (default: the built-in list)")
 	}
-	return false, nil
+	if u&useLedger != 0 {
+		fs.StringVar(&c.ledger, "ledger", "", "JSON file of the ledger's dispositions, four forms and receiving units (default: the built-in list)")
+	}
 }
 
-// parse applies environment variables, then the command line, then validates. Errors name the
-// variable or flag at fault.
-func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
+// applyEnv sets each flag of fs from its environment variable, when that is set. Errors name
+// the variable.
+func applyEnv(fs *flag.FlagSet, getenv func(string) string) error {
 	var errs []error
 	fs.VisitAll(func(f *flag.Flag) {
 		if v := getenv(envName(f.Name)); v != "" {
@@ -93,15 +94,17 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 			}
 		}
 	})
-	if len(errs) > 0 {
-		return errors.Join(errs...)
-	}
-	// Flags may come before or after the arguments ("places import FILE --db x.db"): the flag
-	// package stops at the first argument, so parse again after each one.
+	return errors.Join(errs...)
+}
+
+// parseArgs parses the command line and returns the positional arguments. Flags may come
+// before or after them ("places import FILE --db x.db"): the flag package stops at the first
+// argument, so parse again after each one.
+func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	var positional []string
 	for {
 		if err := fs.Parse(args); err != nil {
-			return err
+			return nil, err
 		}
 		if fs.NArg() == 0 {
 			break
@@ -109,12 +112,21 @@ func parse(fs *flag.FlagSet, args []string, getenv func(string) string) error {
 		positional = append(positional, fs.Arg(0))
 		args = fs.Args()[1:]
 	}
-	return fs.Parse(append([]string{"--"}, positional...))
+	if err := checkInput(fs, positional); err != nil {
+		return nil, err
+	}
+	return positional, nil
 }
 
 func (c *common) validate() error {
-	if c.db == "" {
+	if c.uses&useDB != 0 && c.db == "" {
 		return errors.New("XUNCHA_DB (--db) must not be empty")
+	}
+	if c.tz == "" {
+		c.tz = defaultTZ
+	}
+	if c.lang == "" {
+		c.lang = handlers.LangZH
 	}
 	if c.lang != handlers.LangZH && c.lang != handlers.LangEN {
 		return fmt.Errorf("XUNCHA_LANG (--lang) must be zh or en, got %q", c.lang)
@@ -245,3 +257,58 @@ func (g *guessFlags) validate() error {
 func (g *guessFlags) budget() handlers.GuessBudget {
 	return handlers.GuessBudget{PerMinute: g.perMinute, Burst: g.burst}
 }
+
+// httpFlags bound what a stranger can hold of the HTTP server: time per request, header
+// size, and the files held in memory at once (web uploads, Telegram and WeChat downloads).
+type httpFlags struct {
+	readTimeout, writeTimeout time.Duration
+	uploadConcurrency         int
+	uploadMB                  int
+}
+
+func (h *httpFlags) register(fs *flag.FlagSet) {
+	fs.DurationVar(&h.readTimeout, "read-timeout", 30*time.Second,
+		"time a request's headers and body may take to arrive; an upload has this long to start and must then keep coming at 64 KB/s")
+	fs.DurationVar(&h.writeTimeout, "write-timeout", 60*time.Second,
+		"time an answer may take; the web chat's long poll and file downloads get the time they need on top")
+	fs.IntVar(&h.uploadConcurrency, "upload-concurrency", 4,
+		"files held in memory at once, from every channel together; more wait (a web upload for XUNCHA_READ_TIMEOUT, then it is refused politely)")
+	fs.IntVar(&h.uploadMB, "upload-mb", 64, "megabytes of files held in memory at once, from every channel together (at least 20: one file of the largest size)")
+}
+
+func (h *httpFlags) validate() error {
+	if h.readTimeout < time.Second || h.readTimeout > 10*time.Minute {
+		return fmt.Errorf("XUNCHA_READ_TIMEOUT must be between 1s and 10m, got %v", h.readTimeout)
+	}
+	if h.writeTimeout < time.Second || h.writeTimeout > 10*time.Minute {
+		return fmt.Errorf("XUNCHA_WRITE_TIMEOUT must be between 1s and 10m, got %v", h.writeTimeout)
+	}
+	if h.uploadConcurrency < 1 || h.uploadConcurrency > 64 {
+		return fmt.Errorf("XUNCHA_UPLOAD_CONCURRENCY must be between 1 and 64, got %d", h.uploadConcurrency)
+	}
+	if minMB := handlers.MaxFileBytes >> 20; h.uploadMB < minMB || h.uploadMB > 4096 {
+		return fmt.Errorf("XUNCHA_UPLOAD_MB must be between %d (one file of the largest size) and 4096, got %d", minMB, h.uploadMB)
+	}
+	return nil
+}
+
+// uploads is the bound shared by the channels.
+func (h *httpFlags) uploads() *bot.Uploads {
+	return bot.NewUploads(h.uploadConcurrency, int64(h.uploadMB)<<20)
+}
+
+// server returns the HTTP server with its timeouts and header limit.
+func (h *httpFlags) server(handler http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: min(10*time.Second, h.readTimeout),
+		ReadTimeout:       h.readTimeout,
+		WriteTimeout:      h.writeTimeout,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    maxHeaderBytes,
+	}
+}
+
+// maxHeaderBytes is far above what a browser, WeChat or Telegram sends (a cookie and a few
+// headers) and far below net/http's default of 1 MB a connection may hold.
+const maxHeaderBytes = 16 << 10

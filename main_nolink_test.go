@@ -447,7 +447,9 @@ func (k *keyHolder) reporterRowBytes(path string, reporters map[string]string) m
 			var id int64
 			var sealed []byte
 			scan(k.t, rows, &id, &sealed)
-			out[fmt.Sprintf("message %d to report %d's chat", id, v.report)] = sealed
+			if len(sealed) > 0 { // a message marked sent has no body left to look for
+				out[fmt.Sprintf("message %d to report %d's chat", id, v.report)] = sealed
+			}
 		}
 	}
 	return out

@@ -341,7 +341,7 @@ func TestAnonymousReporterNeverInClear(t *testing.T) {
 	}
 }
 
-// TestCommands covers the CLI's help, config errors and invitation revocation.
+// TestCommands covers the CLI's help (on stdout; TestHelp walks every command), config errors and invitation revocation.
 func TestCommands(t *testing.T) {
 	dir := t.TempDir()
 	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
@@ -350,8 +350,8 @@ func TestCommands(t *testing.T) {
 		if err := run(t.Context(), append([]string{"xuncha"}, cmd...), env, nil, &out, &errb); err != nil {
 			t.Errorf("%v: %v", cmd, err)
 		}
-		if !strings.Contains(errb.String(), "XUNCHA_DB") {
-			t.Errorf("%v --help does not name the environment variables:\n%s", cmd, errb.String())
+		if !strings.Contains(out.String(), "XUNCHA_DB") {
+			t.Errorf("%v --help does not name the environment variables:\n%s", cmd, out.String())
 		}
 	}
 	var out, errb bytes.Buffer

@@ -226,6 +226,11 @@ func TestWeChatConfigErrors(t *testing.T) {
 		{[]string{"WECHAT_TEMPLATE_NOTICE", "TPL"}, "WECHAT_APP_ID"},
 		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_AES_KEY_PREVIOUS", wxAESKey}, "WECHAT_AES_KEY_PREVIOUS"},
 		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_AES_KEY", wxAESKey, "WECHAT_AES_KEY_PREVIOUS", "short"}, "WECHAT_AES_KEY_PREVIOUS"},
+		// Safe mode is the default: no key and no explicit plaintext mode does not start.
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s"}, "WECHAT_AES_KEY must be set"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_AES_KEY", wxAESKey, "WECHAT_PLAINTEXT", "1"}, "WECHAT_PLAINTEXT is set with WECHAT_AES_KEY"},
+		{[]string{"WECHAT_PLAINTEXT", "1"}, "WECHAT_APP_ID"},
+		{[]string{"WECHAT_APP_ID", "wx1", "WECHAT_TOKEN", "tok123", "WECHAT_APP_SECRET", "s", "WECHAT_PLAINTEXT", "maybe"}, "WECHAT_PLAINTEXT"},
 	}
 	for _, tt := range tests {
 		var out, errb bytes.Buffer

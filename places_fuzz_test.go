@@ -4,10 +4,12 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"xuncha/internal/textsafe"
 )
 
 // FuzzParsePlaces: any file either is refused with an error or yields rows with a township,
-// a known class and no negative figures.
+// a known class, no negative figures and no control or bidi character in a name.
 //
 //	go test -run '^$' -fuzz FuzzParsePlaces -fuzztime 1000000x .
 func FuzzParsePlaces(f *testing.F) {
@@ -17,8 +19,11 @@ func FuzzParsePlaces(f *testing.F) {
 	f.Add("新站镇,东风村,vip,1,1\n")
 	f.Add("\"unterminated,x\n")
 	f.Add(",,,\n")
+	f.Add("\xd0\xc2\xd5\xbe\xd5\xf2,\xb6\xab\xb7\xe7\xb4\xe5,key\n") // 新站镇,东风村 in GBK
+	f.Add("村,乡镇,人口,备注\n东风村,新站镇,7,x\n")
+	f.Add("名称,村名称\n新站镇,东风村\n")
 	f.Fuzz(func(t *testing.T, data string) {
-		rows, err := parsePlaces(strings.NewReader(data))
+		rows, _, err := parsePlaces(strings.NewReader(data))
 		if err != nil {
 			return
 		}
@@ -31,6 +36,9 @@ func FuzzParsePlaces(f *testing.F) {
 			}
 			if utf8.RuneCountInString(r.Township) > 50 || utf8.RuneCountInString(r.Village) > 50 {
 				t.Fatalf("overlong name in %+v", r)
+			}
+			if textsafe.CheckLine(r.Township) != nil || textsafe.CheckLine(r.Village) != nil {
+				t.Fatalf("a control or bidi character in %+v", r)
 			}
 		}
 	})

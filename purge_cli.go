@@ -5,7 +5,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
@@ -61,48 +60,47 @@ func (f *retentionFlags) job(logger *slog.Logger, db *store.DB) func(ctx context
 
 // purgeCommand runs "purge [--dry-run]": it applies the retention periods now, or with
 // --dry-run prints what would go. It prints counts and clue numbers, never a person or a chat.
-func purgeCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func purgeCommand(fs *flag.FlagSet) runFunc {
 	var (
 		c      common
 		rf     retentionFlags
 		dryRun bool
 	)
-	fs := newFlagSet("purge", "purge [--dry-run] [--retain-link DAYS] [--retain-contact DAYS] [--retain-draft DAYS]", stderr)
-	c.register(fs)
+	c.register(fs, useDB)
 	rf.register(fs)
 	fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed and change nothing")
-	if done, err := parseFlags(fs, args, getenv); done {
-		return err // nil after --help
+	return func(ctx context.Context, e *env) error {
+		if err := c.validate(); err != nil {
+			return err
+		}
+		if err := rf.validate(); err != nil {
+			return err
+		}
+		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		res, err := db.Purge(ctx, rf.retention(), "cli", dryRun)
+		if err != nil {
+			return err
+		}
+		verb := "removed"
+		if dryRun {
+			verb = "would remove"
+		}
+		stdout := e.stdout
+		fmt.Fprintf(stdout, "%s:\n", verb)
+		fmt.Fprintf(stdout, "  reporter links of closed clues: %d %s\n", len(res.LinkClues), strings.Join(res.LinkClues, " "))
+		fmt.Fprintf(stdout, "  real-name contacts of closed clues: %d %s\n", len(res.ContactClues), strings.Join(res.ContactClues, " "))
+		fmt.Fprintf(stdout, "  stale conversation drafts: %d\n", res.Drafts)
+		fmt.Fprintf(stdout, "  delivered messages: %d\n", res.Outbox)
+		fmt.Fprintf(stdout, "  processed message ids: %d\n", res.Inbox)
+		fmt.Fprintf(stdout, "  files referenced by nothing: %d (%d bytes)\n", res.Blobs, res.BlobBytes)
+		if res.CheckpointBusy {
+			fmt.Fprintln(e.stderr, "warning: a reader kept the write-ahead log busy; the erased pages leave it at the next checkpoint")
+			return errors.New("purge: WAL checkpoint incomplete")
+		}
+		return nil
 	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	if err := rf.validate(); err != nil {
-		return err
-	}
-	db, err := c.open(ctx, getenv, c.logger(stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	res, err := db.Purge(ctx, rf.retention(), "cli", dryRun)
-	if err != nil {
-		return err
-	}
-	verb := "removed"
-	if dryRun {
-		verb = "would remove"
-	}
-	fmt.Fprintf(stdout, "%s:\n", verb)
-	fmt.Fprintf(stdout, "  reporter links of closed clues: %d %s\n", len(res.LinkClues), strings.Join(res.LinkClues, " "))
-	fmt.Fprintf(stdout, "  real-name contacts of closed clues: %d %s\n", len(res.ContactClues), strings.Join(res.ContactClues, " "))
-	fmt.Fprintf(stdout, "  stale conversation drafts: %d\n", res.Drafts)
-	fmt.Fprintf(stdout, "  delivered messages: %d\n", res.Outbox)
-	fmt.Fprintf(stdout, "  processed message ids: %d\n", res.Inbox)
-	fmt.Fprintf(stdout, "  files referenced by nothing: %d (%d bytes)\n", res.Blobs, res.BlobBytes)
-	if res.CheckpointBusy {
-		fmt.Fprintln(stderr, "warning: a reader kept the write-ahead log busy; the erased pages leave it at the next checkpoint")
-		return errors.New("purge: WAL checkpoint incomplete")
-	}
-	return nil
 }

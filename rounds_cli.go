@@ -5,11 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"xuncha/handlers"
@@ -27,100 +24,59 @@ type list []string
 func (l *list) String() string     { return strings.Join(*l, ",") }
 func (l *list) Set(s string) error { *l = append(*l, s); return nil }
 
-// roundsCLI runs "round create|member|show", "classify …", "briefing …", "meeting …",
-// "rectify …" and "talent …".
-func roundsCLI(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) > 0 {
-		sub, args = args[0], args[1:]
-	}
-	f, ok := map[string]func(*roundsEnv, []string) error{
-		"round create": roundCreate, "round member": roundMember, "round show": roundShow,
-		"classify start": classifyStart, "classify record": classifyRecord, "classify advance": classifyAdvance, "classify show": classifyShow,
-		"briefing request": briefingRequest, "briefing show": briefingShow,
-		"meeting add": meetingAdd, "meeting handover": meetingHandover, "meeting list": meetingList,
-		"rectify add": rectifyAdd, "rectify suggest": rectifyAdd, "rectify list": rectifyList,
-		"talent add": talentAdd, "talent list": talentList, "talent assign": talentAssign,
-	}[cmd+" "+sub]
-	if !ok {
-		fmt.Fprint(stderr, roundsUsage)
-		return fmt.Errorf("%s: unknown subcommand %q", cmd, sub)
-	}
-	return f(&roundsEnv{ctx: ctx, name: cmd + " " + sub, getenv: getenv, stdout: stdout, stderr: stderr}, args)
-}
-
-const roundsUsage = `usage:
-  xuncha round create --name N --from D --to D --group G… --org O… --township T… [--village T/V…] [--announce-file F --contact C --publish 2026-12-01T09:00]
-  xuncha round member --round R --group G --person ID
-  xuncha round show --round R
-  xuncha classify start --township T | record --township T --village V --class key|general [--note N] | advance --township T | show --township T
-  xuncha briefing request --round R --unit U… [--days 5] | show --round R
-  xuncha meeting add --round R --kind mobilisation|stage|feedback --at 2026-12-01T09:00 --place P --attendee role[:unit]… | handover --id N | list
-  xuncha rectify add|suggest --round R --unit U --title T [--plan-days 10] [--months 2] | list
-  xuncha talent add --name N --field F [--unit U] | list [--field F] [--free] | assign --talent ID --round R [--group G]
-`
-
+// roundsEnv is what a rounds command runs with: its settings, and once it runs, the store,
+// the ledger data and the working-day calendar.
 type roundsEnv struct {
-	ctx            context.Context
-	name           string
-	getenv         func(string) string
-	stdout, stderr io.Writer
-	c              common
-	db             *store.DB
-	ledger         *handlers.Ledger
-	cal            *scheduler.Calendar
+	*env
+	ctx    context.Context
+	c      common
+	db     *store.DB
+	ledger *handlers.Ledger
+	cal    *scheduler.Calendar
 }
 
-// open parses the flags and opens the database and the working-day calendar.
-func (e *roundsEnv) open(fs *flag.FlagSet, args []string) (bool, error) {
-	if done, err := parseFlags(fs, args, e.getenv); done {
-		return false, err
-	}
-	db, l, err := openLedger(e.ctx, &e.c, e.getenv, e.stderr)
-	if err != nil {
-		return false, err
-	}
-	e.db, e.ledger = db, l
-	if e.cal, err = loadCalendar(e.ctx, e.c.logger(e.stderr), db, e.c.loc); err != nil {
-		db.Close()
-		return false, err
-	}
-	return true, nil
+// roundsFlags declares the settings every rounds command has (the store, the time zone) and
+// extra ones, such as useLedger for the commands that name units.
+func roundsFlags(fs *flag.FlagSet, extra uses) *roundsEnv {
+	e := &roundsEnv{}
+	e.c.register(fs, useDB|useTZ|extra)
+	return e
 }
 
-// run parses the flags, opens the database and runs fn in one transaction: the whole of a
-// command that only reads or writes the store.
-func (e *roundsEnv) run(fs *flag.FlagSet, args []string, fn func(*store.Tx) error) error {
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
+// do returns the command's run: it opens the store, the ledger data and the calendar, runs fn
+// and closes the store.
+func (e *roundsEnv) do(fn func() error) runFunc {
+	return func(ctx context.Context, en *env) error {
+		e.env, e.ctx = en, ctx
+		db, l, err := openLedger(ctx, &e.c, en.getenv, en.stderr)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		e.db, e.ledger = db, l
+		if e.cal, err = loadCalendar(ctx, e.c.logger(en.stderr), db, e.c.loc); err != nil {
+			return err
+		}
+		return fn()
 	}
-	defer e.db.Close()
-	return e.update(fn)
 }
 
-// runTownship is run for the classify commands whose only flag is --township: the township is
-// found before the transaction.
-func (e *roundsEnv) runTownship(args []string, fn func(tx *store.Tx, township string, tw int64) error) error {
-	var township string
-	ok, err := e.open(classifyFlags(e, "--township T", &township), args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	tw, err := e.township(township)
-	if err != nil {
-		return err
-	}
-	return e.update(func(tx *store.Tx) error { return fn(tx, township, tw) })
+// inTx is do for a command that only reads or writes the store: fn runs in one transaction.
+func (e *roundsEnv) inTx(fn func(*store.Tx) error) runFunc {
+	return e.do(func() error { return e.update(fn) })
 }
 
-func (e *roundsEnv) flags(synopsis string) *flag.FlagSet {
-	fs := newFlagSet(e.name, e.name+" "+synopsis, e.stderr)
-	e.c.register(fs)
-	return fs
+// inTownship is inTx for the classify commands that name a township: the township is found
+// before the transaction.
+func (e *roundsEnv) inTownship(township *string, fn func(tx *store.Tx, township string, tw int64) error) runFunc {
+	return e.do(func() error {
+		tw, err := e.township(*township)
+		if err != nil {
+			return err
+		}
+		return e.update(func(tx *store.Tx) error { return fn(tx, *township, tw) })
+	})
 }
-
 func (e *roundsEnv) update(fn func(*store.Tx) error) error {
 	if err := e.db.Update(e.ctx, fn); err != nil {
 		return fmt.Errorf("%s: %w", e.name, err)
@@ -144,10 +100,10 @@ func (e *roundsEnv) township(name string) (int64, error) {
 	return id, nil
 }
 
-func roundCreate(e *roundsEnv, args []string) error {
+func roundCreate(fs *flag.FlagSet) runFunc {
 	var name, from, to, annFile, contact, publish string
 	var groups, orgs, townships, villages list
-	fs := e.flags("--name N --from YYYY-MM-DD --to YYYY-MM-DD --group G… --org O… --township T… [--village T/V…]")
+	e := roundsFlags(fs, useLedger)
 	fs.StringVar(&name, "name", "", "the round, e.g. 十五届市委第五轮巡察")
 	fs.StringVar(&from, "from", "", "first day of the round")
 	fs.StringVar(&to, "to", "", "last day of the round")
@@ -158,73 +114,75 @@ func roundCreate(e *roundsEnv, args []string) error {
 	fs.StringVar(&annFile, "announce-file", "", "file with the announcement text; the scheduler publishes it to the places' subscribers")
 	fs.StringVar(&contact, "contact", "", "the announcement's channels and duty hours")
 	fs.StringVar(&publish, "publish", "", "when to publish the announcement (default: the round's first day, 08:30)")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	start, err1 := time.ParseInLocation("2006-01-02", from, e.c.loc)
-	end, err2 := time.ParseInLocation("2006-01-02", to, e.c.loc)
-	if name == "" || err1 != nil || err2 != nil || len(townships)+len(villages) == 0 {
-		return errors.New("round create: --name, --from, --to and at least one --township or --village are required")
-	}
-	p := &store.RoundPlan{Round: store.Round{Name: name, StartsAt: start, EndsAt: end.AddDate(0, 0, 1)}, Groups: groups}
-	for _, o := range orgs {
-		p.Orgs = append(p.Orgs, e.ledger.CanonicalUnit(o))
-	}
-	for _, t := range townships {
-		id, err := e.township(t)
-		if err != nil {
-			return err
+	return e.do(func() error {
+		start, err1 := time.ParseInLocation("2006-01-02", from, e.c.loc)
+		end, err2 := time.ParseInLocation("2006-01-02", to, e.c.loc)
+		if name == "" || err1 != nil || err2 != nil {
+			return fmt.Errorf("%s: --name, --from and --to (YYYY-MM-DD) are required", e.name)
 		}
-		p.TownshipIDs = append(p.TownshipIDs, id)
-	}
-	for _, v := range villages {
-		tw, vn, _ := strings.Cut(v, "/")
-		_, id, err := e.db.FindPlaceByName(e.ctx, tw, vn)
-		if err != nil || id == 0 {
-			return fmt.Errorf("--village %q: write TOWNSHIP/VILLAGE of a known village", v)
+		// Without places the round is only a window for the ledger's statistics (what "round
+		// add" recorded); an announcement needs places to reach.
+		if annFile != "" && len(townships)+len(villages) == 0 {
+			return fmt.Errorf("%s: --announce-file needs at least one --township or --village", e.name)
 		}
-		p.VillageIDs = append(p.VillageIDs, id)
-	}
-	if annFile != "" {
-		body, err := os.ReadFile(annFile)
-		if err != nil {
-			return fmt.Errorf("--announce-file: %w", err)
+		p := &store.RoundPlan{Round: store.Round{Name: name, StartsAt: start, EndsAt: end.AddDate(0, 0, 1)}, Groups: groups}
+		for _, o := range orgs {
+			p.Orgs = append(p.Orgs, e.ledger.CanonicalUnit(o))
 		}
-		at := start.Add(8*time.Hour + 30*time.Minute)
-		if publish != "" {
-			if at, err = time.ParseInLocation(timeLayout, publish, e.c.loc); err != nil {
-				return fmt.Errorf("--publish must look like %s", timeLayout)
+		for _, t := range townships {
+			id, err := e.township(t)
+			if err != nil {
+				return err
 			}
+			p.TownshipIDs = append(p.TownshipIDs, id)
 		}
-		p.Announcement = &store.Announcement{Title: name, Body: strings.TrimSpace(string(body)), Contact: contact,
-			PublishAt: at, OpenAt: at, CloseAt: p.EndsAt, RemindDays: 3}
-	}
-	err = e.update(func(tx *store.Tx) error {
-		if err := tx.CreateRoundPlan(p); err != nil {
+		for _, v := range villages {
+			tw, vn, _ := strings.Cut(v, "/")
+			_, id, err := e.db.FindPlaceByName(e.ctx, tw, vn)
+			if err != nil || id == 0 {
+				return fmt.Errorf("--village %q: write TOWNSHIP/VILLAGE of a known village", v)
+			}
+			p.VillageIDs = append(p.VillageIDs, id)
+		}
+		if annFile != "" {
+			body, err := readText("announce-file", annFile)
+			if err != nil {
+				return err
+			}
+			at := start.Add(8*time.Hour + 30*time.Minute)
+			if publish != "" {
+				if at, err = time.ParseInLocation(timeLayout, publish, e.c.loc); err != nil {
+					return fmt.Errorf("--publish must look like %s", timeLayout)
+				}
+			}
+			p.Announcement = &store.Announcement{Title: name, Body: strings.TrimSpace(string(body)), Contact: contact,
+				PublishAt: at, OpenAt: at, CloseAt: p.EndsAt, RemindDays: 3}
+		}
+		err := e.update(func(tx *store.Tx) error {
+			if err := tx.CreateRoundPlan(p); err != nil {
+				return err
+			}
+			return tx.Audit(0, "cli", "round.create", fmt.Sprintf("round:%d", p.ID), name)
+		})
+		if err != nil {
 			return err
 		}
-		return tx.Audit(0, "cli", "round.create", fmt.Sprintf("round:%d", p.ID), name)
+		fmt.Fprintf(e.stdout, "round %d %s: %s to %s\n", p.ID, name, from, to)
+		if p.Announcement != nil {
+			fmt.Fprintf(e.stdout, "announcement %d publishes at %s\n", p.Announcement.ID, p.Announcement.PublishAt.In(e.c.loc).Format(timeLayout))
+		}
+		return nil
 	})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(e.stdout, "round %d %s: %s to %s\n", p.ID, name, from, to)
-	if p.Announcement != nil {
-		fmt.Fprintf(e.stdout, "announcement %d publishes at %s\n", p.Announcement.ID, p.Announcement.PublishAt.In(e.c.loc).Format(timeLayout))
-	}
-	return nil
 }
 
-func roundMember(e *roundsEnv, args []string) error {
+func roundMember(fs *flag.FlagSet) runFunc {
 	var round, group string
 	var person int64
-	fs := e.flags("--round R --group G --person ID")
+	e := roundsFlags(fs, 0)
 	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.StringVar(&group, "group", "", "the group")
 	fs.Int64Var(&person, "person", 0, "the person (their number, as the audit log shows it)")
-	return e.run(fs, args, func(tx *store.Tx) error {
+	return e.inTx(func(tx *store.Tx) error {
 		r, err := e.round(tx, round)
 		if err != nil {
 			return err
@@ -237,11 +195,11 @@ func roundMember(e *roundsEnv, args []string) error {
 	})
 }
 
-func roundShow(e *roundsEnv, args []string) error {
+func roundShow(fs *flag.FlagSet) runFunc {
 	var round string
-	fs := e.flags("--round R")
+	e := roundsFlags(fs, 0)
 	fs.StringVar(&round, "round", "", "the round (name or number)")
-	return e.run(fs, args, func(tx *store.Tx) error {
+	return e.inTx(func(tx *store.Tx) error {
 		r, err := e.round(tx, round)
 		if err != nil {
 			return err
@@ -265,14 +223,16 @@ func roundShow(e *roundsEnv, args []string) error {
 	})
 }
 
-func classifyFlags(e *roundsEnv, synopsis string, township *string) *flag.FlagSet {
-	fs := e.flags(synopsis)
+func classifyFlags(fs *flag.FlagSet, township *string) *roundsEnv {
+	e := roundsFlags(fs, 0)
 	fs.StringVar(township, "township", "", "the township")
-	return fs
+	return e
 }
 
-func classifyStart(e *roundsEnv, args []string) error {
-	return e.runTownship(args, func(tx *store.Tx, township string, tw int64) error {
+func classifyStart(fs *flag.FlagSet) runFunc {
+	var township string
+	e := classifyFlags(fs, &township)
+	return e.inTownship(&township, func(tx *store.Tx, township string, tw int64) error {
 		due := e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(store.ClassPropose))
 		c, err := tx.StartClassCycle(tw, due)
 		if err != nil {
@@ -285,36 +245,35 @@ func classifyStart(e *roundsEnv, args []string) error {
 
 // classifyRecord records a class at the current step. From the console an administrator may
 // record any step: the chat is where each role is held to its own.
-func classifyRecord(e *roundsEnv, args []string) error {
+func classifyRecord(fs *flag.FlagSet) runFunc {
 	var township, village, class, note string
-	fs := classifyFlags(e, "--township T --village V --class key|general [--note N]", &township)
+	e := classifyFlags(fs, &township)
 	fs.StringVar(&village, "village", "", "the village")
 	fs.StringVar(&class, "class", "", "key (重点村) or general (一般村)")
 	fs.StringVar(&note, "note", "", "the key indicators or the reason")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	tw, v, err := e.db.FindPlaceByName(e.ctx, township, village)
-	if err != nil || v == 0 {
-		return fmt.Errorf("classify record: no village %q in %q", village, township)
-	}
-	return e.update(func(tx *store.Tx) error {
-		c, err := tx.OpenClassCycle(tw)
-		if err != nil {
-			return fmt.Errorf("no classification under way: %w", err)
+	return e.do(func() error {
+		tw, v, err := e.db.FindPlaceByName(e.ctx, township, village)
+		if err != nil || v == 0 {
+			return fmt.Errorf("classify record: no village %q in %q", village, township)
 		}
-		if err := tx.RecordClass(c, v, class, note, 0); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "step %d: %s %s\n", c.Step, village, class)
-		return tx.Audit(0, "cli", "classify.record", fmt.Sprintf("village:%d", v), fmt.Sprintf("step=%d class=%s", c.Step, class))
+		return e.update(func(tx *store.Tx) error {
+			c, err := tx.OpenClassCycle(tw)
+			if err != nil {
+				return fmt.Errorf("no classification under way: %w", err)
+			}
+			if err := tx.RecordClass(c, v, class, note, 0); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "step %d: %s %s\n", c.Step, village, class)
+			return tx.Audit(0, "cli", "classify.record", fmt.Sprintf("village:%d", v), fmt.Sprintf("step=%d class=%s", c.Step, class))
+		})
 	})
 }
 
-func classifyAdvance(e *roundsEnv, args []string) error {
-	return e.runTownship(args, func(tx *store.Tx, township string, tw int64) error {
+func classifyAdvance(fs *flag.FlagSet) runFunc {
+	var township string
+	e := classifyFlags(fs, &township)
+	return e.inTownship(&township, func(tx *store.Tx, township string, tw int64) error {
 		c, err := tx.OpenClassCycle(tw)
 		if err != nil {
 			return fmt.Errorf("no classification under way: %w", err)
@@ -332,14 +291,16 @@ func classifyAdvance(e *roundsEnv, args []string) error {
 	})
 }
 
-func classifyShow(e *roundsEnv, args []string) error {
-	return e.runTownship(args, func(tx *store.Tx, township string, tw int64) error {
+func classifyShow(fs *flag.FlagSet) runFunc {
+	var township string
+	e := classifyFlags(fs, &township)
+	return e.inTownship(&township, func(tx *store.Tx, township string, tw int64) error {
 		cycles, err := tx.ClassCycles(true)
 		if err != nil {
 			return err
 		}
-		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "cycle\tstep\tvillage\tclass\tnote\tat")
+		var t table
+		t.row("cycle", "step", "village", "class", "note", "at")
 		for _, c := range cycles {
 			if c.TownshipID != tw {
 				continue
@@ -349,56 +310,53 @@ func classifyShow(e *roundsEnv, args []string) error {
 				return err
 			}
 			for _, h := range hist {
-				fmt.Fprintf(w, "%d\t%d\t%s\t%s\t%s\t%s\n", c.ID, h.Step, h.Village, h.Class, h.Note, h.At.In(e.c.loc).Format(timeLayout))
+				t.row(strconv.FormatInt(c.ID, 10), strconv.Itoa(h.Step), h.Village, h.Class, h.Note, h.At.In(e.c.loc).Format(timeLayout))
 			}
 			state := fmt.Sprintf("at step %d, due %s", c.Step, c.DueAt.In(e.c.loc).Format("2006-01-02"))
 			if !c.ApprovedAt.IsZero() {
 				state = "approved " + c.ApprovedAt.In(e.c.loc).Format("2006-01-02")
 			}
-			fmt.Fprintf(w, "%d\t%s\t\t\t\t\n", c.ID, state)
+			t.row(strconv.FormatInt(c.ID, 10), state)
 		}
-		return w.Flush()
+		return t.write(e.stdout)
 	})
 }
 
-func briefingRequest(e *roundsEnv, args []string) error {
+func briefingRequest(fs *flag.FlagSet) runFunc {
 	var round string
 	var units list
 	var days int
-	fs := e.flags("--round R --unit U… [--days 5]")
+	e := roundsFlags(fs, useLedger)
 	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.Var(&units, "unit", "a department asked (key or name, repeatable)")
 	fs.IntVar(&days, "days", 5, "working days to answer")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	if len(units) == 0 || days < 1 {
-		return errors.New("briefing request: at least one --unit and --days of 1 or more are required")
-	}
-	for i, u := range units {
-		units[i] = e.ledger.CanonicalUnit(u)
-	}
-	return e.update(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
-		if err != nil {
-			return err
+	return e.do(func() error {
+		if len(units) == 0 || days < 1 {
+			return errors.New("briefing request: at least one --unit and --days of 1 or more are required")
 		}
-		due := e.cal.AddWorkingDays(tx.Now(), days)
-		if err := tx.RequestBriefings(r.ID, units, due); err != nil {
-			return err
+		for i, u := range units {
+			units[i] = e.ledger.CanonicalUnit(u)
 		}
-		fmt.Fprintf(e.stdout, "briefings of %s requested from %d units, due %s\n", r.Name, len(units), due.In(e.c.loc).Format("2006-01-02"))
-		return tx.Audit(0, "cli", "briefing.request", fmt.Sprintf("round:%d", r.ID), strings.Join(units, ","))
+		return e.update(func(tx *store.Tx) error {
+			r, err := e.round(tx, round)
+			if err != nil {
+				return err
+			}
+			due := e.cal.AddWorkingDays(tx.Now(), days)
+			if err := tx.RequestBriefings(r.ID, units, due); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "briefings of %s requested from %d units, due %s\n", r.Name, len(units), due.In(e.c.loc).Format("2006-01-02"))
+			return tx.Audit(0, "cli", "briefing.request", fmt.Sprintf("round:%d", r.ID), strings.Join(units, ","))
+		})
 	})
 }
 
-func briefingShow(e *roundsEnv, args []string) error {
+func briefingShow(fs *flag.FlagSet) runFunc {
 	var round string
-	fs := e.flags("--round R")
+	e := roundsFlags(fs, 0)
 	fs.StringVar(&round, "round", "", "the round (name or number)")
-	return e.run(fs, args, func(tx *store.Tx) error {
+	return e.inTx(func(tx *store.Tx) error {
 		r, err := e.round(tx, round)
 		if err != nil {
 			return err
@@ -427,58 +385,55 @@ func briefingShow(e *roundsEnv, args []string) error {
 	})
 }
 
-func meetingAdd(e *roundsEnv, args []string) error {
+func meetingAdd(fs *flag.FlagSet) runFunc {
 	var round, kind, at, place string
 	var attendees list
-	fs := e.flags("--round R --kind mobilisation|stage|feedback --at 2026-12-01T09:00 --place P --attendee role[:unit]…")
+	e := roundsFlags(fs, useLedger)
 	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.StringVar(&kind, "kind", "", "mobilisation (动员部署会), stage (阶段汇报会) or feedback (反馈会)")
 	fs.StringVar(&at, "at", "", "when, e.g. 2026-12-01T09:00")
 	fs.StringVar(&place, "place", "", "where")
 	fs.Var(&attendees, "attendee", "who: a role, or unit:NAME for the members of a unit (repeatable)")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	when, err := time.ParseInLocation(timeLayout, at, e.c.loc)
-	if err != nil {
-		return fmt.Errorf("--at must look like %s", timeLayout)
-	}
-	return e.update(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
+	return e.do(func() error {
+		when, err := time.ParseInLocation(timeLayout, at, e.c.loc)
 		if err != nil {
-			return err
+			return fmt.Errorf("--at must look like %s", timeLayout)
 		}
-		var people []int64
-		for _, a := range attendees {
-			role, unit, _ := strings.Cut(a, ":")
-			if role == "unit" && unit != "" {
-				unit = e.ledger.CanonicalUnit(unit)
-			}
-			if !store.ValidRole(store.Role(role)) {
-				return fmt.Errorf("--attendee %q: not a role", a)
-			}
-			ids, err := tx.PeopleMatching(store.Role(role), unit)
+		return e.update(func(tx *store.Tx) error {
+			r, err := e.round(tx, round)
 			if err != nil {
 				return err
 			}
-			people = append(people, ids...)
-		}
-		m := &store.Meeting{RoundID: r.ID, Kind: kind, At: when, Place: place}
-		if err := tx.CreateMeeting(m, people); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "meeting %d (%s) of %s: %d attendees; the notice goes out with the next scheduler run\n", m.ID, kind, r.Name, len(people))
-		return tx.Audit(0, "cli", "meeting.add", fmt.Sprintf("meeting:%d", m.ID), kind)
+			var people []int64
+			for _, a := range attendees {
+				role, unit, _ := strings.Cut(a, ":")
+				if role == "unit" && unit != "" {
+					unit = e.ledger.CanonicalUnit(unit)
+				}
+				if !store.ValidRole(store.Role(role)) {
+					return fmt.Errorf("--attendee %q: not a role", a)
+				}
+				ids, err := tx.PeopleMatching(store.Role(role), unit)
+				if err != nil {
+					return err
+				}
+				people = append(people, ids...)
+			}
+			m := &store.Meeting{RoundID: r.ID, Kind: kind, At: when, Place: place}
+			if err := tx.CreateMeeting(m, people); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "meeting %d (%s) of %s: %d attendees; the notice goes out with the next scheduler run\n", m.ID, kind, r.Name, len(people))
+			return tx.Audit(0, "cli", "meeting.add", fmt.Sprintf("meeting:%d", m.ID), kind)
+		})
 	})
 }
 
-func meetingHandover(e *roundsEnv, args []string) error {
+func meetingHandover(fs *flag.FlagSet) runFunc {
 	var id int64
-	fs := e.flags("--id N")
+	e := roundsFlags(fs, 0)
 	fs.Int64Var(&id, "id", 0, "the feedback meeting")
-	return e.run(fs, args, func(tx *store.Tx) error {
+	return e.inTx(func(tx *store.Tx) error {
 		if err := tx.HandOverFeedback(id, 0); err != nil {
 			return err
 		}
@@ -487,8 +442,9 @@ func meetingHandover(e *roundsEnv, args []string) error {
 	})
 }
 
-func meetingList(e *roundsEnv, args []string) error {
-	return e.run(e.flags(""), args, func(tx *store.Tx) error {
+func meetingList(fs *flag.FlagSet) runFunc {
+	e := roundsFlags(fs, 0)
+	return e.inTx(func(tx *store.Tx) error {
 		ms, err := tx.Meetings(time.Time{})
 		if err != nil {
 			return err
@@ -515,52 +471,50 @@ func meetingList(e *roundsEnv, args []string) error {
 	})
 }
 
-func rectifyAdd(e *roundsEnv, args []string) error {
+func rectifyAdd(fs *flag.FlagSet) runFunc {
 	var round, unit, title string
 	var planDays, months int
-	fs := e.flags("--round R --unit U --title T [--plan-days 10] [--months 2]")
+	e := roundsFlags(fs, useLedger)
 	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.StringVar(&unit, "unit", "", "the inspected organisation (task) or the department (suggestion)")
 	fs.StringVar(&title, "title", "", "the problem to rectify")
 	fs.IntVar(&planDays, "plan-days", handlers.RectPlanDays, "working days for the rectification plan")
 	fs.IntVar(&months, "months", handlers.RectMonths, "months of the centralised rectification period")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	if unit == "" || title == "" || planDays < 1 || months < 1 {
-		return errors.New(e.name + ": --unit and --title are required")
-	}
-	kind := store.RectTask
-	if strings.HasSuffix(e.name, "suggest") {
-		kind = store.RectSuggestion
-	}
-	return e.update(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
-		if err != nil {
-			return err
+	return e.do(func() error {
+		if unit == "" || title == "" || planDays < 1 || months < 1 {
+			return errors.New(e.name + ": --unit and --title are required")
 		}
-		now := tx.Now()
-		item := &store.RectItem{RoundID: r.ID, Kind: kind, Unit: e.ledger.CanonicalUnit(unit), Title: title,
-			PlanDueAt: e.cal.AddWorkingDays(now, planDays), DueAt: now.AddDate(0, months, 0)}
-		if err := tx.CreateRectItem(item); err != nil {
-			return err
+		kind := store.RectTask
+		if strings.HasSuffix(e.name, "suggest") {
+			kind = store.RectSuggestion
 		}
-		fmt.Fprintf(e.stdout, "%s %d for %s: plan due %s, period ends %s\n", kind, item.ID, item.Unit,
-			item.PlanDueAt.In(e.c.loc).Format("2006-01-02"), item.DueAt.In(e.c.loc).Format("2006-01-02"))
-		return tx.Audit(0, "cli", "rectify."+kind, fmt.Sprintf("rect:%d", item.ID), item.Unit)
+		return e.update(func(tx *store.Tx) error {
+			r, err := e.round(tx, round)
+			if err != nil {
+				return err
+			}
+			now := tx.Now()
+			item := &store.RectItem{RoundID: r.ID, Kind: kind, Unit: e.ledger.CanonicalUnit(unit), Title: title,
+				PlanDueAt: e.cal.AddWorkingDays(now, planDays), DueAt: now.AddDate(0, months, 0)}
+			if err := tx.CreateRectItem(item); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "%s %d for %s: plan due %s, period ends %s\n", kind, item.ID, item.Unit,
+				item.PlanDueAt.In(e.c.loc).Format("2006-01-02"), item.DueAt.In(e.c.loc).Format("2006-01-02"))
+			return tx.Audit(0, "cli", "rectify."+kind, fmt.Sprintf("rect:%d", item.ID), item.Unit)
+		})
 	})
 }
 
-func rectifyList(e *roundsEnv, args []string) error {
-	return e.run(e.flags(""), args, func(tx *store.Tx) error {
+func rectifyList(fs *flag.FlagSet) runFunc {
+	e := roundsFlags(fs, 0)
+	return e.inTx(func(tx *store.Tx) error {
 		items, err := tx.RectItems()
 		if err != nil {
 			return err
 		}
-		w := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "id\tkind\tunit\ttitle\tstatus\tplan due\tdue\tescalated\tevents")
+		var t table
+		t.row("id", "kind", "unit", "title", "status", "plan due", "due", "escalated", "events")
 		for _, r := range items {
 			evs, err := tx.RectEvents(r.ID)
 			if err != nil {
@@ -574,45 +528,42 @@ func rectifyList(e *roundsEnv, args []string) error {
 			if !r.EscalatedAt.IsZero() {
 				esc = r.EscalatedAt.In(e.c.loc).Format("2006-01-02")
 			}
-			fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, r.Kind, r.Unit, r.Title, r.Status,
+			t.row(strconv.FormatInt(r.ID, 10), r.Kind, r.Unit, r.Title, r.Status,
 				r.PlanDueAt.In(e.c.loc).Format("2006-01-02"), r.DueAt.In(e.c.loc).Format("2006-01-02"), esc, strings.Join(kinds, ","))
 		}
-		return w.Flush()
+		return t.write(e.stdout)
 	})
 }
 
-func talentAdd(e *roundsEnv, args []string) error {
+func talentAdd(fs *flag.FlagSet) runFunc {
 	var name, field, unit string
-	fs := e.flags("--name N --field F [--unit U]")
+	e := roundsFlags(fs, 0)
 	fs.StringVar(&name, "name", "", "the specialist's name")
 	fs.StringVar(&field, "field", "", "the field, e.g. 纪检监察, 财务审计, 农业农村")
 	fs.StringVar(&unit, "unit", "", "where the specialist works")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	if name == "" || field == "" {
-		return errors.New("talent add: --name and --field are required")
-	}
-	return e.update(func(tx *store.Tx) error {
-		t := &store.Talent{Name: name, Field: field, Unit: unit}
-		if err := tx.AddTalent(t); err != nil {
-			return err
+	return e.do(func() error {
+		if name == "" || field == "" {
+			return errors.New("talent add: --name and --field are required")
 		}
-		fmt.Fprintf(e.stdout, "talent %d %s (%s)\n", t.ID, name, field)
-		return tx.Audit(0, "cli", "talent.add", fmt.Sprintf("talent:%d", t.ID), field)
+		return e.update(func(tx *store.Tx) error {
+			t := &store.Talent{Name: name, Field: field, Unit: unit}
+			if err := tx.AddTalent(t); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "talent %d %s (%s)\n", t.ID, name, field)
+			return tx.Audit(0, "cli", "talent.add", fmt.Sprintf("talent:%d", t.ID), field)
+		})
 	})
 }
 
-func talentList(e *roundsEnv, args []string) error {
+func talentList(fs *flag.FlagSet) runFunc {
 	var field, on string
 	var free bool
-	fs := e.flags("[--field F] [--free] [--on YYYY-MM-DD]")
+	e := roundsFlags(fs, 0)
 	fs.StringVar(&field, "field", "", "only this field")
 	fs.BoolVar(&free, "free", false, "only those not assigned to a round under way")
 	fs.StringVar(&on, "on", "", "availability on this day (default: now)")
-	return e.run(fs, args, func(tx *store.Tx) error {
+	return e.inTx(func(tx *store.Tx) error {
 		at := tx.Now()
 		if on != "" {
 			d, err := time.ParseInLocation("2006-01-02", on, e.c.loc)
@@ -625,41 +576,43 @@ func talentList(e *roundsEnv, args []string) error {
 		if err != nil {
 			return err
 		}
+		var tb table
+		tb.row("id", "name", "field", "unit", "state")
 		for _, t := range ts {
 			state := "available"
 			if t.Busy != "" {
 				state = "assigned to " + t.Busy
 			}
-			fmt.Fprintf(e.stdout, "%d\t%s\t%s\t%s\t%s\n", t.ID, t.Name, t.Field, t.Unit, state)
+			tb.row(strconv.FormatInt(t.ID, 10), t.Name, t.Field, t.Unit, state)
+		}
+		if err := tb.write(e.stdout); err != nil {
+			return err
 		}
 		return tx.Audit(0, "cli", "talents.read", "talents", field)
 	})
 }
 
-func talentAssign(e *roundsEnv, args []string) error {
+func talentAssign(fs *flag.FlagSet) runFunc {
 	var round, group, talent string
-	fs := e.flags("--talent ID --round R [--group G]")
+	e := roundsFlags(fs, 0)
 	fs.StringVar(&talent, "talent", "", "the specialist's number")
 	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.StringVar(&group, "group", "", "the group")
-	ok, err := e.open(fs, args)
-	if !ok || err != nil {
-		return err
-	}
-	defer e.db.Close()
-	id, err := strconv.ParseInt(talent, 10, 64)
-	if err != nil {
-		return errors.New("talent assign: --talent must be a number")
-	}
-	return e.update(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
+	return e.do(func() error {
+		id, err := strconv.ParseInt(talent, 10, 64)
 		if err != nil {
-			return err
+			return errors.New("talent assign: --talent must be a number")
 		}
-		if err := tx.AssignTalent(id, r.ID, group); err != nil {
-			return err
-		}
-		fmt.Fprintf(e.stdout, "talent %d assigned to %s %s\n", id, r.Name, group)
-		return tx.Audit(0, "cli", "talent.assign", fmt.Sprintf("talent:%d", id), r.Name)
+		return e.update(func(tx *store.Tx) error {
+			r, err := e.round(tx, round)
+			if err != nil {
+				return err
+			}
+			if err := tx.AssignTalent(id, r.ID, group); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "talent %d assigned to %s %s\n", id, r.Name, group)
+			return tx.Audit(0, "cli", "talent.assign", fmt.Sprintf("talent:%d", id), r.Name)
+		})
 	})
 }

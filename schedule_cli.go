@@ -5,12 +5,10 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"log/slog"
 	"os"
 	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"xuncha/scheduler"
@@ -111,27 +109,9 @@ func loadCalendar(ctx context.Context, logger *slog.Logger, db *store.DB, loc *t
 	return scheduler.NewCalendar(logger, loc, days, years)
 }
 
-// scheduleCommand runs "announce add|list" and "calendar import".
-func scheduleCommand(ctx context.Context, cmd string, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	sub := ""
-	if len(args) > 0 {
-		sub, args = args[0], args[1:]
-	}
-	switch cmd + " " + sub {
-	case "announce add":
-		return announceAdd(ctx, args, getenv, stdout, stderr)
-	case "announce list":
-		return announceList(ctx, args, getenv, stdout, stderr)
-	case "calendar import":
-		return calendarImport(ctx, args, getenv, stdout, stderr)
-	}
-	fmt.Fprint(stderr, "usage: xuncha announce add|list [flags]\n       xuncha calendar import FILE.csv\n")
-	return fmt.Errorf("%s: unknown subcommand %q", cmd, sub)
-}
-
 const timeLayout = "2006-01-02T15:04"
 
-func announceAdd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func announceAdd(fs *flag.FlagSet) runFunc {
 	var (
 		c                        common
 		title, bodyFile, contact string
@@ -139,8 +119,7 @@ func announceAdd(ctx context.Context, args []string, getenv func(string) string,
 		publish, openAt, closeAt string
 		remindDays               int
 	)
-	fs := newFlagSet("announce add", "announce add --title T --body-file F --township T [--village V] --publish 2026-12-01T09:00 [--open …] --close … [--remind-days 3]", stderr)
-	c.register(fs)
+	c.register(fs, useDB|useTZ)
 	fs.StringVar(&title, "title", "", "title: the round and group, e.g. 十五届市委第五轮巡察第一巡察组")
 	fs.StringVar(&bodyFile, "body-file", "", "file with the announcement text (UTF-8)")
 	fs.StringVar(&contact, "contact", "", "the group's channels and duty hours, shown under the text")
@@ -150,138 +129,134 @@ func announceAdd(ctx context.Context, args []string, getenv func(string) string,
 	fs.StringVar(&openAt, "open", "", "when the reporting window opens (default: --publish)")
 	fs.StringVar(&closeAt, "close", "", "when the reporting window closes, local time "+timeLayout)
 	fs.IntVar(&remindDays, "remind-days", 3, "remind subscribers this many days before the window closes (0: no reminder)")
-	if done, err := parseFlags(fs, args, getenv); done {
-		return err // nil after --help
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	if title == "" || bodyFile == "" || township == "" || publish == "" || closeAt == "" {
-		fs.Usage()
-		return errors.New("announce add: --title, --body-file, --township, --publish and --close are required")
-	}
-	if openAt == "" {
-		openAt = publish
-	}
-	a := &store.Announcement{Title: title, Contact: contact, RemindDays: remindDays}
-	for _, t := range []struct {
-		name string
-		v    string
-		dst  *time.Time
-	}{{"--publish", publish, &a.PublishAt}, {"--open", openAt, &a.OpenAt}, {"--close", closeAt, &a.CloseAt}} {
-		v, err := time.ParseInLocation(timeLayout, t.v, c.loc)
+	return func(ctx context.Context, e *env) error {
+		if err := c.validate(); err != nil {
+			return err
+		}
+		if title == "" || bodyFile == "" || township == "" || publish == "" || closeAt == "" {
+			e.usage(e.stderr)
+			return errors.New("announce add: --title, --body-file, --township, --publish and --close are required")
+		}
+		if openAt == "" {
+			openAt = publish
+		}
+		a := &store.Announcement{Title: title, Contact: contact, RemindDays: remindDays}
+		for _, t := range []struct {
+			name string
+			v    string
+			dst  *time.Time
+		}{{"--publish", publish, &a.PublishAt}, {"--open", openAt, &a.OpenAt}, {"--close", closeAt, &a.CloseAt}} {
+			v, err := time.ParseInLocation(timeLayout, t.v, c.loc)
+			if err != nil {
+				return fmt.Errorf("announce add: %s must be like 2026-12-01T09:00, got %q", t.name, t.v)
+			}
+			*t.dst = v
+		}
+		if !a.OpenAt.Before(a.CloseAt) {
+			return errors.New("announce add: --close must be after --open")
+		}
+		if remindDays < 0 {
+			return errors.New("announce add: --remind-days must not be negative")
+		}
+		body, err := readText("body-file", bodyFile)
 		if err != nil {
-			return fmt.Errorf("announce add: %s must be like 2026-12-01T09:00, got %q", t.name, t.v)
+			return fmt.Errorf("announce add: %w", err)
 		}
-		*t.dst = v
+		a.Body = strings.TrimSpace(string(body))
+		if a.Body == "" {
+			return errors.New("announce add: the body file is empty")
+		}
+		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		tid, vid, err := db.FindPlaceByName(ctx, township, village)
+		if err != nil {
+			return fmt.Errorf("announce add: %w (import places first: xuncha places import FILE.csv)", err)
+		}
+		a.Areas = []store.Area{{TownshipID: tid, VillageID: vid}}
+		if err := db.CreateAnnouncement(ctx, a); err != nil {
+			return fmt.Errorf("announce add: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "announcement %d: published to the subscribers of %s %s at %s; window %s – %s\n", a.ID,
+			township, village, a.PublishAt.In(c.loc).Format(timeLayout), a.OpenAt.In(c.loc).Format(timeLayout), a.CloseAt.In(c.loc).Format(timeLayout))
+		return nil
 	}
-	if !a.OpenAt.Before(a.CloseAt) {
-		return errors.New("announce add: --close must be after --open")
-	}
-	if remindDays < 0 {
-		return errors.New("announce add: --remind-days must not be negative")
-	}
-	body, err := os.ReadFile(bodyFile)
-	if err != nil {
-		return fmt.Errorf("announce add: %w", err)
-	}
-	a.Body = strings.TrimSpace(string(body))
-	if a.Body == "" {
-		return errors.New("announce add: the body file is empty")
-	}
-	db, err := c.open(ctx, getenv, c.logger(stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	tid, vid, err := db.FindPlaceByName(ctx, township, village)
-	if err != nil {
-		return fmt.Errorf("announce add: %w (import places first: xuncha places import FILE.csv)", err)
-	}
-	a.Areas = []store.Area{{TownshipID: tid, VillageID: vid}}
-	if err := db.CreateAnnouncement(ctx, a); err != nil {
-		return fmt.Errorf("announce add: %w", err)
-	}
-	fmt.Fprintf(stdout, "announcement %d: published to the subscribers of %s %s at %s; window %s – %s\n", a.ID,
-		township, village, a.PublishAt.In(c.loc).Format(timeLayout), a.OpenAt.In(c.loc).Format(timeLayout), a.CloseAt.In(c.loc).Format(timeLayout))
-	return nil
 }
 
-func announceList(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func announceList(fs *flag.FlagSet) runFunc {
 	var c common
-	fs := newFlagSet("announce list", "announce list [flags]", stderr)
-	c.register(fs)
-	if done, err := parseFlags(fs, args, getenv); done {
-		return err // nil after --help
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	db, err := c.open(ctx, getenv, c.logger(stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	var list []store.Announcement
-	if err := db.Update(ctx, func(tx *store.Tx) (err error) {
-		list, err = tx.Announcements()
-		return err
-	}); err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tTITLE\tPUBLISH\tOPEN\tCLOSE\tSTATE")
-	when := func(t time.Time) string { return t.In(c.loc).Format(timeLayout) }
-	for _, a := range list {
-		state := "scheduled"
-		switch {
-		case !a.ClosedAt.IsZero():
-			state = "closed"
-		case !a.RemindedAt.IsZero():
-			state = "reminded"
-		case !a.PublishedAt.IsZero():
-			state = "published"
+	c.register(fs, useDB|useTZ)
+	return func(ctx context.Context, e *env) error {
+		if err := c.validate(); err != nil {
+			return err
 		}
-		fmt.Fprintf(w, "%d\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.Title, when(a.PublishAt), when(a.OpenAt), when(a.CloseAt), state)
+		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var list []store.Announcement
+		if err := db.Update(ctx, func(tx *store.Tx) (err error) {
+			list, err = tx.Announcements()
+			return err
+		}); err != nil {
+			return err
+		}
+		var t table
+		t.row("ID", "TITLE", "PUBLISH", "OPEN", "CLOSE", "STATE")
+		when := func(t time.Time) string { return t.In(c.loc).Format(timeLayout) }
+		for _, a := range list {
+			state := "scheduled"
+			switch {
+			case !a.ClosedAt.IsZero():
+				state = "closed"
+			case !a.RemindedAt.IsZero():
+				state = "reminded"
+			case !a.PublishedAt.IsZero():
+				state = "published"
+			}
+			t.row(strconv.FormatInt(a.ID, 10), a.Title, when(a.PublishAt), when(a.OpenAt), when(a.CloseAt), state)
+		}
+		return t.write(e.stdout)
 	}
-	return w.Flush()
 }
 
-func calendarImport(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func calendarImport(fs *flag.FlagSet) runFunc {
 	var c common
-	fs := newFlagSet("calendar import", "calendar import [flags] FILE.csv   (lines: date,kind with kind holiday or workday)", stderr)
-	c.register(fs)
-	if done, err := parseFlags(fs, args, getenv); done {
-		return err // nil after --help
+	c.register(fs, useDB)
+	return func(ctx context.Context, e *env) error {
+		if len(e.args) != 1 {
+			e.usage(e.stderr)
+			return errors.New("calendar import: expected one FILE.csv")
+		}
+		if err := c.validate(); err != nil {
+			return err
+		}
+		name := e.args[0]
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("calendar import: %w", err)
+		}
+		defer f.Close()
+		days, err := scheduler.ParseCalendar(f)
+		if err != nil {
+			return fmt.Errorf("calendar import %s: %w", name, err)
+		}
+		if len(days) == 0 {
+			return fmt.Errorf("calendar import %s: no days", name)
+		}
+		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		years, err := db.ImportCalendar(ctx, days, name)
+		if err != nil {
+			return fmt.Errorf("calendar import: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "%d days imported for %v; these years replace the built-in table (restart serve to use them)\n", len(days), years)
+		return nil
 	}
-	if fs.NArg() != 1 {
-		fs.Usage()
-		return errors.New("calendar import: expected one FILE.csv")
-	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	f, err := os.Open(fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("calendar import: %w", err)
-	}
-	defer f.Close()
-	days, err := scheduler.ParseCalendar(f)
-	if err != nil {
-		return fmt.Errorf("calendar import %s: %w", fs.Arg(0), err)
-	}
-	if len(days) == 0 {
-		return fmt.Errorf("calendar import %s: no days", fs.Arg(0))
-	}
-	db, err := c.open(ctx, getenv, c.logger(stderr))
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	years, err := db.ImportCalendar(ctx, days, fs.Arg(0))
-	if err != nil {
-		return fmt.Errorf("calendar import: %w", err)
-	}
-	fmt.Fprintf(stdout, "%d days imported for %v; these years replace the built-in table (restart serve to use them)\n", len(days), years)
-	return nil
 }

@@ -29,11 +29,13 @@ type TelegramConfig struct {
 	APIURL        string // default https://api.telegram.org
 	WebhookURL    string // webhook mode when set; long polling otherwise
 	WebhookSecret string
-	GlobalRate    float64        // messages per second over all chats (default 25)
-	Workers       int            // chats processed at once (default 64)
-	MediaWorkers  int            // steps holding a downloaded file at once (default 4)
-	PollTimeout   time.Duration  // long-polling hold (default 50 s)
-	Metrics       ChannelMetrics // counts received updates; nil counts nothing
+	GlobalRate    float64 // messages per second over all chats (default 25)
+	Workers       int     // chats processed at once (default 64)
+	MediaWorkers  int     // steps holding a downloaded file at once (default 4), without Uploads
+	// Uploads bounds the files held at once with the other channels'; nil: MediaWorkers files.
+	Uploads     *Uploads
+	PollTimeout time.Duration  // long-polling hold (default 50 s)
+	Metrics     ChannelMetrics // counts received updates; nil counts nothing
 }
 
 // TelegramEngine is what the Telegram channel needs from the conversation engine.
@@ -72,7 +74,7 @@ type Telegram struct {
 
 	username string
 	wake     chan struct{}
-	media    chan struct{} // a slot per step holding a downloaded file (MediaWorkers)
+	uploads  *Uploads // a slot per step holding a downloaded file
 	// recvHealth tracks getUpdates (or setWebhook), sendHealth the sends, for Healthy.
 	recvHealth, sendHealth health
 	// beforeCommit, when set by tests, runs after getUpdates answered and before the batch is
@@ -105,14 +107,17 @@ func NewTelegram(ctx context.Context, logger *slog.Logger, cfg TelegramConfig, e
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 	}
+	if cfg.Uploads == nil {
+		cfg.Uploads = NewUploads(cfg.MediaWorkers, int64(cfg.MediaWorkers)*handlers.MaxFileBytes)
+	}
 	t := &Telegram{
 		log: logger.With("channel", "telegram"), cfg: cfg, engine: engine, store: st,
 		// Long polls hold for PollTimeout; the client allows that plus a margin. Sends get their
 		// own shorter deadline from the dispatcher.
-		http:  &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: telegramTransport()},
-		limit: newSendLimiter(cfg.GlobalRate),
-		wake:  make(chan struct{}, 1),
-		media: make(chan struct{}, cfg.MediaWorkers),
+		http:    &http.Client{Timeout: cfg.PollTimeout + 15*time.Second, Transport: telegramTransport()},
+		limit:   newSendLimiter(cfg.GlobalRate),
+		wake:    make(chan struct{}, 1),
+		uploads: cfg.Uploads,
 	}
 	api, err := tgbot.New(cfg.Token,
 		tgbot.WithServerURL(cfg.APIURL),
@@ -473,14 +478,20 @@ func (t *Telegram) handleUpdate(ctx context.Context, p store.Received) error {
 		return t.skip(ctx, p.MsgID)
 	}
 	if file != nil {
-		// The file is held in memory from its download until the step is done: a slot first.
-		select {
-		case t.media <- struct{}{}:
-		case <-ctx.Done():
-			return ctx.Err()
+		// The file is held in memory from its download until the step is done: a slot first,
+		// of the size the update announces (the largest when it announces none).
+		size := file.size
+		if size <= 0 || size > handlers.MaxFileBytes {
+			size = handlers.MaxFileBytes
 		}
-		defer func() { <-t.media }()
-		m.Files = []handlers.File{t.fetch(ctx, *file)}
+		slot, err := t.uploads.Acquire(ctx, size)
+		if err != nil {
+			return err
+		}
+		defer slot.Release()
+		f := t.fetch(ctx, *file)
+		slot.Shrink(int64(len(f.Data)))
+		m.Files = []handlers.File{f}
 	}
 	m.MsgID = p.MsgID
 	res, err := t.engine.Handle(ctx, m)
@@ -550,6 +561,9 @@ func (t *Telegram) convert(u *models.Update) (handlers.Message, *models.Callback
 			}
 			return m, nil, nil, true // files in groups are not fetched: the bot never takes reports there
 		}
+		// Every kind of file is fetched and handed to the engine, which keeps or refuses it by
+		// its content, whatever Telegram calls it: a voice message or a round video gets the
+		// same polite refusal as a video file, not silence.
 		var file *fileRef
 		switch {
 		case len(msg.Photo) > 0:
@@ -559,6 +573,14 @@ func (t *Telegram) convert(u *models.Update) (handlers.Message, *models.Callback
 			file = &fileRef{msg.Document.FileID, msg.Document.FileName, msg.Document.FileSize}
 		case msg.Video != nil:
 			file = &fileRef{msg.Video.FileID, msg.Video.FileName, msg.Video.FileSize}
+		case msg.VideoNote != nil:
+			file = &fileRef{msg.VideoNote.FileID, "video.mp4", int64(msg.VideoNote.FileSize)}
+		case msg.Voice != nil:
+			file = &fileRef{msg.Voice.FileID, "voice.ogg", msg.Voice.FileSize}
+		case msg.Audio != nil:
+			file = &fileRef{msg.Audio.FileID, msg.Audio.FileName, msg.Audio.FileSize}
+		case msg.Animation != nil:
+			file = &fileRef{msg.Animation.FileID, msg.Animation.FileName, msg.Animation.FileSize}
 		}
 		if m.Text == "" && file == nil {
 			return m, nil, nil, false // stickers, locations and the like: nothing to do

@@ -3,6 +3,7 @@
 package bot
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/rand"
@@ -10,10 +11,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"html/template"
 	"io"
 	"io/fs"
 	"log/slog"
 	"mime"
+	"mime/multipart"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -28,6 +31,13 @@ import (
 //go:embed web
 var webAssets embed.FS
 
+// pageSource is the chat page, rendered with the labels of the chat's language.
+//
+//go:embed page.html
+var pageSource string
+
+var pageTemplate = template.Must(template.New("page").Parse(pageSource))
+
 // WebEngine is what the web chat needs from the conversation engine.
 type WebEngine interface {
 	Handle(ctx context.Context, m handlers.Message) (handlers.Result, error)
@@ -39,6 +49,9 @@ type WebStore interface {
 	FindChat(ctx context.Context, platform, external string) (int64, error)
 	Mailbox(ctx context.Context, chatID, after int64, limit int) ([]store.Delivery, error)
 	AckMailbox(ctx context.Context, chatID, upTo int64) error
+	// TakeOnce marks a message with codes delivered as it is shown, and forgets its codes.
+	TakeOnce(ctx context.Context, d store.Delivery) (bool, error)
+	ChatLang(ctx context.Context, chatID int64) (string, error)
 	OutboxFile(ctx context.Context, chatID, outboxID int64) (store.Attachment, []byte, error)
 	// PrivateID is a keyed hash: it tags the chat ids the server issues, and names a
 	// browser's messages in the inbox without any part of its chat id.
@@ -56,6 +69,14 @@ type Web struct {
 
 	// PollWait is how long a poll waits for a new message before answering empty.
 	PollWait time.Duration
+	// Uploads bounds the uploaded files in memory at once, with the other channels' files;
+	// nil bounds nothing.
+	Uploads *Uploads
+	// ReadTimeout and WriteTimeout are the HTTP server's (zero: none). An upload waits for
+	// its slot no longer than ReadTimeout, and then has ReadTimeout to start its body and
+	// must keep it coming at minBodyRate; the long poll and file downloads get the time they
+	// need on top of WriteTimeout.
+	ReadTimeout, WriteTimeout time.Duration
 	// Metrics counts received messages; set it before serving.
 	Metrics ChannelMetrics
 
@@ -69,6 +90,13 @@ const (
 	// Secure, for Path=/ and without a Domain: no other site or subdomain can plant one.
 	hostCookieName = "__Host-" + cookieName
 	maxSendBytes   = 1 << 20
+	// maxUploadBytes is the largest upload body: one file of the largest size and the
+	// multipart framing around it.
+	maxUploadBytes = handlers.MaxFileBytes + 64<<10
+	// minBodyRate is the slowest an upload (or a file download) may go once started,
+	// 64 KiB/s (about 0.5 Mbit/s): the largest file takes some five minutes. A client that
+	// trickles slower is cut rather than holding an upload slot for hours.
+	minBodyRate = 64 << 10
 )
 
 var (
@@ -121,10 +149,7 @@ func (w *Web) Handler() http.Handler {
 	static, _ := fs.Sub(webAssets, "web")
 	files := http.FileServerFS(static)
 	mux.Handle("GET /static/", http.StripPrefix("/static/", files))
-	mux.HandleFunc("GET /{$}", func(rw http.ResponseWriter, r *http.Request) {
-		w.chatID(rw, r)
-		http.ServeFileFS(rw, r, static, "index.html")
-	})
+	mux.HandleFunc("GET /{$}", w.page)
 	mux.HandleFunc("POST /api/send", w.send)
 	mux.HandleFunc("POST /api/upload", w.upload)
 	mux.HandleFunc("GET /api/messages", w.messages)
@@ -205,6 +230,33 @@ func secureRequest(r *http.Request) bool {
 	return r.TLS != nil || strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }
 
+// page serves the chat page with its labels in the chat's language (the browser's, for a chat
+// that has not written yet), and the engine's limit on a message's length in its box.
+func (w *Web) page(rw http.ResponseWriter, r *http.Request) {
+	lang := w.langOf(r)
+	if id := w.issuedChat(r); id != "" {
+		if chatID, err := w.store.FindChat(r.Context(), handlers.PlatformWeb, id); err == nil {
+			if l, err := w.store.ChatLang(r.Context(), chatID); err == nil && l != "" {
+				lang = l
+			}
+		}
+	} else {
+		w.chatID(rw, r)
+	}
+	htmlLang := "zh-CN"
+	if lang == handlers.LangEN {
+		htmlLang = "en"
+	}
+	rw.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if err := pageTemplate.Execute(rw, struct {
+		HTMLLang string
+		L        map[string]string
+		Max      int
+	}{htmlLang, handlers.WebLabels(lang), handlers.MaxTextRunes}); err != nil {
+		w.log.Error("web page failed", "error", err)
+	}
+}
+
 func (w *Web) langOf(r *http.Request) string {
 	if l := handlers.NormalizeLang(r.Header.Get("Accept-Language")); l != "" {
 		return l
@@ -219,9 +271,13 @@ type sendRequest struct {
 }
 
 type apiAnswer struct {
-	OK       bool         `json:"ok"`
-	Error    string       `json:"error,omitempty"`
+	OK    bool   `json:"ok"`
+	Error string `json:"error,omitempty"`
+	// Refused: the engine turned the message away unrecorded; the page gives the text back.
+	Refused  bool         `json:"refused,omitempty"`
 	Messages []webMessage `json:"messages,omitempty"`
+	// Labels: the page's texts, when the chat's language is not the one the page shows.
+	Labels map[string]string `json:"labels,omitempty"`
 }
 
 type webMessage struct {
@@ -229,6 +285,8 @@ type webMessage struct {
 	Text    string           `json:"text"`
 	Buttons [][]store.Button `json:"buttons,omitempty"`
 	File    *webFile         `json:"file,omitempty"`
+	// Codes are shown large with a copy button, and this message is given out once only.
+	Codes []string `json:"codes,omitempty"`
 }
 
 // webFile is a file sent with a message, downloadable by the chat it was sent to only.
@@ -275,32 +333,124 @@ func (w *Web) upload(rw http.ResponseWriter, r *http.Request) {
 		writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
 		return
 	}
-	r.Body = http.MaxBytesReader(rw, r.Body, handlers.MaxFileBytes+1<<20)
-	m := handlers.Message{}
-	f, hdr, err := r.FormFile("file")
-	var tooBig *http.MaxBytesError
+	tooBig := handlers.Message{Files: []handlers.File{{Name: "upload", Size: handlers.MaxFileBytes + 1}}}
+	if r.ContentLength > maxUploadBytes {
+		// Refused before a byte of it is read; the engine gives its polite answer about the size.
+		w.handle(rw, r, tooBig, id)
+		return
+	}
+	// A slot before reading: the body stays in the client's and the kernel's buffers
+	// meanwhile. Its size is the declared one, or the largest when the body is chunked.
+	size := r.ContentLength
+	if size < 0 {
+		size = maxUploadBytes
+	}
+	wait := r.Context()
+	if w.ReadTimeout > 0 {
+		var cancel context.CancelFunc
+		wait, cancel = context.WithTimeout(wait, w.ReadTimeout)
+		defer cancel()
+	}
+	slot, err := w.Uploads.Acquire(wait, size)
+	if err != nil {
+		w.log.Warn("web upload refused: uploads busy")
+		rw.Header().Set("Retry-After", "60")
+		writeJSON(rw, http.StatusServiceUnavailable, apiAnswer{Error: handlers.T(lang, "upload.busy")})
+		return
+	}
+	defer slot.Release()
+	rc := http.NewResponseController(rw)
+	body := io.Reader(http.MaxBytesReader(rw, r.Body, maxUploadBytes))
+	if w.ReadTimeout > 0 {
+		body = &pacedBody{r: body, rc: rc, start: time.Now(), grace: w.ReadTimeout}
+	}
+	m, ok := readUpload(body, r.Header.Get("Content-Type"), size)
+	if w.WriteTimeout > 0 {
+		_ = rc.SetWriteDeadline(time.Now().Add(w.WriteTimeout)) // the upload may have outlasted the server's
+	}
 	switch {
-	case errors.As(err, &tooBig):
-		// Let the engine give its polite answer about the size.
-		m.Files = []handlers.File{{Name: "upload", Size: handlers.MaxFileBytes + 1}}
-	case err != nil:
+	case !ok:
 		writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
 		return
+	case len(m.Files) == 0:
+		m = tooBig
 	default:
-		defer f.Close()
-		data, err := io.ReadAll(f)
-		if err != nil {
-			if errors.As(err, &tooBig) {
-				m.Files = []handlers.File{{Name: hdr.Filename, Size: handlers.MaxFileBytes + 1}}
-				break
-			}
-			writeJSON(rw, http.StatusBadRequest, apiAnswer{Error: handlers.T(lang, "error")})
-			return
-		}
-		m.Files = []handlers.File{{Name: hdr.Filename, Size: int64(len(data)), Data: data}}
-		m.Text = r.FormValue("text")
+		slot.Shrink(int64(len(m.Files[0].Data)))
 	}
 	w.handle(rw, r, m, id)
+}
+
+// readUpload streams a multipart upload: its "file" part into one buffer of the file's own
+// size, and its "text" part. (r.FormFile would buffer up to 32 MB of parts, then copy the
+// file again.) A file over the size limit yields a message without files; false means the
+// body was unreadable: malformed, cut off, or too slow.
+func readUpload(body io.Reader, contentType string, size int64) (handlers.Message, bool) {
+	var m handlers.Message
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return m, false
+	}
+	mr := multipart.NewReader(body, params["boundary"])
+	var file *handlers.File
+	for {
+		p, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			return handlers.Message{}, true
+		}
+		if err != nil {
+			return m, false
+		}
+		switch p.FormName() {
+		case "file":
+			if file != nil {
+				return m, false // the page sends one file per upload
+			}
+			buf := bytes.NewBuffer(make([]byte, 0, min(size, handlers.MaxFileBytes+1)))
+			if _, err := io.Copy(buf, io.LimitReader(p, handlers.MaxFileBytes+1)); err != nil {
+				if errors.As(err, &tooBig) {
+					return handlers.Message{}, true
+				}
+				return m, false
+			}
+			if buf.Len() > handlers.MaxFileBytes {
+				return handlers.Message{}, true
+			}
+			file = &handlers.File{Name: p.FileName(), Size: int64(buf.Len()), Data: buf.Bytes()}
+		case "text":
+			b, err := io.ReadAll(io.LimitReader(p, maxSendBytes))
+			if err != nil {
+				return m, false
+			}
+			m.Text = string(b)
+		}
+	}
+	if file == nil {
+		return m, false
+	}
+	m.Files = []handlers.File{*file}
+	return m, true
+}
+
+// pacedBody cuts an upload that stops coming: it may take grace to get going, and every
+// byte read buys 1/minBodyRate more. The server's ReadTimeout alone would cut a large upload
+// over a slow mobile link; no deadline at all let 1,000 connections trickle for ever.
+type pacedBody struct {
+	r     io.Reader
+	rc    *http.ResponseController
+	start time.Time
+	grace time.Duration
+	n     int64
+}
+
+func (p *pacedBody) Read(b []byte) (int, error) {
+	_ = p.rc.SetReadDeadline(p.start.Add(p.grace + time.Duration(p.n)*time.Second/minBodyRate))
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	return n, err
 }
 
 func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message, clientID string) {
@@ -342,7 +492,7 @@ func (w *Web) handle(rw http.ResponseWriter, r *http.Request, m handlers.Message
 		dup = 1 // the browser resent a message whose answer it missed
 	}
 	w.Metrics.Received(handlers.PlatformWeb, 1, dup)
-	writeJSON(rw, http.StatusOK, apiAnswer{OK: true})
+	writeJSON(rw, http.StatusOK, apiAnswer{OK: true, Refused: res.Refused})
 }
 
 // messages answers a poll: it acknowledges what the browser already has (ids up to after) and
@@ -371,6 +521,10 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 			w.log.Error("web ack failed", "error", err)
 		}
 	}
+	if w.WriteTimeout > 0 {
+		// The poll waits before it writes: the server's write deadline runs meanwhile.
+		_ = http.NewResponseController(rw).SetWriteDeadline(time.Now().Add(w.PollWait + w.WriteTimeout))
+	}
 	deadline := time.NewTimer(w.PollWait)
 	defer deadline.Stop()
 	for {
@@ -384,11 +538,27 @@ func (w *Web) messages(rw http.ResponseWriter, r *http.Request) {
 		if len(msgs) > 0 || !wait {
 			out := apiAnswer{OK: true}
 			for _, d := range msgs {
-				m := webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons}
+				m := webMessage{ID: d.ID, Text: d.Message.Text, Buttons: d.Message.Buttons, Codes: d.Message.Codes}
+				if len(m.Codes) > 0 {
+					// Shown once: taken as it is read, so that neither a reload nor whoever opens
+					// the page next (a shared computer) gets the code again.
+					taken, err := w.store.TakeOnce(ctx, d)
+					if err != nil {
+						w.log.Error("web poll failed", "error", err)
+						writeJSON(rw, http.StatusInternalServerError, apiAnswer{Error: handlers.T(w.langOf(r), "error")})
+						return
+					}
+					if !taken {
+						continue // another poll of the chat showed it
+					}
+				}
 				if f := d.Message.File; f != nil {
 					m.File = &webFile{Name: f.Name, URL: "/api/file/" + strconv.FormatInt(d.ID, 10)}
 				}
 				out.Messages = append(out.Messages, m)
+			}
+			if lang, err := w.store.ChatLang(ctx, chatID); err == nil && lang != r.URL.Query().Get("lang") {
+				out.Labels = handlers.WebLabels(lang)
 			}
 			writeJSON(rw, http.StatusOK, out)
 			return
@@ -426,6 +596,10 @@ func (w *Web) file(rw http.ResponseWriter, r *http.Request) {
 		w.log.Error("web file failed", "error", err)
 		http.Error(rw, "unavailable", http.StatusInternalServerError)
 		return
+	}
+	if w.WriteTimeout > 0 {
+		// A large file to a slow phone needs longer than the server's write deadline.
+		_ = http.NewResponseController(rw).SetWriteDeadline(time.Now().Add(w.WriteTimeout + time.Duration(len(data))*time.Second/minBodyRate))
 	}
 	rw.Header().Set("Content-Type", f.MIME)
 	rw.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))

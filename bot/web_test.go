@@ -47,6 +47,7 @@ func newWebFixture(t *testing.T) *webFixture {
 type browser struct {
 	cookie string // "name=value", or "" for none
 	https  bool   // the request came through a TLS-terminating proxy
+	lang   string // Accept-Language, when set
 	n      int
 }
 
@@ -61,6 +62,9 @@ func (f *webFixture) do(b *browser, method, path string, body []byte) (*http.Res
 	}
 	if b.https {
 		req.Header.Set("X-Forwarded-Proto", "https")
+	}
+	if b.lang != "" {
+		req.Header.Set("Accept-Language", b.lang)
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -29,6 +29,10 @@ type WeChatConfig struct {
 	AppSecret string
 	Token     string // the callback token: signs every callback
 	AESKey    string // EncodingAESKey (43 characters); safe mode when set
+	// Plaintext accepts unencrypted callbacks when AESKey is empty; it must be said explicitly.
+	// A plaintext body is not signed (the signature covers token, timestamp and nonce only), so
+	// whoever sees a callback's URL can, until its nonce is used, send any body with it.
+	Plaintext bool
 	// PreviousAESKey is the EncodingAESKey before the last change. WeChat's FAQ says callbacks
 	// may still come encrypted with it for a while: those are accepted and answered with it.
 	PreviousAESKey string
@@ -40,8 +44,11 @@ type WeChatConfig struct {
 	// PassiveWait is how long a callback waits for its step before answering "success" and
 	// leaving the answer to the outbox (default 3 s: WeChat gives up after 5 s).
 	PassiveWait time.Duration
-	// MediaWorkers is how many media downloads run at once (default 4).
+	// MediaWorkers is how many images are held at once, from their download until their
+	// step is done (default 4), when Uploads is nil.
 	MediaWorkers int
+	// Uploads bounds the files held at once with the other channels'.
+	Uploads *Uploads
 }
 
 // WeChat limits and protocol constants.
@@ -78,6 +85,7 @@ type WeChatStore interface {
 	ReserveWeChatSend(ctx context.Context, external string) (bool, error)
 	CloseWeChatWindow(ctx context.Context, external string) error
 	WeChatMenu(ctx context.Context, external string) ([]store.Button, string, error)
+	ClaimWeChatNonce(ctx context.Context, timestamp, nonce string, body []byte, until time.Time) (bool, error)
 }
 
 // WeChat is the WeChat Official Account channel: an http.Handler for the callback and the
@@ -97,15 +105,10 @@ type WeChat struct {
 	store  WeChatStore
 	api    *WeChatAPI
 	now    func() time.Time
-	media  chan struct{}
+	media  *Uploads
 	wake   chan struct{}
 	// Metrics counts received callbacks; set it before serving.
 	Metrics ChannelMetrics
-	// gate admits one of the channel's own batched writes (receipts, menus) at a time,
-	// in arrival order: Go's channel queues are FIFO. SQLite has one writer anyway, and when
-	// connections race for its lock the losers back off in sleeps of up to 100 ms, which is
-	// what made the slowest passive replies slow.
-	gate chan struct{}
 
 	mu       sync.Mutex
 	lanes    map[string]*wxLane // by openid, memory only
@@ -118,19 +121,6 @@ type WeChat struct {
 	answering map[string]*wxJob
 	lanesWG   sync.WaitGroup
 	notify    []func(chatID int64)
-
-	// Group commit of the channel's own small writes (receipts, menus): writes that arrive
-	// while a batch commits wait and go together in the next one, so under load they cost
-	// one transaction (one fsync) per batch instead of one each.
-	wmu      sync.Mutex
-	writes   []*wxWrite
-	flushing bool
-}
-
-// wxWrite is one write waiting for the group commit.
-type wxWrite struct {
-	fn   func(*store.Tx) error
-	done chan error
 }
 
 // wxLane is the queue of one chat's messages.
@@ -187,6 +177,9 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	if cfg.AppID == "" || cfg.Token == "" {
 		return nil, errors.New("WECHAT_APP_ID and WECHAT_TOKEN must be set")
 	}
+	if err := WeChatModeError(cfg.AESKey, cfg.Plaintext); err != nil {
+		return nil, err
+	}
 	if cfg.AESKey != "" {
 		if err := ValidateWeChatAESKey(cfg.AESKey); err != nil {
 			return nil, err
@@ -206,6 +199,9 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	if cfg.MediaWorkers <= 0 {
 		cfg.MediaWorkers = 4
 	}
+	if cfg.Uploads == nil {
+		cfg.Uploads = NewUploads(cfg.MediaWorkers, int64(cfg.MediaWorkers)*handlers.MaxFileBytes)
+	}
 	if cfg.DefaultLang == "" {
 		cfg.DefaultLang = handlers.LangZH
 	}
@@ -213,13 +209,30 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		cfg.Location = time.UTC
 	}
 	log := logger.With("channel", "wechat")
+	if cfg.Plaintext {
+		log.Warn("wechat plaintext mode: callbacks are neither encrypted nor their bodies signed; set WECHAT_AES_KEY for safe mode")
+	}
 	return &WeChat{
 		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
-		media: make(chan struct{}, cfg.MediaWorkers), wake: make(chan struct{}, 1), gate: make(chan struct{}, 1),
+		media: cfg.Uploads, wake: make(chan struct{}, 1),
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
 		Metrics: nopMetrics{},
 	}, nil
+}
+
+// WeChatModeError checks the callback mode settings (serve checks them too, before opening
+// anything): safe mode needs the key, plaintext mode must be asked for, and not both. It
+// returns nil when they are consistent.
+func WeChatModeError(aesKey string, plaintext bool) error {
+	switch {
+	case aesKey == "" && !plaintext:
+		return errors.New("WECHAT_AES_KEY must be set: callbacks are taken in safe mode (安全模式) only, " +
+			"unless WECHAT_PLAINTEXT=1 (--wechat-plaintext) accepts plaintext ones, which are weaker (see README)")
+	case aesKey != "" && plaintext:
+		return errors.New("WECHAT_PLAINTEXT is set with WECHAT_AES_KEY: choose safe mode (the key) or plaintext mode, not both")
+	}
+	return nil
 }
 
 // ValidateWeChatAESKey checks an EncodingAESKey: 43 characters of base64 for a 32-byte key.
@@ -318,6 +331,14 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, "malformed message")
 		return
 	}
+	if ok, err := w.claimNonce(ts, nonce, body); err != nil {
+		w.log.Error("store wechat nonce failed", "error", err)
+		http.Error(rw, "try again", http.StatusServiceUnavailable)
+		return
+	} else if !ok {
+		w.refuse(rw, "replayed nonce")
+		return
+	}
 	reply, j, err := w.receive(&m, raw)
 	if err != nil {
 		// Not stored, so not acknowledged: WeChat retries.
@@ -348,6 +369,17 @@ func (w *WeChat) verify(ts, nonce, sig string) string {
 		return "signature"
 	}
 	return ""
+}
+
+// claimNonce remembers a verified callback's timestamp and nonce for as long as the timestamp
+// is fresh; it reports false for a replay: the same pair with another body. In plaintext mode
+// that is all that stands between a captured URL and a forged body (in safe mode the
+// msg_signature covers the body as well). The same pair with the same body is let through:
+// it may be WeChat retrying, and the inbox's dedupe makes it change nothing.
+func (w *WeChat) claimNonce(ts, nonce string, body []byte) (bool, error) {
+	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
+	until := time.Unix(sec, 0).Add(callbackSkew)
+	return w.store.ClaimWeChatNonce(context.Background(), ts, nonce, body, until)
 }
 
 func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {
@@ -427,6 +459,10 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 		}
 	case "image":
 		waits = false // the media download can be slow: answer now, follow up through the outbox
+	case "video", "shortvideo":
+		// Not fetched: a video keeps where it was filmed in ways that cannot be removed, so it
+		// would be refused whatever it holds. The answer says what to send instead.
+		return handlers.T(w.cfg.DefaultLang, "wechat.video"), nil, nil
 	case "event":
 		opens = store.WeChatOpensEvent
 		switch strings.ToLower(m.Event) {
@@ -486,12 +522,12 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 	return reply, j, err
 }
 
-// storeReceipt commits a message to the inbox as received, in the channel's next group commit,
-// and opens its chat's window when it is new. A failure is kept in the job: a callback waiting
+// storeReceipt commits a message to the inbox as received (the store commits concurrent
+// writes together, one fsync for many), and opens its chat's window when it is new. A failure is kept in the job: a callback waiting
 // on it (a retry of the same message too) must not answer "success".
 func (w *WeChat) storeReceipt(j *wxJob) error {
 	fresh := false
-	err := w.write(context.Background(), func(tx *store.Tx) error {
+	err := w.store.Update(context.Background(), func(tx *store.Tx) error {
 		var err error
 		fresh, err = tx.ReceiveWeChat(store.Received{MsgID: j.msgID, Payload: j.raw}, j.openid, j.opens)
 		return err
@@ -737,7 +773,20 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 	j.passive = j.sync && !j.abandoned && j.waiters > 0
 	passive := j.passive
 	j.mu.Unlock()
+	var slot *UploadSlot
+	if j.msg.MsgType == "image" {
+		// The image is held in memory from its download until the step is done: a slot
+		// first, of the largest size (WeChat does not announce it), shrunk once downloaded.
+		var err error
+		if slot, err = w.media.Acquire(ctx, handlers.MaxFileBytes); err != nil {
+			return "", nil, err
+		}
+		defer slot.Release()
+	}
 	m, ok, err := w.convert(ctx, j.msg)
+	for _, f := range m.Files {
+		slot.Shrink(int64(len(f.Data)))
+	}
 	if errors.Is(err, errMediaUnavailable) {
 		return "", nil, w.mediaUnavailable(ctx, j)
 	}
@@ -805,8 +854,8 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		}
 		return nil
 	}
-	// No gate here: the store commits concurrent steps together (group commit), so steps of
-	// many callbacks share one fsync instead of queueing for one each.
+	// The store commits concurrent steps together (group commit), so steps of many callbacks
+	// share one fsync instead of queueing for one each.
 	res, err := w.engine.Handle(ctx, m)
 	if err != nil {
 		return "", nil, err
@@ -819,59 +868,6 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		return "", nil, nil
 	}
 	return text, delivered, nil
-}
-
-// write runs fn in the next group commit and returns its error. The first writer to find no
-// commit running becomes the committer; once its own write is committed it hands the rest to a
-// new goroutine, so that no caller commits for others indefinitely.
-func (w *WeChat) write(ctx context.Context, fn func(*store.Tx) error) error {
-	op := &wxWrite{fn: fn, done: make(chan error, 1)}
-	w.wmu.Lock()
-	w.writes = append(w.writes, op)
-	lead := !w.flushing
-	w.flushing = true
-	w.wmu.Unlock()
-	if lead {
-		w.commitBatches(context.WithoutCancel(ctx), true)
-	}
-	return <-op.done
-}
-
-// commitBatches commits waiting writes, a batch per transaction. When a batch fails its writes
-// are run one by one, so that one bad write fails only itself.
-func (w *WeChat) commitBatches(ctx context.Context, handOff bool) {
-	for {
-		w.wmu.Lock()
-		batch := w.writes
-		w.writes = nil
-		if len(batch) == 0 {
-			w.flushing = false
-			w.wmu.Unlock()
-			return
-		}
-		w.wmu.Unlock()
-		w.gate <- struct{}{}
-		err := w.store.Update(ctx, func(tx *store.Tx) error {
-			for _, b := range batch {
-				if err := b.fn(tx); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-		for _, b := range batch {
-			if err != nil && len(batch) > 1 {
-				b.done <- w.store.Update(ctx, b.fn)
-				continue
-			}
-			b.done <- err
-		}
-		<-w.gate
-		if handOff {
-			go w.commitBatches(ctx, false)
-			return
-		}
-	}
 }
 
 // errMediaUnavailable: WeChat refused the media of a message (expired, unknown), or the
@@ -990,8 +986,6 @@ func (w *WeChat) convert(ctx context.Context, x *wxMsg) (handlers.Message, bool,
 // returned, and the message is tried again.
 func (w *WeChat) fetch(ctx context.Context, mediaID string) (handlers.File, error) {
 	f := handlers.File{Name: "photo.jpg"}
-	w.media <- struct{}{}
-	defer func() { <-w.media }()
 	dctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	data, err := w.api.Media(dctx, mediaID, handlers.MaxFileBytes)

@@ -46,7 +46,7 @@ func (w *WeChat) Send(ctx context.Context, openid string, msg store.OutMessage) 
 		}
 		if i == len(parts)-1 && len(menu) > 0 {
 			// Kept before the send: the user may answer before the send returns.
-			if err := w.write(ctx, func(tx *store.Tx) error { return tx.SaveWeChatMenu(openid, menu) }); err != nil {
+			if err := w.store.Update(ctx, func(tx *store.Tx) error { return tx.SaveWeChatMenu(openid, menu) }); err != nil {
 				return err
 			}
 		}

@@ -72,6 +72,7 @@ func newWXFixture(t testing.TB, cfg WeChatConfig) *wxFixture {
 	}
 	f.engine = handlers.New(logger, db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC})
 	cfg.AppID, cfg.AppSecret, cfg.Token, cfg.APIURL = wxAppID, wxSecret, wxToken, f.fake.URL
+	cfg.Plaintext = cfg.AESKey == "" // a fixture without a key is in plaintext mode, said explicitly
 	f.wx, err = NewWeChat(logger, cfg, f.engine, db)
 	if err != nil {
 		t.Fatal(err)

@@ -501,34 +501,22 @@ func TestDeskScope(t *testing.T) {
 		if res, _ := b.get("/desk/"); res.StatusCode != http.StatusOK {
 			t.Fatalf("before: %d", res.StatusCode)
 		}
-		// The role is no longer one of the desk's (as a withdrawal leaves it): the next
-		// request is refused and the session is over, whatever the cookie says.
-		raw, err := sql.Open("sqlite", "file:"+w.dbPath(t))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer raw.Close()
-		if _, err := raw.Exec(`UPDATE people SET role = 'officer' WHERE id = ?`, w.official); err != nil {
+		// The role is withdrawn (xuncha people revoke): the next request is refused and the
+		// session is over, whatever the cookie says.
+		if _, err := w.db.WithdrawPerson(context.Background(), w.official, "cli", "left the post"); err != nil {
 			t.Fatal(err)
 		}
 		if res, page := b.get("/desk/"); res.StatusCode != http.StatusForbidden || strings.Contains(page, mine.Number) {
-			t.Errorf("after the role changed: %d", res.StatusCode)
-		}
-		if _, err := raw.Exec(`UPDATE people SET role = 'official' WHERE id = ?`, w.official); err != nil {
-			t.Fatal(err)
+			t.Errorf("after the withdrawal: %d", res.StatusCode)
 		}
 		if res, _ := b.get("/desk/"); res.StatusCode != http.StatusUnauthorized {
-			t.Errorf("the ended session came back with the role: %d", res.StatusCode)
+			t.Errorf("the session outlived the withdrawal: %d", res.StatusCode)
+		}
+		// A link issued before the withdrawal opens nothing either.
+		if res, _ := w.browser().follow(w.link(w.official)); res.StatusCode != http.StatusForbidden {
+			t.Errorf("a withdrawn person's link: %d", res.StatusCode)
 		}
 	})
-}
-
-func (w *world) dbPath(t *testing.T) string {
-	var name string
-	if err := w.raw.QueryRow(`SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	return name
 }
 
 // TestDeskActions: an action needs the CSRF token and the same origin; with them it runs

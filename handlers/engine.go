@@ -18,6 +18,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"xuncha/handlers/media"
 	"xuncha/store"
 )
 
@@ -28,7 +29,8 @@ const (
 	PlatformWeChat   = "wechat"
 )
 
-// Limits on what one message may carry.
+// Limits on what one message may carry. MaxTextRunes is also the web chat's box: its maxlength
+// and counter, so that the page never lets a resident type what the engine refuses.
 const (
 	MaxTextRunes    = 4096
 	MaxAttachments  = 10
@@ -97,7 +99,10 @@ type Result struct {
 	// Bound: the step gave the chat a role (an invitation was redeemed). The web chat then
 	// gives the browser a new chat id in the same transaction.
 	Bound bool
-	Out   []Outgoing
+	// Refused: the message was turned away unrecorded (too long, too many or too big files, or
+	// sent too fast) and the answer asks to send it again; the web chat keeps the typed text.
+	Refused bool
+	Out     []Outgoing
 }
 
 // Store is what the engine needs from the database.
@@ -105,7 +110,9 @@ type Store interface {
 	Update(ctx context.Context, fn func(*store.Tx) error) error
 }
 
-// Scrubber removes identifying metadata from an uploaded file and returns its MIME type.
+// Scrubber decides by content whether an uploaded file is kept, and returns it without
+// identifying metadata, with its MIME type. An error wrapping media.ErrMalformed means the
+// file is damaged; any other error, that it is not of a kind that is kept (media.Scrub).
 type Scrubber func(data []byte) ([]byte, string, error)
 
 // Config holds the engine's settings.
@@ -113,10 +120,10 @@ type Config struct {
 	DefaultLang string
 	Categories  []Category
 	Location    *time.Location // for dates shown to users
-	Scrub       Scrubber
-	Ledger      *Ledger  // dispositions, forms, units; nil: the built-in ledger.json
-	Calendar    Calendar // working days for deadlines; nil: plain weekdays in Location
-	Metrics     Metrics  // counts steps; nil: nothing counted
+	Scrub       Scrubber       // nil: media.Scrub
+	Ledger      *Ledger        // dispositions, forms, units; nil: the built-in ledger.json
+	Calendar    Calendar       // working days for deadlines; nil: plain weekdays in Location
+	Metrics     Metrics        // counts steps; nil: nothing counted
 
 	// Guess is the global budget of wrong query and invitation codes (abuse.go).
 	Guess GuessBudget
@@ -167,6 +174,9 @@ func New(logger *slog.Logger, st Store, cfg Config) *Engine {
 	if cfg.Metrics == nil {
 		cfg.Metrics = nopMetrics{}
 	}
+	if cfg.Scrub == nil {
+		cfg.Scrub = media.Scrub // never keep a file unchecked
+	}
 	return &Engine{log: logger, store: st, cfg: cfg, flood: map[string]*floodState{}, guess: newGuessLimiters(cfg.Guess)}
 }
 
@@ -201,7 +211,7 @@ func (e *Engine) Handle(ctx context.Context, m Message) (res Result, err error) 
 		}
 		e.cfg.Metrics.StepHandled(m.Platform, result)
 	}()
-	return e.handle(ctx, m)
+	return e.handle(ctx, cleanInput(m))
 }
 
 // apologize marks a message processed and tells its sender that something went wrong.
@@ -297,7 +307,7 @@ func (e *Engine) step(tx *store.Tx, m Message, flooded, warn bool, res *Result) 
 		if warn {
 			t.say(T(t.lang, "flood"))
 		}
-		res.Out = t.out
+		t.refused = true
 		return t.flush(res)
 	}
 	first, err := tx.ClaimMessage(m.Platform, m.MsgID)
@@ -378,15 +388,27 @@ type turn struct {
 	st     state
 	dirty  bool
 	bound  bool // an invitation was redeemed (Result.Bound)
-	out    []Outgoing
+	// refused: the message was turned away unrecorded (Result.Refused)
+	refused bool
+	out     []Outgoing
 
 	// blocked: an official blocked this resident's chat from a clue (blockedStep).
 	blocked bool
+	// resident: the step's answers are for the sender as a resident (their report's query
+	// code, its status), and are delivered even if the chat's role is withdrawn before they
+	// go out. Other answers to a chat with a role are staff messages (store.OutMessage.Resident).
+	resident bool
 }
 
 // say queues a message to the sender.
 func (t *turn) say(text string, buttons ...[]store.Button) {
 	t.out = append(t.out, Outgoing{ChatID: t.chat.ID, ToSender: true, OutMessage: store.OutMessage{Text: text, Buttons: buttons}})
+}
+
+// sayCodes queues a message to the sender that shows codes once (store.OutMessage.Codes).
+func (t *turn) sayCodes(text string, codes []string, buttons ...[]store.Button) {
+	t.say(text, buttons...)
+	t.out[len(t.out)-1].Codes = codes
 }
 
 // tell queues a message to another chat; key makes it idempotent.
@@ -409,6 +431,9 @@ func (t *turn) flush(res *Result) error {
 		}
 		if edit != "" && o.ToSender {
 			o.Edit, edit = edit, ""
+		}
+		if o.ToSender && t.resident {
+			o.Resident = true
 		}
 		if passive && o.ToSender {
 			passive = false
@@ -438,7 +463,7 @@ func (t *turn) flush(res *Result) error {
 			return err
 		}
 	}
-	res.Out, res.Bound = t.out, t.bound
+	res.Out, res.Bound, res.Refused = t.out, t.bound, t.refused
 	return nil
 }
 
@@ -472,9 +497,15 @@ func (t *turn) run() error {
 			t.reset()
 		}
 	}
+	// The role is read at every step, never kept between steps: a role withdrawn a moment ago
+	// (xuncha people revoke) makes this message a resident's. Withdrawal unbinds the chat; a
+	// person found withdrawn all the same is no role either.
 	if t.chat.PersonID != 0 {
 		if t.person, err = t.tx.FindPerson(t.chat.PersonID); err != nil {
 			return err
+		}
+		if t.person.Withdrawn() {
+			t.person = nil
 		}
 	}
 	if t.person == nil {
@@ -487,15 +518,18 @@ func (t *turn) run() error {
 	}
 	m := t.msg
 	if utf8.RuneCountInString(m.Text) > MaxTextRunes {
-		t.say(t.tr("too.long"))
+		t.refused = true
+		t.say(t.tr("too.long", MaxTextRunes))
 		return nil
 	}
 	if len(m.Files) > MaxAttachments {
+		t.refused = true
 		t.say(t.tr("too.many"))
 		return nil
 	}
 	for _, f := range m.Files {
 		if f.Size > MaxFileBytes || len(f.Data) > MaxFileBytes {
+			t.refused = true
 			t.say(t.tr("too.big"))
 			return nil
 		}
@@ -757,7 +791,9 @@ func (t *turn) setLang(lang string) error {
 		return err
 	}
 	t.lang = lang
-	t.say(t.tr("lang.set"))
+	// The answer carries the menu in the new language: a bare "done" left the resident with
+	// nothing to press.
+	t.say(t.tr("lang.set"), t.menuResume()...)
 	return nil
 }
 
@@ -775,14 +811,19 @@ func (t *turn) menu() [][]store.Button {
 	return rows
 }
 
-// welcome greets and shows the menu, offering to continue an unfinished report: a web page
-// reload or a new device must not make a resident start over.
+// welcome greets and shows the menu.
 func (t *turn) welcome() {
+	t.say(t.tr("welcome"), t.menuResume()...)
+}
+
+// menuResume is the menu, offering first to continue an unfinished report: a web page reload,
+// a new device or a change of language must not make a resident start over.
+func (t *turn) menuResume() [][]store.Button {
 	rows := t.menu()
 	if t.st.Flow == flowReport && t.st.Report != nil {
 		rows = append([][]store.Button{{t.btn("menu.resume", "resume")}}, rows...)
 	}
-	t.say(t.tr("welcome"), rows...)
+	return rows
 }
 
 func (t *turn) help() {

@@ -830,18 +830,28 @@ func (t *turn) deliverQuestion(c *store.Clue, q *store.Question) (bool, error) {
 	return t.tx.EnqueueToReporter(c.ReportID, msg, fmt.Sprintf("question:%d", q.ID))
 }
 
-// relay sends a unit's question on to the reporter; only an official who may see the clue can.
-func (t *turn) relay(qid int64) error {
+// findQuestion finds a question and its clue; when the question is gone it says the button
+// has expired and returns nil.
+func (t *turn) findQuestion(qid int64) (*store.Question, *store.Clue, error) {
 	q, err := t.tx.FindQuestion(qid)
 	if errors.Is(err, store.ErrNotFound) {
 		t.say(t.tr("button.expired"))
-		return nil
+		return nil, nil, nil
 	}
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	c, err := t.tx.FindClue(q.ClueID)
 	if err != nil {
+		return nil, nil, err
+	}
+	return q, c, nil
+}
+
+// relay sends a unit's question on to the reporter; only an official who may see the clue can.
+func (t *turn) relay(qid int64) error {
+	q, c, err := t.findQuestion(qid)
+	if err != nil || q == nil {
 		return err
 	}
 	if !t.rules().CanOn(PermRelay, c) {
@@ -867,16 +877,8 @@ func (t *turn) relay(qid int64) error {
 // startAnswer lets the reporter answer a question: from the chat that filed the report (the
 // sealed link), or from any chat that has just shown the report by its query code.
 func (t *turn) startAnswer(qid int64) error {
-	q, err := t.tx.FindQuestion(qid)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	c, err := t.tx.FindClue(q.ClueID)
-	if err != nil {
+	q, c, err := t.findQuestion(qid)
+	if err != nil || q == nil {
 		return err
 	}
 	allowed := t.st.Flow == flowQuery && t.st.ReportID != 0 && t.st.ReportID == c.ReportID

@@ -142,7 +142,7 @@ func (t *turn) submitCheckin() error {
 	if err := t.tx.CreateCheckin(ci); err != nil {
 		return err
 	}
-	var codes []string
+	var codes, shown []string
 	for _, pr := range c.Problems {
 		r := &store.Report{Category: "other", TownshipID: p.TownshipID, VillageID: p.VillageID, Description: pr.Text,
 			Anonymous: true, FiledBy: p.ID, Source: store.SourceCheckin, Lang: t.lang}
@@ -156,7 +156,8 @@ func (t *turn) submitCheckin() error {
 		if err := t.registerReportClue(r); err != nil {
 			return err
 		}
-		codes = append(codes, fmt.Sprintf("%d. %s — %s", len(codes)+1, store.FormatQueryCode(code), truncate(pr.Text, 20)))
+		shown = append(shown, store.FormatQueryCode(code))
+		codes = append(codes, fmt.Sprintf("%d. %s — %s", len(codes)+1, shown[len(shown)-1], truncate(pr.Text, 20)))
 		if err := t.notifyOfficials(r, len(pr.Files)); err != nil {
 			return err
 		}
@@ -170,7 +171,7 @@ func (t *turn) submitCheckin() error {
 		text += t.tr("ci.codes", strings.Join(codes, "\n"))
 	}
 	t.reset()
-	t.say(text, t.menu()...)
+	t.sayCodes(text, shown, t.menu()...)
 	return t.tx.Audit(p.ID, t.chat.Platform, "checkin.created", fmt.Sprintf("checkin:%d", ci.ID), "")
 }
 

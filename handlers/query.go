@@ -82,6 +82,7 @@ func (t *turn) lookup(code string) error {
 	t.reset()
 	t.st.ReportID = r.ID
 	t.set(flowQuery, "shown")
+	t.resident = true // the holder's own report, whatever role the chat holds
 	t.say(text, append(rows, []store.Button{t.btn("query.add", AnswerAddInfo)}, []store.Button{t.btn("cancel", "x")})...)
 	return nil
 }

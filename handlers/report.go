@@ -7,6 +7,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"xuncha/handlers/media"
 	"xuncha/store"
 )
 
@@ -427,40 +428,65 @@ func idFrom(data, verb string) (int64, bool) {
 }
 
 // addFiles scrubs and stores the message's files, appending them to list. It answers and
-// returns false when a file is refused; then nothing is added.
+// returns false when a file is refused; then nothing is added, and the flow goes on where it
+// was.
 func (t *turn) addFiles(list *[]store.Attachment, limit int) (bool, error) {
 	if len(*list)+len(t.msg.Files) > limit {
 		t.say(t.tr("too.many"))
 		return false, nil
 	}
-	var added []store.Attachment
-	for _, f := range t.msg.Files {
-		if len(f.Data) == 0 {
-			// A download that failed or an empty upload: nothing to keep, and the resident should
-			// know it did not arrive.
-			t.say(t.tr("bad.file"))
-			return false, nil
-		}
-		data, mime, err := t.e.cfg.Scrub(f.Data)
-		if err == nil && strings.HasPrefix(mime, "video/") {
-			// Video containers carry GPS positions that cannot be removed losslessly here.
-			t.say(t.tr("bad.video"))
-			return false, nil
-		}
-		if err != nil {
-			t.e.log.Info("attachment refused", "size", len(f.Data), "error", err)
-			t.say(t.tr("bad.file"))
-			return false, nil
-		}
-		sha, err := t.tx.PutBlob(data, mime)
-		if err != nil {
-			return false, err
-		}
-		added = append(added, store.Attachment{SHA256: sha, Name: truncate(f.Name, 100), MIME: mime, Size: int64(len(data))})
+	added, ok, err := t.keepFiles(len(*list))
+	if !ok || err != nil {
+		return false, err
 	}
 	*list = append(*list, added...)
 	t.dirty = true
 	return true, nil
+}
+
+// keepFiles checks, cleans and stores the message's files, the first numbered after the n
+// already kept. When one is refused it answers why and returns false, and none is stored.
+//
+// What is kept is decided by content, not by name (cfg.Scrub), and each file is stored under
+// a neutral name (附件1.jpg): an uploader's file name can carry a name, a place or a date. The
+// name is in the default language, not the sender's, which would tell something about them.
+func (t *turn) keepFiles(n int) ([]store.Attachment, bool, error) {
+	type clean struct {
+		data []byte
+		mime string
+	}
+	var files []clean
+	for _, f := range t.msg.Files {
+		if len(f.Data) == 0 {
+			// A download that failed or an empty upload: nothing to keep, and the sender
+			// should know it did not arrive.
+			t.say(t.tr("bad.file"))
+			return nil, false, nil
+		}
+		data, mime, err := t.e.cfg.Scrub(f.Data)
+		switch {
+		case errors.Is(err, media.ErrMalformed):
+			t.e.log.Info("attachment damaged", "mime", mime, "size", len(f.Data))
+			t.say(t.tr("bad.file"))
+			return nil, false, nil
+		case err != nil:
+			t.e.log.Info("attachment refused", "mime", mime, "size", len(f.Data))
+			t.say(t.tr("file.refused"))
+			return nil, false, nil
+		}
+		files = append(files, clean{data, mime})
+	}
+	var added []store.Attachment
+	for _, f := range files {
+		sha, err := t.tx.PutBlob(f.data, f.mime)
+		if err != nil {
+			return nil, false, err
+		}
+		n++
+		name := T(t.e.cfg.DefaultLang, "file.name", n) + media.Extension(f.mime)
+		added = append(added, store.Attachment{SHA256: sha, Name: name, MIME: f.mime, Size: int64(len(f.data))})
+	}
+	return added, true, nil
 }
 
 // placeName describes a report's place.
@@ -545,7 +571,8 @@ func (t *turn) submitReport() error {
 		return err
 	}
 	t.reset()
-	text := t.tr("report.stored", store.FormatQueryCode(code))
+	shown := store.FormatQueryCode(code)
+	text := t.tr("report.stored", shown)
 	if !r.Anonymous {
 		text += t.tr("report.stored.realname")
 	}
@@ -554,7 +581,8 @@ func (t *turn) submitReport() error {
 		return err
 	}
 	text += note
-	t.say(text, t.menu()...)
+	t.resident = true // the code is shown once: it goes out even if the chat loses a role meanwhile
+	t.sayCodes(text, []string{shown}, t.menu()...)
 	// No log line here: its time alone, next to a proxy's access log, would give the reporter's
 	// address, and its report number would name the report. The step is counted in the metrics.
 	return t.notifyOfficials(r, len(d.Files))

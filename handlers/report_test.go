@@ -515,7 +515,7 @@ func TestLimits(t *testing.T) {
 		en.toDescription(t, e, chat)
 		send(t, e, chat, descWithTime)
 		mp4 := []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41")
-		sendFiles(t, e, chat, "", handlers.File{Name: "v.mp4", Size: int64(len(mp4)), Data: mp4}).must(t, "暂不接收视频")
+		sendFiles(t, e, chat, "", handlers.File{Name: "v.mp4", Size: int64(len(mp4)), Data: mp4}).must(t, "这个文件没有被记录")
 		press(t, e, chat, "done")
 		press(t, e, chat, "id:anon")
 		press(t, e, chat, "link:none").must(t, "附件：0 个")

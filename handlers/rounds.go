@@ -555,29 +555,21 @@ func (t *turn) finishBriefing(id int64) error {
 	return nil
 }
 
-// storeFiles scrubs and stores the message's files.
+// storeFiles checks, cleans and stores the message's files; a refused file is answered and
+// not kept, and the others are.
 func (t *turn) storeFiles() ([]store.Attachment, error) {
 	var out []store.Attachment
-	for _, f := range t.msg.Files {
-		if len(f.Data) == 0 {
-			t.say(t.tr("bad.file"))
-			continue
-		}
-		data, mime := f.Data, "application/octet-stream"
-		if t.e.cfg.Scrub != nil {
-			d, m, err := t.e.cfg.Scrub(f.Data)
-			if err != nil {
-				// A file that cannot be cleaned is not kept: it may carry who made it and where.
-				t.say(t.tr("bad.file"))
-				continue
-			}
-			data, mime = d, m
-		}
-		sha, err := t.tx.PutBlob(data, mime)
+	files := t.msg.Files
+	defer func() { t.msg.Files = files }()
+	for _, f := range files {
+		t.msg.Files = []File{f}
+		kept, ok, err := t.keepFiles(len(out))
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, store.Attachment{SHA256: sha, Name: f.Name, MIME: mime, Size: int64(len(data))})
+		if ok {
+			out = append(out, kept...)
+		}
 	}
 	return out, nil
 }
@@ -646,12 +638,8 @@ func (t *turn) requestBriefings(arg string) error {
 		t.say(t.tr("rd.br.usage"))
 		return nil
 	}
-	r, err := t.tx.FindRound(fields[0])
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	r, err := t.findRound(fields[0])
+	if err != nil || r == nil {
 		return err
 	}
 	var units []string
@@ -695,12 +683,8 @@ func (t *turn) addMeeting(arg string) error {
 		t.say(t.tr("rd.mt.usage"))
 		return nil
 	}
-	r, err := t.tx.FindRound(fields[0])
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	r, err := t.findRound(fields[0])
+	if err != nil || r == nil {
 		return err
 	}
 	var people []int64
@@ -1056,12 +1040,8 @@ func (t *turn) createRect(kind, arg string) error {
 		t.say(t.tr("rd.rc.usage." + kind))
 		return nil
 	}
-	r, err := t.tx.FindRound(fields[0])
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.round.none"))
-		return nil
-	}
-	if err != nil {
+	r, err := t.findRound(fields[0])
+	if err != nil || r == nil {
 		return err
 	}
 	unit := t.ledger().CanonicalUnit(fields[1])

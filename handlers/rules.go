@@ -54,8 +54,12 @@ type Rules struct {
 	unit   string        // the canonical key of the person's receiving unit
 }
 
-// RulesFor returns the rules for p (nil: a resident). l maps a unit's names to its key.
+// RulesFor returns the rules for p (nil, or withdrawn: a resident). l maps a unit's names to
+// its key.
 func RulesFor(p *store.Person, l *Ledger) Rules {
+	if p != nil && !p.WithdrawnAt.IsZero() {
+		p = nil // a role withdrawn is no role: a resident again, everywhere at once
+	}
 	r := Rules{person: p}
 	if p != nil && p.Role == store.RoleUnit && l != nil {
 		r.unit = l.CanonicalUnit(p.Unit)

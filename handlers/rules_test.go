@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"xuncha/handlers"
 	"xuncha/store"
@@ -119,6 +120,11 @@ func TestRules(t *testing.T) {
 				t.Errorf("%s lists %s, which it may not see", name, c.Number)
 			}
 		}
+	}
+	withdrawn := *people["admin"]
+	withdrawn.WithdrawnAt = time.Now()
+	if r := handlers.RulesFor(&withdrawn, l); r.Role() != "" || r.Can(handlers.PermDesk) || r.Sees(clues[0]) || !r.Scope(store.ClueFilter{}).Nothing {
+		t.Error("a withdrawn administrator keeps rights")
 	}
 	if r := handlers.RulesFor(people["official"], l); r.SeesTownship(en.township2) || !r.SeesTownship(en.township) {
 		t.Error("a township official's list may be narrowed to their own township only")

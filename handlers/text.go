@@ -48,11 +48,14 @@ var catalog = map[string][2]string{
 	"group.private": {
 		"为保护您的隐私，举报和查询请私聊本机器人，不要在群里发送。",
 		"To protect your privacy, please report and check progress in a private chat with this bot, not in a group."},
-	"too.long":     {"您发送的文字超过 4096 字，请分几次发送。本条未被记录。", "Your text is longer than 4,096 characters; please send it in parts. This message was not recorded."},
-	"too.many":     {"附件最多 10 个，本次附件未被记录。", "At most 10 attachments are allowed; these were not recorded."},
-	"too.big":      {"文件超过 20MB，未被记录。请压缩后再发送。", "A file is larger than 20 MB and was not recorded. Please send a smaller one."},
-	"bad.file":     {"无法读取这个文件（格式不支持或已损坏），未被记录。图片请使用 JPG 或 PNG。", "This file could not be read (unsupported or damaged) and was not recorded. Please send photos as JPG or PNG."},
-	"bad.video":    {"为保护您的隐私，暂不接收视频（视频中可能含有拍摄位置）。请改发截图或照片。", "To protect your privacy, videos are not accepted (they may hold the place they were filmed). Please send photos or screenshots instead."},
+	"too.long": {"您发送的文字超过 %d 字，请分几次发送。本条未被记录。", "Your text is longer than %d characters; please send it in parts. This message was not recorded."},
+	"too.many": {"附件最多 10 个，本次附件未被记录。", "At most 10 attachments are allowed; these were not recorded."},
+	"too.big":  {"文件超过 20MB，未被记录。请压缩后再发送。", "A file is larger than 20 MB and was not recorded. Please send a smaller one."},
+	"bad.file": {"无法读取这个文件（格式不支持或已损坏），未被记录。图片请使用 JPG 或 PNG。", "This file could not be read (unsupported or damaged) and was not recorded. Please send photos as JPG or PNG."},
+	"file.refused": {
+		"为保护您的隐私，这个文件没有被记录：视频、音频、PDF 和其他格式的文件可能带有拍摄地点、设备或作者信息，我们无法清除。可以发送：照片和截图（JPG、PNG、WebP、GIF），Word（.docx）和 Excel（.xlsx）文档，纯文本（.txt）。其他内容请截图或直接输入文字。您可以继续，已填写的内容不受影响。",
+		"To protect your privacy, this file was not recorded: videos, audio, PDFs and other kinds of file can hold where they were made, the device or the author, and we cannot remove that. You can send photos and screenshots (JPG, PNG, WebP, GIF), Word (.docx) and Excel (.xlsx) documents, and plain text (.txt). For anything else, send a screenshot or type the text. You can carry on; what you have entered is unchanged."},
+	"file.name":    {"附件%d", "attachment-%d"},
 	"flood":        {"您发送得太快了，请稍等片刻再继续。刚才的消息未被处理，请稍后重新发送。", "You are sending too fast. Please wait a moment; the last messages were not processed, please send them again later."},
 	"error":        {"抱歉，系统暂时出了问题，您的这条消息没有保存，请稍后再发一次。", "Sorry, something went wrong and this message was not saved. Please send it again in a moment."},
 	"file.added":   {"已收到附件（共 %d 个）。", "Attachment received (%d in all)."},
@@ -152,9 +155,11 @@ var catalog = map[string][2]string{
 	"query.add.done": {"补充材料已收到，将一并办理。", "Your additional information is received and will be handled with the report."},
 	"query.add.none": {"没有补充任何内容。", "Nothing was added."},
 
-	// Abuse: the global guess budget and the block list (abuse.go).
+	// Abuse: the global guess budget and the block list (abuse.go); the uploads bound (bot/uploads.go).
 	"guess.busy": {"此刻有太多查询码或邀请码在被尝试。为保护举报人，暂停核对，请过几分钟再试。",
 		"Too many codes are being tried right now. To protect reporters, checking is paused; please try again in a few minutes."},
+	"upload.busy": {"此刻上传文件的人较多，这个文件没有收到。请过一两分钟再发送一次。",
+		"Many files are being sent right now and this one was not received. Please send it again in a minute or two."},
 	"blocked": {"感谢您的来信。本渠道目前不再受理您发来的消息；您仍可输入查询码查看已提交举报的进展。如有急事，请拨打 12345 或到当地纪委监委反映。",
 		"Thank you for writing. This channel no longer takes your messages; you can still type a query code to see how a report you made is progressing. For anything urgent, call 12345 or go to the local discipline inspection commission."},
 

@@ -10,6 +10,9 @@ func init() {
 		"wechat.voice": {
 			"抱歉，没能识别这条语音，请改用文字发送。",
 			"Sorry, this voice message could not be recognised. Please send text instead."},
+		"wechat.video": {
+			"为保护您的隐私，这段视频没有被记录：视频可能带有拍摄地点，我们无法清除。请改发照片、截图或文字。您可以继续，已填写的内容不受影响。",
+			"To protect your privacy, this video was not recorded: videos can hold where they were filmed, and we cannot remove that. Please send photos, screenshots or text instead. You can carry on; what you have entered is unchanged."},
 		"wechat.unsupported": {
 			"暂不支持这类消息。请发送文字、图片、语音或位置。",
 			"This kind of message is not supported. Please send text, photos, voice or a location."},

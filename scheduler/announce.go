@@ -40,7 +40,8 @@ func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now t
 				if a.Contact != "" {
 					contact = T(lang, "ann.contact", a.Contact)
 				}
-				return store.OutMessage{Text: T(lang, "ann.publish", a.Title, a.Body, s.dateTime(a.OpenAt), s.dateTime(a.CloseAt), contact)}
+				// Resident: public, for whoever subscribed, role or none (store.OutMessage).
+				return store.OutMessage{Text: T(lang, "ann.publish", a.Title, a.Body, s.dateTime(a.OpenAt), s.dateTime(a.CloseAt), contact), Resident: true}
 			}
 			if err := s.broadcast(ctx, a, "published", msg); err != nil {
 				return err
@@ -57,7 +58,7 @@ func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now t
 		// itself names the closing time, and two pushes in a minute are one too many.
 		if open && !published && a.RemindDays > 0 && remindAt.After(a.PublishAt) {
 			msg := func(lang string) store.OutMessage {
-				return store.OutMessage{Text: T(lang, "ann.remind", a.Title, s.dateTime(a.CloseAt))}
+				return store.OutMessage{Text: T(lang, "ann.remind", a.Title, s.dateTime(a.CloseAt)), Resident: true}
 			}
 			if err := s.broadcast(ctx, a, "reminded", msg); err != nil {
 				return err

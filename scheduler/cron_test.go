@@ -17,9 +17,11 @@ import (
 type nopStore struct{}
 
 func (nopStore) Update(context.Context, func(*store.Tx) error) error { return nil }
-func (nopStore) LadderCandidates(context.Context, time.Time, time.Time, store.LadderCursor, int) ([]store.LadderClue, error) {
+func (nopStore) LadderDue(context.Context, time.Time, store.LadderCursor, int) ([]store.LadderCursor, error) {
 	return nil, nil
 }
+func (nopStore) ChannelState(context.Context, string) (string, error) { return "", nil }
+func (nopStore) View(context.Context, func(*store.Tx) error) error    { return nil }
 
 var _ Store = nopStore{}
 

@@ -49,7 +49,13 @@ type fixture struct {
 
 func newFixture(t testing.TB, cfg Config) *fixture {
 	t.Helper()
-	f := &fixture{t: t, path: filepath.Join(t.TempDir(), "x.db"), logs: &syncbuf.Buffer{}, cfg: cfg}
+	return newFixtureAt(t, cfg, filepath.Join(t.TempDir(), "x.db"))
+}
+
+// newFixtureAt is newFixture on the store at path (a generated ledger).
+func newFixtureAt(t testing.TB, cfg Config, path string) *fixture {
+	t.Helper()
+	f := &fixture{t: t, path: path, logs: &syncbuf.Buffer{}, cfg: cfg}
 	f.log = slog.New(slog.NewJSONHandler(f.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	f.now = at(2026, 1, 5, 9, 0)
 	f.open()

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"xuncha/handlers"
@@ -18,37 +17,42 @@ import (
 // acknowledgement stops the climb. Each step changes the clue's ladder row in the transaction
 // that queues its messages, so a step happens once even across a restart, and a clue whose
 // deadline passed while the process was down gets the step it is owed, once.
+//
+// The pass reads only the clues whose next step time (store.LadderDue) has come, so its cost
+// grows with the day's work, not with the ledger; each look at a clue sets that time anew.
 func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	if !s.cal.IsWorkingDay(now) {
 		return nil // letters go out on working days; what fell due waits for the next one
 	}
-	today := s.cal.StartOfDay(now)
-	// Deadlines before horizon may be inside the nudge window: the nudge day of a deadline on
-	// a non-working day is that of the working day after it at the latest.
-	horizon := s.cal.StartOfDay(s.cal.AddWorkingDays(today, s.cfg.Ladder.NudgeBefore+1))
-	after := store.LadderCursor{DueAt: time.Unix(-1, 0)}
+	if err := s.checkLadderConfig(ctx); err != nil {
+		return err
+	}
+	after := store.LadderCursor{At: time.Unix(-1, 0)}
 	steps := 0
 	taken := map[int]int{} // steps committed, by ladder level
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		batch, err := s.store.LadderCandidates(ctx, horizon, now, after, 1000)
+		batch, err := s.store.LadderDue(ctx, now, after, 1000)
 		if err != nil {
 			return err
 		}
 		if len(batch) == 0 {
 			break
 		}
-		last := batch[len(batch)-1]
-		after = store.LadderCursor{DueAt: last.DueAt, ID: last.ID}
-		// Several clues per transaction: a commit is an fsync, and the first run over a large
-		// ledger may owe thousands of steps.
-		for chunk := range slices.Chunk(batch, 100) {
+		after = batch[len(batch)-1]
+		for i := 0; i < len(batch); {
+			// Short transactions: a resident's step that arrives meanwhile waits for at most
+			// one of them (group commit runs it in the same batch, after this call), so each
+			// stops after ladderTxBudget. Several clues share one where they fit, since every
+			// commit is an fsync.
+			var done int
 			var levels map[int]int
 			err := s.update(ctx, JobLadder, func(tx *store.Tx) error {
-				levels = map[int]int{}
-				for _, c := range chunk {
+				done, levels = 0, map[int]int{}
+				start := time.Now()
+				for _, c := range batch[i:min(i+ladderTxMax, len(batch))] {
 					level, err := s.ladderStep(tx, c.ID, now)
 					if err != nil {
 						return fmt.Errorf("clue %d: %w", c.ID, err)
@@ -56,12 +60,17 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 					if level != store.LadderNone {
 						levels[level]++
 					}
+					done++
+					if time.Since(start) >= ladderTxBudget {
+						break
+					}
 				}
 				return nil
 			})
 			if err != nil {
 				return err
 			}
+			i += done
 			for level, n := range levels {
 				taken[level] += n
 				steps += n
@@ -80,15 +89,46 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// ladderTxBudget and ladderTxMax bound one transaction of the escalation pass: the time a
+// resident's step may wait behind it, and the clues it takes.
+const (
+	ladderTxBudget = 2 * time.Millisecond
+	ladderTxMax    = 50
+)
+
+// ladderConfigKey keeps the thresholds the stored next step times were worked out with.
+const ladderConfigKey = "scheduler.ladder_config"
+
+// checkLadderConfig hands every clue with a step to come back to the pass when the
+// thresholds changed since the times were worked out (a nudge time depends on NudgeBefore).
+func (s *Scheduler) checkLadderConfig(ctx context.Context) error {
+	want := fmt.Sprintf("nudge_before=%d supervision_after=%d", s.cfg.Ladder.NudgeBefore, s.cfg.Ladder.SupervisionAfter)
+	got, err := s.store.ChannelState(ctx, ladderConfigKey)
+	if err != nil || got == want {
+		return err
+	}
+	return s.update(ctx, JobLadder, func(tx *store.Tx) error {
+		// None recorded: the times were worked out by this configuration, or seeded from the
+		// ladder rows by the migration; only a change makes them stale.
+		if got != "" {
+			if err := tx.ResetNextSteps(); err != nil {
+				return err
+			}
+		}
+		return tx.SetChannelState(ladderConfigKey, want)
+	})
+}
+
 // ladderStep takes the step clue id owes at now, if any, and returns its ladder level
-// (store.LadderNone when no step was taken).
+// (store.LadderNone when no step was taken). Either way it records when the clue's next step
+// is due, always after now, or that none is.
 func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, error) {
 	c, err := tx.LadderClue(id)
 	if err != nil {
 		return store.LadderNone, err
 	}
 	if !c.Open {
-		return store.LadderNone, nil
+		return store.LadderNone, tx.SetNextStep(c.ID, time.Time{})
 	}
 	cfg := s.cfg.Ladder
 	nudgeAt := s.cal.StartOfDay(s.cal.AddWorkingDays(s.cal.StartOfDay(c.DueAt), -cfg.NudgeBefore))
@@ -124,7 +164,16 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 		}
 		return store.LadderSupervision, s.letter(tx, c, store.LetterSupervision, store.LadderSupervision, time.Time{}, now)
 	}
-	return store.LadderNone, nil
+	// No step due yet: the next one is the nudge, the reminder at the deadline, or the
+	// supervision letter (c.NextAt); none once the climb ended.
+	next := c.NextAt
+	switch c.Level {
+	case store.LadderNone:
+		next = nudgeAt
+	case store.LadderNudge:
+		next = c.DueAt
+	}
+	return store.LadderNone, tx.SetNextStep(c.ID, next)
 }
 
 // letter issues a numbered letter, records it on the ladder and queues it with its

@@ -16,6 +16,10 @@ import (
 // overdue clues by the ladder level they reached, those closed and struck off in the past
 // month, and a request to confirm each open clue is on track. The month is claimed in the
 // transaction that queues every digest, so it goes out once.
+//
+// The counts are one grouped pass over the open clues (store.ReviewTotals), read in a read
+// transaction before the write: the write only claims the month and queues the digests, so
+// no resident's step waits behind the counting.
 func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 	local := now.In(s.cfg.Location)
 	month := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, s.cfg.Location)
@@ -25,8 +29,21 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 	}
 	prev := month.AddDate(0, -1, 0)
 	key := "review:" + month.Format("2006-01")
+	var totals store.ReviewTotals
+	claimed := false
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if claimed, err = tx.Claimed(key); err != nil || claimed {
+			return err
+		}
+		totals, err = tx.ReviewTotals(now, prev, month)
+		return err
+	})
+	if err != nil || claimed {
+		return err
+	}
 	sent := 0
-	err := s.update(ctx, JobReview, func(tx *store.Tx) error {
+	err = s.update(ctx, JobReview, func(tx *store.Tx) error {
 		sent = 0
 		first, err := tx.Claim(key)
 		if err != nil || !first {
@@ -38,10 +55,7 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 				return err
 			}
 			for _, p := range people {
-				rc, err := tx.ReviewCounts(p.TownshipID, "", now, prev, month)
-				if err != nil {
-					return err
-				}
+				rc := totals.Township(p.TownshipID)
 				scope := ""
 				if p.TownshipID != 0 {
 					tw, err := tx.FindTownship(p.TownshipID)
@@ -72,10 +86,7 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 			return err
 		}
 		for _, u := range units {
-			rc, err := tx.ReviewCounts(0, u, now, prev, month)
-			if err != nil {
-				return err
-			}
+			rc := totals.Unit(u)
 			chats, err := tx.ChatsOfUnit(u)
 			if err != nil {
 				return err

@@ -16,7 +16,9 @@ import (
 // Store is what the timed jobs need from the database.
 type Store interface {
 	Update(ctx context.Context, fn func(*store.Tx) error) error
-	LadderCandidates(ctx context.Context, horizon, now time.Time, after store.LadderCursor, limit int) ([]store.LadderClue, error)
+	LadderDue(ctx context.Context, now time.Time, after store.LadderCursor, limit int) ([]store.LadderCursor, error)
+	ChannelState(ctx context.Context, key string) (string, error)
+	View(ctx context.Context, fn func(*store.Tx) error) error
 }
 
 // LadderConfig holds the escalation thresholds, in working days.

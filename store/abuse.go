@@ -93,9 +93,15 @@ func (tx *Tx) FlushRefusalSummaries() (next time.Time, err error) {
 // report), so there is no chat to block.
 var ErrNoReporterLink = errors.New("the reporter kept no link")
 
-// blockRef is the key of a chat in blocked_chats (see migration 0016).
+// blockRef is the key of a chat in blocked_reporters (see migrations 0016 and 0025).
 func (tx *Tx) blockRef(chatID int64) []byte {
 	return tx.keys.hash("blocked-chat", strconv.FormatInt(chatID, 10))
+}
+
+// blockReportRef is the key of the report a block was made through: destroying the report's
+// link deletes its blocks (purge), so that no block outlives the link it came from.
+func (tx *Tx) blockReportRef(reportID int64) []byte {
+	return tx.keys.hash("blocked-report", strconv.FormatInt(reportID, 10))
 }
 
 // SetReporterBlocked blocks (or unblocks) the chat behind a report, resolving the sealed link
@@ -115,9 +121,11 @@ func (tx *Tx) SetReporterBlocked(reportID int64, blocked bool) error {
 		return err
 	}
 	if blocked {
-		_, err = tx.exec(`INSERT INTO blocked_chats (chat_ref) VALUES (?) ON CONFLICT DO NOTHING`, tx.blockRef(chat))
+		_, err = tx.exec(`INSERT INTO blocked_reporters (chat_ref, report_ref) VALUES (?, ?) ON CONFLICT DO NOTHING`,
+			tx.blockRef(chat), tx.blockReportRef(reportID))
 	} else {
-		_, err = tx.exec(`DELETE FROM blocked_chats WHERE chat_ref = ?`, tx.blockRef(chat))
+		// Unblocking from any of the chat's clues lifts the block, whichever report it came from.
+		_, err = tx.exec(`DELETE FROM blocked_reporters WHERE chat_ref = ?`, tx.blockRef(chat))
 	}
 	if err != nil {
 		return fmt.Errorf("set reporter blocked: %w", err)
@@ -128,7 +136,7 @@ func (tx *Tx) SetReporterBlocked(reportID int64, blocked bool) error {
 // ChatBlocked reports whether an official blocked the chat.
 func (tx *Tx) ChatBlocked(chatID int64) (bool, error) {
 	var n int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM blocked_chats WHERE chat_ref = ?`, tx.blockRef(chatID)).Scan(&n); err != nil {
+	if err := tx.queryRow(`SELECT COUNT(*) FROM blocked_reporters WHERE chat_ref = ?`, tx.blockRef(chatID)).Scan(&n); err != nil {
 		return false, fmt.Errorf("chat blocked: %w", err)
 	}
 	return n > 0, nil

@@ -102,6 +102,18 @@ func (tx *Tx) ChatLang(chatID int64) (string, error) {
 	return lang, nil
 }
 
+// ChatLang returns the language of a chat, outside a step (the web chat's page labels).
+func (db *DB) ChatLang(ctx context.Context, chatID int64) (string, error) {
+	var lang string
+	if err := db.queryRow(ctx, `SELECT lang FROM chats WHERE id = ?`, chatID).Scan(&lang); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return "", ErrNotFound
+		}
+		return "", fmt.Errorf("chat lang: %w", err)
+	}
+	return lang, nil
+}
+
 // ChatAddress opens the sealed platform id of a chat. Only delivery code calls it: nothing an
 // official can run prints its result.
 func (db *DB) ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error) {

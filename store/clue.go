@@ -120,7 +120,7 @@ func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 // the year of c.ReceivedAt in the caller's time zone, or of now), links it to earlier clues
 // naming the same subject and re-activates those held pending investigation: a new report
 // about the same person is the new evidence they wait for. It returns the re-activated clues.
-// The write transaction (_txlock=immediate) makes the number allocation race-free.
+// The number is taken from the year's counter in the same transaction (see nextNumber).
 func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
 	if c.Source == "" {
 		c.Source = ClueFromReport
@@ -131,15 +131,11 @@ func (tx *Tx) CreateClue(c *Clue) (reactivated []*Clue, err error) {
 	if c.Status == "" {
 		c.Status = ClueNew
 	}
-	prefix := fmt.Sprintf("JH-%d-", c.ReceivedAt.Year())
-	var last int
-	// A range, not LIKE: LIKE is case-insensitive and cannot use the index on number, so it
-	// read every clue ever registered. ('.' follows '-': the range is exactly the prefix.)
-	if err := tx.queryRow(`SELECT IFNULL(MAX(CAST(substr(number, ?) AS INTEGER)), 0) FROM clues WHERE number >= ? AND number < ?`,
-		len(prefix)+1, prefix, strings.TrimSuffix(prefix, "-")+".").Scan(&last); err != nil {
+	n, err := tx.nextNumber("clue", c.ReceivedAt.Year())
+	if err != nil {
 		return nil, fmt.Errorf("next clue number: %w", err)
 	}
-	c.Number = fmt.Sprintf("%s%04d", prefix, last+1)
+	c.Number = fmt.Sprintf("JH-%d-%04d", c.ReceivedAt.Year(), n)
 	if c.RoundID == 0 {
 		if c.RoundID, err = tx.RoundAt(c.ReceivedAt); err != nil {
 			return nil, err
@@ -298,13 +294,16 @@ func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 // times made fifty million links, and each new report slower than the last.
 const maxRepeatLinks = 20
 
+// repeatScope selects the clues naming a subject. It repeats the partial index's condition (a
+// non-empty subject_key): SQLite cannot prove it from a bound "= ?", and without it read
+// every clue, twice per new report.
+const repeatScope = ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+
 // repeatsOf returns the earlier clues c repeats, oldest first: the same subject, and, when c
 // has a village, in that village or in none recorded (村会计 of another village is another
 // person).
 func (tx *Tx) repeatsOf(c *Clue, key string) ([]*Clue, error) {
-	// subject_key <> '' lets SQLite use the partial index clues_subject (key is never empty here):
-	// without it every registration read the whole ledger.
-	scope := ` WHERE c.subject_key = ? AND c.subject_key <> '' AND c.id <> ? AND (? = 0 OR c.village_id IS NULL OR c.village_id = ?)`
+	scope := repeatScope
 	args := []any{key, c.ID, c.VillageID, c.VillageID}
 	held, err := tx.cluesWhere(scope+` AND c.status = ? ORDER BY c.id`, append(args, ClueHeld)...)
 	if err != nil {
@@ -418,7 +417,7 @@ func (f ClueFilter) where() (string, []any) {
 		where, args = append(where, "c.round_id = ?"), append(args, f.RoundID)
 	}
 	if f.SubjectKey != "" {
-		where, args = append(where, "c.subject_key = ?"), append(args, f.SubjectKey)
+		where, args = append(where, "c.subject_key = ? AND c.subject_key <> ''"), append(args, f.SubjectKey)
 	}
 	if !f.DueBefore.IsZero() {
 		where, args = append(where, "c.status <> 'closed' AND c.due_at IS NOT NULL AND c.due_at < ?"), append(args, f.DueBefore.Unix())
@@ -444,6 +443,35 @@ func (tx *Tx) Clues(f ClueFilter) ([]*Clue, error) {
 		q += ` LIMIT ` + strconv.Itoa(f.Limit)
 	}
 	return tx.cluesWhere(q, args...)
+}
+
+// EachClue calls fn with each clue matching f, oldest first, reading them a page at a time:
+// an export of the whole ledger holds one page in memory, not the ledger. (f.Limit is
+// ignored.)
+func (tx *Tx) EachClue(f ClueFilter, fn func(*Clue) error) error {
+	where, args := f.where()
+	if where == "" {
+		where = " WHERE c.id > ?"
+	} else {
+		where += " AND c.id > ?"
+	}
+	const page = 500
+	var after int64
+	for {
+		clues, err := tx.cluesWhere(where+` ORDER BY c.id LIMIT `+strconv.Itoa(page), append(args, after)...)
+		if err != nil {
+			return err
+		}
+		for _, c := range clues {
+			if err := fn(c); err != nil {
+				return err
+			}
+		}
+		if len(clues) < page {
+			return nil
+		}
+		after = clues[len(clues)-1].ID
+	}
 }
 
 // cluesWhere returns the clues of a query's WHERE and ORDER clauses.

@@ -356,7 +356,8 @@ func TestAuditEntries(t *testing.T) {
 		f    AuditFilter
 		want int
 	}{
-		{AuditFilter{}, 4},
+		{AuditFilter{}, 5}, // and the invitation's issue
+		{AuditFilter{Action: "invitation."}, 1},
 		{AuditFilter{Action: "clue."}, 3},
 		{AuditFilter{Action: "clue.read"}, 2},
 		{AuditFilter{PersonID: p.ID}, 3},

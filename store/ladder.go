@@ -39,46 +39,40 @@ type LadderClue struct {
 	NextAt time.Time
 }
 
-// LadderCursor is where a candidate scan goes on from: the last clue returned.
+// LadderCursor is where a scan of due steps goes on from: the last clue returned, with the
+// time its step was due.
 type LadderCursor struct {
-	DueAt time.Time
-	ID    int64
+	At time.Time
+	ID int64
 }
 
-// LadderCandidates returns up to limit open clues after the cursor, in deadline order, whose
-// deadline is before horizon and whose next ladder step may be due at now: those with no step
-// yet for their deadline and those whose next step time has come. Walking the partial index
-// of open clues by deadline reads only the clues near or past their deadline, however large
-// the ledger. It reads outside any write transaction; each step re-checks its clue in its own
-// (LadderClue).
-func (db *DB) LadderCandidates(ctx context.Context, horizon, now time.Time, after LadderCursor, limit int) ([]LadderClue, error) {
-	rows, err := db.query(ctx, `SELECT c.id, c.due_at, IFNULL(l.due_at, 0), IFNULL(l.level, 0), l.next_at
-		FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id
-		WHERE c.closed_at IS NULL AND c.paused_at IS NULL AND c.status <> 'closed'
-		AND c.due_at < ? AND (c.due_at, c.id) > (?, ?)
-		AND (l.clue_id IS NULL OR l.due_at <> c.due_at OR l.next_at <= ?)
-		ORDER BY c.due_at, c.id LIMIT ?`, horizon.Unix(), after.DueAt.Unix(), after.ID, now.Unix(), limit)
+// LadderDue returns up to limit clues after the cursor whose next ladder step is due at now
+// (clues.next_step_at, migration 0024), in the order they fell due. It walks the index of
+// next steps from its start: what it reads is the work due, however large the ledger, and a
+// clue whose climb ended is not in the index. It reads outside any write transaction; each
+// step re-checks its clue in its own (LadderClue) and sets the clue's next step time, later
+// than now or none, so that a pass never meets a clue twice.
+func (db *DB) LadderDue(ctx context.Context, now time.Time, after LadderCursor, limit int) ([]LadderCursor, error) {
+	rows, err := db.query(ctx, ladderDueQuery, now.Unix(), after.At.Unix(), after.ID, limit)
 	if err != nil {
-		return nil, fmt.Errorf("ladder candidates: %w", err)
+		return nil, fmt.Errorf("ladder due: %w", err)
 	}
 	defer rows.Close()
-	var out []LadderClue
+	var out []LadderCursor
 	for rows.Next() {
-		var c LadderClue
-		var due, ldue int64
-		var next sql.NullInt64
-		if err := rows.Scan(&c.ID, &due, &ldue, &c.Level, &next); err != nil {
-			return nil, fmt.Errorf("ladder candidates: %w", err)
+		var c LadderCursor
+		var at int64
+		if err := rows.Scan(&c.ID, &at); err != nil {
+			return nil, fmt.Errorf("ladder due: %w", err)
 		}
-		c.DueAt, c.Open = time.Unix(due, 0).UTC(), true
-		if ldue != due {
-			c.Level, next = LadderNone, sql.NullInt64{}
-		}
-		c.NextAt = unixOrZero(next)
+		c.At = time.Unix(at, 0).UTC()
 		out = append(out, c)
 	}
 	return out, rows.Err()
 }
+
+const ladderDueQuery = `SELECT id, next_step_at FROM clues
+	WHERE next_step_at <= ? AND (next_step_at, id) > (?, ?) ORDER BY next_step_at, id LIMIT ?`
 
 // LadderClue reads one clue and its ladder state inside the step's transaction, so that a
 // clue closed, paused or given a new deadline since the scan is seen as it is now.
@@ -105,12 +99,30 @@ func (tx *Tx) LadderClue(id int64) (*LadderClue, error) {
 }
 
 // SetLadder records the level a clue reached for its deadline and when its next step is due
-// (zero: none).
+// (zero: none), on the ladder row and in the index of next steps.
 func (tx *Tx) SetLadder(clueID int64, due time.Time, level int, next time.Time) error {
 	if _, err := tx.exec(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (clue_id) DO UPDATE SET due_at = excluded.due_at, level = excluded.level, next_at = excluded.next_at`,
 		clueID, due.Unix(), level, nullTime(next)); err != nil {
 		return fmt.Errorf("set ladder: %w", err)
+	}
+	return tx.SetNextStep(clueID, next)
+}
+
+// SetNextStep records when a clue's next ladder step is due (zero: none), for a clue the
+// ladder looked at without taking a step.
+func (tx *Tx) SetNextStep(clueID int64, next time.Time) error {
+	if _, err := tx.exec(`UPDATE clues SET next_step_at = ? WHERE id = ?`, nullTime(next), clueID); err != nil {
+		return fmt.Errorf("set next step: %w", err)
+	}
+	return nil
+}
+
+// ResetNextSteps hands every clue with a ladder step to come back to the next pass, which
+// works its time out again: for a change of the thresholds the times were computed with.
+func (tx *Tx) ResetNextSteps() error {
+	if _, err := tx.exec(`UPDATE clues SET next_step_at = 0 WHERE next_step_at IS NOT NULL`); err != nil {
+		return fmt.Errorf("reset next steps: %w", err)
 	}
 	return nil
 }
@@ -131,19 +143,18 @@ type Letter struct {
 var ErrLetterAcked = errors.New("letter already acknowledged")
 
 // CreateLetter issues the next numbered letter of a kind for the year and records it in the
-// clue's timeline. Numbers run per kind and year (提醒〔2026〕3号); the write transaction
-// makes the count and the insert one step, so two letters never share a number.
+// clue's timeline. Numbers run per kind and year (提醒〔2026〕3号), from the counter (see
+// nextNumber).
 func (tx *Tx) CreateLetter(clueID int64, kind string, due time.Time, year int) (*Letter, error) {
 	prefix := map[string]string{LetterReminder: "提醒", LetterSupervision: "督办"}[kind]
 	if prefix == "" {
 		return nil, fmt.Errorf("create letter: unknown kind %q", kind)
 	}
-	var n int
-	pattern := fmt.Sprintf("%s〔%d〕%%", prefix, year)
-	if err := tx.queryRow(`SELECT COUNT(*) FROM clue_letters WHERE kind = ? AND number LIKE ?`, kind, pattern).Scan(&n); err != nil {
-		return nil, fmt.Errorf("count letters: %w", err)
+	n, err := tx.nextNumber(kind, year)
+	if err != nil {
+		return nil, fmt.Errorf("next letter number: %w", err)
 	}
-	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n+1), DueAt: due, SentAt: tx.now}
+	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n), DueAt: due, SentAt: tx.now}
 	res, err := tx.exec(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at) VALUES (?, ?, ?, ?, ?)`,
 		clueID, kind, l.Number, due.Unix(), tx.now.Unix())
 	if err != nil {
@@ -220,6 +231,9 @@ func (tx *Tx) AckLetter(letterID int64, p *Person) (*Letter, error) {
 	if _, err := tx.exec(`UPDATE clue_ladder SET next_at = NULL WHERE clue_id = ? AND due_at = ?`, l.ClueID, l.DueAt.Unix()); err != nil {
 		return nil, fmt.Errorf("stop ladder: %w", err)
 	}
+	if _, err := tx.exec(`UPDATE clues SET next_step_at = NULL WHERE id = ? AND due_at = ?`, l.ClueID, l.DueAt.Unix()); err != nil {
+		return nil, fmt.Errorf("stop ladder: %w", err)
+	}
 	l.AckedAt, l.AckedBy = tx.now, p.ID
 	return l, nil
 }
@@ -231,57 +245,128 @@ type ReviewCounts struct {
 	Closed         int         // closed (办结销号) in the period
 }
 
-// ReviewCounts counts clues of a township (0: the whole county) or, when unit is set, of a
-// receiving unit, as of now, with those closed in [from, to).
-func (tx *Tx) ReviewCounts(townshipID int64, unit string, now, from, to time.Time) (ReviewCounts, error) {
-	rc := ReviewCounts{OpenByStatus: map[string]int{}, OverdueByLevel: map[int]int{}}
-	where, args := `1 = 1`, []any{}
-	if unit != "" {
-		where, args = `c.unit = ?`, append(args, unit)
-	} else if townshipID != 0 {
-		where, args = `c.township_id = ?`, append(args, townshipID)
-	}
-	rows, err := tx.query(`SELECT c.status, COUNT(*) FROM clues c WHERE `+where+` AND c.closed_at IS NULL AND c.status <> 'closed'
-		GROUP BY c.status`, args...)
-	if err != nil {
-		return rc, fmt.Errorf("review counts: %w", err)
-	}
-	for rows.Next() {
-		var s string
-		var n int
-		if err := rows.Scan(&s, &n); err != nil {
-			rows.Close()
-			return rc, fmt.Errorf("review counts: %w", err)
-		}
-		rc.OpenByStatus[s] = n
-	}
-	rows.Close()
-	rows, err = tx.query(`SELECT CASE WHEN l.due_at = c.due_at THEN l.level ELSE 0 END AS lv, COUNT(*)
-		FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id
-		WHERE `+where+` AND c.closed_at IS NULL AND c.status <> 'closed' AND c.due_at < ? GROUP BY lv`, append(args, now.Unix())...)
-	if err != nil {
-		return rc, fmt.Errorf("review overdue: %w", err)
-	}
-	for rows.Next() {
-		var lv sql.NullInt64
-		var n int
-		if err := rows.Scan(&lv, &n); err != nil {
-			rows.Close()
-			return rc, fmt.Errorf("review overdue: %w", err)
-		}
-		rc.OverdueByLevel[int(lv.Int64)] += n
-	}
-	rows.Close()
-	if err := tx.queryRow(`SELECT COUNT(*) FROM clues c WHERE `+where+` AND c.closed_at >= ? AND c.closed_at < ?`,
-		append(args, from.Unix(), to.Unix())...).Scan(&rc.Closed); err != nil {
-		return rc, fmt.Errorf("review closed: %w", err)
-	}
-	return rc, nil
+func newReviewCounts() ReviewCounts {
+	return ReviewCounts{OpenByStatus: map[string]int{}, OverdueByLevel: map[int]int{}}
 }
 
-// Units lists the receiving units that have people.
+// add counts n open clues of a status, of which overdue[level] were overdue at each level.
+func (rc ReviewCounts) add(status string, n int, overdue [4]int) {
+	rc.OpenByStatus[status] += n
+	for lv, k := range overdue {
+		if k > 0 {
+			rc.OverdueByLevel[lv] += k
+		}
+	}
+}
+
+// ReviewTotals are the monthly review's counts for the whole county, each township and each
+// receiving unit (a unit's clues in every township).
+type ReviewTotals struct {
+	County    ReviewCounts
+	Townships map[int64]ReviewCounts
+	Units     map[string]ReviewCounts
+}
+
+// Township returns the counts of a township (0: the whole county).
+func (rt ReviewTotals) Township(id int64) ReviewCounts {
+	if id == 0 {
+		return rt.County
+	}
+	if rc, ok := rt.Townships[id]; ok {
+		return rc
+	}
+	return newReviewCounts()
+}
+
+// Unit returns the counts of a receiving unit.
+func (rt ReviewTotals) Unit(unit string) ReviewCounts {
+	if rc, ok := rt.Units[unit]; ok {
+		return rc
+	}
+	return newReviewCounts()
+}
+
+// ReviewTotals counts the open clues as of now, by township, unit, status and the ladder
+// level of the overdue ones, and those closed in [from, to), in one pass over the index of
+// open clues and one over the period's closures. Counting per official and per unit repeated
+// the whole count for each of them. Run it in a read transaction (DB.View).
+func (tx *Tx) ReviewTotals(now, from, to time.Time) (ReviewTotals, error) {
+	rt := ReviewTotals{County: newReviewCounts(), Townships: map[int64]ReviewCounts{}, Units: map[string]ReviewCounts{}}
+	part := func(township int64, unit string) (ReviewCounts, ReviewCounts) {
+		t, ok := rt.Townships[township]
+		if !ok {
+			t = newReviewCounts()
+			rt.Townships[township] = t
+		}
+		u, ok := rt.Units[unit]
+		if !ok {
+			u = newReviewCounts()
+			rt.Units[unit] = u
+		}
+		return t, u
+	}
+	rows, err := tx.query(reviewOpenQuery, now.Unix())
+	if err != nil {
+		return rt, fmt.Errorf("review counts: %w", err)
+	}
+	for rows.Next() {
+		var township int64
+		var unit, status string
+		var n int
+		var overdue [4]int
+		if err := rows.Scan(&township, &unit, &status, &n, &overdue[0], &overdue[1], &overdue[2], &overdue[3]); err != nil {
+			rows.Close()
+			return rt, fmt.Errorf("review counts: %w", err)
+		}
+		t, u := part(township, unit)
+		for _, rc := range []ReviewCounts{rt.County, t, u} {
+			rc.add(status, n, overdue)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return rt, fmt.Errorf("review counts: %w", err)
+	}
+	rows, err = tx.query(reviewClosedQuery, from.Unix(), to.Unix())
+	if err != nil {
+		return rt, fmt.Errorf("review closed: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var township int64
+		var unit string
+		var n int
+		if err := rows.Scan(&township, &unit, &n); err != nil {
+			return rt, fmt.Errorf("review closed: %w", err)
+		}
+		t, u := part(township, unit)
+		rt.County.Closed += n
+		t.Closed += n
+		rt.Townships[township] = t
+		u.Closed += n
+		rt.Units[unit] = u
+	}
+	return rt, rows.Err()
+}
+
+// reviewOpenQuery walks the covering index of open clues (clues_open_review) in its order, so
+// the grouping needs no sort; the ladder row is looked up only for an overdue clue.
+// INDEXED BY: on a ledger with few closed clues the planner prefers reading the table itself,
+// whose rows carry every clue's texts.
+const reviewOpenQuery = `SELECT IFNULL(c.township_id, 0), c.unit, c.status, COUNT(*),
+	IFNULL(SUM(c.due_at < ?1 AND l.clue_id IS NULL), 0), IFNULL(SUM(l.level = 1), 0), IFNULL(SUM(l.level = 2), 0),
+	IFNULL(SUM(l.level = 3), 0)
+	FROM clues c INDEXED BY clues_open_review
+	LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at AND c.due_at < ?1
+	WHERE c.closed_at IS NULL AND c.status <> 'closed'
+	GROUP BY c.township_id, c.unit, c.status`
+
+const reviewClosedQuery = `SELECT IFNULL(township_id, 0), unit, COUNT(*) FROM clues
+	WHERE closed_at >= ? AND closed_at < ? GROUP BY 1, 2`
+
+// Units lists the receiving units that have people (whose role was not withdrawn).
 func (tx *Tx) Units() ([]string, error) {
-	rows, err := tx.query(`SELECT DISTINCT unit FROM people WHERE role = 'unit' AND unit <> '' ORDER BY unit`)
+	rows, err := tx.query(`SELECT DISTINCT unit FROM people WHERE role = 'unit' AND unit <> '' AND withdrawn_at IS NULL ORDER BY unit`)
 	if err != nil {
 		return nil, fmt.Errorf("units: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -25,6 +26,16 @@ type OutMessage struct {
 	Edit string `json:"edit,omitempty"`
 	// File is a stored file sent with the text (an export for an official).
 	File *Attachment `json:"file,omitempty"`
+	// Codes are secrets the text shows once (a new report's query code, as the text writes it).
+	// The web chat shows them large with a copy button and gives the message out once only
+	// (TakeOnce), after which the stored copy no longer holds them.
+	Codes []string `json:"codes,omitempty"`
+	// Resident marks a message meant for the chat as a resident — its own report's query
+	// code or status, a question relayed to a reporter, an announcement — which is delivered
+	// even if the chat's role is withdrawn meanwhile. Any other message to a chat bound to a
+	// role is a staff message, and is not delivered once the role is gone (WithdrawPerson).
+	// Not stored in the payload: it decides the row's person_id.
+	Resident bool `json:"-"`
 }
 
 // Delivery is one outbox row with its message opened.
@@ -42,6 +53,8 @@ type Delivery struct {
 
 // Enqueue adds a message for a chat to the outbox. A non-empty dedupeKey makes the call
 // idempotent: a second row with the same key is not created and the first row's id is returned.
+// A message to a chat bound to a role is tagged with its person (outbox.person_id), unless it
+// is marked Resident: withdrawing the role deletes the tagged rows still pending.
 func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, error) {
 	body, err := json.Marshal(msg)
 	if err != nil {
@@ -55,9 +68,9 @@ func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, er
 			return id, nil
 		}
 	}
-	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at)
-		SELECT id, platform, ?, ?, ?, ? FROM chats WHERE id = ?`,
-		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), chatID)
+	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at, person_id)
+		SELECT id, platform, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE person_id END FROM chats WHERE id = ?`,
+		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), msg.Resident, chatID)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
@@ -97,8 +110,8 @@ func (tx *Tx) InboxReply(platform, msgID string) (OutMessage, error) {
 	var sealed []byte
 	err := tx.queryRow(`SELECT o.payload FROM inbox i JOIN outbox o ON o.id = i.reply_outbox_id
 		WHERE i.platform = ? AND i.msg_id = ?`, platform, msgID).Scan(&sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return OutMessage{}, ErrNotFound
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && len(sealed) == 0) {
+		return OutMessage{}, ErrNotFound // none, or delivered and its body cleared
 	}
 	if err != nil {
 		return OutMessage{}, fmt.Errorf("inbox reply: %w", err)
@@ -228,12 +241,16 @@ func idList(ids []int64) string {
 // together the sends that finished while its previous mark was committing. The record is
 // lazy (see updateLazy): it survives the process being killed, and a power cut can only
 // make these messages be sent again.
+//
+// The body goes with the mark: a delivered message keeps its recipient, dedupe key, attempts
+// and times (what dedupe, retries and the audit need), not its text, which was 64 % of what
+// the file grew by per report, kept sealed for the whole outbox period.
 func (db *DB) MarkSent(ctx context.Context, ids ...int64) error {
 	if len(ids) == 0 {
 		return nil
 	}
 	return db.updateLazy(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL
+		if _, err := tx.exec(`UPDATE outbox SET status = 'sent', sent_at = ?, last_error = '', leased_until = NULL, payload = X''
 			WHERE id IN (SELECT value FROM json_each(?))`, tx.now.Unix(), idList(ids)); err != nil {
 			return fmt.Errorf("mark sent: %w", err)
 		}
@@ -316,12 +333,45 @@ func (db *DB) AckMailbox(ctx context.Context, chatID, upTo int64) error {
 	return nil
 }
 
+// TakeOnce marks a chat's pending message delivered for a reader that shows it now, and
+// reports whether this call took it: of two polls that read the message, only one shows it.
+// A message with codes is stored again without them (each replaced by codeGone), so that
+// neither the mailbox nor a copy of the database gives them out a second time.
+func (db *DB) TakeOnce(ctx context.Context, d Delivery) (bool, error) {
+	m := d.Message
+	for _, c := range m.Codes {
+		m.Text = strings.ReplaceAll(m.Text, c, codeGone)
+	}
+	m.Codes = nil
+	body, err := json.Marshal(m)
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	res, err := db.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, payload = ? WHERE id = ? AND chat_id = ? AND status = 'pending'`,
+		db.Now().Unix(), db.keys.seal("outbox", body), d.ID, d.ChatID)
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("take once: %w", err)
+	}
+	return n == 1, nil
+}
+
+// codeGone stands in a delivered message for a code it showed once.
+const codeGone = "•••• •••• •••• ••••"
+
 // OutboxFile returns the file attached to an outbox message of a chat, with its bytes. The
 // chat must be the message's recipient: a file is only ever given to the chat it was sent to.
+// A staff message's file (a ledger export, a briefing) is given only while the chat still
+// holds the role it was sent to: the web chat serves files again on request, and a browser
+// kept after its role was withdrawn (a lost phone) must not download the ledger it once got.
 func (db *DB) OutboxFile(ctx context.Context, chatID, outboxID int64) (Attachment, []byte, error) {
 	var sealed []byte
-	err := db.queryRow(ctx, `SELECT payload FROM outbox WHERE id = ? AND chat_id = ?`, outboxID, chatID).Scan(&sealed)
-	if errors.Is(err, sql.ErrNoRows) {
+	err := db.queryRow(ctx, `SELECT o.payload FROM outbox o JOIN chats c ON c.id = o.chat_id
+		WHERE o.id = ? AND o.chat_id = ? AND (o.person_id IS NULL OR o.person_id = c.person_id)`, outboxID, chatID).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && len(sealed) == 0) {
 		return Attachment{}, nil, ErrNotFound
 	}
 	if err != nil {

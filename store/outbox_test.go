@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -443,5 +444,46 @@ func TestClaimAndMarkMany(t *testing.T) {
 		if want := map[bool]string{true: "sent", false: "pending"}[i%2 == 0]; status != want {
 			t.Errorf("row %d: %s, want %s", id, status, want)
 		}
+	}
+}
+
+// TestTakeOnce: a message with codes is given to one reader only, is no longer in the mailbox,
+// and its stored copy no longer holds the codes.
+func TestTakeOnce(t *testing.T) {
+	db := MustOpenDB(t)
+	chat := mustChat(t, db, "web", "c")
+	const code = "1234 5678 9012 3456"
+	mustUpdate(t, db, func(tx *Tx) error {
+		_, err := tx.Enqueue(chat, OutMessage{Text: "查询码：\n\n" + code + "\n\n请牢记。", Codes: []string{code}}, "")
+		return err
+	})
+	ds, err := db.Mailbox(t.Context(), chat, 0, 10)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("Mailbox = %v, %v", ds, err)
+	}
+	// Two polls read it at once; one shows it.
+	first, err := db.TakeOnce(t.Context(), ds[0])
+	if err != nil || !first {
+		t.Fatalf("first TakeOnce = %v, %v; want true", first, err)
+	}
+	if again, err := db.TakeOnce(t.Context(), ds[0]); err != nil || again {
+		t.Fatalf("second TakeOnce = %v, %v; want false", again, err)
+	}
+	if ds, err := db.Mailbox(t.Context(), chat, 0, 10); err != nil || len(ds) != 0 {
+		t.Fatalf("Mailbox after TakeOnce = %v, %v; want nothing", ds, err)
+	}
+	var sealed []byte
+	if err := db.db.QueryRow(`SELECT payload FROM outbox WHERE id = ?`, ds[0].ID).Scan(&sealed); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := db.keys.open("outbox", sealed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(plain), code) || strings.Contains(string(plain), "1234") {
+		t.Errorf("the stored message still holds the code: %s", plain)
+	}
+	if !strings.Contains(string(plain), "请牢记") {
+		t.Errorf("the stored message lost its text: %s", plain)
 	}
 }

@@ -44,7 +44,13 @@ type Person struct {
 	VillageID  int64
 	Unit       string
 	CreatedAt  time.Time
+	// WithdrawnAt is when the role was taken away (zero: it holds). A withdrawn person's
+	// chats are unbound, so no step finds them; the row stays for the records that name them.
+	WithdrawnAt time.Time
 }
+
+// Withdrawn reports whether the person's role was taken away.
+func (p *Person) Withdrawn() bool { return !p.WithdrawnAt.IsZero() }
 
 // Invitation errors. ErrInvitationInvalid covers unknown and forged codes alike.
 var (
@@ -69,6 +75,24 @@ type Invitation struct {
 	RevokedAt  time.Time
 }
 
+// describe is an invitation's grant for the audit log: role, jurisdiction (ids), unit, note.
+func (inv *Invitation) describe() string {
+	s := "role=" + string(inv.Role)
+	if inv.TownshipID != 0 {
+		s += fmt.Sprintf(" township=%d", inv.TownshipID)
+	}
+	if inv.VillageID != 0 {
+		s += fmt.Sprintf(" village=%d", inv.VillageID)
+	}
+	if inv.Unit != "" {
+		s += " unit=" + inv.Unit
+	}
+	if inv.Note != "" {
+		s += " note=" + inv.Note
+	}
+	return s
+}
+
 // invitationAlphabet is lower-case base32: it survives a Telegram deep link (A-Za-z0-9_-) and
 // is case-insensitive when typed.
 var invitationEncoding = base32.NewEncoding("abcdefghijklmnopqrstuvwxyz234567").WithPadding(base32.NoPadding)
@@ -87,7 +111,9 @@ func NormalizeInvitationCode(code string) string {
 }
 
 // CreateInvitation stores inv and returns its one-time code. Only the code's hash is kept, so
-// the code cannot be read back from the database.
+// the code cannot be read back from the database. The issue is audit-logged (invitation.issued,
+// channel cli: invitations are issued only from the command line), with the note saying whom
+// it is for, so that people list and the log can tell who a person is.
 func (db *DB) CreateInvitation(ctx context.Context, inv *Invitation) (string, error) {
 	if !ValidRole(inv.Role) {
 		return "", fmt.Errorf("unknown role %q", inv.Role)
@@ -106,27 +132,12 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *Invitation) (string, er
 			return fmt.Errorf("insert invitation: %w", err)
 		}
 		inv.ID, _ = res.LastInsertId()
-		return nil
+		return tx.Audit(0, "cli", "invitation.issued", fmt.Sprintf("invitation:%d", inv.ID), inv.describe())
 	})
 	if err != nil {
 		return "", err
 	}
 	return code, nil
-}
-
-// RevokeInvitation makes an unused code unusable.
-func (db *DB) RevokeInvitation(ctx context.Context, code string) error {
-	return db.Update(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE invitations SET revoked_at = ? WHERE code_hash = ? AND revoked_at IS NULL`,
-			tx.now.Unix(), tx.keys.hash("invitation", NormalizeInvitationCode(code)))
-		if err != nil {
-			return fmt.Errorf("revoke invitation: %w", err)
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return nil
-	})
 }
 
 // RedeemInvitation binds a chat to a new person holding the invitation's role. The code works
@@ -156,7 +167,8 @@ func (tx *Tx) RedeemInvitation(code string, chatID int64) (*Person, error) {
 		return nil, ErrInvitationExpired
 	}
 	var bound sql.NullInt64
-	if err := tx.queryRow(`SELECT person_id FROM chats WHERE id = ?`, chatID).Scan(&bound); err != nil {
+	var platform string
+	if err := tx.queryRow(`SELECT person_id, platform FROM chats WHERE id = ?`, chatID).Scan(&bound, &platform); err != nil {
 		return nil, fmt.Errorf("find chat: %w", err)
 	}
 	if bound.Valid {
@@ -171,8 +183,8 @@ func (tx *Tx) RedeemInvitation(code string, chatID int64) (*Person, error) {
 		return nil, ErrInvitationUsed
 	}
 	p := &Person{Role: inv.Role, TownshipID: township.Int64, VillageID: village.Int64, Unit: inv.Unit, CreatedAt: tx.now}
-	res, err = tx.exec(`INSERT INTO people (role, township_id, village_id, unit, invitation_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.Role, nullInt(p.TownshipID), nullInt(p.VillageID), p.Unit, inv.ID, tx.now.Unix())
+	res, err = tx.exec(`INSERT INTO people (role, township_id, village_id, unit, invitation_id, created_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.Role, nullInt(p.TownshipID), nullInt(p.VillageID), p.Unit, inv.ID, tx.now.Unix(), platform)
 	if err != nil {
 		return nil, fmt.Errorf("insert person: %w", err)
 	}
@@ -186,10 +198,10 @@ func (tx *Tx) RedeemInvitation(code string, chatID int64) (*Person, error) {
 // FindPerson returns a person by id.
 func (tx *Tx) FindPerson(id int64) (*Person, error) {
 	p := &Person{ID: id}
-	var township, village sql.NullInt64
+	var township, village, withdrawn sql.NullInt64
 	var created int64
-	err := tx.queryRow(`SELECT role, township_id, village_id, unit, created_at FROM people WHERE id = ?`, id).
-		Scan(&p.Role, &township, &village, &p.Unit, &created)
+	err := tx.queryRow(`SELECT role, township_id, village_id, unit, created_at, withdrawn_at FROM people WHERE id = ?`, id).
+		Scan(&p.Role, &township, &village, &p.Unit, &created, &withdrawn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -197,36 +209,20 @@ func (tx *Tx) FindPerson(id int64) (*Person, error) {
 		return nil, fmt.Errorf("find person: %w", err)
 	}
 	p.TownshipID, p.VillageID, p.CreatedAt = township.Int64, village.Int64, time.Unix(created, 0).UTC()
+	p.WithdrawnAt = unixOrZero(withdrawn)
 	return p, nil
 }
 
 // ChatsOfRoles returns the reachable chats of people holding one of roles whose jurisdiction
 // covers the township (a person with no township covers the whole county).
 func (tx *Tx) ChatsOfRoles(townshipID int64, roles ...Role) ([]int64, error) {
-	if len(roles) == 0 {
-		return nil, nil
-	}
-	args := []any{}
-	marks := make([]string, len(roles))
-	for i, r := range roles {
-		marks[i] = "?"
-		args = append(args, r)
-	}
-	args = append(args, townshipID)
-	rows, err := tx.query(`SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
-		WHERE p.role IN (`+strings.Join(marks, ",")+`) AND (p.township_id IS NULL OR p.township_id = ?)
-		AND c.unreachable = 0 ORDER BY c.id`, args...)
+	rs, err := tx.RecipientsOfRoles(townshipID, roles...)
 	if err != nil {
-		return nil, fmt.Errorf("chats of roles: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("chats of roles: %w", err)
-		}
-		ids = append(ids, id)
+	ids := make([]int64, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ChatID
 	}
-	return ids, rows.Err()
+	return ids, nil
 }

@@ -239,7 +239,7 @@ func TestRedeemInvitation(t *testing.T) {
 	t.Run("ErrInvitationRevoked", func(t *testing.T) {
 		db := MustOpenDB(t)
 		code, inv := mustInvite(t, db, RoleAdmin, 0, 0)
-		if err := db.RevokeInvitation(t.Context(), strings.ToUpper(code)); err != nil {
+		if _, err := db.RevokeInvitation(t.Context(), strings.ToUpper(code), "cli", ""); err != nil {
 			t.Fatalf("revoke: %v", err)
 		}
 		if _, err := redeem(t, db, code, mustChat(t, db, "telegram", "x")); !errors.Is(err, ErrInvitationRevoked) {
@@ -248,10 +248,10 @@ func TestRedeemInvitation(t *testing.T) {
 		if invitationUsed(t, db, inv.ID) {
 			t.Fatal("revoked invitation marked used")
 		}
-		if err := db.RevokeInvitation(t.Context(), code); !errors.Is(err, ErrNotFound) {
+		if _, err := db.RevokeInvitation(t.Context(), code, "cli", ""); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("second revoke = %v, want ErrNotFound", err)
 		}
-		if err := db.RevokeInvitation(t.Context(), "nosuchcodeatall2"); !errors.Is(err, ErrNotFound) {
+		if _, err := db.RevokeInvitation(t.Context(), "nosuchcodeatall2", "cli", ""); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("revoke unknown = %v, want ErrNotFound", err)
 		}
 	})

@@ -172,3 +172,120 @@ func (db *DB) FindPlaceByName(ctx context.Context, township, village string) (to
 	}
 	return townshipID, villageID, nil
 }
+
+// ErrPlaceExists is returned when a rename would give two townships, or two villages of one
+// township, the same name.
+var ErrPlaceExists = errors.New("a place of that name already exists")
+
+// ErrPlaceInUse is returned by RemovePlace for a place that records still refer to.
+var ErrPlaceInUse = errors.New("the place is still referred to")
+
+// PlaceRef counts the rows of one kind that refer to a place.
+type PlaceRef struct {
+	What  string // "reports", "clues", "people"…
+	Count int
+}
+
+// placeRefs is every table that refers to a township or a village, and what it holds.
+var placeRefs = []struct{ table, what string }{
+	{"people", "people (bound invitations)"},
+	{"invitations", "invitations"},
+	{"reports", "reports"},
+	{"clues", "clues"},
+	{"tasks", "tasks"},
+	{"checkins", "check-ins"},
+	{"subscriptions", "subscriptions"},
+	{"announcement_areas", "announcements"},
+	{"round_places", "rounds"},
+	{"class_cycles", "classification cycles"},
+	{"class_history", "classification records"},
+}
+
+// RenamePlace renames a township (villageID 0) or a village. Records keep pointing at the
+// place, so they show the new name: this is how a misspelt place is put right.
+func (db *DB) RenamePlace(ctx context.Context, townshipID, villageID int64, name string) error {
+	return db.Update(ctx, func(tx *Tx) error {
+		var n int
+		q, args := `SELECT COUNT(*) FROM townships WHERE name = ? AND id != ?`, []any{name, townshipID}
+		if villageID != 0 {
+			q, args = `SELECT COUNT(*) FROM villages WHERE township_id = ? AND name = ? AND id != ?`, []any{townshipID, name, villageID}
+		}
+		if err := tx.queryRow(q, args...).Scan(&n); err != nil {
+			return fmt.Errorf("rename place: %w", err)
+		}
+		if n > 0 {
+			return ErrPlaceExists
+		}
+		q, args = `UPDATE townships SET name = ? WHERE id = ?`, []any{name, townshipID}
+		if villageID != 0 {
+			q, args = `UPDATE villages SET name = ? WHERE id = ? AND township_id = ?`, []any{name, villageID, townshipID}
+		}
+		res, err := tx.exec(q, args...)
+		if err != nil {
+			return fmt.Errorf("rename place: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrNotFound
+		}
+		return tx.Audit(0, "cli", "place.rename", placeObject(townshipID, villageID), name)
+	})
+}
+
+// RemovePlace removes a village, or a township with its villages, when nothing refers to them.
+// Otherwise it returns ErrPlaceInUse and what refers to the place: reports, clues and people
+// keep their history, so such a place is renamed, never removed.
+func (db *DB) RemovePlace(ctx context.Context, townshipID, villageID int64) ([]PlaceRef, error) {
+	var refs []PlaceRef
+	err := db.Update(ctx, func(tx *Tx) error {
+		refs = nil
+		for _, r := range placeRefs {
+			var (
+				n    int
+				cond string
+				args []any
+			)
+			switch {
+			case villageID != 0 && r.table == "class_cycles":
+				continue // a cycle is a township's
+			case villageID != 0:
+				cond, args = `village_id = ?`, []any{villageID}
+			case r.table == "class_history":
+				cond, args = `village_id IN (SELECT id FROM villages WHERE township_id = ?)`, []any{townshipID}
+			case r.table == "class_cycles":
+				cond, args = `township_id = ?`, []any{townshipID}
+			default:
+				cond, args = `township_id = ? OR village_id IN (SELECT id FROM villages WHERE township_id = ?)`, []any{townshipID, townshipID}
+			}
+			if err := tx.queryRow(`SELECT COUNT(*) FROM `+r.table+` WHERE `+cond, args...).Scan(&n); err != nil {
+				return fmt.Errorf("count %s: %w", r.table, err)
+			}
+			if n > 0 {
+				refs = append(refs, PlaceRef{What: r.what, Count: n})
+			}
+		}
+		if len(refs) > 0 {
+			return ErrPlaceInUse
+		}
+		if villageID != 0 {
+			if _, err := tx.exec(`DELETE FROM villages WHERE id = ? AND township_id = ?`, villageID, townshipID); err != nil {
+				return fmt.Errorf("delete village: %w", err)
+			}
+		} else {
+			if _, err := tx.exec(`DELETE FROM villages WHERE township_id = ?`, townshipID); err != nil {
+				return fmt.Errorf("delete villages: %w", err)
+			}
+			if _, err := tx.exec(`DELETE FROM townships WHERE id = ?`, townshipID); err != nil {
+				return fmt.Errorf("delete township: %w", err)
+			}
+		}
+		return tx.Audit(0, "cli", "place.remove", placeObject(townshipID, villageID), "")
+	})
+	return refs, err
+}
+
+func placeObject(townshipID, villageID int64) string {
+	if villageID != 0 {
+		return fmt.Sprintf("village:%d", villageID)
+	}
+	return fmt.Sprintf("township:%d", townshipID)
+}

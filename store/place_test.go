@@ -2,6 +2,7 @@ package store
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -176,6 +177,79 @@ func TestFindPlaceByName(t *testing.T) {
 			if !strings.Contains(err.Error(), name) {
 				t.Errorf("error %q does not name %q", err, name)
 			}
+		}
+	})
+}
+
+func TestRenamePlace(t *testing.T) {
+	db := MustOpenDB(t)
+	pl := mustPlaces(t, db)
+	if err := db.RenamePlace(t.Context(), pl.T1, pl.V1, "一号村"); err != nil {
+		t.Fatal(err)
+	}
+	if _, v, err := db.FindPlaceByName(t.Context(), "东城镇", "一号村"); err != nil || v != pl.V1 {
+		t.Fatalf("renamed village: %d, %v", v, err)
+	}
+	if err := db.RenamePlace(t.Context(), pl.T1, pl.V2, "一号村"); !errors.Is(err, ErrPlaceExists) {
+		t.Errorf("village onto a sibling's name: %v", err)
+	}
+	if err := db.RenamePlace(t.Context(), pl.T2, 0, "东城镇"); !errors.Is(err, ErrPlaceExists) {
+		t.Errorf("township onto another's name: %v", err)
+	}
+	// Villages of different townships may share a name.
+	if err := db.RenamePlace(t.Context(), pl.T2, pl.V3, "二村"); err != nil {
+		t.Errorf("a name another township's village has: %v", err)
+	}
+	if err := db.RenamePlace(t.Context(), pl.T2, pl.V1, "x"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("a village of another township: %v", err)
+	}
+}
+
+func TestRemovePlace(t *testing.T) {
+	t.Run("OK", func(t *testing.T) {
+		db := MustOpenDB(t)
+		pl := mustPlaces(t, db)
+		if refs, err := db.RemovePlace(t.Context(), pl.T1, pl.V2); err != nil {
+			t.Fatalf("remove village: %v %v", refs, err)
+		}
+		if _, err := db.RemovePlace(t.Context(), pl.T2, 0); err != nil {
+			t.Fatalf("remove township: %v", err)
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM villages`); n != 1 {
+			t.Errorf("villages left: %d, want 1", n)
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM townships`); n != 1 {
+			t.Errorf("townships left: %d, want 1", n)
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM audit WHERE action = 'place.remove'`); n != 2 {
+			t.Errorf("audit rows: %d, want 2", n)
+		}
+	})
+
+	t.Run("ErrPlaceInUse", func(t *testing.T) {
+		db := MustOpenDB(t)
+		pl := mustPlaces(t, db)
+		mustReport(t, db, &Report{Category: "funds", TownshipID: pl.T1, VillageID: pl.V1, Description: "x", Anonymous: true, Lang: "zh"}, nil)
+		mustPerson(t, db, "42", RoleOfficer, pl.T2, pl.V3)
+		for _, tc := range []struct {
+			tw, v int64
+			want  []PlaceRef
+		}{
+			{pl.T1, pl.V1, []PlaceRef{{"reports", 1}}},
+			{pl.T1, 0, []PlaceRef{{"reports", 1}}},
+			{pl.T2, pl.V3, []PlaceRef{{"people (bound invitations)", 1}, {"invitations", 1}}},
+		} {
+			refs, err := db.RemovePlace(t.Context(), tc.tw, tc.v)
+			if !errors.Is(err, ErrPlaceInUse) || !slices.Equal(refs, tc.want) {
+				t.Errorf("remove %d/%d = %v, %v; want %v, ErrPlaceInUse", tc.tw, tc.v, refs, err, tc.want)
+			}
+		}
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM villages`); n != 3 {
+			t.Errorf("villages left: %d, want 3", n)
+		}
+		// The village nothing refers to still goes.
+		if _, err := db.RemovePlace(t.Context(), pl.T1, pl.V2); err != nil {
+			t.Errorf("remove 二村: %v", err)
 		}
 	})
 }

@@ -1,13 +1,10 @@
 package store
 
 import (
-	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -51,15 +48,7 @@ func (tx *Tx) reporterChat(reportID int64) (int64, error) {
 	if sealed == nil {
 		return 0, nil
 	}
-	plain, err := tx.keys.open("reporter", sealed)
-	if err != nil {
-		return 0, fmt.Errorf("reporter chat: %w", err)
-	}
-	id, err := strconv.ParseInt(string(plain), 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("reporter chat: %w", err)
-	}
-	return id, nil
+	return tx.keys.openReporter(sealed)
 }
 
 // EnqueueToReporter queues msg to the chat of a report's reporter, through the sealed link, so
@@ -80,6 +69,7 @@ func (tx *Tx) EnqueueToReporter(reportID int64, msg OutMessage, dedupeKey string
 	if unreachable {
 		return false, nil
 	}
+	msg.Resident = true // for the reporter, whatever role the chat holds now or later
 	if _, err := tx.Enqueue(chat, msg, dedupeKey); err != nil {
 		return false, err
 	}
@@ -220,54 +210,6 @@ func (tx *Tx) PendingQuestions(reportID int64) ([]*Question, error) {
 			return nil, err
 		}
 		out = append(out, q)
-	}
-	return out, rows.Err()
-}
-
-// AuditFilter selects audit entries; zero fields do not filter.
-type AuditFilter struct {
-	Limit    int
-	PersonID int64
-	Action   string // exact, or a prefix ending in "." ("clue.")
-}
-
-// AuditEntries returns the newest audit entries matching f, newest first.
-func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, error) {
-	var where []string
-	var args []any
-	if f.PersonID != 0 {
-		where, args = append(where, "person_id = ?"), append(args, f.PersonID)
-	}
-	if f.Action != "" {
-		if strings.HasSuffix(f.Action, ".") {
-			where, args = append(where, "substr(action, 1, ?) = ?"), append(args, len(f.Action), f.Action)
-		} else {
-			where, args = append(where, "action = ?"), append(args, f.Action)
-		}
-	}
-	q := `SELECT id, at, IFNULL(person_id, 0), channel, action, object, detail FROM audit`
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	if f.Limit <= 0 {
-		f.Limit = 100
-	}
-	q += " ORDER BY id DESC LIMIT ?"
-	args = append(args, f.Limit)
-	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit entries: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.PersonID, &e.Channel, &e.Action, &e.Object, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit entries: %w", err)
-		}
-		e.At = time.Unix(at, 0).UTC()
-		out = append(out, e)
 	}
 	return out, rows.Err()
 }

@@ -253,7 +253,12 @@ func (db *DB) ReporterChat(ctx context.Context, reportID int64) (int64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("reporter chat: %w", err)
 	}
-	plain, err := db.keys.open("reporter", sealed)
+	return db.keys.openReporter(sealed)
+}
+
+// openReporter opens a report's sealed link to its reporter's chat.
+func (k *keys) openReporter(sealed []byte) (int64, error) {
+	plain, err := k.open("reporter", sealed)
 	if err != nil {
 		return 0, fmt.Errorf("reporter chat: %w", err)
 	}

@@ -127,6 +127,11 @@ func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 			if _, err := tx.exec(`UPDATE reports SET reporter_sealed = NULL WHERE id = ?`, id); err != nil {
 				return fmt.Errorf("destroy link: %w", err)
 			}
+			// A block made through this report would keep the link: the key hashes every chat's
+			// row id to find the blocked one, and the audit log names the clue it came from.
+			if _, err := tx.exec(`DELETE FROM blocked_reporters WHERE report_ref = ?`, tx.blockReportRef(id)); err != nil {
+				return fmt.Errorf("destroy link: blocks: %w", err)
+			}
 			// Messages about this report (milestones and relayed questions to the reporter, notices
 			// to officials) name it in their dedupe key; the first were addressed to the reporter.
 			if err := tx.deleteOutbox(`(dedupe_key LIKE ? OR dedupe_key IN
@@ -190,6 +195,12 @@ func (tx *Tx) purgeDelivery(res *PurgeResult) error {
 		AND (status IN ('sent', 'dead') OR (status = 'pending' AND platform = 'web'))
 		AND IFNULL(sent_at, created_at) < ? AND (leased_until IS NULL OR leased_until < ?)`, res, cutoff, tx.now.Unix()); err != nil {
 		return err
+	}
+	// A delivered message's body is kept DeliveryRetention at most: a web chat's (its browser
+	// may still fetch a file the message carries) and a WeChat passive reply's (a retried
+	// callback gets it again); the dispatcher's are cleared when marked sent (MarkSent).
+	if _, err := tx.exec(`UPDATE outbox SET payload = X'' WHERE status = 'sent' AND sent_at < ? AND length(payload) > 0`, cutoff); err != nil {
+		return fmt.Errorf("purge delivered bodies: %w", err)
 	}
 	for _, q := range []string{
 		`UPDATE wechat_chats SET last_message_at = 0, sent_since_message = 0 WHERE last_message_at <> 0 AND last_message_at < ?1`,
@@ -306,7 +317,7 @@ func (tx *Tx) purgeBlobs(res *PurgeResult) error {
 	}
 	for _, src := range []struct{ query, purpose string }{
 		{`SELECT data FROM conversations`, "conversation"},
-		{`SELECT payload FROM outbox`, "outbox"},
+		{`SELECT payload FROM outbox WHERE length(payload) > 0`, "outbox"}, // delivered: no body, no file
 	} {
 		if err := tx.sealedRefs(src.query, src.purpose, candidates); err != nil {
 			return err

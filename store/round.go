@@ -213,6 +213,12 @@ func (tx *Tx) RoundOrgs(roundID int64) ([]string, error) {
 	return tx.strings(`SELECT org FROM round_orgs WHERE round_id = ? ORDER BY org`, roundID)
 }
 
+// InspectedOrgs lists the organisations any round inspects, each once: with the ledger's
+// receiving units, the units an invitation may name.
+func (tx *Tx) InspectedOrgs() ([]string, error) {
+	return tx.strings(`SELECT DISTINCT org FROM round_orgs ORDER BY org`)
+}
+
 func (tx *Tx) strings(q string, args ...any) ([]string, error) {
 	rows, err := tx.query(q, args...)
 	if err != nil {
@@ -257,9 +263,9 @@ func (tx *Tx) RoundMemberRecipients(roundID int64) ([]Recipient, error) {
 }
 
 // PeopleMatching lists the people of a role, and of a unit when unit is not empty: meeting
-// attendees are named this way.
+// attendees are named this way. A person whose role was withdrawn is not one of them.
 func (tx *Tx) PeopleMatching(role Role, unit string) ([]int64, error) {
-	q, args := `SELECT id FROM people WHERE role = ?`, []any{role}
+	q, args := `SELECT id FROM people WHERE role = ? AND withdrawn_at IS NULL`, []any{role}
 	if unit != "" {
 		q, args = q+` AND unit = ?`, append(args, unit)
 	}

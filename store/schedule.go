@@ -175,10 +175,10 @@ func (tx *Tx) RecipientsOfRoles(townshipID int64, roles ...Role) ([]Recipient, e
 	return scanRecipients(rows)
 }
 
-// PeopleOfRole lists everyone holding a role.
+// PeopleOfRole lists everyone holding a role (not those whose role was withdrawn).
 func (tx *Tx) PeopleOfRole(role Role) ([]Person, error) {
 	rows, err := tx.query(`SELECT id, role, IFNULL(township_id, 0), IFNULL(village_id, 0), unit, created_at
-		FROM people WHERE role = ? ORDER BY id`, role)
+		FROM people WHERE role = ? AND withdrawn_at IS NULL ORDER BY id`, role)
 	if err != nil {
 		return nil, fmt.Errorf("people of role: %w", err)
 	}

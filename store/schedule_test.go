@@ -157,7 +157,7 @@ func TestLetters(t *testing.T) {
 	if _, err := db.db.Exec(`UPDATE clues SET paused_at = 1 WHERE id = 2`); err != nil {
 		t.Fatal(err)
 	}
-	got, err := db.LadderCandidates(t.Context(), due.Add(time.Hour), due, LadderCursor{DueAt: time.Unix(-1, 0)}, 10)
+	got, err := db.LadderDue(t.Context(), due, LadderCursor{At: time.Unix(-1, 0)}, 10)
 	if err != nil || len(got) != 1 || got[0].ID != 1 {
 		t.Fatalf("candidates %+v %v", got, err)
 	}

@@ -279,6 +279,10 @@ type Tx struct {
 	keys  *keys
 	now   time.Time
 	stmts *stmtCache
+	// reused holds the transaction's own form of each prepared statement, for a long read
+	// (View): database/sql keeps every Tx.Stmt until the transaction ends, so making one per
+	// call grew an export's memory with every row. nil: one per call (a step's few).
+	reused map[string]*sql.Stmt
 }
 
 // Now is the time the transaction started, used for every timestamp it writes.
@@ -291,29 +295,59 @@ func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return db.update(ctx, fn)
 }
 
+// View runs fn in a read transaction: one snapshot of the database, read beside the writer
+// (WAL) without holding up any write. fn must only read. For long reads (an export, the
+// monthly counts) that would otherwise keep every resident's step waiting.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	// ReadOnly makes the driver BEGIN DEFERRED despite _txlock=immediate: no write lock.
+	sqlTx, err := db.db.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	defer sqlTx.Rollback() // a read transaction has nothing to commit
+	return fn(&Tx{tx: sqlTx, ctx: ctx, keys: db.keys, now: db.Now(), stmts: &db.stmts, reused: map[string]*sql.Stmt{}})
+}
+
 // Statements of an Update run without the caller's context (commit.go gives Background). The
 // transaction already holds the write lock (BEGIN IMMEDIATE), so they never wait; and for a
 // cancellable context the driver starts a watcher goroutine for every statement, a cost paid
 // on each of a step's dozen statements. A caller that gave up is noticed before its call runs.
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
-	if s := tx.stmts.get(query); s != nil {
-		return tx.tx.StmtContext(tx.ctx, s).ExecContext(tx.ctx, args...)
+	if s := tx.stmt(query); s != nil {
+		return s.ExecContext(tx.ctx, args...)
 	}
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
-	if s := tx.stmts.get(query); s != nil {
-		return tx.tx.StmtContext(tx.ctx, s).QueryRowContext(tx.ctx, args...)
+	if s := tx.stmt(query); s != nil {
+		return s.QueryRowContext(tx.ctx, args...)
 	}
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	if s := tx.stmts.get(query); s != nil {
-		return tx.tx.StmtContext(tx.ctx, s).QueryContext(tx.ctx, args...)
+	if s := tx.stmt(query); s != nil {
+		return s.QueryContext(tx.ctx, args...)
 	}
 	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
+// stmt returns the transaction's form of the prepared query, or nil when it is not prepared.
+func (tx *Tx) stmt(query string) *sql.Stmt {
+	s := tx.stmts.get(query)
+	if s == nil {
+		return nil
+	}
+	if tx.reused == nil {
+		return tx.tx.StmtContext(tx.ctx, s)
+	}
+	ts, ok := tx.reused[query]
+	if !ok {
+		ts = tx.tx.StmtContext(tx.ctx, s)
+		tx.reused[query] = ts
+	}
+	return ts
 }
 
 // exec, queryRow and query run a statement outside a transaction, prepared once.

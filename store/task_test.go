@@ -309,12 +309,12 @@ func TestAudit(t *testing.T) {
 	mustUpdate(t, db, func(tx *Tx) error { return tx.Audit(0, "telegram", "report", "r1", "") })
 
 	t.Run("OK", func(t *testing.T) {
-		log, err := db.AuditLog(t.Context(), 10)
+		log, err := db.AuditEntries(t.Context(), AuditFilter{Limit: 10})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(log) != 2 {
-			t.Fatalf("AuditLog = %+v, want 2 entries", log)
+		if len(log) != 3 || log[2].Action != "invitation.issued" {
+			t.Fatalf("AuditEntries = %+v, want 3 entries, the invitation's issue first", log)
 		}
 		if log[0].Action != "report" || log[0].PersonID != 0 || !log[0].At.Equal(t0.Add(time.Minute)) {
 			t.Errorf("newest entry = %+v", log[0])
@@ -322,8 +322,8 @@ func TestAudit(t *testing.T) {
 		if log[1].Action != "invite" || log[1].PersonID != p.ID || log[1].Channel != "cli" || log[1].Detail != "T1" {
 			t.Errorf("oldest entry = %+v", log[1])
 		}
-		if one, err := db.AuditLog(t.Context(), 1); err != nil || len(one) != 1 || one[0].ID != log[0].ID {
-			t.Errorf("AuditLog(1) = %+v, %v", one, err)
+		if one, err := db.AuditEntries(t.Context(), AuditFilter{Limit: 1}); err != nil || len(one) != 1 || one[0].ID != log[0].ID {
+			t.Errorf("AuditEntries(Limit 1) = %+v, %v", one, err)
 		}
 	})
 
@@ -338,8 +338,8 @@ func TestAudit(t *testing.T) {
 				t.Errorf("%s = %v, want an append-only error", q, err)
 			}
 		}
-		if n := mustCount(t, db, `SELECT COUNT(*) FROM audit WHERE detail != 'forged'`); n != 2 {
-			t.Fatalf("audit rows intact = %d, want 2", n)
+		if n := mustCount(t, db, `SELECT COUNT(*) FROM audit WHERE detail != 'forged'`); n != 3 {
+			t.Fatalf("audit rows intact = %d, want 3", n)
 		}
 	})
 }

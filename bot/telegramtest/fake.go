@@ -515,6 +515,15 @@ func Photo(updateID int64, chatID int64, fileID string, size int, caption string
 		updateID, updateID, time.Now().Unix(), chatID, chatID, fileID, fileID, size, c)
 }
 
+// File builds a message update carrying a file of the given kind ("document", "video",
+// "video_note", "voice", "audio", "animation"); the file must be added with AddFile. name is
+// the file name the sender's app announces (documents, videos, audio).
+func File(updateID int64, chatID int64, kind, fileID, name string, size int) string {
+	n, _ := json.Marshal(name)
+	return fmt.Sprintf(`{"update_id":%d,"message":{"message_id":%d,"date":%d,"chat":{"id":%d,"type":"private"},"from":{"id":%d,"is_bot":false,"first_name":"U"},%q:{"file_id":%q,"file_unique_id":"u-%s","file_name":%s,"file_size":%d,"duration":3}}}`,
+		updateID, updateID, time.Now().Unix(), chatID, chatID, kind, fileID, fileID, n, size)
+}
+
 // Press builds a callback query update: the button with data pressed under a message the bot
 // sent (as recorded by the fake, keyboard included).
 func Press(updateID int64, under Sent, data string) string {

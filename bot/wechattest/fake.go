@@ -291,10 +291,15 @@ type Signed struct {
 // URL is base with the signed query.
 func (s Signed) URL(base string) string { return base + "?" + s.Query.Encode() }
 
-// Sign signs (and in safe mode encrypts) a message body at time at.
+// Sign signs (and in safe mode encrypts) a message body at time at, with a fresh nonce.
 func (c Callback) Sign(body string, at time.Time) Signed {
+	return c.SignNonce(body, at, randomString(10))
+}
+
+// SignNonce is Sign with a given nonce: WeChat's nonces are random, but a test of replays
+// needs two callbacks that share one.
+func (c Callback) SignNonce(body string, at time.Time, nonce string) Signed {
 	ts := strconv.FormatInt(at.Unix(), 10)
-	nonce := randomString(10)
 	q := url.Values{"timestamp": {ts}, "nonce": {nonce}, "signature": {util.Signature(c.Token, ts, nonce)}}
 	if c.AESKey == "" {
 		return Signed{Query: q, Body: body}
@@ -378,6 +383,12 @@ func (c Callback) Text(openid string, msgID int64, content string) string {
 func (c Callback) Image(openid string, msgID int64, mediaID string) string {
 	return fmt.Sprintf("<xml><ToUserName>%s</ToUserName><FromUserName>%s</FromUserName><CreateTime>%d</CreateTime><MsgType><![CDATA[image]]></MsgType><PicUrl>%s</PicUrl><MediaId>%s</MediaId><MsgId>%d</MsgId></xml>",
 		cdata(c.Account), cdata(openid), time.Now().Unix(), cdata("http://mmbiz.qpic.cn/x"), cdata(mediaID), msgID)
+}
+
+// Video is a video ("video") or short video ("shortvideo") message.
+func (c Callback) Video(openid string, msgID int64, kind, mediaID string) string {
+	return fmt.Sprintf("<xml><ToUserName>%s</ToUserName><FromUserName>%s</FromUserName><CreateTime>%d</CreateTime><MsgType>%s</MsgType><MediaId>%s</MediaId><ThumbMediaId>%s</ThumbMediaId><MsgId>%d</MsgId></xml>",
+		cdata(c.Account), cdata(openid), time.Now().Unix(), cdata(kind), cdata(mediaID), cdata("thumb-"+mediaID), msgID)
 }
 
 // Voice is a voice message with WeChat's recognition text.

@@ -1,20 +1,27 @@
-// Package media removes identifying metadata from uploaded evidence files.
+// Package media decides which uploaded files may be kept, and removes identifying metadata
+// from the ones that are.
 //
-// Residents upload photos as evidence. A photo's metadata (EXIF GPS position,
-// camera serial number, capture time, editing software, embedded thumbnails)
-// can identify the person who took it, so every image must lose that metadata
-// before anyone else sees it.
+// Residents upload evidence. A file's metadata (an EXIF or QuickTime GPS position, a camera
+// serial number, a document's author, a colour profile named after its maker) can identify
+// the person who made it, so the decision is a whitelist made by CONTENT, never by file name
+// or the type a platform announced:
 //
-// Scrubbing is lossless: the compressed pixel data is never decoded or
-// re-encoded. Each supported container format is walked structurally and only
-// whole metadata segments/chunks/blocks are dropped; everything that is kept is
-// copied byte-for-byte. Re-encoding would lose quality (which matters for
-// evidence) and would still need the same care not to copy metadata across.
+//   - JPEG, PNG, WebP and GIF images are rewritten keeping only what is needed to draw them;
+//   - Word (.docx) and Excel (.xlsx) documents are rewritten without their document
+//     properties, custom XML and the names of authors and reviewers, and their embedded
+//     pictures are cleaned like any other picture;
+//   - plain UTF-8 text is kept as it is;
+//   - everything else is refused with ErrNotAccepted: PDF, every audio and video container
+//     (MP4, MOV, 3GP, AVI, Matroska/WebM, ...), HEIC/AVIF, TIFF and camera RAW (CR2, CR3,
+//     DNG, ...), old binary Office files, archives and whatever cannot be recognised. These
+//     keep metadata in places that cannot be removed without understanding the whole
+//     format, and an unknown file passed through would leak exactly what this package
+//     exists to remove.
 //
-// Formats whose metadata cannot be removed this way (TIFF and camera RAW files,
-// HEIC/HEIF/AVIF, JPEG 2000, JPEG XL, Photoshop, icons) are refused with
-// ErrUnsupportedImage rather than passed through, because passing them through
-// would leak exactly what this package exists to remove.
+// Cleaning is lossless: compressed pixel data is never decoded or re-encoded. Each accepted
+// container is walked structurally and only the parts on its whitelist are copied,
+// byte-for-byte; re-encoding would lose quality (which matters for evidence) and would still
+// need the same care not to copy metadata across.
 package media
 
 import (
@@ -24,62 +31,75 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 )
 
-// ErrMalformed is returned (wrapped with %w and a short prefix) for an image
-// that cannot be parsed, e.g. a truncated file or a segment/chunk length that
-// runs past the end of the data.
-var ErrMalformed = errors.New("malformed image")
+// ErrMalformed is returned (wrapped with %w and a short prefix) for a file of an accepted
+// kind that cannot be parsed, e.g. a truncated image or a chunk length that runs past the
+// end of the data.
+var ErrMalformed = errors.New("malformed file")
 
-// ErrUnsupportedImage is returned (wrapped with %w and the detected MIME type)
-// for an image format that may carry identifying metadata but that Scrub
-// cannot clean losslessly (e.g. TIFF, which stores EXIF natively, or HEIC).
-// Callers should refuse such uploads and ask for a JPEG/PNG/WebP/GIF instead.
-var ErrUnsupportedImage = errors.New("unsupported image format")
+// ErrNotAccepted is returned (wrapped with %w and the detected MIME type) for a file that is
+// not of an accepted kind, or that holds a part this package cannot clean (a video inside a
+// Word document). Callers refuse such uploads and say which kinds are accepted.
+var ErrNotAccepted = errors.New("file kind not accepted")
 
-// MIME types returned by Scrub for formats it detects itself (in addition to
-// whatever http.DetectContentType reports).
+// MIME types of the accepted kinds, as Scrub returns them.
 const (
-	mimeJPEG = "image/jpeg"
-	mimePNG  = "image/png"
-	mimeGIF  = "image/gif"
-	mimeWebP = "image/webp"
-	mimeBMP  = "image/bmp"
+	MIMEJPEG = "image/jpeg"
+	MIMEPNG  = "image/png"
+	MIMEGIF  = "image/gif"
+	MIMEWebP = "image/webp"
+	MIMEDOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	MIMEXLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	MIMEText = "text/plain; charset=utf-8"
 )
 
-// Scrub returns data with identifying metadata removed and the detected MIME type.
-// Non-image data (PDF, Word, plain text, ...) is returned unchanged with its detected type.
+// Extension returns the file name extension, with its dot, for a MIME type Scrub accepts:
+// stored files get a neutral name and this extension, never the uploader's file name.
+func Extension(mime string) string {
+	switch mime {
+	case MIMEJPEG:
+		return ".jpg"
+	case MIMEPNG:
+		return ".png"
+	case MIMEGIF:
+		return ".gif"
+	case MIMEWebP:
+		return ".webp"
+	case MIMEDOCX:
+		return ".docx"
+	case MIMEXLSX:
+		return ".xlsx"
+	case MIMEText:
+		return ".txt"
+	}
+	return ""
+}
+
+// Scrub returns a clean copy of data and its MIME type, or an error when the file is not
+// kept.
 //
-// For JPEG, PNG, WebP and GIF the result is a new slice containing the same
-// image with metadata removed; pixels are never re-encoded. BMP and non-image
-// data are returned as-is (the returned slice aliases data). Any bytes after
-// an image's end marker (JPEG EOI, PNG IEND, GIF trailer, RIFF end) are
-// dropped, since appended trailers are a known way to smuggle extra images and
-// metadata past naive tools.
+// For JPEG, PNG, WebP and GIF the result is a new slice containing the same image without
+// metadata; pixels are never re-encoded. Any bytes after an image's end (JPEG EOI, PNG IEND,
+// GIF trailer, RIFF end) are dropped, since appended trailers are a known way to smuggle
+// extra images and metadata past naive tools. Word and Excel documents are rebuilt (see
+// scrubOffice). Plain UTF-8 text is returned as it is (the slice aliases data).
 //
-// On error clean is nil, mime still reports the detected type, and err wraps
-// either ErrMalformed or ErrUnsupportedImage. Scrub never panics, and for any
-// input it accepts, Scrub(clean) returns clean unchanged.
+// On error clean is nil, mime still names the detected type (for the log), and err wraps
+// either ErrMalformed or ErrNotAccepted. Scrub never panics, and for any input it accepts,
+// Scrub(clean) returns clean unchanged.
 func Scrub(data []byte) (clean []byte, mime string, err error) {
 	mime = detect(data)
 	switch mime {
-	case mimeJPEG:
-		clean, err = scrubJPEG(data)
-	case mimePNG:
-		clean, err = scrubPNG(data)
-	case mimeWebP:
-		clean, err = scrubWebP(data)
-	case mimeGIF:
-		clean, err = scrubGIF(data)
-	case mimeBMP:
-		// BMP has no metadata container worth stripping (at most an
-		// embedded ICC colour profile in V5 headers), so it passes as-is.
-		return data, mime, nil
+	case MIMEJPEG, MIMEPNG, MIMEWebP, MIMEGIF:
+		clean, err = scrubImage(mime, data)
+	case MIMEDOCX, MIMEXLSX:
+		clean, err = scrubOffice(data)
+	case MIMEText:
+		clean = data
 	default:
-		if strings.HasPrefix(mime, "image/") {
-			return nil, mime, fmt.Errorf("media: %s: %w", mime, ErrUnsupportedImage)
-		}
-		return data, mime, nil
+		err = fmt.Errorf("media: %s: %w", mime, ErrNotAccepted)
 	}
 	if err != nil {
 		return nil, mime, err
@@ -87,20 +107,33 @@ func Scrub(data []byte) (clean []byte, mime string, err error) {
 	return clean, mime, nil
 }
 
+// scrubImage cleans an image of one of the accepted kinds.
+func scrubImage(mime string, data []byte) ([]byte, error) {
+	switch mime {
+	case MIMEJPEG:
+		return scrubJPEG(data)
+	case MIMEPNG:
+		return scrubPNG(data)
+	case MIMEWebP:
+		return scrubWebP(data)
+	case MIMEGIF:
+		return scrubGIF(data)
+	}
+	return nil, fmt.Errorf("media: %s: %w", mime, ErrNotAccepted)
+}
+
 // malformed builds an ErrMalformed-wrapping error with a short prefix.
 func malformed(format string, args ...any) error {
 	return fmt.Errorf("media: "+format+": %w", append(args, ErrMalformed)...)
 }
 
-// detect returns the MIME type of data. It recognises a few image formats
-// itself before deferring to http.DetectContentType: WebP (the stdlib only
-// matches "RIFF....WEBPVP"), and formats that the stdlib does not know but
-// that carry EXIF and would otherwise slip through as
-// "application/octet-stream" (TIFF/RAW, HEIC/AVIF from phones, etc.).
+// detect returns the MIME type of data, from its content alone. Only the accepted kinds
+// matter for the decision; the others are named as well as cheaply possible, for the log.
 func detect(data []byte) string {
 	switch {
 	case len(data) >= 12 && string(data[0:4]) == "RIFF" && string(data[8:12]) == "WEBP":
-		return mimeWebP
+		// The standard library matches only "RIFF....WEBPVP", not every WebP.
+		return MIMEWebP
 	case hasPrefix(data, "II*\x00"), hasPrefix(data, "MM\x00*"),
 		hasPrefix(data, "II+\x00"), hasPrefix(data, "MM\x00+"): // TIFF, BigTIFF, most camera RAW (DNG, CR2, NEF, ARW)
 		return "image/tiff"
@@ -110,21 +143,37 @@ func detect(data []byte) string {
 		return "image/jxl"
 	case hasPrefix(data, "8BPS"):
 		return "image/vnd.adobe.photoshop"
+	case hasPrefix(data, "\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+		return "application/x-ole-storage" // .doc, .xls, .ppt, .msg: full of author data
+	case hasPrefix(data, "{\\rtf"):
+		return "application/rtf" // text, but with an \info group naming the author
 	}
-	if m := detectHEIF(data); m != "" {
+	if m := detectISOBMFF(data); m != "" {
 		return m
 	}
-	return http.DetectContentType(data)
+	m := http.DetectContentType(data)
+	switch m {
+	case "application/zip":
+		return officeKind(data)
+	case MIMEText:
+		// The standard library looks at the first 512 bytes only.
+		if !utf8.Valid(data) || bytes.IndexByte(data, 0) >= 0 {
+			return "application/octet-stream"
+		}
+	}
+	return m
 }
 
 func hasPrefix(data []byte, p string) bool {
 	return len(data) >= len(p) && string(data[:len(p)]) == p
 }
 
-// detectHEIF recognises ISO-BMFF files whose "ftyp" box names a HEIF or AVIF
-// brand. iPhones save photos as HEIC by default, with full EXIF inside, so
-// they must be refused rather than passed through as an unknown binary.
-func detectHEIF(data []byte) string {
+// detectISOBMFF names files in the ISO base media format (a "ftyp" box first) by their
+// brands: HEIC/AVIF photos, QuickTime (iPhone .mov), 3GPP, Canon CR3 and MP4. The standard
+// library recognises only brands starting with "mp4", so an iPhone video or a CR3 raw used
+// to pass as an unknown binary, GPS atoms and all. All of them are refused; the name is for
+// the log.
+func detectISOBMFF(data []byte) string {
 	if len(data) < 16 || string(data[4:8]) != "ftyp" {
 		return ""
 	}
@@ -132,25 +181,27 @@ func detectHEIF(data []byte) string {
 	if size < 16 || size > len(data) {
 		size = min(len(data), 256)
 	}
-	avif, heif := false, false
+	var brands []string
 	for off := 8; off+4 <= size; off += 4 {
-		if off == 12 {
-			continue // minor version, not a brand
-		}
-		switch string(data[off : off+4]) {
-		case "avif", "avis":
-			avif = true
-		case "heic", "heix", "heim", "heis", "hevc", "hevx", "hevm", "hevs", "mif1", "msf1":
-			heif = true
+		if off != 12 { // the minor version, not a brand
+			brands = append(brands, string(data[off:off+4]))
 		}
 	}
-	switch {
-	case avif:
-		return "image/avif"
-	case heif:
-		return "image/heif"
+	for _, b := range brands {
+		switch {
+		case b == "avif", b == "avis":
+			return "image/avif"
+		case b == "heic", b == "heix", b == "heim", b == "heis", b == "hevc", b == "hevx", b == "hevm", b == "hevs", b == "mif1", b == "msf1":
+			return "image/heif"
+		case b == "crx ":
+			return "image/x-canon-cr3"
+		case b == "qt  ":
+			return "video/quicktime"
+		case strings.HasPrefix(b, "3gp"), strings.HasPrefix(b, "3g2"):
+			return "video/3gpp"
+		}
 	}
-	return ""
+	return "video/mp4"
 }
 
 // ---------------------------------------------------------------------------
@@ -177,7 +228,7 @@ const (
 const jfifPayloadLen = 14
 
 // scrubJPEG walks the marker segments of a JPEG and drops the ones that can
-// carry identifying data: APP1 (EXIF, XMP), APP2 other than ICC (MPF,
+// carry identifying data: APP1 (EXIF, XMP), APP2 (ICC profiles, MPF,
 // FlashPix), APP3..APP15 except Adobe APP14 (APP13 holds IPTC/Photoshop data),
 // COM, and non-JFIF APP0 (e.g. JFXX thumbnails). Everything else, including
 // the entropy-coded scan data, is copied unchanged. Bytes after EOI are
@@ -248,14 +299,6 @@ func scrubJPEG(data []byte) ([]byte, error) {
 				out = append(out, payload[:jfifPayloadLen-2]...)
 				out = append(out, 0, 0) // thumbnail width, height
 			}
-		case m == jpegAPP2:
-			// ICC profiles describe the colours; without them wide-gamut
-			// (e.g. Display P3 phone) photos render wrongly. They describe
-			// a colour space, not the person or device instance.
-			if bytes.HasPrefix(payload, []byte("ICC_PROFILE\x00")) {
-				out = append(out, 0xFF, m)
-				out = append(out, seg...)
-			}
 		case m == jpegAP14:
 			// The Adobe segment says whether the data is RGB, YCbCr or
 			// YCCK; decoders need it to get CMYK/RGB JPEG colours right.
@@ -264,8 +307,12 @@ func scrubJPEG(data []byte) ([]byte, error) {
 				out = append(out, seg...)
 			}
 		case m >= jpegAPP1 && m <= jpegAP15, m == jpegCOM:
-			// EXIF/XMP (APP1), MPF/FlashPix (APP2), IPTC (APP13), vendor
-			// data and comments: dropped.
+			// EXIF/XMP (APP1), ICC profiles, MPF and FlashPix (APP2), IPTC
+			// (APP13), vendor data and comments: dropped. An ICC profile
+			// carries free text (its description, copyright, the device's
+			// maker and model) that a custom profile can fill with a name;
+			// without it a wide-gamut photo renders a little less
+			// saturated, which does not change what it shows.
 		default:
 			// Tables, frame headers, SOS, restart interval, ...
 			out = append(out, 0xFF, m)
@@ -313,19 +360,22 @@ func jpegScanEnd(data []byte, i int) int {
 
 const pngSignature = "\x89PNG\r\n\x1a\n"
 
-// pngDropChunks are the PNG chunk types that carry metadata: EXIF, the three
-// text chunk kinds (author, software, free-form comments, XMP lives in iTXt)
-// and the last-modification time.
-var pngDropChunks = map[string]bool{
-	"eXIf": true,
-	"tEXt": true,
-	"iTXt": true,
-	"zTXt": true,
-	"tIME": true,
+// pngKeepChunks are the PNG chunk types kept: the ones needed to draw the image (header,
+// palette, transparency, pixel data, end), the colour-space numbers that make it draw
+// right (gamma, sRGB intent, primaries, cICP), and the frames of an animated PNG. None of
+// them holds text. Everything else goes: the text chunks (author, software, comments, XMP
+// in iTXt), eXIf, tIME, iCCP (its profile name is free text and the profile itself can
+// name a device), pHYs, and every private or unknown chunk (Apple's iDOT, C2PA's caBX, ...).
+var pngKeepChunks = map[string]bool{
+	"IHDR": true, "PLTE": true, "tRNS": true, "IDAT": true, "IEND": true,
+	"gAMA": true, "sRGB": true, "cHRM": true, "cICP": true,
+	"acTL": true, "fcTL": true, "fdAT": true,
 }
 
-// scrubPNG walks the PNG chunks and drops metadata chunks. Kept chunks are
-// copied byte-for-byte, so their CRCs stay valid. Data after IEND is dropped.
+// scrubPNG walks the PNG chunks and keeps those of pngKeepChunks. Kept chunks are copied
+// byte-for-byte, so their CRCs stay valid. Data after IEND is dropped. An unknown critical
+// chunk (upper-case first letter) cannot be dropped without breaking the image, so the
+// file is refused.
 func scrubPNG(data []byte) ([]byte, error) {
 	if !hasPrefix(data, pngSignature) {
 		return nil, malformed("png: bad signature")
@@ -347,8 +397,11 @@ func scrubPNG(data []byte) ([]byte, error) {
 		chunk := data[i : i+total]
 		typ := string(chunk[4:8])
 		i += total
-		if !pngDropChunks[typ] {
+		switch {
+		case pngKeepChunks[typ]:
 			out = append(out, chunk...)
+		case typ[0]&0x20 == 0:
+			return nil, fmt.Errorf("media: png: critical chunk %q: %w", typ, ErrNotAccepted)
 		}
 		if typ == "IEND" {
 			return out, nil
@@ -359,17 +412,19 @@ func scrubPNG(data []byte) ([]byte, error) {
 // ---------------------------------------------------------------------------
 // WebP
 
-// VP8X feature flags that announce metadata chunks.
+// VP8X feature flags. Those of the metadata chunks are cleared, since the chunks are gone
+// and readers may otherwise look for them.
 const (
+	vp8xFlagICC  = 0x20
 	vp8xFlagEXIF = 0x08
 	vp8xFlagXMP  = 0x04
 )
 
-// scrubWebP walks the chunks of a RIFF/WEBP file, drops the "EXIF" and
-// "XMP " chunks, clears the matching flags in VP8X (readers may otherwise
-// look for chunks that are gone) and rewrites the RIFF size. Chunks are
-// padded to an even size; the pad byte is part of the chunk we keep or drop.
-// Data after the end announced by the RIFF header is dropped.
+// scrubWebP walks the chunks of a RIFF/WEBP file and keeps only the ones that draw the
+// image: VP8X (its metadata flags cleared), VP8, VP8L, ALPH, ANIM and ANMF (whose frame
+// data is walked the same way). EXIF, XMP, ICCP and every unknown chunk are dropped. The
+// RIFF size is rewritten. Chunks are padded to an even size; the pad byte is part of the
+// chunk we keep or drop. Data after the end announced by the RIFF header is dropped.
 func scrubWebP(data []byte) ([]byte, error) {
 	if len(data) < 12 || string(data[0:4]) != "RIFF" || string(data[8:12]) != "WEBP" {
 		return nil, malformed("webp: bad RIFF header")
@@ -378,38 +433,61 @@ func scrubWebP(data []byte) ([]byte, error) {
 	if riffSize < 4 || uint64(riffSize) > uint64(len(data)-8) {
 		return nil, malformed("webp: RIFF size %d does not match data length %d", riffSize, len(data))
 	}
-	end := 8 + int(riffSize)
-
-	out := make([]byte, 0, end)
+	out := make([]byte, 0, 8+int(riffSize))
 	out = append(out, data[:12]...) // size fixed up below
-	for i := 12; i < end; {
-		if end-i < 8 {
+	out, err := webpChunks(out, data[12:8+int(riffSize)], false)
+	if err != nil {
+		return nil, err
+	}
+	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
+	return out, nil
+}
+
+// webpChunks appends the kept chunks of body to out. In a frame (inside ANMF) only the
+// image data chunks are kept.
+func webpChunks(out, body []byte, frame bool) ([]byte, error) {
+	for i := 0; i < len(body); {
+		if len(body)-i < 8 {
 			return nil, malformed("webp: truncated chunk header at offset %d", i)
 		}
-		fourCC := string(data[i : i+4])
-		n := uint64(binary.LittleEndian.Uint32(data[i+4 : i+8]))
+		fourCC := string(body[i : i+4])
+		n := uint64(binary.LittleEndian.Uint32(body[i+4 : i+8]))
 		padded := n + n&1
-		if padded > uint64(end-i-8) {
+		if padded > uint64(len(body)-i-8) {
 			return nil, malformed("webp: chunk %q size %d exceeds data at offset %d", fourCC, n, i)
 		}
-		chunk := data[i : i+8+int(padded)]
+		chunk := body[i : i+8+int(padded)]
 		i += len(chunk)
 
-		switch fourCC {
-		case "EXIF", "XMP ":
-			// Metadata: dropped.
-		case "VP8X":
+		switch {
+		case fourCC == "VP8 ", fourCC == "VP8L", fourCC == "ALPH":
+			out = append(out, chunk...)
+		case frame:
+			// Anything else inside a frame: dropped.
+		case fourCC == "VP8X":
 			if n < 10 {
 				return nil, malformed("webp: VP8X chunk too short")
 			}
 			start := len(out)
 			out = append(out, chunk...)
-			out[start+8] &^= vp8xFlagEXIF | vp8xFlagXMP
-		default:
+			out[start+8] &^= vp8xFlagICC | vp8xFlagEXIF | vp8xFlagXMP
+		case fourCC == "ANIM":
 			out = append(out, chunk...)
+		case fourCC == "ANMF":
+			if n < 16 {
+				return nil, malformed("webp: ANMF chunk too short")
+			}
+			start := len(out)
+			out = append(out, chunk[:8+16]...) // header + frame position, size, duration, flags
+			var err error
+			if out, err = webpChunks(out, chunk[8+16:8+int(n)], true); err != nil {
+				return nil, err
+			}
+			binary.LittleEndian.PutUint32(out[start+4:start+8], uint32(len(out)-start-8))
+		default:
+			// EXIF, XMP, ICCP and unknown chunks: dropped.
 		}
 	}
-	binary.LittleEndian.PutUint32(out[4:8], uint32(len(out)-8))
 	return out, nil
 }
 
@@ -418,17 +496,19 @@ func scrubWebP(data []byte) ([]byte, error) {
 
 // GIF block introducers and extension labels.
 const (
-	gifExtension   = 0x21
-	gifImage       = 0x2C
-	gifTrailer     = 0x3B
-	gifComment     = 0xFE
-	gifApplication = 0xFF
+	gifExtension      = 0x21
+	gifImage          = 0x2C
+	gifTrailer        = 0x3B
+	gifGraphicControl = 0xF9
+	gifComment        = 0xFE
+	gifApplication    = 0xFF
 )
 
-// scrubGIF walks the GIF block structure and drops Comment Extensions and
-// Application Extensions other than the animation-loop ones (NETSCAPE2.0,
-// ANIMEXTS1.0); XMP is stored as the application extension "XMP DataXMP".
-// Everything else is copied unchanged. Data after the trailer is dropped.
+// scrubGIF walks the GIF block structure and keeps the images, Graphic Control Extensions
+// and the animation-loop Application Extensions (NETSCAPE2.0, ANIMEXTS1.0; their loop count
+// only). Comments, other
+// application extensions (XMP is stored as "XMP DataXMP"), plain-text extensions and unknown
+// ones are dropped. Data after the trailer is dropped.
 func scrubGIF(data []byte) ([]byte, error) {
 	// Header (6) + logical screen descriptor (7).
 	if len(data) < 13 || (string(data[:6]) != "GIF87a" && string(data[:6]) != "GIF89a") {
@@ -462,18 +542,21 @@ func scrubGIF(data []byte) ([]byte, error) {
 				return nil, err
 			}
 			i = end
-			keep := true
 			switch label {
-			case gifComment:
-				keep = false
+			case gifGraphicControl:
+				out = append(out, data[start:end]...) // frame delay and transparency
 			case gifApplication:
-				// First sub-block: 8-byte identifier + 3-byte auth code.
+				// First sub-block: 8-byte identifier + 3-byte auth code; then the loop
+				// sub-block (1, count low, count high). Only these are copied: further
+				// sub-blocks under a loop extension's name would carry anything past the checks.
 				b := data[start+2 : end]
-				keep = len(b) >= 12 && b[0] == 11 &&
-					(string(b[1:12]) == "NETSCAPE2.0" || string(b[1:12]) == "ANIMEXTS1.0")
-			}
-			if keep {
-				out = append(out, data[start:end]...)
+				if len(b) >= 12 && b[0] == 11 && (string(b[1:12]) == "NETSCAPE2.0" || string(b[1:12]) == "ANIMEXTS1.0") {
+					out = append(out, data[start:start+2+12]...)
+					if len(b) >= 16 && b[12] == 3 && b[13] == 1 {
+						out = append(out, b[12:16]...)
+					}
+					out = append(out, 0)
+				}
 			}
 
 		case gifImage:

@@ -20,6 +20,7 @@ type wechatFlags struct {
 	appID, appSecret, apiURL string
 	token, aesKey, template  string
 	previousAESKey           string
+	plaintext                bool
 }
 
 // registerAPI adds the flags needed to call the WeChat API.
@@ -33,7 +34,8 @@ func (w *wechatFlags) registerAPI(fs *flag.FlagSet) {
 func (w *wechatFlags) register(fs *flag.FlagSet) {
 	w.registerAPI(fs)
 	fs.StringVar(&w.token, "wechat-token", "", "the callback Token configured for the account (signs callbacks to /wechat)")
-	fs.StringVar(&w.aesKey, "wechat-aes-key", "", "EncodingAESKey (43 characters): safe mode, callbacks encrypted; plaintext mode when empty")
+	fs.StringVar(&w.aesKey, "wechat-aes-key", "", "EncodingAESKey (43 characters): safe mode, callbacks encrypted; required unless --wechat-plaintext")
+	fs.BoolVar(&w.plaintext, "wechat-plaintext", false, "accept plaintext callbacks instead of safe mode (no WECHAT_AES_KEY): weaker, a callback's body is not signed")
 	fs.StringVar(&w.previousAESKey, "wechat-aes-key-previous", "", "the EncodingAESKey before the last change: callbacks still encrypted with it are accepted while it is set")
 	fs.StringVar(&w.template, "wechat-template-notice", "", "template id for messages outside the 48-hour window (fields first/keyword1/keyword2/remark or thing1/time2)")
 }
@@ -45,7 +47,7 @@ var wechatTokenPattern = regexp.MustCompile(`^[A-Za-z0-9]{3,32}$`)
 // validate checks the channel's settings when any is set.
 func (w *wechatFlags) validate() error {
 	if !w.on() {
-		if w.aesKey != "" || w.previousAESKey != "" || w.template != "" || w.appSecret != "" {
+		if w.aesKey != "" || w.previousAESKey != "" || w.template != "" || w.appSecret != "" || w.plaintext {
 			return errors.New("WECHAT_APP_ID and WECHAT_TOKEN must be set to turn the WeChat channel on (other WECHAT_* settings are set)")
 		}
 		return nil
@@ -63,6 +65,9 @@ func (w *wechatFlags) validate() error {
 	}
 	if w.previousAESKey != "" && w.aesKey == "" {
 		return errors.New("WECHAT_AES_KEY_PREVIOUS is set without WECHAT_AES_KEY")
+	}
+	if err := bot.WeChatModeError(w.aesKey, w.plaintext); err != nil {
+		return err
 	}
 	if w.aesKey != "" {
 		if err := bot.ValidateWeChatAESKey(w.aesKey); err != nil {
@@ -97,7 +102,7 @@ func (w *wechatFlags) api(logger *slog.Logger) *bot.WeChatAPI {
 
 func (w *wechatFlags) channel(lang string, loc *time.Location) bot.WeChatConfig {
 	return bot.WeChatConfig{
-		AppID: w.appID, AppSecret: w.appSecret, Token: w.token, AESKey: w.aesKey, PreviousAESKey: w.previousAESKey, APIURL: w.apiURL,
+		AppID: w.appID, AppSecret: w.appSecret, Token: w.token, AESKey: w.aesKey, PreviousAESKey: w.previousAESKey, Plaintext: w.plaintext, APIURL: w.apiURL,
 		TemplateNotice: w.template, DefaultLang: lang, Location: loc,
 	}
 }
@@ -113,29 +118,23 @@ func (w *wechatFlags) inviteQR(ctx context.Context, logger *slog.Logger, stdout 
 	return nil
 }
 
-// wechatCommand runs `xuncha wechat menu`: it installs the account's custom menu.
-func wechatCommand(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	if len(args) == 0 || args[0] != "menu" {
-		fmt.Fprint(stderr, "usage: xuncha wechat menu\n")
-		return errors.New("wechat: expected \"menu\"")
-	}
+// wechatMenu runs `xuncha wechat menu`: it installs the account's custom menu.
+func wechatMenu(fs *flag.FlagSet) runFunc {
 	var c common
 	var wx wechatFlags
-	fs := newFlagSet("wechat menu", "wechat menu [flags]", stderr)
-	c.register(fs)
+	c.register(fs, 0)
 	wx.registerAPI(fs)
-	if done, err := parseFlags(fs, args[1:], getenv); done {
-		return err // nil after --help
+	return func(ctx context.Context, e *env) error {
+		if err := c.validate(); err != nil {
+			return err
+		}
+		if err := wx.validateAPI(); err != nil {
+			return err
+		}
+		if err := wx.api(c.logger(e.stderr)).CreateMenu(ctx, bot.WeChatMenuButtons()); err != nil {
+			return fmt.Errorf("wechat menu: %w", err)
+		}
+		fmt.Fprintln(e.stdout, "WeChat custom menu installed: 举报 / 查询 / 我的")
+		return nil
 	}
-	if err := c.validate(); err != nil {
-		return err
-	}
-	if err := wx.validateAPI(); err != nil {
-		return err
-	}
-	if err := wx.api(c.logger(stderr)).CreateMenu(ctx, bot.WeChatMenuButtons()); err != nil {
-		return fmt.Errorf("wechat menu: %w", err)
-	}
-	fmt.Fprintln(stdout, "WeChat custom menu installed: 举报 / 查询 / 我的")
-	return nil
 }

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"xuncha/bot/telegramtest"
+	"xuncha/bot/wechattest"
+	"xuncha/internal/syncbuf"
+)
+
+// TestPeopleRevokeEndToEnd runs the real program: an official bound in the web chat and an
+// officer bound on Telegram are listed by `people list` (never with a chat id); the official is
+// withdrawn with `people revoke` while serve runs, the officer by revoking the invitation they
+// already used while serve is down. Each one's next message is answered as a resident's, and
+// the staff messages queued for them before (a new report's notice, a new task) are never
+// delivered. Every step is in the audit log.
+func TestPeopleRevokeEndToEnd(t *testing.T) {
+	const token = "987654:people-e2e-token"
+	fake := telegramtest.New(token)
+	t.Cleanup(fake.Close)
+	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20})
+	dir := t.TempDir()
+	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+
+	for _, args := range [][]string{{"people", "--help"}, {"people", "list", "--help"}, {"people", "revoke", "--help"}} {
+		var out, errb bytes.Buffer
+		if err := run(t.Context(), append([]string{"xuncha"}, args...), env, nil, &out, &errb); err != nil {
+			t.Fatalf("%v: %v", args, err)
+		}
+		wants := map[string][]string{
+			"--help": {"people list", "people revoke"},
+			"list":   {"people list", "--active", "XUNCHA_DB"},
+			"revoke": {"people revoke", "--person", "--reason", "XUNCHA_DB"},
+		}[args[1]]
+		for _, want := range wants {
+			if !strings.Contains(out.String(), want) {
+				t.Errorf("%v lacks %q:\n%s", args, want, out.String())
+			}
+		}
+	}
+	if err := run(t.Context(), []string{"xuncha", "people", "revoke", "--person", "1"}, env, nil, &bytes.Buffer{}, &bytes.Buffer{}); err == nil ||
+		!strings.Contains(err.Error(), "--reason") {
+		t.Errorf("people revoke without a reason: %v", err)
+	}
+
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	bindCode := regexp.MustCompile(`/bind (\S+)`)
+	offOut, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇", "--note", "王五 巡察办")
+	officerOut, _ := mustRun(t, env, "invite", "--role", "officer", "--township", "天岗镇", "--village", "民主村", "--note", "赵七")
+	srv := startServer(t, env, &syncbuf.Buffer{})
+
+	official := newWebClient(t, srv.url, "official")
+	mustContain(t, official.do("/bind "+bindCode.FindStringSubmatch(offOut)[1], ""), "绑定成功")
+	var update int64 = 7000
+	say := func(chat int64, text, want string) {
+		t.Helper()
+		n := len(fake.SentTo(chat))
+		update++
+		fake.AddUpdate(telegramtest.Message(update, chat, text))
+		fake.WaitText(t, chat, n, want)
+	}
+	const officer = 5550777
+	officerCode := bindCode.FindStringSubmatch(officerOut)[1]
+	say(officer, "/start "+officerCode, "绑定成功")
+
+	list, _ := mustRun(t, env, "people", "list")
+	officialID := personID(t, list, "official")
+	for _, want := range []string{"新站镇", "web", "王五 巡察办", "天岗镇 民主村", "telegram", "赵七", "active"} {
+		if !strings.Contains(list, want) {
+			t.Errorf("people list lacks %q:\n%s", want, list)
+		}
+	}
+	for _, chatID := range []string{official.chatID(), strconv.Itoa(officer)} {
+		if strings.Contains(list, chatID) {
+			t.Errorf("people list shows the chat id %q:\n%s", chatID, list)
+		}
+	}
+
+	// A resident's report queues a notice for the official, who has not read it yet.
+	resident := newWebClient(t, srv.url, "resident")
+	msgs := resident.do("/report", "")
+	msgs = resident.do("", button(t, msgs, "作风问题"))
+	msgs = resident.do("", button(t, msgs, "新站镇"))
+	msgs = resident.do("", button(t, msgs, "向阳村"))
+	resident.do("乡农经站站长", "")
+	msgs = resident.do("去年秋收时乡农经站站长要求每户交500元才给办理土地确权证。", "")
+	msgs = resident.do("", "done")
+	msgs = resident.do("", button(t, msgs, "匿名举报"))
+	msgs = resident.do("", button(t, msgs, "保留"))
+	mustContain(t, resident.do("", button(t, msgs, "确认提交")), "查询码")
+	db := filepath.Join(dir, "x.db")
+	if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`); n == 0 {
+		t.Fatal("no staff message pending for the official: the test would prove nothing")
+	}
+
+	// Withdrawn while serve runs: the notice is never delivered, the next message is a resident's.
+	out2, _ := mustRun(t, env, "people", "revoke", "--person", officialID, "--reason", "调离巡察办")
+	if !strings.Contains(out2, "withdrew the official role of person "+officialID) {
+		t.Errorf("people revoke printed:\n%s", out2)
+	}
+	if got := official.read(); strings.Contains(texts(got), "新举报") {
+		t.Errorf("the withdrawn official received the report's notice:\n%s", texts(got))
+	}
+	mustContain(t, official.do("/ledger", ""), "没有权限")
+	if help := official.do("/help", ""); strings.Contains(texts(help), "/ledger") {
+		t.Errorf("the withdrawn official is shown the ledger's commands:\n%s", texts(help))
+	}
+
+	// The officer: a task is queued for them while serve is down, then the invitation they used
+	// is revoked. After the restart the task's notice never goes out; the delivery worker sends a
+	// chat's messages in order, so it would have gone before the answer to /tasks.
+	srv.stop(t)
+	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
+	if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`); n != 1 {
+		t.Fatalf("%d staff messages pending, want the task's notice", n)
+	}
+	revoked, _ := mustRun(t, env, "invite", "--revoke", officerCode, "--reason", "手机丢失")
+	if !strings.Contains(revoked, "revoked") || !strings.Contains(revoked, "withdrew the officer role") ||
+		!strings.Contains(revoked, "1 pending message(s) cancelled") {
+		t.Errorf("invite --revoke of a used code printed:\n%s", revoked)
+	}
+	startServer(t, env, &syncbuf.Buffer{})
+	say(officer, "/tasks", "仅限")
+	if n := fake.CountText(officer, "核实民主村低保名单"); n != 0 {
+		t.Errorf("the withdrawn officer was sent the task %d time(s)", n)
+	}
+
+	list, _ = mustRun(t, env, "people", "list")
+	if strings.Count(list, "withdrawn ") != 2 {
+		t.Errorf("people list does not show both as withdrawn:\n%s", list)
+	}
+	if active, _ := mustRun(t, env, "people", "list", "--active"); strings.Contains(active, "official") || strings.Contains(active, "officer") {
+		t.Errorf("people list --active shows a withdrawn person:\n%s", active)
+	}
+	audit, _ := mustRun(t, env, "audit", "--limit", "200")
+	for action, n := range map[string]int{"invitation.issued": 2, "invitation.bound": 2, "invitation.revoked": 1, "person.withdrawn": 2, "people.read": 3} {
+		if got := strings.Count(audit, "\t"+action+"\t"); got != n {
+			t.Errorf("audit log has %d %s rows, want %d:\n%s", got, action, n, audit)
+		}
+	}
+	for _, reason := range []string{"调离巡察办", "手机丢失"} {
+		if !strings.Contains(audit, reason) {
+			t.Errorf("audit log lacks the reason %q", reason)
+		}
+	}
+}
+
+// personID reads the id of the first person of a role from `people list`.
+func personID(t *testing.T, list, role string) string {
+	t.Helper()
+	for _, line := range strings.Split(list, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && f[1] == role {
+			return f[0]
+		}
+	}
+	t.Fatalf("no %s in people list:\n%s", role, list)
+	return ""
+}
+
+// TestPeopleRevokeWeChat: an officer bound on the WeChat Official Account is withdrawn while
+// a task's notice waits for them. After the restart the notice is never sent, and the number
+// of 我的任务 in the numbered menu they were last shown is answered as a resident's.
+func TestPeopleRevokeWeChat(t *testing.T) {
+	fake := wechattest.New(wxAppID, wxSecret)
+	defer fake.Close()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "x.db")
+	env := testEnv("XUNCHA_DB", db, "WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret,
+		"WECHAT_TOKEN", wxToken, "WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	inviteOut, _ := mustRun(t, env, "invite", "--role", "officer", "--township", "天岗镇", "--village", "民主村")
+	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)[1]
+
+	srv := startServer(t, env, &syncbuf.Buffer{})
+	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
+	officer := &wxResident{t: t, cb: cb, url: srv.url + "wechat", fake: fake, openid: "oPeopleOfficer", msgID: 100}
+	menu := officer.say("/bind "+code, "绑定成功")
+	tasks := pick(t, menu, "我的任务")
+	list, _ := mustRun(t, env, "people", "list")
+	if !strings.Contains(list, "wechat") || strings.Contains(list, officer.openid) {
+		t.Errorf("people list (channel wechat, never the openid):\n%s", list)
+	}
+
+	srv.stop(t)
+	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
+	if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`); n != 1 {
+		t.Fatalf("%d staff messages pending, want the task's notice", n)
+	}
+	mustRun(t, env, "people", "revoke", "--person", personID(t, list, "officer"), "--reason", "离任")
+	srv = startServer(t, env, &syncbuf.Buffer{})
+	officer.url = srv.url + "wechat"
+	officer.say(tasks, "仅限")
+	// Nothing is left to send, and nothing of the task was sent: a notice still queued would
+	// have gone out (the officer's 48-hour window is open) before the queue emptied.
+	waitFor(t, 10*time.Second, "an empty outbox", func() bool {
+		return countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending'`) == 0
+	})
+	for _, m := range fake.Sent(officer.openid) {
+		if strings.Contains(m.Text, "核实民主村低保名单") {
+			t.Errorf("the withdrawn officer was sent the task: %q", m.Text)
+		}
+	}
+}
