@@ -43,6 +43,7 @@ type env struct {
 func commandTable() []command {
 	return []command{
 		{name: "serve", summary: "run the bot: every configured channel, the web chat, the scheduled jobs", setup: serveCommand},
+		{name: "desk link", args: "--person ID [--desk-url https://host]", summary: "print a one-time sign-in link to the officials' desk for a person", setup: deskLink},
 		{name: "invite", args: "--role officer|liaison|official|unit|admin [--township T] [--village V] [--unit U] [--expires 72h]\n       xuncha invite --revoke CODE [--reason TEXT]",
 			summary: "issue (or revoke) a one-time invitation code that grants a role", setup: inviteCommand},
 		{name: "people list", args: "[--active]", summary: "list who holds a role: id, role, jurisdiction, channel, bound, last active, status (never a chat id)", setup: peopleListCommand},

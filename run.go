@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"xuncha/bot"
+	"xuncha/desk"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/outbox"
@@ -40,6 +41,7 @@ type serveConfig struct {
 	sched scheduleFlags
 	guess guessFlags
 	http  httpFlags
+	desk  deskFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -81,6 +83,7 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 	cfg.sched.register(fs)
 	cfg.guess.register(fs)
 	cfg.http.register(fs)
+	cfg.desk.register(fs)
 	return func(ctx context.Context, e *env) error { return serve(ctx, &cfg, e.getenv, e.stdout, e.stderr) }
 }
 
@@ -137,6 +140,9 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	mux.Handle("GET /healthz", healthHandler(logger, &checks))
 	mux.Handle("GET /metrics", met.Handler(logger))
 	mux.Handle("/", web.Handler())
+	if err := mountDesk(logger, mux, db, engine, desk.Config{Ledger: ledger, Categories: cats, Location: cfg.loc, Calendar: cal, DefaultLang: cfg.lang}); err != nil {
+		return err
+	}
 
 	// Channels and their delivery workers; each stops when ctx is done, finishing what is in flight.
 	// wakes tell them that the scheduler queued messages, so that those go out at once.
@@ -223,6 +229,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	})
 	logger.Info("serving", "addr", ln.Addr().String(), "db", cfg.db)
 	fmt.Fprintf(stdout, "xuncha: web chat at http://%s/\n", ln.Addr())
+	cfg.desk.start(engine, ln, stdout)
 
 	select {
 	case <-ctx.Done():

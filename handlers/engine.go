@@ -144,6 +144,7 @@ type Engine struct {
 	// flushChecked is false until the first step looked for windows a previous run left.
 	flushAt      time.Time
 	flushChecked bool
+	deskURL      string // the desk's public address (desk.go)
 }
 
 type floodState struct {
@@ -661,6 +662,7 @@ func commandTable() []command {
 		{"rectify", true, false, rounds},
 		{"suggest", true, false, rounds},
 		{"talents", true, false, rounds},
+		{"desk", true, false, (*turn).deskCommand},
 	}
 }
 
@@ -803,6 +805,9 @@ func (t *turn) menu() [][]store.Button {
 	if t.isStaff() {
 		rows = append(rows, []store.Button{t.btn("menu.checkin", NewAction(VerbMenu, "checkin").Data()), t.btn("menu.tasks", NewAction(VerbMenu, "tasks").Data())})
 	}
+	if t.can(PermDesk) {
+		rows = append(rows, []store.Button{t.btn("menu.desk", NewAction(VerbMenu, "desk").Data())})
+	}
 	return rows
 }
 
@@ -831,6 +836,9 @@ func (t *turn) help() {
 	}
 	if t.isUnit() {
 		text += t.tr("help.unit")
+	}
+	if t.can(PermDesk) {
+		text += t.tr("help.desk")
 	}
 	if t.isOfficial() || t.isUnit() {
 		text += t.tr("help.rounds")

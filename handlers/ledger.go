@@ -73,31 +73,17 @@ func (t *turn) isUnit() bool { return t.role() == store.RoleUnit }
 // unitKey is the key of the sender's receiving unit.
 func (t *turn) unitKey() string { return t.ledger().CanonicalUnit(t.person.Unit) }
 
-// canSee is the scope rule of docs/PERMISSIONS.md: administrators see every clue, officials
-// those of their township (all with no township), unit members only clues transferred to
-// their unit, everyone else none.
-func (t *turn) canSee(c *store.Clue) bool {
-	switch t.role() {
-	case store.RoleAdmin:
-		return true
-	case store.RoleOfficial:
-		return t.person.TownshipID == 0 || c.TownshipID == t.person.TownshipID
-	case store.RoleUnit:
-		return c.Unit != "" && c.Unit == t.unitKey()
-	}
-	return false
-}
+// rules is the rule book (rules.go) for the sender as the store holds them in this step.
+func (t *turn) rules() Rules { return RulesFor(t.person, t.ledger()) }
+
+// can reports whether the sender's role holds permission p.
+func (t *turn) can(p Permission) bool { return t.rules().Can(p) }
+
+// canSee is the scope rule of docs/PERMISSIONS.md, from the rule book.
+func (t *turn) canSee(c *store.Clue) bool { return t.rules().Sees(c) }
 
 // scope narrows a filter to what the sender may list.
-func (t *turn) scope(f store.ClueFilter) store.ClueFilter {
-	switch t.role() {
-	case store.RoleOfficial:
-		f.TownshipID = t.person.TownshipID
-	case store.RoleUnit:
-		f.Unit = t.unitKey()
-	}
-	return f
-}
+func (t *turn) scope(f store.ClueFilter) store.ClueFilter { return t.rules().Scope(f) }
 
 func (t *turn) audit(action, object, detail string) error {
 	return t.tx.Audit(t.personID(), t.chat.Platform, action, object, detail)
@@ -119,17 +105,17 @@ func clueObject(c *store.Clue) string { return "clue:" + c.Number }
 func (t *turn) ledgerCommand(cmd, arg string) error {
 	switch cmd {
 	case "ledger":
-		if !t.isOfficial() {
+		if !t.can(PermLedger) {
 			return t.refuse("ledger", "ledger")
 		}
 		return t.listClues("open", "")
 	case "clues":
-		if !t.isUnit() {
+		if !t.can(PermUnitClues) {
 			return t.refuse("clues", "ledger")
 		}
 		return t.listClues("open", "")
 	case "clue":
-		if !t.isOfficial() && !t.isUnit() {
+		if !t.can(PermOpen) {
 			return t.refuse("clue", "clue:"+truncate(arg, 20))
 		}
 		if arg == "" {
@@ -149,7 +135,7 @@ func (t *turn) ledgerCommand(cmd, arg string) error {
 		}
 		return t.openClue(c)
 	case "newclue":
-		if !t.isOfficial() {
+		if !t.can(PermRegister) {
 			return t.refuse("newclue", "ledger")
 		}
 		t.reset()
@@ -158,12 +144,12 @@ func (t *turn) ledgerCommand(cmd, arg string) error {
 		t.say(t.tr("lg.new.subject"), []store.Button{t.btn("cancel", "x")})
 		return nil
 	case "stats":
-		if !t.isOfficial() {
+		if !t.can(PermStats) {
 			return t.refuse("stats", "ledger")
 		}
 		return t.showStats(arg)
 	case "export":
-		if !t.isOfficial() {
+		if !t.can(PermStats) {
 			return t.refuse("export", "ledger")
 		}
 		return t.exportSummary()
@@ -188,7 +174,7 @@ func (t *turn) ledgerButton(op Action) error {
 	case "ans":
 		return t.startAnswer(id)
 	case "l":
-		if !t.isOfficial() && !t.isUnit() {
+		if !t.can(PermLedger) && !t.can(PermUnitClues) {
 			return t.refuse("list", "ledger")
 		}
 		return t.listClues(arg(1), arg(2))
@@ -203,7 +189,12 @@ func (t *turn) ledgerButton(op Action) error {
 	if err != nil {
 		return err
 	}
-	if !t.canSee(c) {
+	perm, known := buttonPerms[verb]
+	if !known {
+		t.say(t.tr("button.expired"))
+		return nil
+	}
+	if !t.rules().CanOn(perm, c) {
 		return t.refuse(verb, clueObject(c))
 	}
 	switch verb {
@@ -211,25 +202,15 @@ func (t *turn) ledgerButton(op Action) error {
 		return t.openClue(c)
 	case "ask":
 		return t.startLedgerText(c, lgAsk, "lg.ask.prompt")
-	case "ack", "pg", "oc":
-		if !t.isUnit() {
-			return t.refuse(verb, clueObject(c))
-		}
-		switch verb {
-		case "ack":
-			return t.acknowledge(c)
-		case "pg":
-			return t.startLedgerText(c, lgProgress, "lg.progress.prompt")
-		}
+	case "ack":
+		return t.acknowledge(c)
+	case "pg":
+		return t.startLedgerText(c, lgProgress, "lg.progress.prompt")
+	case "oc":
 		return t.startLedgerText(c, lgOutcome, "lg.outcome.prompt")
-	}
-	if !t.isOfficial() {
-		return t.refuse(verb, clueObject(c))
-	}
-	if ok, err := t.clockButton(op, c); ok {
+	case "kp", "kpp", "pz", "rs", "ex", "exd":
+		_, err := t.clockButton(op, c)
 		return err
-	}
-	switch verb {
 	case "st":
 		return t.startLedgerText(c, lgStudyWho, "lg.study.who")
 	case "dp":
@@ -298,9 +279,6 @@ func (t *turn) ledgerButton(op Action) error {
 	case "ub":
 		return t.blockReporter(c, false, "")
 	case "rv":
-		if t.role() != store.RoleAdmin {
-			return t.refuse("reveal", clueObject(c))
-		}
 		if !c.Named {
 			t.say(t.tr("lg.reveal.none"))
 			return nil
@@ -309,6 +287,23 @@ func (t *turn) ledgerButton(op Action) error {
 	}
 	t.say(t.tr("button.expired"))
 	return nil
+}
+
+// buttonPerms is the rule-book permission each clue button needs (rules.go).
+var buttonPerms = map[string]Permission{
+	"o": PermOpen, "ask": PermAsk,
+	"ack": PermUnitReport, "pg": PermUnitReport, "oc": PermUnitReport,
+	"st": PermDecide, "dp": PermDecide, "d": PermDecide, "f": PermDecide, "tr": PermDecide, "u": PermDecide,
+	"dd": PermDecide, "cl": PermDecide, "cy": PermDecide,
+	"bk": PermBlock, "ub": PermBlock, "rv": PermReveal,
+	"kp": PermKeeper, "kpp": PermKeeper, "pz": PermClock, "rs": PermClock, "ex": PermClock, "exd": PermClock,
+}
+
+// stepPerms is the permission each text step about a clue needs, checked again when the text
+// arrives: the role may have changed since the question was asked.
+var stepPerms = map[string]Permission{
+	lgStudyWho: PermDecide, lgStudyOp: PermDecide, lgAsk: PermAsk, lgProgress: PermUnitReport,
+	lgOutcome: PermUnitReport, lgReveal: PermReveal, lgBlock: PermBlock, lgPause: PermClock, lgExtend: PermClock,
 }
 
 // startLedgerText asks for a text about clue c.
@@ -344,7 +339,7 @@ func (t *turn) ledgerStep() error {
 		return t.answer(d, text)
 	}
 	if t.st.Step == lgNewSubject || t.st.Step == lgNewDesc {
-		if !t.isOfficial() {
+		if !t.can(PermRegister) {
 			t.reset()
 			return t.refuse("newclue", "ledger")
 		}
@@ -355,7 +350,7 @@ func (t *turn) ledgerStep() error {
 		return err
 	}
 	// The role may have changed since the question was asked; check again.
-	if !t.canSee(c) {
+	if !t.rules().CanOn(stepPerms[t.st.Step], c) {
 		step := t.st.Step
 		t.reset()
 		return t.refuse(step, clueObject(c))
@@ -390,7 +385,6 @@ func (t *turn) ledgerStep() error {
 func (t *turn) unitChats(key string) ([]int64, error) {
 	names := []string{key}
 	if u, ok := t.ledger().unit(key); ok {
-		// The clue holds the Chinese name; a member invited by the key is the unit's too.
 		names = append(names, u.Key, u.ZH, u.EN)
 	}
 	var chats []int64
@@ -474,17 +468,17 @@ func (t *turn) openClue(c *store.Clue) error {
 	id := c.ID
 	var rows [][]store.Button
 	switch {
-	case t.isOfficial() && c.Status != store.ClueClosed:
+	case t.can(PermDecide) && c.Status != store.ClueClosed:
 		rows = [][]store.Button{
 			{t.btn("lg.act.study", NewAction(VerbLedger, "st", id).Data()), t.btn("lg.act.disposal", NewAction(VerbLedger, "dp", id).Data())},
 			{t.btn("lg.act.transfer", NewAction(VerbLedger, "tr", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
 			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data()), t.btn("lg.act.keeper", NewAction(VerbLedger, "kp", id).Data())},
 			t.clockButtons(c),
 		}
-		if t.role() == store.RoleAdmin && c.Named {
+		if t.can(PermReveal) && c.Named {
 			rows = append(rows, []store.Button{t.btn("lg.act.reveal", NewAction(VerbLedger, "rv", id).Data())})
 		}
-	case t.isUnit() && c.Status != store.ClueClosed:
+	case t.can(PermUnitReport) && c.Status != store.ClueClosed:
 		rows = [][]store.Button{
 			{t.btn("lg.act.ack", NewAction(VerbLedger, "ack", id).Data()), t.btn("lg.act.progress", NewAction(VerbLedger, "pg", id).Data())},
 			{t.btn("lg.act.outcome", NewAction(VerbLedger, "oc", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
@@ -493,7 +487,7 @@ func (t *turn) openClue(c *store.Clue) error {
 	// Blocking works on a closed clue too: a report found to be harassment is often closed first.
 	// Both buttons are always offered, so that the view does not tell whether this clue's chat
 	// is blocked (which, through another clue's block, would say that both came from one chat).
-	if t.isOfficial() && c.ReportID != 0 {
+	if t.can(PermBlock) && c.ReportID != 0 {
 		rows = append(rows, []store.Button{t.btn("lg.act.block", NewAction(VerbLedger, "bk", id).Data()), t.btn("lg.act.unblock", NewAction(VerbLedger, "ub", id).Data())})
 	}
 	// A long timeline is cut rather than refused by the platform; the export has all of it.
@@ -628,7 +622,7 @@ func (t *turn) milestone(c *store.Clue, status string) error {
 
 // keep makes the sender the clue's keeper when it has none: the first official to act on it.
 func (t *turn) keep(c *store.Clue, u *store.ClueUpdate) {
-	if c.KeeperID == 0 && t.isOfficial() {
+	if c.KeeperID == 0 && t.can(PermDecide) {
 		id := t.person.ID
 		u.KeeperID = &id
 	}
@@ -783,7 +777,7 @@ func (t *turn) closeClue(c *store.Clue) error {
 // officials, who relay it: the unit never deals with the reporter directly.
 func (t *turn) ask(c *store.Clue, text string) error {
 	q := &store.Question{ClueID: c.ID, AskedBy: t.person.ID, Body: text}
-	if err := t.tx.CreateQuestion(q, t.isOfficial()); err != nil {
+	if err := t.tx.CreateQuestion(q, t.can(PermRelay)); err != nil {
 		return err
 	}
 	if err := t.tx.AddClueEvent(c.ID, t.person.ID, "question", text); err != nil {
@@ -793,7 +787,7 @@ func (t *turn) ask(c *store.Clue, text string) error {
 		return err
 	}
 	t.reset()
-	if !t.isOfficial() {
+	if !t.can(PermRelay) {
 		if err := t.relayRequest(c, q); err != nil {
 			return err
 		}
@@ -880,7 +874,7 @@ func (t *turn) relay(qid int64) error {
 	if err != nil || q == nil {
 		return err
 	}
-	if !t.isOfficial() || !t.canSee(c) {
+	if !t.rules().CanOn(PermRelay, c) {
 		return t.refuse("relay", clueObject(c))
 	}
 	ok, err := t.tx.RelayQuestion(q.ID, t.person.ID)
@@ -1099,7 +1093,7 @@ func (t *turn) outcome(c *store.Clue, text string) error {
 // resolves the sealed link: nothing about the chat reaches the official, and the answer is the
 // same whether it was blocked before or not.
 func (t *turn) blockReporter(c *store.Clue, block bool, reason string) error {
-	if !t.isOfficial() {
+	if !t.can(PermBlock) {
 		return t.refuse("block", clueObject(c))
 	}
 	if block && utf8.RuneCountInString(reason) < 4 {
@@ -1132,7 +1126,7 @@ func (t *turn) blockReporter(c *store.Clue, block bool, reason string) error {
 // reveal shows a real-name reporter's contact to an administrator who gave a reason. The
 // reason and the reveal go to the audit log in the same transaction as the answer.
 func (t *turn) reveal(c *store.Clue, reason string) error {
-	if t.role() != store.RoleAdmin {
+	if !t.can(PermReveal) {
 		return t.refuse("reveal", clueObject(c))
 	}
 	if utf8.RuneCountInString(reason) < 4 {
@@ -1272,10 +1266,10 @@ func (t *turn) clueNotice(reportID int64, lang string) (string, []store.Button, 
 // "u" (with a unit key), "places", "t" (a township id) or "v" (a village id).
 func (t *turn) listClues(filter, arg string) error {
 	// Permission first: a refusal leaves the conversation as it was.
-	if !t.isOfficial() && (filter == "units" || filter == "u") {
+	if !t.can(PermLedger) && (filter == "units" || filter == "u") {
 		return t.refuse("list", "ledger")
 	}
-	if filter == "t" && t.isOfficial() && t.person.TownshipID != 0 && arg != strconv.FormatInt(t.person.TownshipID, 10) {
+	if id, _ := strconv.ParseInt(arg, 10, 64); filter == "t" && !t.rules().SeesTownship(id) {
 		return t.refuse("list", "township:"+arg)
 	}
 	t.reset()
@@ -1392,10 +1386,10 @@ func (t *turn) listClues(filter, arg string) error {
 			rows = append(rows, []store.Button{{Text: c.Number + " " + truncate(c.Subject, 12), Data: NewAction(VerbLedger, "o", c.ID).Data()}})
 		}
 	}
-	if t.isOfficial() && filter == "over" {
+	if t.can(PermLedger) && filter == "over" {
 		rows = append(rows, []store.Button{t.btn("lg.ladder.1", NewAction(VerbLedger, "l", "over", 1).Data()), t.btn("lg.ladder.2", NewAction(VerbLedger, "l", "over", 2).Data()), t.btn("lg.ladder.3", NewAction(VerbLedger, "l", "over", 3).Data())})
 	}
-	if t.isOfficial() {
+	if t.can(PermLedger) {
 		rows = append(rows,
 			[]store.Button{t.btn("lg.f.new", NewAction(VerbLedger, "l", "new").Data()), t.btn("lg.f.due", NewAction(VerbLedger, "l", "due").Data()), t.btn("lg.f.over", NewAction(VerbLedger, "l", "over").Data())},
 			[]store.Button{t.btn("lg.f.open", NewAction(VerbLedger, "l", "open").Data()), t.btn("lg.f.round", NewAction(VerbLedger, "l", "round").Data())},

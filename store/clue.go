@@ -372,11 +372,28 @@ type ClueFilter struct {
 	DueBefore  time.Time // open, with a due date before this
 	From, To   time.Time // received in [From, To)
 	Limit      int
+	// Nothing matches no clue: the scope of a role that may see none (handlers.Rules.Scope).
+	Nothing bool
+
+	// The desk's further filters (store/desk.go).
+	Search   string    // in the subject or the summary, as typed (LIKE: works for Chinese)
+	KeeperID int64     // kept by this person; NoKeeper: by nobody yet
+	Disposal string    // this disposal key
+	Form     int       // this one of the four forms
+	Level    int       // open, at this level of the escalation ladder for its current deadline
+	DueAfter time.Time // with a due date at or after this
+	Overdue  time.Time // open and past its due date at this time
 }
+
+// NoKeeper in ClueFilter.KeeperID selects the clues nobody keeps yet.
+const NoKeeper = -1
 
 func (f ClueFilter) where() (string, []any) {
 	var where []string
 	var args []any
+	if f.Nothing {
+		where = append(where, "0")
+	}
 	if len(f.Statuses) > 0 {
 		marks := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
@@ -406,6 +423,7 @@ func (f ClueFilter) where() (string, []any) {
 	if !f.DueBefore.IsZero() {
 		where, args = append(where, "c.status <> 'closed' AND c.due_at IS NOT NULL AND c.due_at < ?"), append(args, f.DueBefore.Unix())
 	}
+	where, args = f.deskWhere(where, args)
 	if !f.From.IsZero() {
 		where, args = append(where, "c.received_at >= ?"), append(args, f.From.Unix())
 	}
