@@ -497,9 +497,17 @@ var lgNumber = regexp.MustCompile(`JH-\d{4}-\d{4}`)
 // TestLedgerTextsExist: every text key the ledger names exists in both languages; a missing key
 // would show the key itself to a user.
 func TestLedgerTextsExist(t *testing.T) {
-	src, err := os.ReadFile("ledger.go")
+	files, err := filepath.Glob("ledger*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	keys := regexp.MustCompile(`"(lg\.[a-z.]+[a-z])"`).FindAllStringSubmatch(string(src), -1)
 	if len(keys) < 50 {
