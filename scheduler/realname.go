@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -44,9 +45,9 @@ func (s *Scheduler) RealNameDeadlines(ctx context.Context, now time.Time) error 
 			left := s.workingDaysBetween(now, deadline)
 			n, err := s.claimAndSend(tx, key, recips, func(lang string) store.OutMessage {
 				if textKey == "realname.late" {
-					return store.OutMessage{Text: T(lang, textKey, p.ReportID, s.date(p.Received), s.dateTime(deadline))}
+					return store.OutMessage{Text: i18n.T(lang, textKey, p.ReportID, s.date(p.Received), s.dateTime(deadline))}
 				}
-				return store.OutMessage{Text: T(lang, textKey, p.ReportID, s.date(p.Received), s.dateTime(deadline), left)}
+				return store.OutMessage{Text: i18n.T(lang, textKey, p.ReportID, s.date(p.Received), s.dateTime(deadline), left)}
 			})
 			if err != nil {
 				return err
