@@ -25,6 +25,7 @@ import (
 	"xuncha/bot"
 	"xuncha/desk"
 	"xuncha/handlers"
+	"xuncha/i18n"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
 	"xuncha/store/storetest"
@@ -651,7 +652,7 @@ func TestDeskLedger(t *testing.T) {
 
 // TestTemplateTexts: every text a desk template shows is in the catalog, in both languages.
 func TestTemplateTexts(t *testing.T) {
-	texts := handlers.Texts()
+	texts := i18n.Texts()
 	files, err := filepath.Glob("templates/*.html")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("templates: %v", err)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -148,7 +149,7 @@ func (t *turn) eventText(e store.ClueEvent) string { return EventText(t.lang, t.
 // EventText renders one line of a clue's timeline in a language, for chat and the export.
 func EventText(lang string, l *Ledger, e store.ClueEvent) string {
 	label := T(lang, "lg.ev."+e.Kind)
-	if _, ok := catalog["lg.ev."+e.Kind]; !ok {
+	if !i18n.Has("lg.ev." + e.Kind) {
 		label = e.Kind
 	}
 	body := e.Body

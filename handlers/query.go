@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -53,13 +54,13 @@ func (t *turn) lookup(code string) error {
 	var lines []string
 	for _, e := range events {
 		label := t.tr("event." + e.Kind)
-		if _, ok := catalog["event."+e.Kind]; !ok {
+		if !i18n.Has("event." + e.Kind) {
 			label = t.tr("event.other") // an internal kind: say only that work goes on
 		}
 		lines = append(lines, t.formatDate(e.CreatedAt)+"  "+label)
 	}
 	status := t.tr("status." + r.Status)
-	if _, ok := catalog["status."+r.Status]; !ok {
+	if !i18n.Has("status." + r.Status) {
 		status = t.tr("status.accepted")
 	}
 	// Questions relayed from the officials wait here for a reporter who kept no chat link.

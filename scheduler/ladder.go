@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"xuncha/handlers"
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -146,7 +147,7 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 		}
 		key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), store.LadderNudge)
 		if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
-			return store.OutMessage{Text: T(lang, "ladder.nudge", c.Number, c.Title, s.date(c.DueAt), left)}
+			return store.OutMessage{Text: i18n.T(lang, "ladder.nudge", c.Number, c.Title, s.date(c.DueAt), left)}
 		}); err != nil {
 			return store.LadderNone, err
 		}
@@ -203,8 +204,8 @@ func (s *Scheduler) letter(tx *store.Tx, c *store.LadderClue, kind string, level
 	key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), level)
 	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
 		return store.OutMessage{
-			Text:    T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
-			Buttons: [][]store.Button{{{Text: T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
+			Text:    i18n.T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
+			Buttons: [][]store.Button{{{Text: i18n.T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
 		}
 	}); err != nil {
 		return err

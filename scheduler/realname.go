@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"xuncha/handlers"
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -55,16 +56,16 @@ func (s *Scheduler) RealNameDeadlines(ctx context.Context, now time.Time) error 
 			n, err := s.claimAndSend(tx, key, recips, func(lang string) store.OutMessage {
 				// The clue's number to say on the phone and a button that opens it; a report
 				// that has no clue yet is named by its own number.
-				what := T(lang, "realname.report", p.ReportID)
+				what := i18n.T(lang, "realname.report", p.ReportID)
 				var buttons [][]store.Button
 				if p.ClueID != 0 {
-					what = T(lang, "realname.clue", p.ClueNumber)
-					buttons = [][]store.Button{{{Text: T(lang, "realname.open", p.ClueNumber), Data: handlers.NewAction(handlers.VerbLedger, "o", p.ClueID).Data()}}}
+					what = i18n.T(lang, "realname.clue", p.ClueNumber)
+					buttons = [][]store.Button{{{Text: i18n.T(lang, "realname.open", p.ClueNumber), Data: handlers.NewAction(handlers.VerbLedger, "o", p.ClueID).Data()}}}
 				}
 				if textKey == "realname.late" {
-					return store.OutMessage{Text: T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline)), Buttons: buttons}
+					return store.OutMessage{Text: i18n.T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline)), Buttons: buttons}
 				}
-				return store.OutMessage{Text: T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline), left), Buttons: buttons}
+				return store.OutMessage{Text: i18n.T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline), left), Buttons: buttons}
 			})
 			if err != nil {
 				return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -75,11 +76,11 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 				n, err := send(tx, chats, fmt.Sprintf("%s:p%d", key, p.ID), func(lang string) store.OutMessage {
 					sc := scope
 					if sc == "" {
-						sc = T(lang, "review.county")
+						sc = i18n.T(lang, "review.county")
 					}
 					text := s.digest(lang, sc, prev, rc)
 					if len(nobody) > 0 {
-						text += T(lang, "review.nobody", strings.Join(nobody, "、"))
+						text += i18n.T(lang, "review.nobody", strings.Join(nobody, "、"))
 					}
 					return store.OutMessage{Text: text}
 				})
@@ -148,7 +149,7 @@ func unanswered(tx *store.Tx, totals store.ReviewTotals) ([]string, error) {
 func (s *Scheduler) digest(lang, scope string, prev time.Time, rc store.ReviewCounts) string {
 	var b strings.Builder
 	monthName := prev.Format("2006-01")
-	b.WriteString(T(lang, "review.head", scope, monthName))
+	b.WriteString(i18n.T(lang, "review.head", scope, monthName))
 	open := 0
 	var statuses []string
 	for st, n := range rc.OpenByStatus {
@@ -168,14 +169,14 @@ func (s *Scheduler) digest(lang, scope string, prev time.Time, rc store.ReviewCo
 			detail = "（" + strings.Join(parts, "，") + "）"
 		}
 	}
-	b.WriteString(T(lang, "review.open", open, detail))
+	b.WriteString(i18n.T(lang, "review.open", open, detail))
 	overdue := 0
 	for _, n := range rc.OverdueByLevel {
 		overdue += n
 	}
 	lv := rc.OverdueByLevel
-	b.WriteString(T(lang, "review.overdue", overdue, lv[store.LadderNone], lv[store.LadderNudge], lv[store.LadderReminder], lv[store.LadderSupervision]))
-	b.WriteString(T(lang, "review.closed", monthName, rc.Closed))
-	b.WriteString(T(lang, "review.confirm"))
+	b.WriteString(i18n.T(lang, "review.overdue", overdue, lv[store.LadderNone], lv[store.LadderNudge], lv[store.LadderReminder], lv[store.LadderSupervision]))
+	b.WriteString(i18n.T(lang, "review.closed", monthName, rc.Closed))
+	b.WriteString(i18n.T(lang, "review.confirm"))
 	return b.String()
 }
