@@ -40,7 +40,7 @@ type PersonInfo struct {
 
 // ListPeople lists every person who was ever bound, withdrawn ones too, by id.
 func (db *DB) ListPeople(ctx context.Context) ([]PersonInfo, error) {
-	rows, err := db.query(ctx, `SELECT p.id, p.role, IFNULL(p.township_id, 0), IFNULL(p.village_id, 0), p.unit,
+	rows, err := db.query(ctx, `SELECT p.id, p.role, IFNULL(p.township_id, 0), IFNULL(p.village_id, 0), p.unit, p.body,
 			p.created_at, p.withdrawn_at, p.channel, IFNULL(t.name, ''), IFNULL(v.name, ''), IFNULL(i.note, ''),
 			(SELECT MAX(c.last_seen_at) FROM chats c WHERE c.person_id = p.id)
 		FROM people p
@@ -57,7 +57,7 @@ func (db *DB) ListPeople(ctx context.Context) ([]PersonInfo, error) {
 		var pi PersonInfo
 		var created int64
 		var withdrawn, seen sql.NullInt64
-		if err := rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &created, &withdrawn,
+		if err := rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &pi.Body, &created, &withdrawn,
 			&pi.Channel, &pi.Township, &pi.Village, &pi.Note, &seen); err != nil {
 			return nil, fmt.Errorf("list people: %w", err)
 		}
