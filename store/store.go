@@ -333,6 +333,24 @@ func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(tx.ctx, query, args...)
 }
 
+// column runs a query of one column and returns its values in order; errors begin with what.
+func column[T any](tx *Tx, what, query string, args ...any) ([]T, error) {
+	rows, err := tx.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(&v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // stmt returns the transaction's form of the prepared query, or nil when it is not prepared.
 func (tx *Tx) stmt(query string) *sql.Stmt {
 	s := tx.stmts.get(query)
