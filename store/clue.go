@@ -271,21 +271,14 @@ func (tx *Tx) AddClueEvent(clueID, personID int64, kind, body string) error {
 func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 	rows, err := tx.query(`SELECT id, clue_id, IFNULL(person_id, 0), kind, body, created_at FROM clue_events
 		WHERE clue_id = ? ORDER BY id`, clueID)
-	if err != nil {
-		return nil, fmt.Errorf("clue events: %w", err)
-	}
-	defer rows.Close()
-	var out []ClueEvent
-	for rows.Next() {
-		var e ClueEvent
+	return collect("clue events", rows, err, func(rows *sql.Rows, e *ClueEvent) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.ClueID, &e.PersonID, &e.Kind, &e.Body, &at); err != nil {
-			return nil, fmt.Errorf("clue events: %w", err)
+			return err
 		}
 		e.CreatedAt = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // maxRepeatLinks bounds how many earlier clues a new one is linked to (the newest); held

@@ -222,19 +222,9 @@ type ReportFile struct {
 func (tx *Tx) ReportFiles(reportID int64) ([]ReportFile, error) {
 	rows, err := tx.query(`SELECT a.id, IFNULL(a.event_id, 0), a.sha256, a.name, b.mime, b.size
 		FROM report_attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.report_id = ? ORDER BY a.id`, reportID)
-	if err != nil {
-		return nil, fmt.Errorf("report files: %w", err)
-	}
-	defer rows.Close()
-	var out []ReportFile
-	for rows.Next() {
-		var f ReportFile
-		if err := rows.Scan(&f.ID, &f.EventID, &f.SHA256, &f.Name, &f.MIME, &f.Size); err != nil {
-			return nil, fmt.Errorf("report files: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect("report files", rows, err, func(rows *sql.Rows, f *ReportFile) error {
+		return rows.Scan(&f.ID, &f.EventID, &f.SHA256, &f.Name, &f.MIME, &f.Size)
+	})
 }
 
 // ReportFileData returns one file of a report with its bytes. A file id of another report

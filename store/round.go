@@ -136,21 +136,14 @@ func (tx *Tx) AddRoundMember(roundID int64, group string, personID int64) error 
 // Rounds lists every round, newest first.
 func (tx *Tx) Rounds() ([]Round, error) {
 	rows, err := tx.query(`SELECT id, name, starts_at, ends_at FROM ledger_rounds ORDER BY starts_at DESC, id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("rounds: %w", err)
-	}
-	defer rows.Close()
-	var out []Round
-	for rows.Next() {
-		var r Round
+	return collect("rounds", rows, err, func(rows *sql.Rows, r *Round) error {
 		var s, e int64
 		if err := rows.Scan(&r.ID, &r.Name, &s, &e); err != nil {
-			return nil, fmt.Errorf("rounds: %w", err)
+			return err
 		}
 		r.StartsAt, r.EndsAt = time.Unix(s, 0).UTC(), time.Unix(e, 0).UTC()
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // RoundDetail returns a round with its groups, organisations and places.

@@ -117,19 +117,12 @@ type TaskEvent struct {
 // TaskEvents lists a task's confirmations, oldest first.
 func (db *DB) TaskEvents(ctx context.Context, taskID int64) ([]TaskEvent, error) {
 	rows, err := db.query(ctx, `SELECT person_id, kind, note, IFNULL(sha256, ''), created_at FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
-	if err != nil {
-		return nil, fmt.Errorf("task events: %w", err)
-	}
-	defer rows.Close()
-	var out []TaskEvent
-	for rows.Next() {
-		var e TaskEvent
+	return collect("task events", rows, err, func(rows *sql.Rows, e *TaskEvent) error {
 		var at int64
 		if err := rows.Scan(&e.PersonID, &e.Kind, &e.Note, &e.SHA256, &at); err != nil {
-			return nil, fmt.Errorf("task events: %w", err)
+			return err
 		}
 		e.CreatedAt = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
