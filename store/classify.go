@@ -219,20 +219,7 @@ func (tx *Tx) CloseClassStep(c *ClassCycle, nextDue time.Time, personID int64) e
 
 // PeopleOfBody lists the administrators sitting for a body whose roles hold.
 func (tx *Tx) PeopleOfBody(body string) ([]int64, error) {
-	rows, err := tx.query(`SELECT id FROM people WHERE role = 'admin' AND body = ? AND withdrawn_at IS NULL ORDER BY id`, body)
-	if err != nil {
-		return nil, fmt.Errorf("people of body: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("people of body: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[int64](tx, "people of body", `SELECT id FROM people WHERE role = 'admin' AND body = ? AND withdrawn_at IS NULL ORDER BY id`, body)
 }
 
 // ErrNothingProposed: the township tried to close its step without proposing any class.
