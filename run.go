@@ -258,18 +258,17 @@ func backupCommand(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		if len(e.args) != 1 {
-			e.usage(e.stderr)
-			return errors.New("backup: expected one FILE")
+		out, err := e.oneArg("FILE")
+		if err != nil {
+			return err
 		}
 		if err := c.validate(); err != nil {
 			return err
 		}
-		out := e.args[0]
 		if _, err := os.Stat(out); err == nil {
 			return fmt.Errorf("backup: %s already exists", out)
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

@@ -166,7 +166,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 		if a.Body == "" {
 			return errors.New("announce add: the body file is empty")
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -189,10 +189,7 @@ func announceList(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB|useTZ)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -227,14 +224,13 @@ func calendarImport(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		if len(e.args) != 1 {
-			e.usage(e.stderr)
-			return errors.New("calendar import: expected one FILE.csv")
+		name, err := e.oneArg("FILE.csv")
+		if err != nil {
+			return err
 		}
 		if err := c.validate(); err != nil {
 			return err
 		}
-		name := e.args[0]
 		f, err := os.Open(name)
 		if err != nil {
 			return fmt.Errorf("calendar import: %w", err)
@@ -247,7 +243,7 @@ func calendarImport(fs *flag.FlagSet) runFunc {
 		if len(days) == 0 {
 			return fmt.Errorf("calendar import %s: no days", name)
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

@@ -48,23 +48,16 @@ func (db *DB) ListPeople(ctx context.Context) ([]PersonInfo, error) {
 		LEFT JOIN villages v ON v.id = p.village_id
 		LEFT JOIN invitations i ON i.id = p.invitation_id
 		ORDER BY p.id`)
-	if err != nil {
-		return nil, fmt.Errorf("list people: %w", err)
-	}
-	defer rows.Close()
-	var out []PersonInfo
-	for rows.Next() {
-		var pi PersonInfo
+	return collect("list people", rows, err, func(rows *sql.Rows, pi *PersonInfo) error {
 		var created int64
 		var withdrawn, seen sql.NullInt64
 		if err := rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &pi.Body, &created, &withdrawn,
 			&pi.Channel, &pi.Township, &pi.Village, &pi.Note, &seen); err != nil {
-			return nil, fmt.Errorf("list people: %w", err)
+			return err
 		}
 		pi.CreatedAt, pi.WithdrawnAt, pi.LastActive = time.Unix(created, 0).UTC(), unixOrZero(withdrawn), unixOrZero(seen)
-		out = append(out, pi)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // WithdrawPerson takes a person's role away (see the top of this file). channel is where the

@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -152,13 +153,7 @@ func (s *Server) Delay(method string, d time.Duration) {
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if method == "" || c.Method == method {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(s.calls), func(c Call) bool { return method != "" && c.Method != method })
 }
 
 // Sent returns the accepted messages, in order.
@@ -539,13 +534,7 @@ func Press(updateID int64, under Sent, data string) string {
 
 // SentTo returns the messages accepted for one chat, edits included.
 func (s *Server) SentTo(chat int64) []Sent {
-	var out []Sent
-	for _, m := range s.Sent() {
-		if m.ChatID == chat {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(s.Sent(), func(m Sent) bool { return m.ChatID != chat })
 }
 
 // WaitText waits (up to 30 s) for a message to chat containing want — sent or edited into
