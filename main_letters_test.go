@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/hex"
+	"image"
+	"image/jpeg"
 	"io"
 	"os"
 	"path/filepath"
@@ -192,5 +194,134 @@ func TestLetterFileTelegram(t *testing.T) {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the letter does not say %q", want)
 		}
+	}
+}
+
+// TestClueFilesTelegram: /clue lists a report's files, supplements included, and the clue's
+// letters, each with a button; pressed by the township's official it sends the resident's
+// photo (sendDocument) and the letter's .docx to that chat, audit-logged. The same buttons,
+// forged by another township's official and by another unit, get a refusal and no file.
+func TestClueFilesTelegram(t *testing.T) {
+	w := newLetterWorld(t)
+	tw, village := w.place("新站镇", "")
+	tw2, _ := w.place("天岗镇", "")
+	const (
+		official  = 5552001
+		official2 = 5552002
+		otherUnit = 5552003
+	)
+	w.bind(official, store.Invitation{Role: store.RoleOfficial, TownshipID: tw})
+	w.bind(official2, store.Invitation{Role: store.RoleOfficial, TownshipID: tw2})
+	w.bind(otherUnit, store.Invitation{Role: store.RoleUnit, Unit: "org"})
+	var photo, later bytes.Buffer
+	if err := jpeg.Encode(&photo, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&later, image.NewGray(image.Rect(0, 0, 24, 24)), nil); err != nil {
+		t.Fatal(err)
+	}
+	var number, letter string
+	w.update(func(_ context.Context, _ *store.DB, tx *store.Tx) error {
+		sha, err := tx.PutBlob(photo.Bytes(), "image/jpeg")
+		if err != nil {
+			return err
+		}
+		r := &store.Report{Category: "interests", TownshipID: tw, VillageID: village, Subject: "东风村会计", Description: "截留惠农补贴，发票见照片。",
+			Anonymous: true, Lang: "zh"}
+		if _, err := tx.CreateReport(r, []store.Attachment{{SHA256: sha, Name: "附件1.jpg", MIME: "image/jpeg", Size: int64(photo.Len())}}); err != nil {
+			return err
+		}
+		sha2, err := tx.PutBlob(later.Bytes(), "image/jpeg")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AddReportEvent(r.ID, "supplement", "补充一张收据", false, []store.Attachment{{SHA256: sha2, Name: "附件2.jpg", MIME: "image/jpeg", Size: int64(later.Len())}}); err != nil {
+			return err
+		}
+		c := &store.Clue{Source: store.ClueFromReport, ReportID: r.ID, Title: "侵害群众利益", Subject: r.Subject, Summary: r.Description, TownshipID: tw, VillageID: village}
+		if _, err := tx.CreateClue(c); err != nil {
+			return err
+		}
+		number = c.Number
+		unit, status, due := "case1", store.ClueTransferred, time.Now().AddDate(0, 0, -1)
+		if err := tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &unit, Status: &status, DueAt: &due}); err != nil {
+			return err
+		}
+		l, err := tx.CreateLetter(c.ID, store.LetterReminder, due, time.Now().Year())
+		letter = l.Number
+		return err
+	})
+	// No ladder pass: this test's letter is the one written above.
+	w.env = withEnv(w.env, "XUNCHA_SCHEDULER_OFF", "true")
+	srv := startServer(t, w.env, &syncbuf.Buffer{})
+
+	var id int64 = 3000
+	next := func() int64 { id++; return id }
+	say := func(chat int64, text, want string) telegramtest.Sent {
+		t.Helper()
+		n := len(w.fake.SentTo(chat))
+		w.fake.AddUpdate(telegramtest.Message(next(), chat, text))
+		return w.fake.WaitText(t, chat, n, want)
+	}
+	card := say(official, "/clue "+number, "附件（2 个")
+	for _, want := range []string{"附件1.jpg", "附件2.jpg", "（补充材料）"} {
+		if !strings.Contains(card.Text, want) {
+			t.Errorf("the clue card does not list %q:\n%s", want, card.Text)
+		}
+	}
+	photoData := telegramtest.ButtonData(t, card, "附件1.jpg")
+	letterData := telegramtest.ButtonData(t, card, letter)
+
+	// The official presses the buttons: the photo and the letter come to the official's chat.
+	w.fake.AddUpdate(telegramtest.Press(next(), card, photoData))
+	if d := w.waitDocument(official, "附件1.jpg"); !bytes.Equal(d.Data, photo.Bytes()) {
+		t.Errorf("the official got %d bytes, not the resident's photo", len(d.Data))
+	}
+	w.fake.AddUpdate(telegramtest.Press(next(), card, letterData))
+	if doc := docxDocument(t, w.waitDocument(official, letter+".docx").Data); !strings.Contains(doc, letter) || !strings.Contains(doc, "市纪委监委第一纪检监察室") {
+		t.Errorf("the letter sent from the card:\n%s", doc)
+	}
+
+	// The same buttons, forged by people outside the clue's scope.
+	for _, chat := range []int64{official2, otherUnit} {
+		under := say(chat, "/help", "/")
+		for _, data := range []string{photoData, letterData} {
+			n := len(w.fake.SentTo(chat))
+			w.fake.AddUpdate(telegramtest.Press(next(), under, data))
+			w.fake.WaitText(t, chat, n, "您没有权限")
+		}
+		for _, d := range w.fake.Documents() {
+			if d.ChatID == strconv.FormatInt(chat, 10) {
+				t.Errorf("chat %d got %s", chat, d.Name)
+			}
+		}
+	}
+	srv.stop(t)
+
+	w.update(func(ctx context.Context, db *store.DB, _ *store.Tx) error {
+		entries, err := db.AuditEntries(ctx, store.AuditFilter{})
+		if err != nil {
+			return err
+		}
+		got := map[string]int{}
+		for _, e := range entries {
+			if e.Object == "clue:"+number {
+				got[e.Channel+" "+e.Action]++
+			}
+		}
+		if got["telegram clue.file"] != 1 || got["telegram clue.letter"] != 1 || got["telegram ledger.refused"] != 4 {
+			t.Errorf("audit entries about the clue: %v", got)
+		}
+		return nil
+	})
+}
+
+// withEnv returns getenv with one more variable.
+func withEnv(getenv func(string) string, key, value string) func(string) string {
+	return func(k string) string {
+		if k == key {
+			return value
+		}
+		return getenv(k)
 	}
 }
