@@ -56,7 +56,11 @@ func peopleListCommand(fs *flag.FlagSet) runFunc {
 			if !p.LastActive.IsZero() {
 				last = p.LastActive.Format("2006-01-02") // a day (UTC): chats keep no finer time
 			}
-			t.row(strconv.FormatInt(p.ID, 10), string(p.Role), jurisdictionOf(p), dash(p.Channel),
+			role := string(p.Role)
+			if p.Body != "" {
+				role += "/" + p.Body // the leading group or the city committee
+			}
+			t.row(strconv.FormatInt(p.ID, 10), role, jurisdictionOf(p), dash(p.Channel),
 				p.CreatedAt.In(c.loc).Format("2006-01-02 15:04"), last, status, dash(oneLine(p.Note)))
 		}
 		return t.write(e.stdout)

@@ -279,7 +279,7 @@ func classifyAdvance(fs *flag.FlagSet) runFunc {
 			return fmt.Errorf("no classification under way: %w", err)
 		}
 		step := c.Step
-		if err := tx.AdvanceClassCycle(c, e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(c.Step+1))); err != nil {
+		if err := tx.CloseClassStep(c, e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(c.Step+1)), 0); err != nil {
 			return err
 		}
 		if c.Step == store.ClassApproved {
@@ -405,6 +405,7 @@ func meetingAdd(fs *flag.FlagSet) runFunc {
 				return err
 			}
 			var people []int64
+			var nobody []string
 			for _, a := range attendees {
 				role, unit, _ := strings.Cut(a, ":")
 				if role == "unit" && unit != "" {
@@ -417,11 +418,21 @@ func meetingAdd(fs *flag.FlagSet) runFunc {
 				if err != nil {
 					return err
 				}
+				if len(ids) == 0 && unit != "" {
+					nobody = append(nobody, unit)
+				}
 				people = append(people, ids...)
 			}
 			m := &store.Meeting{RoundID: r.ID, Kind: kind, At: when, Place: place}
 			if err := tx.CreateMeeting(m, people); err != nil {
 				return err
+			}
+			// A unit with nobody bound would get no notice, silently: the office is told.
+			for _, u := range nobody {
+				fmt.Fprintf(e.stdout, "warning: nobody of %s is bound: nobody receives the notice (the inspection office is told)\n", u)
+				if err := handlers.MeetingUnanswered(tx, nil, e.ledger, m, u, func() string { return when.Format("2006-01-02 15:04") }, 0); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(e.stdout, "meeting %d (%s) of %s: %d attendees; the notice goes out with the next scheduler run\n", m.ID, kind, r.Name, len(people))
 			return tx.Audit(0, "cli", "meeting.add", fmt.Sprintf("meeting:%d", m.ID), kind)

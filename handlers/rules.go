@@ -28,6 +28,8 @@ const (
 	PermStats      Permission = "ledger.stats"  // 11: statistics and export
 	PermBlock      Permission = "clue.block"    // 25: block or unblock the chat behind a report
 	PermDesk       Permission = "desk"          // 26: sign in to the officials' desk
+	PermKeeper     Permission = "clue.keeper"   // 30: assign or change a clue's keeper
+	PermClock      Permission = "clue.clock"    // 31: pause, resume, extend a clue's clock
 )
 
 // grants lists the roles that hold each permission. Scope (which clues) is separate: Sees.
@@ -44,6 +46,8 @@ var grants = map[Permission][]store.Role{
 	PermStats:      {store.RoleOfficial, store.RoleAdmin},
 	PermBlock:      {store.RoleOfficial, store.RoleAdmin},
 	PermDesk:       {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
+	PermKeeper:     {store.RoleOfficial, store.RoleAdmin},
+	PermClock:      {store.RoleOfficial, store.RoleAdmin},
 }
 
 // Rules answers for one person what they may see and do. Build it from the person as the

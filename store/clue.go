@@ -54,6 +54,7 @@ type Clue struct {
 	DueAt           time.Time
 	AckedAt         time.Time
 	ClosedAt        time.Time
+	PausedAt        time.Time // the clock stopped (zero: it runs); see PauseClue
 	CaseFiled       bool
 	Disciplined     int
 	OrgHandled      int
@@ -94,17 +95,17 @@ const clueColumns = `c.id, c.number, IFNULL(c.report_id, 0), c.source, c.title, 
 	IFNULL(r.category, ''), r.contact_sealed IS NOT NULL, IFNULL(c.township_id, 0), IFNULL(c.village_id, 0),
 	IFNULL(c.round_id, 0), IFNULL(c.keeper_id, 0), c.status, c.disposal, IFNULL(c.form, 0), c.unit,
 	c.while_inspecting, c.received_at, c.due_at, c.acked_at, c.closed_at, c.case_filed, c.disciplined,
-	c.org_handled, c.updated_at`
+	c.org_handled, c.updated_at, c.paused_at`
 
 const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
 
 func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 	c := &Clue{}
 	var received, updated int64
-	var due, acked, closed sql.NullInt64
+	var due, acked, closed, paused sql.NullInt64
 	err := row.Scan(&c.ID, &c.Number, &c.ReportID, &c.Source, &c.Title, &c.Subject, &c.Summary, &c.Category, &c.Named,
 		&c.TownshipID, &c.VillageID, &c.RoundID, &c.KeeperID, &c.Status, &c.Disposal, &c.Form, &c.Unit,
-		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated)
+		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated, &paused)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -112,7 +113,7 @@ func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 		return nil, fmt.Errorf("scan clue: %w", err)
 	}
 	c.ReceivedAt, c.UpdatedAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC()
-	c.DueAt, c.AckedAt, c.ClosedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed)
+	c.DueAt, c.AckedAt, c.ClosedAt, c.PausedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed), unixOrZero(paused)
 	return c, nil
 }
 

@@ -221,6 +221,11 @@ type RealNamePending struct {
 	ReportID   int64
 	TownshipID int64
 	Received   time.Time
+	// The report's clue (0 and "" when it has none), and the clue's keeper (0: none), who is
+	// the one nudged.
+	ClueID     int64
+	ClueNumber string
+	KeeperID   int64
 }
 
 // AcceptanceNoticeKinds are the report timeline kinds that count as the acceptance notice to a
@@ -236,7 +241,8 @@ func (tx *Tx) RealNamePendingSince(since time.Time) ([]RealNamePending, error) {
 	for _, k := range AcceptanceNoticeKinds {
 		args = append(args, k)
 	}
-	rows, err := tx.query(`SELECT r.id, IFNULL(r.township_id, 0), r.created_at FROM reports r
+	rows, err := tx.query(`SELECT r.id, IFNULL(r.township_id, 0), r.created_at, IFNULL(c.id, 0), IFNULL(c.number, ''),
+		IFNULL(c.keeper_id, 0) FROM reports r LEFT JOIN clues c ON c.report_id = r.id
 		WHERE r.anonymous = 0 AND r.source = 'resident' AND r.status = 'received' AND r.created_at >= ?
 		AND NOT EXISTS (SELECT 1 FROM report_events e WHERE e.report_id = r.id AND e.kind IN (`+marks+`))
 		ORDER BY r.id`, args...)
@@ -248,7 +254,7 @@ func (tx *Tx) RealNamePendingSince(since time.Time) ([]RealNamePending, error) {
 	for rows.Next() {
 		var p RealNamePending
 		var at int64
-		if err := rows.Scan(&p.ReportID, &p.TownshipID, &at); err != nil {
+		if err := rows.Scan(&p.ReportID, &p.TownshipID, &at, &p.ClueID, &p.ClueNumber, &p.KeeperID); err != nil {
 			return nil, fmt.Errorf("real-name pending: %w", err)
 		}
 		p.Received = time.Unix(at, 0).UTC()
