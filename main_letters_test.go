@@ -171,7 +171,7 @@ func TestLetterFileTelegram(t *testing.T) {
 			return err
 		}
 		number = c.Number
-		unit, status, due := "case1", store.ClueTransferred, now.AddDate(0, 0, -3)
+		unit, status, due := "市纪委监委第一纪检监察室", store.ClueTransferred, now.AddDate(0, 0, -3)
 		return tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &unit, Status: &status, DueAt: &due})
 	})
 
@@ -243,7 +243,7 @@ func TestClueFilesTelegram(t *testing.T) {
 			return err
 		}
 		number = c.Number
-		unit, status, due := "case1", store.ClueTransferred, time.Now().AddDate(0, 0, -1)
+		unit, status, due := "市纪委监委第一纪检监察室", store.ClueTransferred, time.Now().AddDate(0, 0, -1)
 		if err := tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &unit, Status: &status, DueAt: &due}); err != nil {
 			return err
 		}
