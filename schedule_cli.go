@@ -71,7 +71,7 @@ func (f *scheduleFlags) validate() error {
 // start starts the scheduler on cal, the calendar serve loaded once for the ledger and the
 // jobs alike. The caller stops it with <-s.Stop().Done() before closing the database. It
 // returns nil when the jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, m scheduler.JobMetrics, wake func()) (*scheduler.Scheduler, error) {
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
@@ -86,6 +86,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 		Metrics:       m,
 		Purge:         f.retain.job(logger, db),
 		Channels:      f.channels,
+		Letters:       letters,
 		Wake:          wake,
 	})
 	if err != nil {

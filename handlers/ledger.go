@@ -169,6 +169,12 @@ func (t *turn) ledgerButton(op Action) error {
 	switch verb {
 	case "o":
 		return t.openClue(c)
+	case "fl":
+		fid, _ := op.ID(1)
+		return t.sendClueFile(c, fid)
+	case "lt":
+		lid, _ := op.ID(1)
+		return t.sendClueLetter(c, lid)
 	case "ask":
 		return t.startLedgerText(c, lgAsk, "lg.ask.prompt")
 	case "ack":
@@ -260,7 +266,7 @@ func (t *turn) ledgerButton(op Action) error {
 
 // buttonPerms is the rule-book permission each clue button needs (rules.go).
 var buttonPerms = map[string]Permission{
-	"o": PermOpen, "ask": PermAsk,
+	"o": PermOpen, "fl": PermOpen, "lt": PermOpen, "ask": PermAsk,
 	"ack": PermUnitReport, "pg": PermUnitReport, "oc": PermUnitReport,
 	"st": PermDecide, "dp": PermDecide, "d": PermDecide, "f": PermDecide, "tr": PermDecide, "u": PermDecide,
 	"dd": PermDecide, "cl": PermDecide, "cy": PermDecide,

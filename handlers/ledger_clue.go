@@ -90,6 +90,11 @@ func (t *turn) openClue(c *store.Clue) error {
 	if len(links) > 0 {
 		b.WriteString(t.tr("lg.detail.repeat", strings.Join(links, "、")))
 	}
+	// The evidence before the timeline, which a long card cuts.
+	fileRows, err := t.clueFiles(c, &b)
+	if err != nil {
+		return err
+	}
 	events, err := t.tx.ClueEvents(c.ID)
 	if err != nil {
 		return err
@@ -123,6 +128,8 @@ func (t *turn) openClue(c *store.Clue) error {
 	if t.can(PermBlock) && c.ReportID != 0 {
 		rows = append(rows, []store.Button{t.btn("lg.act.block", NewAction(VerbLedger, "bk", id).Data()), t.btn("lg.act.unblock", NewAction(VerbLedger, "ub", id).Data())})
 	}
+	// The files' buttons last: a WeChat menu numbers the actions first, as before.
+	rows = append(rows, fileRows...)
 	// A long timeline is cut rather than refused by the platform; the export has all of it.
 	t.say(truncate(b.String(), MaxTextRunes-100), rows...)
 	return nil

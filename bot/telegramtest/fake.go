@@ -75,9 +75,11 @@ type Server struct {
 
 // Document is a file the bot sent with sendDocument.
 type Document struct {
-	ChatID string
-	Name   string
-	Size   int64
+	ChatID  string
+	Name    string
+	Size    int64
+	Caption string
+	Data    []byte // the multipart file part's bytes
 }
 
 // Documents returns the documents the bot sent.
@@ -258,12 +260,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fh := r.MultipartForm.File["document"][0]
+		var data []byte
+		if f, err := fh.Open(); err == nil {
+			data, _ = io.ReadAll(f)
+			f.Close()
+		}
 		fields["text"] = fields["caption"]
 		if fields["text"] == "" {
 			fields["text"] = "(document)"
 		}
 		s.mu.Lock()
-		s.documents = append(s.documents, Document{ChatID: fields["chat_id"], Name: fh.Filename, Size: fh.Size})
+		s.documents = append(s.documents, Document{ChatID: fields["chat_id"], Name: fh.Filename, Size: fh.Size, Caption: fields["caption"], Data: data})
 		s.mu.Unlock()
 		s.send(w, method, fields)
 	case "answerCallbackQuery", "setMyCommands", "deleteWebhook":
