@@ -108,6 +108,11 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	if n, err := db.CanonicalizeUnits(ctx, ledger.UnitAliases()); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("unit members' units written by their ledger name", "rows", n)
+	}
 	// The ledger counts transfer deadlines in the same PRC working days as the scheduler's ladder.
 	cal, err := loadCalendar(ctx, logger, db, cfg.loc)
 	if err != nil {

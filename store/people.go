@@ -177,3 +177,29 @@ func (db *DB) RevokeInvitation(ctx context.Context, code, channel, reason string
 	}
 	return w, nil
 }
+
+// CanonicalizeUnits rewrites the unit of unit members and of unused invitations written by an
+// alias (a key such as "case1", an English name) to the unit's canonical name. Invitations used
+// to keep the unit as typed while clues, letters and the ladder's recipient lists use the
+// Chinese name: a member invited by key got the chat's notices but never a letter. It returns
+// how many rows changed; serve runs it at start with the ledger's aliases.
+func (db *DB) CanonicalizeUnits(ctx context.Context, aliases map[string]string) (int64, error) {
+	var n int64
+	err := db.Update(ctx, func(tx *Tx) error {
+		for alias, name := range aliases {
+			for _, q := range []string{
+				`UPDATE people SET unit = ? WHERE role = 'unit' AND unit = ?`,
+				`UPDATE invitations SET unit = ? WHERE role = 'unit' AND unit = ?`,
+			} {
+				res, err := tx.exec(q, name, alias)
+				if err != nil {
+					return fmt.Errorf("canonical units: %w", err)
+				}
+				k, _ := res.RowsAffected()
+				n += k
+			}
+		}
+		return nil
+	})
+	return n, err
+}
