@@ -90,6 +90,10 @@ func (t *turn) openClue(c *store.Clue) error {
 	if len(links) > 0 {
 		b.WriteString(t.tr("lg.detail.repeat", strings.Join(links, "、")))
 	}
+	duties, err := t.realNameCard(&b, c)
+	if err != nil {
+		return err
+	}
 	// The evidence before the timeline, which a long card cuts.
 	fileRows, err := t.clueFiles(c, &b)
 	if err != nil {
@@ -122,6 +126,7 @@ func (t *turn) openClue(c *store.Clue) error {
 			{t.btn("lg.act.outcome", NewAction(VerbLedger, "oc", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
 		}
 	}
+	rows = append(rows, duties...)
 	// Blocking works on a closed clue too: a report found to be harassment is often closed first.
 	// Both buttons are always offered, so that the view does not tell whether this clue's chat
 	// is blocked (which, through another clue's block, would say that both came from one chat).
@@ -185,6 +190,11 @@ func EventText(lang string, l *Ledger, e store.ClueEvent) string {
 			yes = T(lang, "lg.yes")
 		}
 		body = strings.TrimSpace(T(lang, "lg.detail.outcome", yes, disc, org))
+	case "followup_asked", "followup_no":
+		body = T(lang, "rn.ev.days", e.Body)
+	case "followup_yes":
+		days, clue, _ := strings.Cut(e.Body, " · ")
+		body = T(lang, "rn.ev.days", days) + " → " + clue
 	}
 	if body == "" {
 		return label

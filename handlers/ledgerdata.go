@@ -56,6 +56,9 @@ func pick(lang, zh, en string) string {
 
 // DisposalName returns a disposition's name, or the key itself when the list no longer has it.
 func (l *Ledger) DisposalName(key, lang string) string {
+	if key == DisposalNotAccepted {
+		return T(lang, "rn.na.name")
+	}
 	for _, d := range l.Dispositions {
 		if d.Key == key {
 			return pick(lang, d.ZH, d.EN)

@@ -95,6 +95,7 @@ const (
 	JobCheckin  = "checkin"
 	JobReview   = "review"
 	JobRealName = "realname"
+	JobDuties   = "duties"
 	JobRounds   = "rounds"
 	JobPurge    = "purge"
 )
@@ -118,6 +119,8 @@ func jobTable() []job {
 		{JobCheckin, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Checkins }},
 		{JobReview, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.MonthlyReview }},
 		{JobRealName, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDeadlines }},
+		// The real-name duties after acceptance: result notices, objections, retaliation follow-ups.
+		{JobDuties, "5 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDuties }},
 		// Office hours: notices, nudges and escalations of rounds.
 		{JobRounds, "*/10 8-19 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Rounds }},
 		// Nightly, when nobody reports.
