@@ -295,7 +295,7 @@ func TestBrowserDesk(t *testing.T) {
 	if got := text("#timeline"); !strings.Contains(got, "移交") || !strings.Contains(got, "市纪委监委第一纪检监察室") {
 		t.Errorf("the timeline does not show the transfer:\n%s", got)
 	}
-	notice := up.waitBot("【移交线索】" + photoClue)
+	notice := up.waitBotMatch("【移交线索】" + photoClue)
 	if !regexp.MustCompile(`期限 \d{4}-\d{2}-\d{2}`).MatchString(notice) {
 		t.Errorf("the unit's notice has no due date: %q", notice)
 	}
