@@ -100,6 +100,7 @@ func New(logger *slog.Logger, st Store, eng Engine, cfg Config) (*Desk, error) {
 			"t":   func(key string, args ...any) string { return handlers.T(lang, key, args...) },
 			"day": d.day,
 			"at":  d.at,
+			"add": func(a, b int) int { return a + b },
 		}
 		tmpl, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
 		if err != nil {
@@ -134,6 +135,8 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/signout", d.serve(d.signout))
 	mux.HandleFunc("GET /desk/{$}", d.serve(d.ledgerPage))
 	mux.HandleFunc("GET /desk/export", d.serve(d.export))
+	mux.HandleFunc("GET /desk/stats", d.serve(d.statsPage))
+	mux.HandleFunc("GET /desk/stats/export", d.serve(d.statsExport))
 	mux.HandleFunc("GET /desk/clue/{id}", d.serve(d.cluePage))
 	mux.HandleFunc("GET /desk/clue/{id}/file/{file}", d.serve(d.file))
 	mux.HandleFunc("POST /desk/clue/{id}/act", d.serve(d.act))

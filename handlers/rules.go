@@ -28,6 +28,9 @@ const (
 	PermStats      Permission = "ledger.stats"  // 11: statistics and export
 	PermBlock      Permission = "clue.block"    // 25: block or unblock the chat behind a report
 	PermDesk       Permission = "desk"          // 26: sign in to the officials' desk
+	// 30: the desk's statistics and monthly review, each in their own scope (Scope): a unit
+	// counts the clues transferred to it, as its monthly review digest already does.
+	PermDeskStats Permission = "desk.stats"
 )
 
 // grants lists the roles that hold each permission. Scope (which clues) is separate: Sees.
@@ -44,6 +47,7 @@ var grants = map[Permission][]store.Role{
 	PermStats:      {store.RoleOfficial, store.RoleAdmin},
 	PermBlock:      {store.RoleOfficial, store.RoleAdmin},
 	PermDesk:       {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
+	PermDeskStats:  {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
 }
 
 // Rules answers for one person what they may see and do. Build it from the person as the
