@@ -36,6 +36,8 @@ var assets embed.FS
 // Store is what the desk needs from the store.
 type Store interface {
 	Update(ctx context.Context, fn func(*store.Tx) error) error
+	// View runs a read transaction: no write lock, so a long count never delays a resident.
+	View(ctx context.Context, fn func(*store.Tx) error) error
 	// PrivateID is a keyed hash; it derives a session's CSRF token from its cookie.
 	PrivateID(purpose, value string) string
 }
@@ -242,6 +244,10 @@ type req struct {
 	// pending is a ledger action to run once the request's transaction committed (the
 	// engine runs it in a transaction of its own).
 	pending *handlers.DeskAction
+	// read is a page's counting to run in a read transaction once the request's transaction
+	// (session, rule book, audit row) committed: the statistics read the whole ledger, and
+	// holding the write lock for that would make every resident's step wait behind them.
+	read func(tx *store.Tx) error
 	// A file: bytes with their headers.
 	body    []byte
 	headers map[string]string
@@ -310,6 +316,9 @@ func (d *Desk) serve(page func(tx *store.Tx, q *req) error) http.HandlerFunc {
 		})
 		if err == nil && q.pending != nil {
 			err = d.runAction(r, q)
+		}
+		if err == nil && q.read != nil {
+			err = d.st.View(r.Context(), q.read)
 		}
 		if err != nil {
 			// The error may hold SQL and values; it stays in the log, never on the page.

@@ -124,23 +124,31 @@ func (d *Desk) statsTables(tx *store.Tx, q *req, f statsFilters, pl *places) (sc
 	local := now.In(d.cfg.Location)
 	month := time.Date(local.Year(), local.Month(), 1, 0, 0, 0, 0, d.cfg.Location)
 	prev := month.AddDate(0, -1, 0)
-	totals, err := tx.ReviewTotals(now, prev, month)
-	if err != nil {
-		return "", nil, err
-	}
 	p := q.v.person
 	var review store.ReviewCounts
+	township := f.Township
+	if p.TownshipID != 0 {
+		township = p.TownshipID
+	}
 	switch {
 	case p.Role == store.RoleUnit:
+		totals, err := tx.ReviewTotals(now, prev, month)
+		if err != nil {
+			return "", nil, err
+		}
 		review = totals.Unit(l.CanonicalUnit(p.Unit))
 		scope = l.UnitName(p.Unit, lang)
-	case p.TownshipID != 0:
-		review = totals.Township(p.TownshipID)
-		scope = pl.towns[p.TownshipID]
-	case f.Township != 0:
-		review = totals.Township(f.Township)
-		scope = pl.towns[f.Township]
+	case township != 0:
+		// A township's review reads its part of the index, not the county's.
+		if review, err = tx.ReviewTownship(now, prev, month, township); err != nil {
+			return "", nil, err
+		}
+		scope = pl.towns[township]
 	default:
+		totals, err := tx.ReviewTotals(now, prev, month)
+		if err != nil {
+			return "", nil, err
+		}
 		review = totals.County
 		scope = tr("review.county")
 	}
@@ -317,35 +325,39 @@ func (d *Desk) statsAllowed(tx *store.Tx, q *req, what string) (bool, error) {
 	return false, tx.AuditRefusal(q.v.person.ID, handlers.ChannelDesk, "stats.refused", "stats", what+" role="+string(q.v.rules.Role()))
 }
 
-// statsPage shows the statistics.
+// statsPage shows the statistics. The request's transaction checks and records the view;
+// the counting runs after it in a read transaction (req.read).
 func (d *Desk) statsPage(tx *store.Tx, q *req) error {
 	if ok, err := d.statsAllowed(tx, q, "page"); !ok || err != nil {
 		return err
 	}
 	f := d.parseStatsFilters(q.r.URL.Query(), tx.Now())
-	pl, err := loadPlaces(tx)
-	if err != nil {
-		return err
-	}
-	scope, charts, err := d.statsTables(tx, q, f, pl)
-	if err != nil {
-		return err
-	}
-	r := q.v.rules
-	pg := statsPage{You: d.you(tx, q, pl), F: f, Query: f.query(), Scope: scope, Charts: charts}
-	if r.Role() == store.RoleAdmin || (r.Role() == store.RoleOfficial && q.v.person.TownshipID == 0) {
-		for _, tw := range pl.list {
-			pg.Towns = append(pg.Towns, option{strconv.FormatInt(tw.ID, 10), tw.Name, f.Township == tw.ID})
+	q.read = func(tx *store.Tx) error {
+		pl, err := loadPlaces(tx)
+		if err != nil {
+			return err
 		}
+		scope, charts, err := d.statsTables(tx, q, f, pl)
+		if err != nil {
+			return err
+		}
+		r := q.v.rules
+		pg := statsPage{You: d.you(tx, q, pl), F: f, Query: f.query(), Scope: scope, Charts: charts}
+		if r.Role() == store.RoleAdmin || (r.Role() == store.RoleOfficial && q.v.person.TownshipID == 0) {
+			for _, tw := range pl.list {
+				pg.Towns = append(pg.Towns, option{strconv.FormatInt(tw.ID, 10), tw.Name, f.Township == tw.ID})
+			}
+		}
+		rounds, err := tx.LedgerRounds()
+		if err != nil {
+			return err
+		}
+		for _, rd := range rounds {
+			pg.Rounds = append(pg.Rounds, option{strconv.FormatInt(rd.ID, 10), rd.Name, f.Round == rd.ID})
+		}
+		q.tmpl, q.data = "stats.html", pg
+		return nil
 	}
-	rounds, err := tx.LedgerRounds()
-	if err != nil {
-		return err
-	}
-	for _, rd := range rounds {
-		pg.Rounds = append(pg.Rounds, option{strconv.FormatInt(rd.ID, 10), rd.Name, f.Round == rd.ID})
-	}
-	q.tmpl, q.data = "stats.html", pg
 	return tx.Audit(q.v.person.ID, handlers.ChannelDesk, "stats.view", "stats", f.query())
 }
 
@@ -357,6 +369,12 @@ func (d *Desk) statsExport(tx *store.Tx, q *req) error {
 		return err
 	}
 	f := d.parseStatsFilters(q.r.URL.Query(), tx.Now())
+	q.read = func(tx *store.Tx) error { return d.statsCSV(tx, q, f) }
+	return tx.Audit(q.v.person.ID, handlers.ChannelDesk, "stats.export", "stats", f.query())
+}
+
+// statsCSV counts and writes the export (in the read transaction).
+func (d *Desk) statsCSV(tx *store.Tx, q *req, f statsFilters) error {
 	pl, err := loadPlaces(tx)
 	if err != nil {
 		return err
@@ -394,5 +412,5 @@ func (d *Desk) statsExport(tx *store.Tx, q *req) error {
 		"Content-Type":        "text/csv; charset=utf-8",
 		"Content-Disposition": attachment(name),
 	}
-	return tx.Audit(q.v.person.ID, handlers.ChannelDesk, "stats.export", "stats", f.query())
+	return nil
 }
