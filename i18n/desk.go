@@ -106,6 +106,8 @@ var deskTexts = map[string][2]string{
 	"desk.stats.title":         {"统计与每月梳理", "Statistics and the monthly review"},
 	"desk.stats.from":          {"登记日期自", "Registered from"},
 	"desk.stats.to":            {"至", "to"},
+	"desk.stats.start":         {"最早", "the first"},
+	"desk.stats.today":         {"今天", "today"},
 	"desk.stats.hint":          {"按登记日期统计；清空起始日期即统计全部。每个图表下方是它的数据表，可导出为 CSV。", "Counted by the day a clue was registered; clear the start date for all time. Under each chart is its table, which the CSV export holds too."},
 	"desk.stats.none":          {"没有数据。", "Nothing to count."},
 	"desk.stats.summary":       {"总体情况", "Summary"},
