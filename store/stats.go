@@ -91,33 +91,18 @@ func (tx *Tx) StatsByMonth(f ClueFilter, loc *time.Location) ([]MonthCount, erro
 }
 
 // StatsByLadder counts the open clues matching f by the ladder step reached for their current
-// deadline, as of now. The ladder row is looked up by its key only for a clue with a deadline.
+// deadline, as of now, in one row: a GROUP BY on the level sorted every open clue to make
+// four groups. The ladder row is looked up by its key.
 func (tx *Tx) StatsByLadder(f ClueFilter, now time.Time) (LadderCounts, error) {
 	var lc LadderCounts
+	var open int
 	q, args := statsLadderQuery(f, now)
-	rows, err := tx.query(q, args...)
+	err := tx.queryRow(q, args...).Scan(&open, &lc.Overdue, &lc.Nudged, &lc.Reminder, &lc.Supervision)
 	if err != nil {
 		return lc, fmt.Errorf("stats by ladder: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var level, overdue, n int
-		if err := rows.Scan(&level, &overdue, &n); err != nil {
-			return lc, fmt.Errorf("stats by ladder: %w", err)
-		}
-		switch level {
-		case LadderNudge:
-			lc.Nudged += n
-		case LadderReminder:
-			lc.Reminder += n
-		case LadderSupervision:
-			lc.Supervision += n
-		default:
-			lc.Overdue += overdue
-			lc.NoStep += n - overdue
-		}
-	}
-	return lc, rows.Err()
+	lc.NoStep = open - lc.Overdue - lc.Nudged - lc.Reminder - lc.Supervision
+	return lc, nil
 }
 
 // StatsByUnit counts the clues matching f that were transferred, by receiving unit, with their
@@ -156,8 +141,9 @@ func statsMonthQuery(f ClueFilter, offset int) (string, []any) {
 func statsLadderQuery(f ClueFilter, now time.Time) (string, []any) {
 	f.Open = true
 	where, args := f.where()
-	return `SELECT IFNULL(l.level, 0), IFNULL(SUM(c.due_at < ?), 0), COUNT(*)` + statsFrom + `
-		LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at` + where + ` GROUP BY 1`,
+	return `SELECT COUNT(*), IFNULL(SUM(IFNULL(l.level, 0) = 0 AND c.due_at < ?), 0), IFNULL(SUM(l.level = 1), 0),
+		IFNULL(SUM(l.level = 2), 0), IFNULL(SUM(l.level = 3), 0)` + statsFrom + `
+		LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at` + where,
 		append([]any{now.Unix()}, args...)
 }
 
