@@ -39,6 +39,16 @@ type env struct {
 	usage          func(io.Writer) // prints the command's usage
 }
 
+// oneArg returns the command's one positional argument, named what in its synopsis; without
+// exactly one it prints the usage and fails.
+func (e *env) oneArg(what string) (string, error) {
+	if len(e.args) != 1 {
+		e.usage(e.stderr)
+		return "", fmt.Errorf("%s: expected one %s", e.name, what)
+	}
+	return e.args[0], nil
+}
+
 // commandTable is every command of the binary, in the order `xuncha --help` lists them.
 func commandTable() []command {
 	return []command{
@@ -59,6 +69,7 @@ func commandTable() []command {
 		{name: "wechat menu", summary: "install the WeChat Official Account custom menu (举报 / 查询 / 我的)", setup: wechatMenu},
 		{name: "clue add", args: "--subject WHO --summary TEXT [--township T] [--village V] [--round R]",
 			summary: "register a clue the inspection itself found in the clue ledger", setup: clueAdd},
+		{name: "clue keeper", args: "--clue N --person ID", summary: "assign or change a clue's keeper (台账管理人), who gets its reminders", setup: clueKeeper},
 		{name: "round create", args: "--name N --from YYYY-MM-DD --to YYYY-MM-DD [--group G…] [--org O…] [--township T…] [--village T/V…] [--announce-file F]",
 			summary: "create a round: its window, groups, organisations, places (mode from the village class), announcement", setup: roundCreate},
 		{name: "round add", alias: "round create"},

@@ -348,7 +348,7 @@ func (d *Desk) statsPage(tx *store.Tx, q *req) error {
 				pg.Towns = append(pg.Towns, option{strconv.FormatInt(tw.ID, 10), tw.Name, f.Township == tw.ID})
 			}
 		}
-		rounds, err := tx.LedgerRounds()
+		rounds, err := tx.Rounds()
 		if err != nil {
 			return err
 		}

@@ -20,9 +20,10 @@ func ClassStepDays(step int) int { return classStepDays[step] }
 // ClassStepRole returns the role that owns a classification step.
 //
 // Roles are the fixed list of 0001_init.sql. The leading group (领导小组) and the city
-// committee (市委) act through administrators: a new role would need a new CHECK list, which a
-// migration cannot change without rebuilding the people and invitations tables, and the
-// admin role is already the one that approves.
+// committee (市委) are administrators who sit for a body (people.body, migration 0026): a new
+// role would need a new CHECK list, which a migration cannot change without rebuilding the
+// people and invitations tables. Step 4 is the leading group's, step 5 the committee's (see
+// ClassStepBody), and nobody closes two steps of one cycle.
 func ClassStepRole(step int) store.Role {
 	switch step {
 	case store.ClassPropose:
@@ -35,12 +36,41 @@ func ClassStepRole(step int) store.Role {
 	return store.RoleAdmin
 }
 
-// ownsClassStep: the step's role, and for the township's proposal the liaison of that township.
+// ClassStepBody returns the body that owns a classification step, or "" for a step owned by
+// a role alone.
+func ClassStepBody(step int) string {
+	switch step {
+	case store.ClassAdjust:
+		return store.BodyLeadingGroup
+	case store.ClassApprove:
+		return store.BodyCommittee
+	}
+	return ""
+}
+
+// ownsClassStep: the step's role (and body), and for the township's proposal the liaison of
+// that township.
 func (t *turn) ownsClassStep(c *store.ClassCycle) bool {
-	if t.person == nil || t.role() != ClassStepRole(c.Step) {
+	if t.person == nil || t.role() != ClassStepRole(c.Step) || t.person.Body != ClassStepBody(c.Step) {
 		return false
 	}
 	return c.Step != store.ClassPropose || t.person.TownshipID == c.TownshipID
+}
+
+// stepOwnerName names who owns a step: its body, or its role.
+func (t *turn) stepOwnerName(step int) string {
+	if b := ClassStepBody(step); b != "" {
+		return t.tr("rd.body." + b)
+	}
+	return t.roleName(ClassStepRole(step))
+}
+
+// senderName names the sender's role, or the body they sit for.
+func (t *turn) senderName() string {
+	if t.person != nil && t.person.Body != "" {
+		return t.tr("rd.body." + t.person.Body)
+	}
+	return t.roleName(t.role())
 }
 
 // classify: "/classify" shows the cycles; "/classify start 乡镇" opens one; "/classify 村 重点
@@ -101,11 +131,11 @@ func (t *turn) classify(arg string) error {
 }
 
 func (t *turn) refuseClassStep(c *store.ClassCycle) error {
-	if t.role() == ClassStepRole(c.Step) { // a liaison of another township
+	if c.Step == store.ClassPropose && t.role() == ClassStepRole(c.Step) { // a liaison of another township
 		return t.roundsRefuse(fmt.Sprintf("classify.step%d", c.Step), fmt.Sprintf("cycle:%d", c.ID), "rd.cl.denied.township")
 	}
 	return t.roundsRefuse(fmt.Sprintf("classify.step%d", c.Step), fmt.Sprintf("cycle:%d", c.ID), "rd.cl.denied",
-		c.Step, t.tr(fmt.Sprintf("rd.cl.step%d", c.Step)), t.roleName(ClassStepRole(c.Step)), t.roleName(t.role()))
+		c.Step, t.tr(fmt.Sprintf("rd.cl.step%d", c.Step)), t.stepOwnerName(c.Step), t.senderName())
 }
 
 // villageByName finds a village as "村" (in the sender's township, or anywhere when unique)
@@ -200,7 +230,13 @@ func ClassStepRecipients(tx *store.Tx, c *store.ClassCycle) ([]store.Recipient, 
 	if role == store.RoleLiaison {
 		return tx.RecipientsOfRoles(c.TownshipID, role)
 	}
-	ids, err := tx.PeopleMatching(role, "")
+	var ids []int64
+	var err error
+	if body := ClassStepBody(c.Step); body != "" {
+		ids, err = tx.PeopleOfBody(body)
+	} else {
+		ids, err = tx.PeopleMatching(role, "")
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +270,7 @@ func (t *turn) showCycles() error {
 			return err
 		}
 		b.WriteString(t.tr("rd.cl.cycle", tw.Name, c.Step, t.tr(fmt.Sprintf("rd.cl.step%d", c.Step)),
-			t.roleName(ClassStepRole(c.Step)), t.formatDay(c.DueAt)))
+			t.stepOwnerName(c.Step), t.formatDay(c.DueAt)))
 		hist, err := t.tx.ClassHistory(c.ID)
 		if err != nil {
 			return err
@@ -282,10 +318,13 @@ func (t *turn) advanceCycle(id int64, step int) error {
 		return t.refuseClassStep(c)
 	}
 	next := t.e.cfg.Calendar.AddWorkingDays(t.tx.Now(), ClassStepDays(c.Step+1))
-	err = t.tx.AdvanceClassCycle(c, next)
+	err = t.tx.CloseClassStep(c, next, t.personID())
 	if errors.Is(err, store.ErrNothingProposed) {
 		t.say(t.tr("rd.cl.empty"))
 		return nil
+	}
+	if errors.Is(err, store.ErrSameCloser) {
+		return t.roundsRefuse(fmt.Sprintf("classify.step%d", step), fmt.Sprintf("cycle:%d", c.ID), "rd.cl.denied.twice")
 	}
 	if err != nil {
 		return err
@@ -304,6 +343,6 @@ func (t *turn) advanceCycle(id int64, step int) error {
 	if err := t.tellStepOwners(c, tw.Name); err != nil {
 		return err
 	}
-	t.say(t.tr("rd.cl.advanced", t.tr(fmt.Sprintf("rd.cl.step%d", c.Step)), t.roleName(ClassStepRole(c.Step)), t.formatDay(c.DueAt)))
+	t.say(t.tr("rd.cl.advanced", t.tr(fmt.Sprintf("rd.cl.step%d", c.Step)), t.stepOwnerName(c.Step), t.formatDay(c.DueAt)))
 	return nil
 }

@@ -169,6 +169,12 @@ func (t *turn) ledgerButton(op Action) error {
 	switch verb {
 	case "o":
 		return t.openClue(c)
+	case "fl":
+		fid, _ := op.ID(1)
+		return t.sendClueFile(c, fid)
+	case "lt":
+		lid, _ := op.ID(1)
+		return t.sendClueLetter(c, lid)
 	case "ask":
 		return t.startLedgerText(c, lgAsk, "lg.ask.prompt")
 	case "ack":
@@ -177,6 +183,9 @@ func (t *turn) ledgerButton(op Action) error {
 		return t.startLedgerText(c, lgProgress, "lg.progress.prompt")
 	case "oc":
 		return t.startLedgerText(c, lgOutcome, "lg.outcome.prompt")
+	case "kp", "kpp", "pz", "rs", "ex", "exd":
+		_, err := t.clockButton(op, c)
+		return err
 	case "st":
 		return t.startLedgerText(c, lgStudyWho, "lg.study.who")
 	case "dp":
@@ -257,18 +266,19 @@ func (t *turn) ledgerButton(op Action) error {
 
 // buttonPerms is the rule-book permission each clue button needs (rules.go).
 var buttonPerms = map[string]Permission{
-	"o": PermOpen, "ask": PermAsk,
+	"o": PermOpen, "fl": PermOpen, "lt": PermOpen, "ask": PermAsk,
 	"ack": PermUnitReport, "pg": PermUnitReport, "oc": PermUnitReport,
 	"st": PermDecide, "dp": PermDecide, "d": PermDecide, "f": PermDecide, "tr": PermDecide, "u": PermDecide,
 	"dd": PermDecide, "cl": PermDecide, "cy": PermDecide,
 	"bk": PermBlock, "ub": PermBlock, "rv": PermReveal,
+	"kp": PermKeeper, "kpp": PermKeeper, "pz": PermClock, "rs": PermClock, "ex": PermClock, "exd": PermClock,
 }
 
 // stepPerms is the permission each text step about a clue needs, checked again when the text
 // arrives: the role may have changed since the question was asked.
 var stepPerms = map[string]Permission{
 	lgStudyWho: PermDecide, lgStudyOp: PermDecide, lgAsk: PermAsk, lgProgress: PermUnitReport,
-	lgOutcome: PermUnitReport, lgReveal: PermReveal, lgBlock: PermBlock,
+	lgOutcome: PermUnitReport, lgReveal: PermReveal, lgBlock: PermBlock, lgPause: PermClock, lgExtend: PermClock,
 }
 
 // startLedgerText asks for a text about clue c.
@@ -338,6 +348,9 @@ func (t *turn) ledgerStep() error {
 		return t.reveal(c, text)
 	case lgBlock:
 		return t.blockReporter(c, true, text)
+	}
+	if ok, err := t.clockStep(c, d, text); ok {
+		return err
 	}
 	return fmt.Errorf("ledger: unknown step %q", t.st.Step)
 }

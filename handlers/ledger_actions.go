@@ -146,6 +146,9 @@ func (t *turn) transfer(c *store.Clue, unit string, days int) error {
 	t.reset()
 	name := t.ledger().UnitName(unit, t.lang)
 	if len(chats) == 0 {
+		if err := t.transferUnanswered(c, unit); err != nil {
+			return err
+		}
 		t.say(t.tr("lg.transfer.ok.nobody", c.Number, name, day), t.openButton(t.lang, c))
 		return nil
 	}

@@ -72,6 +72,14 @@ func (t *turn) openClue(c *store.Clue) error {
 			b.WriteString(t.tr("lg.detail.overdue"))
 		}
 	}
+	keeper, err := t.keeperLabel(c.KeeperID, nil)
+	if err != nil {
+		return err
+	}
+	b.WriteString(t.tr("lg.detail.keeper", keeper))
+	if !c.PausedAt.IsZero() {
+		b.WriteString(t.tr("lg.detail.paused", t.formatDay(c.PausedAt)))
+	}
 	if c.CaseFiled || c.Disciplined > 0 || c.OrgHandled > 0 {
 		b.WriteString(t.tr("lg.detail.outcome", t.yesNo(c.CaseFiled), c.Disciplined, c.OrgHandled))
 	}
@@ -81,6 +89,11 @@ func (t *turn) openClue(c *store.Clue) error {
 	}
 	if len(links) > 0 {
 		b.WriteString(t.tr("lg.detail.repeat", strings.Join(links, "、")))
+	}
+	// The evidence before the timeline, which a long card cuts.
+	fileRows, err := t.clueFiles(c, &b)
+	if err != nil {
+		return err
 	}
 	events, err := t.tx.ClueEvents(c.ID)
 	if err != nil {
@@ -97,7 +110,8 @@ func (t *turn) openClue(c *store.Clue) error {
 		rows = [][]store.Button{
 			{t.btn("lg.act.study", NewAction(VerbLedger, "st", id).Data()), t.btn("lg.act.disposal", NewAction(VerbLedger, "dp", id).Data())},
 			{t.btn("lg.act.transfer", NewAction(VerbLedger, "tr", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
-			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data())},
+			{t.btn("lg.act.close", NewAction(VerbLedger, "cl", id).Data()), t.btn("lg.act.keeper", NewAction(VerbLedger, "kp", id).Data())},
+			t.clockButtons(c),
 		}
 		if t.can(PermReveal) && c.Named {
 			rows = append(rows, []store.Button{t.btn("lg.act.reveal", NewAction(VerbLedger, "rv", id).Data())})
@@ -114,6 +128,8 @@ func (t *turn) openClue(c *store.Clue) error {
 	if t.can(PermBlock) && c.ReportID != 0 {
 		rows = append(rows, []store.Button{t.btn("lg.act.block", NewAction(VerbLedger, "bk", id).Data()), t.btn("lg.act.unblock", NewAction(VerbLedger, "ub", id).Data())})
 	}
+	// The files' buttons last: a WeChat menu numbers the actions first, as before.
+	rows = append(rows, fileRows...)
 	// A long timeline is cut rather than refused by the platform; the export has all of it.
 	t.say(truncate(b.String(), MaxTextRunes-100), rows...)
 	return nil

@@ -172,6 +172,7 @@ func (t *turn) listClues(filter, arg string) error {
 	var b strings.Builder
 	b.WriteString(t.tr("lg.list.head", label, len(clues)))
 	var rows [][]store.Button
+	keepers := map[int64]string{}
 	for i, c := range clues {
 		if i == 20 {
 			b.WriteString(t.tr("lg.list.more", len(clues)-20))
@@ -183,6 +184,16 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		if lv := levels[c.ID]; lv > 0 {
 			due += " · " + t.tr(fmt.Sprintf("lg.ladder.%d", lv))
+		}
+		if !c.PausedAt.IsZero() {
+			due += t.tr("lg.list.paused")
+		}
+		if t.can(PermLedger) && c.KeeperID != 0 {
+			keeper, err := t.keeperLabel(c.KeeperID, keepers)
+			if err != nil {
+				return err
+			}
+			due += t.tr("lg.list.keeper", keeper)
 		}
 		b.WriteString(fmt.Sprintf("\n%s · %s · %s%s", c.Number, t.tr("lg.status."+c.Status), truncate(t.orNotGiven(c.Subject), 20), due))
 		if i < 10 {

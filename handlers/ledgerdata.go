@@ -104,6 +104,20 @@ func (l *Ledger) unit(s string) (Unit, bool) {
 	return Unit{}, false
 }
 
+// UnitAliases maps every other way of writing a known unit (its key, its English name) to its
+// Chinese name, the one clues, letters and recipient lists use.
+func (l *Ledger) UnitAliases() map[string]string {
+	out := map[string]string{}
+	for _, u := range l.Units {
+		for _, a := range []string{u.Key, u.EN} {
+			if a != "" && a != u.ZH {
+				out[a] = u.ZH
+			}
+		}
+	}
+	return out
+}
+
 // CanonicalUnit maps a unit as written (key, Chinese or English name) to the name clues are
 // stored under: its Chinese name, or s itself for a unit the list does not know.
 func (l *Ledger) CanonicalUnit(s string) string {

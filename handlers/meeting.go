@@ -37,6 +37,7 @@ func (t *turn) addMeeting(arg string) error {
 		return err
 	}
 	var people []int64
+	var nobody []string // units named with no bound member
 	for _, a := range fields[4:] {
 		role, unit, _ := strings.Cut(a, ":")
 		if !store.ValidRole(store.Role(role)) {
@@ -50,6 +51,9 @@ func (t *turn) addMeeting(arg string) error {
 		if err != nil {
 			return err
 		}
+		if len(ids) == 0 && unit != "" {
+			nobody = append(nobody, unit)
+		}
 		people = append(people, ids...)
 	}
 	m := &store.Meeting{RoundID: r.ID, Kind: kind, At: at, Place: fields[3]}
@@ -59,7 +63,18 @@ func (t *turn) addMeeting(arg string) error {
 	if err := t.audit("meeting.add", fmt.Sprintf("meeting:%d", m.ID), kind); err != nil {
 		return err
 	}
-	t.say(t.tr("rd.mt.added", t.tr("rd.mt."+kind), t.formatDate(at), len(dedupe(people))))
+	text := t.tr("rd.mt.added", t.tr("rd.mt."+kind), t.formatDate(at), len(dedupe(people)))
+	if len(nobody) > 0 {
+		var names []string
+		for _, u := range nobody {
+			if err := MeetingUnanswered(t.tx, t.tell, t.ledger(), m, u, func() string { return t.formatDate(at) }, t.chat.ID); err != nil {
+				return err
+			}
+			names = append(names, t.ledger().UnitName(u, t.lang))
+		}
+		text += t.tr("rd.mt.nobody", strings.Join(names, "、"))
+	}
+	t.say(text)
 	return nil
 }
 

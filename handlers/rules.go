@@ -28,7 +28,9 @@ const (
 	PermStats      Permission = "ledger.stats"  // 11: statistics and export
 	PermBlock      Permission = "clue.block"    // 25: block or unblock the chat behind a report
 	PermDesk       Permission = "desk"          // 26: sign in to the officials' desk
-	// 30: the desk's statistics and monthly review, each in their own scope (Scope): a unit
+	PermKeeper     Permission = "clue.keeper"   // 30: assign or change a clue's keeper
+	PermClock      Permission = "clue.clock"    // 31: pause, resume, extend a clue's clock
+	// 34: the desk's statistics and monthly review, each in their own scope (Scope): a unit
 	// counts the clues transferred to it, as its monthly review digest already does.
 	PermDeskStats Permission = "desk.stats"
 )
@@ -47,6 +49,8 @@ var grants = map[Permission][]store.Role{
 	PermStats:      {store.RoleOfficial, store.RoleAdmin},
 	PermBlock:      {store.RoleOfficial, store.RoleAdmin},
 	PermDesk:       {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
+	PermKeeper:     {store.RoleOfficial, store.RoleAdmin},
+	PermClock:      {store.RoleOfficial, store.RoleAdmin},
 	PermDeskStats:  {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
 }
 

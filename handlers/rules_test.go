@@ -43,6 +43,8 @@ func TestRules(t *testing.T) {
 		handlers.PermStats:      {"official", "official county", "admin"},
 		handlers.PermBlock:      {"official", "official county", "admin"},
 		handlers.PermDesk:       {"unit", "unit by name", "unit other", "unit none", "official", "official county", "admin"},
+		handlers.PermKeeper:     {"official", "official county", "admin"},
+		handlers.PermClock:      {"official", "official county", "admin"},
 	}
 	for perm, holders := range want {
 		for name, p := range people {

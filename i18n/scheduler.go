@@ -39,9 +39,9 @@ var schedulerTexts = map[string][2]string{
 	"review.confirm": {"请逐件核对在办线索，确认办理进展正常；如有延误，请在台账中说明原因。", "Please go through each open clue and confirm it is on track; record the reason for any delay in the ledger."},
 	"review.county":  {"全市", "the whole county"},
 	"realname.warn": {
-		"【实名举报告知期限】一件实名举报（编号 %d，%s 登记）应于 %s 前告知举报人是否受理，还有 %d 个工作日。",
-		"[Real-name report] Report no. %d (received %s) must have its acceptance notice sent to the reporter by %s, %d working days from now."},
+		"【实名举报告知期限】%s（%s 登记）应于 %s 前告知举报人是否受理，还有 %d 个工作日。",
+		"[Real-name report] %s (received %s) must have its acceptance notice sent to the reporter by %s, %d working days from now."},
 	"realname.late": {
-		"【实名举报告知逾期】一件实名举报（编号 %d，%s 登记）应于 %s 前告知举报人是否受理，现已逾期。请立即办理。",
-		"[Real-name report overdue] Report no. %d (received %s) should have had its acceptance notice by %s. Please send it now."},
+		"【实名举报告知逾期】%s（%s 登记）应于 %s 前告知举报人是否受理，现已逾期。请立即办理。",
+		"[Real-name report overdue] %s (received %s) should have had its acceptance notice by %s. Please send it now."},
 }

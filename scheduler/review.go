@@ -50,6 +50,10 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 		if err != nil || !first {
 			return err
 		}
+		nobody, err := unanswered(tx, totals)
+		if err != nil {
+			return err
+		}
 		for _, role := range []store.Role{store.RoleOfficial, store.RoleAdmin} {
 			people, err := tx.PeopleOfRole(role)
 			if err != nil {
@@ -74,7 +78,11 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 					if sc == "" {
 						sc = i18n.T(lang, "review.county")
 					}
-					return store.OutMessage{Text: s.digest(lang, sc, prev, rc)}
+					text := s.digest(lang, sc, prev, rc)
+					if len(nobody) > 0 {
+						text += i18n.T(lang, "review.nobody", strings.Join(nobody, "、"))
+					}
+					return store.OutMessage{Text: text}
 				})
 				if err != nil {
 					return err
@@ -110,6 +118,31 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 		s.log.Info("monthly review queued", "month", month.Format("2006-01"), "messages", sent)
 	}
 	return nil
+}
+
+// unanswered lists the receiving units that hold open clues but have no member a letter
+// could reach: the ladder's reminders and letters about their clues reach nobody of theirs.
+// One look per unit with open clues (a few dozen), not per clue.
+func unanswered(tx *store.Tx, totals store.ReviewTotals) ([]string, error) {
+	var out []string
+	for unit, rc := range totals.Units {
+		open := 0
+		for _, n := range rc.OpenByStatus {
+			open += n
+		}
+		if unit == "" || open == 0 {
+			continue
+		}
+		chats, err := tx.ChatsOfUnit(unit)
+		if err != nil {
+			return nil, err
+		}
+		if len(chats) == 0 {
+			out = append(out, unit)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
 }
 
 // digest renders one review message.

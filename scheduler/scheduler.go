@@ -55,6 +55,14 @@ type Config struct {
 	// Channels are chats that get every announcement besides the subscribers of its area:
 	// the inspection office's Telegram groups or channels, for example.
 	Channels []ChannelChat
+	// Letters renders each reminder and supervision letter as the document sent with it; nil
+	// sends the letters' chat text alone.
+	Letters LetterFiles
+}
+
+// LetterFiles renders a letter as a stored Word document (handlers.Engine).
+type LetterFiles interface {
+	PutLetterFile(tx *store.Tx, letterID int64) (*store.Attachment, error)
 }
 
 // ChannelChat is a chat named by its platform and the platform's own id.
