@@ -33,6 +33,8 @@ const (
 	PermResult     Permission = "clue.result"    // 32: send a real-name reporter the result notice
 	PermNotAccept  Permission = "clue.notaccept" // 33: not accept a report (不予受理), with a reason
 	PermObjection  Permission = "clue.objection" // 35: answer a reporter's objection (异议)
+	PermRefer      Permission = "clue.refer"     // 39: refer a report to another body (分级转办)
+	PermGiveTask   Permission = "task.give"      // 40: give officers a task in chat (/task)
 )
 
 // grants lists the roles that hold each permission. Scope (which clues) is separate: Sees.
@@ -54,6 +56,8 @@ var grants = map[Permission][]store.Role{
 	PermResult:     {store.RoleOfficial, store.RoleAdmin},
 	PermNotAccept:  {store.RoleOfficial, store.RoleAdmin},
 	PermObjection:  {store.RoleOfficial, store.RoleAdmin},
+	PermRefer:      {store.RoleOfficial, store.RoleAdmin},
+	PermGiveTask:   {store.RoleOfficial, store.RoleAdmin},
 }
 
 // Rules answers for one person what they may see and do. Build it from the person as the
