@@ -162,3 +162,89 @@ func TestReferralWatch(t *testing.T) {
 		t.Errorf("%d clues still on the index", n)
 	}
 }
+
+// TestTaskClock: an official gives a task in chat (/task 村 标题 日期; officers and units cannot,
+// bad input is answered); its officer sees the due date on /tasks; the officer and liaison are
+// reminded a working day before and when it is overdue, the liaison is told 5 working days
+// after, the official who gave it 10 working days after, each once through repeated runs (a
+// restart) and over the National Day holidays; a task reported done is never nudged again.
+func TestTaskClock(t *testing.T) {
+	en := rnSetup(t, time.Date(2026, 9, 29, 10, 0, 0, 0, time.UTC))
+	en.bind(t, "town", store.RoleOfficial, en.tw, 0, "")
+	en.bind(t, "other", store.RoleOfficial, en.tw2, 0, "")
+	en.bind(t, "off", store.RoleOfficer, en.tw, en.village, "")
+	en.bind(t, "lia", store.RoleLiaison, en.tw, 0, "")
+	en.bind(t, "unit", store.RoleUnit, 0, 0, "case1")
+
+	en.mustAllow(t, en.send(t, "off", "/task 东风村 核查低保名单 2026-10-09"), "只有巡察工作人员可以交办任务")
+	en.mustAllow(t, en.send(t, "unit", "/task 东风村 核查低保名单 2026-10-09"), "只有巡察工作人员可以交办任务")
+	if e := en.audits(t, "task.refused"); len(e) != 2 {
+		t.Errorf("refusals logged: %d", len(e))
+	}
+	en.mustAllow(t, en.send(t, "town", "/task 东风村"), "用法：/task")
+	en.mustAllow(t, en.send(t, "town", "/task 东风村 核查 10月9日"), "不是 YYYY-MM-DD")
+	en.mustAllow(t, en.send(t, "town", "/task 东风村 核查 2026-09-01"), "已过")
+	en.mustAllow(t, en.send(t, "other", "/task 新站镇/东风村 核查 2026-10-09"), "找不到村或乡镇")
+	if n := en.count(t, `SELECT COUNT(*) FROM tasks`); n != 0 {
+		t.Fatalf("%d tasks from refused commands", n)
+	}
+
+	o := en.send(t, "town", "/task 东风村 核查低保名单 2026-10-09")
+	if !strings.Contains(o.text, "核查低保名单（东风村），截止 2026-10-09；已通知 2 名") || len(o.others) != 2 {
+		t.Fatalf("task given: %s / %d others", o.text, len(o.others))
+	}
+	o = en.send(t, "town", "/task 新站镇 另一项任务 2026-10-09")
+	if !strings.Contains(o.text, "另一项任务（新站镇）") {
+		t.Fatalf("township task: %s", o.text)
+	}
+	if e := en.audits(t, "task.give"); len(e) != 2 {
+		t.Errorf("audit: %+v", e)
+	}
+	// The second task is reported done before it is due: its clock stops.
+	done, officer := int64(en.count(t, `SELECT id FROM tasks WHERE title = '另一项任务'`)), en.personOf(t, "off")
+	err := en.db.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.ConfirmTask(done, officer, store.TaskDone, "已完成", "")
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l := en.send(t, "off", "/tasks"); !l.hasText("核查低保名单 · 未确认 · 截止 2026-10-09") {
+		t.Errorf("task list: %v", l.rows)
+	}
+
+	type sent struct{ day, who, kind string }
+	var log []sent
+	chats := []string{"town", "other", "off", "lia", "unit"}
+	for d := time.Date(2026, 9, 29, 9, 15, 0, 0, time.UTC); d.Before(time.Date(2026, 10, 28, 0, 0, 0, 0, time.UTC)); d = d.AddDate(0, 0, 1) {
+		before := map[string]int{}
+		for _, c := range chats {
+			before[c] = len(en.mailbox(t, c))
+		}
+		en.run(t, scheduler.JobTasks, d)
+		en.run(t, scheduler.JobTasks, d.Add(time.Minute))
+		for _, c := range chats {
+			for _, m := range en.mailbox(t, c)[before[c]:] {
+				if strings.Contains(m.Text, "另一项任务") {
+					t.Errorf("a task done was nudged: %s", m.Text)
+				}
+				kind := strings.SplitN(strings.TrimPrefix(m.Text, "【"), "】", 2)[0]
+				log = append(log, sent{d.Format("01-02"), c, kind})
+			}
+		}
+	}
+	want := []sent{
+		{"10-08", "off", "任务即将到期"}, {"10-08", "lia", "任务即将到期"},
+		{"10-10", "off", "任务已逾期"}, {"10-10", "lia", "任务已逾期"},
+		{"10-15", "lia", "任务逾期提请联络员"},
+		{"10-22", "town", "任务逾期提请巡察办"},
+	}
+	if fmt.Sprint(log) != fmt.Sprint(want) {
+		t.Errorf("task clock:\n got %v\nwant %v", log, want)
+	}
+	if l := en.send(t, "off", "/tasks"); !l.hasText("核查低保名单 · 未确认 · 已逾期 · 截止 2026-10-09") {
+		t.Errorf("task list when late: %v", l.rows)
+	}
+	if n := en.count(t, `SELECT COUNT(*) FROM tasks WHERE next_at IS NOT NULL`); n != 0 {
+		t.Errorf("%d tasks still on the index", n)
+	}
+}
