@@ -163,7 +163,7 @@ func (f ClueFilter) deskWhere(where []string, args []any) ([]string, []any) {
 		where, args = append(where, "c.form = ?"), append(args, f.Form)
 	}
 	if f.Level != 0 {
-		where = append(where, "c.status <> 'closed' AND c.id IN (SELECT l.clue_id FROM clue_ladder l WHERE l.level = ? AND l.due_at = c.due_at)")
+		where = append(where, "c.status <> 'closed' AND "+currentLevel+" = ?")
 		args = append(args, f.Level)
 	}
 	if !f.DueAfter.IsZero() {
