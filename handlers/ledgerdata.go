@@ -8,6 +8,8 @@ import (
 	"os"
 	"slices"
 	"time"
+
+	"xuncha/store"
 )
 
 // Ledger is the data the clue ledger works with: the dispositions, the four forms, the
@@ -72,6 +74,30 @@ func (l *Ledger) StageOf(status string, hasDeadline bool) (Stage, bool) {
 		}
 	}
 	return Stage{}, false
+}
+
+// Colour is where a clue stands on its clock, as a traffic light with its words (never the
+// colour alone): green, on time (no step yet); yellow, nudged or sent a reminder letter;
+// red, sent a supervision letter. Level is the step taken (store.Ladder*); Stage the stage's
+// name; "" for a clue on no clock (closed, or held pending new evidence).
+type Colour struct {
+	Key   string // "green", "yellow", "red": a CSS class, a stable export value
+	Label string // the colour and the step, in words
+	Stage string
+}
+
+// ClueColour returns clue c's colour in lang (zero Colour for a clue on no clock).
+func (l *Ledger) ClueColour(c *store.Clue, lang string) Colour {
+	if c.Status == store.ClueClosed || !c.ClosedAt.IsZero() {
+		return Colour{}
+	}
+	st, ok := l.StageOf(c.Status, !c.DueAt.IsZero())
+	if !ok {
+		return Colour{}
+	}
+	level := min(max(c.Level, store.LadderNone), store.LadderSupervision)
+	key := [...]string{"green", "yellow", "yellow", "red"}[level]
+	return Colour{Key: key, Label: T(lang, fmt.Sprintf("lg.colour.%d", level)), Stage: st.Name(lang)}
 }
 
 // validStages checks the stages: unique keys and statuses, names, and thresholds that climb.
