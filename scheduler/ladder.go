@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"xuncha/handlers"
@@ -123,8 +124,11 @@ func (s *Scheduler) checkLadderConfig(ctx context.Context) error {
 	}
 	return s.update(ctx, JobLadder, func(tx *store.Tx) error {
 		// None recorded: the times were worked out by this configuration, or seeded from the
-		// ladder rows by the migration; only a change makes them stale.
-		if got != "" {
+		// ladder rows by the migration; only a change makes them stale. A record from before the
+		// stages (same deadline thresholds, no stages part) is not a change: no stage's time was
+		// worked out then, and migration 0032 handed those clues to the pass already.
+		upgrade := !strings.Contains(got, " stages=") && strings.HasPrefix(want, got+" stages=")
+		if got != "" && !upgrade {
 			if err := tx.ResetNextSteps(); err != nil {
 				return err
 			}

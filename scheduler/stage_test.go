@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -224,5 +225,41 @@ func TestStageClockPause(t *testing.T) {
 	want := []string{"04-16 【线索办理提醒】"}
 	if strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("steps:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestStageUpgradeKeepsNextSteps: the first pass after the upgrade to the stages' clocks does
+// not hand every clue back to be worked out again (at 1,000,000 clues, a walk of the ledger):
+// the recorded deadline thresholds are the same, and no stage time was worked out before.
+func TestStageUpgradeKeepsNextSteps(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 3, 2, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"})
+	tw, _ := f.place("新站镇", "")
+	keeper, _ := f.person(store.RoleOfficial, tw, 0, "", "901")
+	id := f.clue("U-1", "审计局", tw, keeper, at(2026, 6, 30, 23, 59))
+	f.run(f.s.Escalate, at(2026, 3, 3, 9, 0))
+	// As the store was before the upgrade: the thresholds recorded without the stages.
+	if _, err := f.raw.Exec(`UPDATE channel_state SET value = 'nudge_before=10 supervision_after=20' WHERE key = ?`, ladderConfigKey); err != nil {
+		t.Fatal(err)
+	}
+	// A mark in place of the clue's next step time: a pass that worked it out again replaces it.
+	const mark = 4102444800 // 2100-01-01
+	if _, err := f.raw.Exec(`UPDATE clues SET next_step_at = ? WHERE id = ?`, mark, id); err != nil {
+		t.Fatal(err)
+	}
+	f.run(f.s.Escalate, at(2026, 3, 4, 9, 0))
+	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at = ?`, id, mark); n != 1 {
+		t.Error("the upgrade handed the clue back to be worked out")
+	}
+	// A real change of the deadline thresholds still does.
+	if _, err := f.raw.Exec(`UPDATE channel_state SET value = 'nudge_before=5 supervision_after=20' WHERE key = ?`, ladderConfigKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.checkLadderConfig(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at = 0`, id); n != 1 {
+		t.Error("a change of the thresholds did not hand the clue back")
 	}
 }

@@ -385,7 +385,7 @@ type ClueFilter struct {
 	KeeperID int64     // kept by this person; NoKeeper: by nobody yet
 	Disposal string    // this disposal key
 	Form     int       // this one of the four forms
-	Level    int       // open, at this level of the escalation ladder for its current deadline
+	Level    int       // open, at this level of the escalation ladder on its current clock (deadline or stage)
 	DueAfter time.Time // with a due date at or after this
 	Overdue  time.Time // open and past its due date at this time
 }
