@@ -22,10 +22,7 @@ func clueKeeper(fs *flag.FlagSet) runFunc {
 		if number == "" || person <= 0 {
 			return errors.New("clue keeper: --clue and --person are required")
 		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

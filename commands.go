@@ -39,6 +39,16 @@ type env struct {
 	usage          func(io.Writer) // prints the command's usage
 }
 
+// oneArg returns the command's one positional argument, named what in its synopsis; without
+// exactly one it prints the usage and fails.
+func (e *env) oneArg(what string) (string, error) {
+	if len(e.args) != 1 {
+		e.usage(e.stderr)
+		return "", fmt.Errorf("%s: expected one %s", e.name, what)
+	}
+	return e.args[0], nil
+}
+
 // commandTable is every command of the binary, in the order `xuncha --help` lists them.
 func commandTable() []command {
 	return []command{

@@ -67,7 +67,7 @@ func deskLink(fs *flag.FlagSet) runFunc {
 		if person <= 0 {
 			return errors.New("XUNCHA_PERSON (--person) must be a person's id, from xuncha people list")
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

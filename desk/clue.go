@@ -64,7 +64,7 @@ type eventView struct {
 }
 
 type letterView struct {
-	Kind, Number, Sent, Acked string
+	Kind, Number, Sent, Acked, URL string
 }
 
 type link struct {
@@ -202,7 +202,7 @@ func (d *Desk) cluePage(tx *store.Tx, q *req) error {
 	}
 	for _, lt := range letters {
 		v := letterView{Kind: handlers.T(lang, "desk.letter.kind."+lt.Kind), Number: lt.Number, Sent: d.at(lt.SentAt),
-			Acked: handlers.T(lang, "desk.letter.pending")}
+			Acked: handlers.T(lang, "desk.letter.pending"), URL: fmt.Sprintf("/desk/clue/%d/letter/%d", c.ID, lt.ID)}
 		if !lt.AckedAt.IsZero() {
 			v.Acked = handlers.T(lang, "desk.letter.acked", d.at(lt.AckedAt))
 		}
@@ -296,6 +296,39 @@ func (d *Desk) file(tx *store.Tx, q *req) error {
 		"Cache-Control":           "private, no-store",
 	}
 	return tx.Audit(q.v.person.ID, handlers.ChannelDesk, "clue.file", "clue:"+c.Number, fmt.Sprintf("file:%d", f.ID))
+}
+
+// letter serves a reminder or supervision letter of a clue as the .docx the chat sent, only
+// through a clue the viewer may open and only a letter of that clue. Always a download.
+func (d *Desk) letter(tx *store.Tx, q *req) error {
+	c, err := d.findClue(tx, q, "letter")
+	if c == nil || err != nil {
+		return err
+	}
+	lid, err := strconv.ParseInt(q.r.PathValue("letter"), 10, 64)
+	if err != nil {
+		q.fail(http.StatusNotFound, "desk.notfound")
+		return nil
+	}
+	l, err := tx.FindLetter(lid)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	if l == nil || l.ClueID != c.ID {
+		q.fail(http.StatusNotFound, "desk.notfound")
+		return tx.AuditRefusal(q.v.person.ID, handlers.ChannelDesk, "ledger.refused", "clue:"+c.Number, fmt.Sprintf("letter:%d", lid))
+	}
+	a, data, err := d.eng.LetterFile(tx, l.ID)
+	if err != nil {
+		return err
+	}
+	q.body, q.headers = data, map[string]string{
+		"Content-Type":            a.MIME,
+		"Content-Disposition":     attachment(a.Name),
+		"Content-Security-Policy": "default-src 'none'; sandbox",
+		"Cache-Control":           "private, no-store",
+	}
+	return tx.Audit(q.v.person.ID, handlers.ChannelDesk, "clue.letter", "clue:"+c.Number, l.Number)
 }
 
 // act runs an action from the clue page's forms through the chat's own ledger code, then

@@ -40,9 +40,11 @@ type Store interface {
 	PrivateID(purpose, value string) string
 }
 
-// Engine runs the ledger's actions exactly as the chat does.
+// Engine runs the ledger's actions exactly as the chat does, and writes the letters as the
+// chat sends them.
 type Engine interface {
 	DeskAct(ctx context.Context, a handlers.DeskAction) (handlers.DeskResult, error)
+	LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []byte, error)
 }
 
 // Config holds the desk's settings.
@@ -136,6 +138,7 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/export", d.serve(d.export))
 	mux.HandleFunc("GET /desk/clue/{id}", d.serve(d.cluePage))
 	mux.HandleFunc("GET /desk/clue/{id}/file/{file}", d.serve(d.file))
+	mux.HandleFunc("GET /desk/clue/{id}/letter/{letter}", d.serve(d.letter))
 	mux.HandleFunc("POST /desk/clue/{id}/act", d.serve(d.act))
 	return secureHeaders(mux)
 }

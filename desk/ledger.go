@@ -289,7 +289,7 @@ func (d *Desk) ledgerPage(tx *store.Tx, q *req) error {
 		}
 		pg.Keepers = []option{{"me", handlers.T(lang, "desk.keeper.me"), f.Keeper == "me"}, {"none", handlers.T(lang, "desk.keeper.none"), f.Keeper == "none"}}
 	}
-	rounds, err := tx.LedgerRounds()
+	rounds, err := tx.Rounds()
 	if err != nil {
 		return err
 	}

@@ -124,6 +124,9 @@ type Config struct {
 	Ledger      *Ledger        // dispositions, forms, units; nil: the built-in ledger.json
 	Calendar    Calendar       // working days for deadlines; nil: plain weekdays in Location
 	Metrics     Metrics        // counts steps; nil: nothing counted
+	// Office is the issuing office printed under the letters (XUNCHA_OFFICE_NAME); "" is the
+	// catalog's 县委巡察工作领导小组办公室.
+	Office string
 
 	// Guess is the global budget of wrong query and invitation codes (abuse.go).
 	Guess GuessBudget

@@ -90,7 +90,8 @@ type ledgerDraft struct {
 	QuestionID int64  `json:"question_id,omitempty"`
 	Who        string `json:"who,omitempty"`
 	Subject    string `json:"subject,omitempty"`
-	Days       int    `json:"days,omitempty"` // an extension's working days, until its reason is given
+	Days       int    `json:"days,omitempty"`    // an extension's working days, until its reason is given
+	DutyID     int64  `json:"duty_id,omitempty"` // the objection being answered
 	// Resume is the report the chat was writing when it chose to answer a question; it
 	// continues where it was once the answer is given or cancelled.
 	Resume *state `json:"resume,omitempty"`

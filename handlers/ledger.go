@@ -150,6 +150,9 @@ func (t *turn) ledgerButton(op Action) error {
 	case "rl":
 		return t.relay(id)
 	}
+	if ok, err := t.reporterButton(op); ok {
+		return err
+	}
 	c, err := t.tx.FindClue(id)
 	if errors.Is(err, store.ErrNotFound) {
 		t.say(t.tr("button.expired"))
@@ -169,6 +172,12 @@ func (t *turn) ledgerButton(op Action) error {
 	switch verb {
 	case "o":
 		return t.openClue(c)
+	case "fl":
+		fid, _ := op.ID(1)
+		return t.sendClueFile(c, fid)
+	case "lt":
+		lid, _ := op.ID(1)
+		return t.sendClueLetter(c, lid)
 	case "ask":
 		return t.startLedgerText(c, lgAsk, "lg.ask.prompt")
 	case "ack":
@@ -179,6 +188,9 @@ func (t *turn) ledgerButton(op Action) error {
 		return t.startLedgerText(c, lgOutcome, "lg.outcome.prompt")
 	case "kp", "kpp", "pz", "rs", "ex", "exd":
 		_, err := t.clockButton(op, c)
+		return err
+	case "rn", "na", "oa":
+		_, err := t.realNameButton(op, c)
 		return err
 	case "st":
 		return t.startLedgerText(c, lgStudyWho, "lg.study.who")
@@ -260,12 +272,13 @@ func (t *turn) ledgerButton(op Action) error {
 
 // buttonPerms is the rule-book permission each clue button needs (rules.go).
 var buttonPerms = map[string]Permission{
-	"o": PermOpen, "ask": PermAsk,
+	"o": PermOpen, "fl": PermOpen, "lt": PermOpen, "ask": PermAsk,
 	"ack": PermUnitReport, "pg": PermUnitReport, "oc": PermUnitReport,
 	"st": PermDecide, "dp": PermDecide, "d": PermDecide, "f": PermDecide, "tr": PermDecide, "u": PermDecide,
 	"dd": PermDecide, "cl": PermDecide, "cy": PermDecide,
 	"bk": PermBlock, "ub": PermBlock, "rv": PermReveal,
 	"kp": PermKeeper, "kpp": PermKeeper, "pz": PermClock, "rs": PermClock, "ex": PermClock, "exd": PermClock,
+	"rn": PermResult, "na": PermNotAccept, "oa": PermObjection,
 }
 
 // stepPerms is the permission each text step about a clue needs, checked again when the text
@@ -273,6 +286,7 @@ var buttonPerms = map[string]Permission{
 var stepPerms = map[string]Permission{
 	lgStudyWho: PermDecide, lgStudyOp: PermDecide, lgAsk: PermAsk, lgProgress: PermUnitReport,
 	lgOutcome: PermUnitReport, lgReveal: PermReveal, lgBlock: PermBlock, lgPause: PermClock, lgExtend: PermClock,
+	lgResult: PermResult, lgNotAccept: PermNotAccept, lgObjAnswer: PermObjection,
 }
 
 // startLedgerText asks for a text about clue c.
@@ -306,6 +320,9 @@ func (t *turn) ledgerStep() error {
 	}
 	if t.st.Step == lgAnswer {
 		return t.answer(d, text)
+	}
+	if t.st.Step == lgObjection {
+		return t.objection(d, text)
 	}
 	if t.st.Step == lgNewSubject || t.st.Step == lgNewDesc {
 		if !t.can(PermRegister) {
@@ -344,6 +361,9 @@ func (t *turn) ledgerStep() error {
 		return t.blockReporter(c, true, text)
 	}
 	if ok, err := t.clockStep(c, d, text); ok {
+		return err
+	}
+	if ok, err := t.realNameStep(c, d, text); ok {
 		return err
 	}
 	return fmt.Errorf("ledger: unknown step %q", t.st.Step)

@@ -14,7 +14,7 @@ import (
 
 // milestoneRank orders the statuses a resident sees, so that a later step (a study after the
 // transfer) never moves the report back.
-var milestoneRank = map[string]int{store.StatusReceived: 0, store.StatusAccepted: 1, store.StatusTransferred: 2, store.StatusConcluded: 3}
+var milestoneRank = map[string]int{store.StatusReceived: 0, store.StatusAccepted: 1, store.StatusTransferred: 2, store.StatusConcluded: 3, StatusNotAccepted: 3}
 
 // milestone moves the clue's report forward to status and tells the reporter, through the
 // sealed link, in words that reveal nothing about the investigation.
@@ -177,6 +177,9 @@ func (t *turn) closeClue(c *store.Clue) error {
 	if err := t.milestone(c, store.StatusConcluded); err != nil {
 		return err
 	}
+	if err := t.owedOnClose(c, false); err != nil {
+		return err
+	}
 	if c.Unit != "" {
 		chats, err := t.unitChats(c.Unit)
 		if err != nil {
@@ -187,6 +190,10 @@ func (t *turn) closeClue(c *store.Clue) error {
 		}
 	}
 	t.reset()
+	if c.Named && c.ReportID != 0 {
+		t.say(t.tr("rn.closed.owed", c.Number, ResultNoticeDays), t.openButton(t.lang, c))
+		return nil
+	}
 	t.say(t.tr("lg.closed.ok", c.Number))
 	return nil
 }

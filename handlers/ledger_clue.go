@@ -97,6 +97,15 @@ func (t *turn) openClue(c *store.Clue) error {
 	if len(links) > 0 {
 		b.WriteString(t.tr("lg.detail.repeat", strings.Join(links, "、")))
 	}
+	duties, err := t.realNameCard(&b, c)
+	if err != nil {
+		return err
+	}
+	// The evidence before the timeline, which a long card cuts.
+	fileRows, err := t.clueFiles(c, &b)
+	if err != nil {
+		return err
+	}
 	events, err := t.tx.ClueEvents(c.ID)
 	if err != nil {
 		return err
@@ -124,12 +133,15 @@ func (t *turn) openClue(c *store.Clue) error {
 			{t.btn("lg.act.outcome", NewAction(VerbLedger, "oc", id).Data()), t.btn("lg.act.ask", NewAction(VerbLedger, "ask", id).Data())},
 		}
 	}
+	rows = append(rows, duties...)
 	// Blocking works on a closed clue too: a report found to be harassment is often closed first.
 	// Both buttons are always offered, so that the view does not tell whether this clue's chat
 	// is blocked (which, through another clue's block, would say that both came from one chat).
 	if t.can(PermBlock) && c.ReportID != 0 {
 		rows = append(rows, []store.Button{t.btn("lg.act.block", NewAction(VerbLedger, "bk", id).Data()), t.btn("lg.act.unblock", NewAction(VerbLedger, "ub", id).Data())})
 	}
+	// The files' buttons last: a WeChat menu numbers the actions first, as before.
+	rows = append(rows, fileRows...)
 	// A long timeline is cut rather than refused by the platform; the export has all of it.
 	t.say(truncate(b.String(), MaxTextRunes-100), rows...)
 	return nil
@@ -185,6 +197,11 @@ func EventText(lang string, l *Ledger, e store.ClueEvent) string {
 			yes = T(lang, "lg.yes")
 		}
 		body = strings.TrimSpace(T(lang, "lg.detail.outcome", yes, disc, org))
+	case "followup_asked", "followup_no":
+		body = T(lang, "rn.ev.days", e.Body)
+	case "followup_yes":
+		days, clue, _ := strings.Cut(e.Body, " · ")
+		body = T(lang, "rn.ev.days", days) + " → " + clue
 	}
 	if body == "" {
 		return label

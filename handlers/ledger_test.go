@@ -431,6 +431,9 @@ func TestLoadLedger(t *testing.T) {
 	if len(l.Dispositions) != 5 || len(l.Forms) != 4 || l.CanonicalUnit("org") != "市委组织部" || l.CanonicalUnit("外单位") != "外单位" || l.DisposalName("hold", "zh") != "暂存待查" {
 		t.Errorf("built-in ledger %+v", l)
 	}
+	if a := l.UnitAliases(); a["case1"] != "市纪委监委第一纪检监察室" || a["Commission case office 1"] != "市纪委监委第一纪检监察室" || a["市纪委监委第一纪检监察室"] != "" {
+		t.Errorf("unit aliases %v", a)
+	}
 	bad := filepath.Join(t.TempDir(), "l.json")
 	for _, body := range []string{`{}`, `{"dispositions":[{"key":"a"}],"units":[{"key":"u","zh":"u","en":"u"}],"due_days":[5]}`, `nonsense`} {
 		if err := os.WriteFile(bad, []byte(body), 0o600); err != nil {

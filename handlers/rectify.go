@@ -203,12 +203,13 @@ func EscalateRect(tx *store.Tx, r *store.RectItem, key string, loc *time.Locatio
 // RectificationMessages are the guidance and the two templates for an item, in lang; the
 // templates' bytes are stored as blobs in tx so that the outbox can carry them.
 func RectificationMessages(tx *store.Tx, lang string, r *store.RectItem, loc *time.Location) ([]store.OutMessage, error) {
-	if err := PutTemplates(tx); err != nil {
+	files, err := putTemplates(tx)
+	if err != nil {
 		return nil, err
 	}
 	msgs := []store.OutMessage{{Text: T(lang, "rd.rc.guidance", T(lang, "rd.rc."+r.Kind), r.Title,
 		r.PlanDueAt.In(loc).Format("2006-01-02"), r.DueAt.In(loc).Format("2006-01-02"))}}
-	for _, f := range rectTemplates() {
+	for _, f := range files {
 		msgs = append(msgs, store.OutMessage{Text: f.Name, File: &f.Attachment})
 	}
 	return msgs, nil

@@ -32,14 +32,7 @@ func (t *turn) startReport() error {
 	return t.prompt()
 }
 
-func (t *turn) category(key string) (Category, bool) {
-	for _, c := range t.e.cfg.Categories {
-		if c.Key == key {
-			return c, true
-		}
-	}
-	return Category{}, false
-}
+func (t *turn) category(key string) (Category, bool) { return t.e.category(key) }
 
 // prompt asks the question of the current step.
 func (t *turn) prompt() error {

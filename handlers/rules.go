@@ -16,20 +16,23 @@ type Permission string
 
 // The permissions of the clue ledger.
 const (
-	PermLedger     Permission = "ledger"        // 1: list and filter the ledger
-	PermUnitClues  Permission = "unit.clues"    // 2: list the clues transferred to one's unit
-	PermOpen       Permission = "clue.open"     // 3: open a clue: details, evidence, timeline
-	PermDecide     Permission = "clue.decide"   // 4: joint study, disposal, transfer, close
-	PermUnitReport Permission = "clue.unit"     // 5: acknowledge, progress, outcome
-	PermAsk        Permission = "clue.ask"      // 6: ask the reporter (a unit's goes via an official)
-	PermRelay      Permission = "clue.relay"    // 7: relay a unit's question to the reporter
-	PermReveal     Permission = "clue.reveal"   // 9: a real-name reporter's contact, with a reason
-	PermRegister   Permission = "clue.register" // 10: register a clue the inspection found
-	PermStats      Permission = "ledger.stats"  // 11: statistics and export
-	PermBlock      Permission = "clue.block"    // 25: block or unblock the chat behind a report
-	PermDesk       Permission = "desk"          // 26: sign in to the officials' desk
-	PermKeeper     Permission = "clue.keeper"   // 30: assign or change a clue's keeper
-	PermClock      Permission = "clue.clock"    // 31: pause, resume, extend a clue's clock
+	PermLedger     Permission = "ledger"         // 1: list and filter the ledger
+	PermUnitClues  Permission = "unit.clues"     // 2: list the clues transferred to one's unit
+	PermOpen       Permission = "clue.open"      // 3: open a clue: details, evidence, timeline
+	PermDecide     Permission = "clue.decide"    // 4: joint study, disposal, transfer, close
+	PermUnitReport Permission = "clue.unit"      // 5: acknowledge, progress, outcome
+	PermAsk        Permission = "clue.ask"       // 6: ask the reporter (a unit's goes via an official)
+	PermRelay      Permission = "clue.relay"     // 7: relay a unit's question to the reporter
+	PermReveal     Permission = "clue.reveal"    // 9: a real-name reporter's contact, with a reason
+	PermRegister   Permission = "clue.register"  // 10: register a clue the inspection found
+	PermStats      Permission = "ledger.stats"   // 11: statistics and export
+	PermBlock      Permission = "clue.block"     // 25: block or unblock the chat behind a report
+	PermDesk       Permission = "desk"           // 26: sign in to the officials' desk
+	PermKeeper     Permission = "clue.keeper"    // 30: assign or change a clue's keeper
+	PermClock      Permission = "clue.clock"     // 31: pause, resume, extend a clue's clock
+	PermResult     Permission = "clue.result"    // 32: send a real-name reporter the result notice
+	PermNotAccept  Permission = "clue.notaccept" // 33: not accept a report (不予受理), with a reason
+	PermObjection  Permission = "clue.objection" // 35: answer a reporter's objection (异议)
 )
 
 // grants lists the roles that hold each permission. Scope (which clues) is separate: Sees.
@@ -48,6 +51,9 @@ var grants = map[Permission][]store.Role{
 	PermDesk:       {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
 	PermKeeper:     {store.RoleOfficial, store.RoleAdmin},
 	PermClock:      {store.RoleOfficial, store.RoleAdmin},
+	PermResult:     {store.RoleOfficial, store.RoleAdmin},
+	PermNotAccept:  {store.RoleOfficial, store.RoleAdmin},
+	PermObjection:  {store.RoleOfficial, store.RoleAdmin},
 }
 
 // Rules answers for one person what they may see and do. Build it from the person as the

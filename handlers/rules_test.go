@@ -45,6 +45,9 @@ func TestRules(t *testing.T) {
 		handlers.PermDesk:       {"unit", "unit by name", "unit other", "unit none", "official", "official county", "admin"},
 		handlers.PermKeeper:     {"official", "official county", "admin"},
 		handlers.PermClock:      {"official", "official county", "admin"},
+		handlers.PermResult:     {"official", "official county", "admin"},
+		handlers.PermNotAccept:  {"official", "official county", "admin"},
+		handlers.PermObjection:  {"official", "official county", "admin"},
 	}
 	for perm, holders := range want {
 		for name, p := range people {

@@ -8,6 +8,16 @@ var ledgerTexts = map[string][2]string{
 	"lg.clue.usage": {"请在命令后输入线索编号，如：/clue JH-2026-0001", "Please give a clue number, e.g. /clue JH-2026-0001"},
 	"lg.notfound":   {"没有这个线索编号。", "No clue has this number."},
 	"lg.open":       {"打开 %s", "Open %s"},
+	// The clue card's files and letters, each sent on request (ledger_files.go).
+	"lg.files":            {"\n\n附件（%d 个，点击下方按钮获取）：", "\n\nFiles (%d; press a button below to get one):"},
+	"lg.files.supplement": {"（补充材料）", " (supplement)"},
+	"lg.files.more":       {"\n另有 %d 个附件未列按钮，请在工作台（/desk）查看。", "\n%d more files have no button here: see them on the desk (/desk)."},
+	"lg.file.btn":         {"📎 %s", "📎 %s"},
+	"lg.letter.btn":       {"📄 %s", "📄 %s"},
+	"lg.file.sent":        {"线索 %s 的附件：%s", "Clue %s, file %s"},
+	"lg.letter.sent":      {"线索 %s 的函件：%s（Word 文档）", "Clue %s, letter %s (Word document)"},
+	"lg.file.gone":        {"这个附件不存在，或已按保存期限删除。", "That file does not exist, or was deleted at the end of its retention period."},
+	"lg.letter.gone":      {"这份函件不存在。", "There is no such letter."},
 
 	"lg.source.inspection": {"巡察发现", "found by the inspection"},
 	"lg.source.anonymous":  {"群众举报（匿名）", "resident report (anonymous)"},

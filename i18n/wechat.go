@@ -4,7 +4,7 @@
 package i18n
 
 var wechatTexts = map[string][2]string{
-	"wechat.file":   {"（附件“%s”无法通过公众号发送，请在网页端或 Telegram 查看，或由管理员在服务器上导出。）", "(The file “%s” cannot be sent through the Official Account; open it in the web chat or Telegram, or ask an administrator to export it on the server.)"},
+	"wechat.file":   {"（附件“%s”无法通过公众号发送。线索的附件和函件请在工作台查看（发送 /desk 获取登录链接），其他文件请在网页端或 Telegram 查看。）", "(The file “%s” cannot be sent through the Official Account. A clue's files and letters are on the desk (send /desk for a sign-in link); other files can be opened in the web chat or Telegram.)"},
 	"wechat.menu":   {"回复数字选择：", "Reply with a number:"},
 	"wechat.cancel": {"回复“取消”退出", "Reply “cancel” to stop"},
 	"wechat.voice": {

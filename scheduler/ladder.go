@@ -323,11 +323,19 @@ func (s *Scheduler) letter(tx *store.Tx, c *store.LadderClue, kind string, level
 	if len(recips) == 0 {
 		s.log.Warn("ladder step has no recipient", "clue", c.ID, "level", level)
 	}
+	// The letter as the document an office files and prints goes with its text.
+	var file *store.Attachment
+	if s.cfg.Letters != nil {
+		if file, err = s.cfg.Letters.PutLetterFile(tx, l.ID); err != nil {
+			return err
+		}
+	}
 	key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), level)
 	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
 		return store.OutMessage{
 			Text:    i18n.T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
 			Buttons: [][]store.Button{{{Text: i18n.T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
+			File:    file,
 		}
 	}); err != nil {
 		return err

@@ -146,21 +146,14 @@ func (tx *Tx) RecordClass(c *ClassCycle, villageID int64, class, note string, pe
 func (tx *Tx) ClassHistory(cycleID int64) ([]ClassEntry, error) {
 	rows, err := tx.query(`SELECT h.id, h.cycle_id, h.village_id, v.name, h.step, h.class, h.note, IFNULL(h.person_id, 0), h.at
 		FROM class_history h JOIN villages v ON v.id = h.village_id WHERE h.cycle_id = ? ORDER BY h.id`, cycleID)
-	if err != nil {
-		return nil, fmt.Errorf("class history: %w", err)
-	}
-	defer rows.Close()
-	var out []ClassEntry
-	for rows.Next() {
-		var e ClassEntry
+	return collect("class history", rows, err, func(rows *sql.Rows, e *ClassEntry) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.CycleID, &e.VillageID, &e.Village, &e.Step, &e.Class, &e.Note, &e.PersonID, &at); err != nil {
-			return nil, fmt.Errorf("class history: %w", err)
+			return err
 		}
 		e.At = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // AdvanceClassCycle closes the current step and opens the next, due at nextDue. Closing the
@@ -226,20 +219,7 @@ func (tx *Tx) CloseClassStep(c *ClassCycle, nextDue time.Time, personID int64) e
 
 // PeopleOfBody lists the administrators sitting for a body whose roles hold.
 func (tx *Tx) PeopleOfBody(body string) ([]int64, error) {
-	rows, err := tx.query(`SELECT id FROM people WHERE role = 'admin' AND body = ? AND withdrawn_at IS NULL ORDER BY id`, body)
-	if err != nil {
-		return nil, fmt.Errorf("people of body: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("people of body: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[int64](tx, "people of body", `SELECT id FROM people WHERE role = 'admin' AND body = ? AND withdrawn_at IS NULL ORDER BY id`, body)
 }
 
 // ErrNothingProposed: the township tried to close its step without proposing any class.

@@ -277,21 +277,14 @@ func (tx *Tx) AddClueEvent(clueID, personID int64, kind, body string) error {
 func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 	rows, err := tx.query(`SELECT id, clue_id, IFNULL(person_id, 0), kind, body, created_at FROM clue_events
 		WHERE clue_id = ? ORDER BY id`, clueID)
-	if err != nil {
-		return nil, fmt.Errorf("clue events: %w", err)
-	}
-	defer rows.Close()
-	var out []ClueEvent
-	for rows.Next() {
-		var e ClueEvent
+	return collect("clue events", rows, err, func(rows *sql.Rows, e *ClueEvent) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.ClueID, &e.PersonID, &e.Kind, &e.Body, &at); err != nil {
-			return nil, fmt.Errorf("clue events: %w", err)
+			return err
 		}
 		e.CreatedAt = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // maxRepeatLinks bounds how many earlier clues a new one is linked to (the newest); held
@@ -348,21 +341,8 @@ func (tx *Tx) FindClueByReport(reportID int64) (*Clue, error) {
 
 // ClueLinks returns the numbers of the clues linked to id as repeats, either way.
 func (tx *Tx) ClueLinks(id int64) ([]string, error) {
-	rows, err := tx.query(`SELECT number FROM clues WHERE id IN (
+	return column[string](tx, "clue links", `SELECT number FROM clues WHERE id IN (
 		SELECT other_id FROM clue_links WHERE clue_id = ? UNION SELECT clue_id FROM clue_links WHERE other_id = ?) ORDER BY id`, id, id)
-	if err != nil {
-		return nil, fmt.Errorf("clue links: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("clue links: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // ClueFilter selects clues; zero fields do not filter.
@@ -596,28 +576,11 @@ func (tx *Tx) FindRound(nameOrID string) (*Round, error) {
 
 // UnitChatIDs returns the reachable chats of the members of a receiving unit.
 func (tx *Tx) UnitChatIDs(unit string) ([]int64, error) {
-	return tx.chatIDs(`SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
+	return column[int64](tx, "chats", `SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
 		WHERE p.role = 'unit' AND p.unit = ? AND c.unreachable = 0 ORDER BY c.id`, unit)
 }
 
 // PersonChatIDs returns the reachable chats bound to a person.
 func (tx *Tx) PersonChatIDs(personID int64) ([]int64, error) {
-	return tx.chatIDs(`SELECT id FROM chats WHERE person_id = ? AND unreachable = 0 ORDER BY id`, personID)
-}
-
-func (tx *Tx) chatIDs(q string, args ...any) ([]int64, error) {
-	rows, err := tx.query(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("chats: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("chats: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[int64](tx, "chats", `SELECT id FROM chats WHERE person_id = ? AND unreachable = 0 ORDER BY id`, personID)
 }

@@ -222,19 +222,9 @@ type ReportFile struct {
 func (tx *Tx) ReportFiles(reportID int64) ([]ReportFile, error) {
 	rows, err := tx.query(`SELECT a.id, IFNULL(a.event_id, 0), a.sha256, a.name, b.mime, b.size
 		FROM report_attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.report_id = ? ORDER BY a.id`, reportID)
-	if err != nil {
-		return nil, fmt.Errorf("report files: %w", err)
-	}
-	defer rows.Close()
-	var out []ReportFile
-	for rows.Next() {
-		var f ReportFile
-		if err := rows.Scan(&f.ID, &f.EventID, &f.SHA256, &f.Name, &f.MIME, &f.Size); err != nil {
-			return nil, fmt.Errorf("report files: %w", err)
-		}
-		out = append(out, f)
-	}
-	return out, rows.Err()
+	return collect("report files", rows, err, func(rows *sql.Rows, f *ReportFile) error {
+		return rows.Scan(&f.ID, &f.EventID, &f.SHA256, &f.Name, &f.MIME, &f.Size)
+	})
 }
 
 // ReportFileData returns one file of a report with its bytes. A file id of another report
@@ -278,38 +268,5 @@ func (tx *Tx) ClueLetters(clueID int64) ([]Letter, error) {
 
 // Keepers lists the people who keep at least one clue, for the desk's keeper filter.
 func (tx *Tx) Keepers() ([]int64, error) {
-	rows, err := tx.query(`SELECT DISTINCT keeper_id FROM clues WHERE keeper_id IS NOT NULL ORDER BY keeper_id`)
-	if err != nil {
-		return nil, fmt.Errorf("keepers: %w", err)
-	}
-	defer rows.Close()
-	var out []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("keepers: %w", err)
-		}
-		out = append(out, id)
-	}
-	return out, rows.Err()
-}
-
-// LedgerRounds lists the ledger's rounds, newest first.
-func (tx *Tx) LedgerRounds() ([]Round, error) {
-	rows, err := tx.query(`SELECT id, name, starts_at, ends_at FROM ledger_rounds ORDER BY starts_at DESC, id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("rounds: %w", err)
-	}
-	defer rows.Close()
-	var out []Round
-	for rows.Next() {
-		var r Round
-		var from, to int64
-		if err := rows.Scan(&r.ID, &r.Name, &from, &to); err != nil {
-			return nil, fmt.Errorf("rounds: %w", err)
-		}
-		r.StartsAt, r.EndsAt = time.Unix(from, 0).UTC(), time.Unix(to, 0).UTC()
-		out = append(out, r)
-	}
-	return out, rows.Err()
+	return column[int64](tx, "keepers", `SELECT DISTINCT keeper_id FROM clues WHERE keeper_id IS NOT NULL ORDER BY keeper_id`)
 }

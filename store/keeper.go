@@ -43,19 +43,9 @@ const maxKeeperCandidates = 30
 func (tx *Tx) KeeperCandidates(townshipID int64) ([]Keeper, error) {
 	rows, err := tx.query(keeperSelect+` WHERE p.role IN ('official', 'admin') AND p.withdrawn_at IS NULL
 		AND (p.role = 'admin' OR p.township_id IS NULL OR p.township_id = ?) ORDER BY p.id LIMIT ?`, townshipID, maxKeeperCandidates)
-	if err != nil {
-		return nil, fmt.Errorf("keeper candidates: %w", err)
-	}
-	defer rows.Close()
-	var out []Keeper
-	for rows.Next() {
-		var k Keeper
-		if err := rows.Scan(&k.ID, &k.Role, &k.TownshipID, &k.Note); err != nil {
-			return nil, fmt.Errorf("keeper candidates: %w", err)
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
+	return collect("keeper candidates", rows, err, func(rows *sql.Rows, k *Keeper) error {
+		return rows.Scan(&k.ID, &k.Role, &k.TownshipID, &k.Note)
+	})
 }
 
 // FindKeeper returns a person who may keep clues; ErrNotFound for anyone else (an unknown id,

@@ -179,21 +179,14 @@ func (tx *Tx) RecipientsOfRoles(townshipID int64, roles ...Role) ([]Recipient, e
 func (tx *Tx) PeopleOfRole(role Role) ([]Person, error) {
 	rows, err := tx.query(`SELECT id, role, IFNULL(township_id, 0), IFNULL(village_id, 0), unit, created_at
 		FROM people WHERE role = ? AND withdrawn_at IS NULL ORDER BY id`, role)
-	if err != nil {
-		return nil, fmt.Errorf("people of role: %w", err)
-	}
-	defer rows.Close()
-	var out []Person
-	for rows.Next() {
-		var p Person
+	return collect("people of role", rows, err, func(rows *sql.Rows, p *Person) error {
 		var created int64
 		if err := rows.Scan(&p.ID, &p.Role, &p.TownshipID, &p.VillageID, &p.Unit, &created); err != nil {
-			return nil, fmt.Errorf("people of role: %w", err)
+			return err
 		}
 		p.CreatedAt = time.Unix(created, 0).UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // CheckinTimes returns when a person checked in since a time, oldest first.
@@ -246,21 +239,14 @@ func (tx *Tx) RealNamePendingSince(since time.Time) ([]RealNamePending, error) {
 		WHERE r.anonymous = 0 AND r.source = 'resident' AND r.status = 'received' AND r.created_at >= ?
 		AND NOT EXISTS (SELECT 1 FROM report_events e WHERE e.report_id = r.id AND e.kind IN (`+marks+`))
 		ORDER BY r.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("real-name pending: %w", err)
-	}
-	defer rows.Close()
-	var out []RealNamePending
-	for rows.Next() {
-		var p RealNamePending
+	return collect("real-name pending", rows, err, func(rows *sql.Rows, p *RealNamePending) error {
 		var at int64
 		if err := rows.Scan(&p.ReportID, &p.TownshipID, &at, &p.ClueID, &p.ClueNumber, &p.KeeperID); err != nil {
-			return nil, fmt.Errorf("real-name pending: %w", err)
+			return err
 		}
 		p.Received = time.Unix(at, 0).UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // errNoRows maps sql.ErrNoRows to ErrNotFound.
