@@ -253,7 +253,7 @@ func (s *Scheduler) stageStep(tx *store.Tx, c *store.LadderClue, now time.Time) 
 // the stage's clock: to whoever handles the clue for a reminder letter, and to the inspection
 // office of its township as well for a supervision letter.
 func (s *Scheduler) stageLetter(tx *store.Tx, c *store.LadderClue, st handlers.Stage, kind string, level int, next, now time.Time) error {
-	l, err := tx.CreateLetter(c.ID, kind, c.Anchor, now.In(s.cfg.Location).Year())
+	l, err := tx.CreateStageLetter(c.ID, kind, c.Stage, c.Anchor, now.In(s.cfg.Location).Year())
 	if err != nil {
 		return err
 	}
@@ -263,6 +263,13 @@ func (s *Scheduler) stageLetter(tx *store.Tx, c *store.LadderClue, st handlers.S
 	}
 	if len(recips) == 0 {
 		s.log.Warn("ladder step has no recipient", "clue", c.ID, "level", level)
+	}
+	// The letter as the document an office files and prints goes with its text.
+	var file *store.Attachment
+	if s.cfg.Letters != nil {
+		if file, err = s.cfg.Letters.PutLetterFile(tx, l.ID); err != nil {
+			return err
+		}
 	}
 	textKey := map[string]string{store.LetterReminder: "ladder.stage.reminder", store.LetterSupervision: "ladder.stage.supervision"}[kind]
 	days := s.workingDaysBetween(c.Anchor, now)
@@ -274,6 +281,7 @@ func (s *Scheduler) stageLetter(tx *store.Tx, c *store.LadderClue, st handlers.S
 				{Text: i18n.T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)},
 				{Text: i18n.T(lang, "ladder.open"), Data: handlers.NewAction(handlers.VerbLedger, "o", c.ID).Data()},
 			}},
+			File: file,
 		}
 	}); err != nil {
 		return err

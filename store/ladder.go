@@ -161,6 +161,9 @@ type Letter struct {
 	SentAt  time.Time
 	AckedAt time.Time
 	AckedBy int64
+	// Stage is "" for a letter about a deadline (DueAt), or the status whose stage's clock it
+	// is about (DueAt is then when the clue entered it).
+	Stage string
 }
 
 // ErrLetterAcked is returned when a letter was acknowledged before.
@@ -170,6 +173,13 @@ var ErrLetterAcked = errors.New("letter already acknowledged")
 // clue's timeline. Numbers run per kind and year (提醒〔2026〕3号), from the counter (see
 // nextNumber).
 func (tx *Tx) CreateLetter(clueID int64, kind string, due time.Time, year int) (*Letter, error) {
+	return tx.CreateStageLetter(clueID, kind, "", due, year)
+}
+
+// CreateStageLetter is CreateLetter for a letter about a stage's clock (stage, a status; ""
+// for the deadline's ladder) that started at anchor.
+func (tx *Tx) CreateStageLetter(clueID int64, kind, stage string, anchor time.Time, year int) (*Letter, error) {
+	due := anchor
 	prefix := map[string]string{LetterReminder: "提醒", LetterSupervision: "督办"}[kind]
 	if prefix == "" {
 		return nil, fmt.Errorf("create letter: unknown kind %q", kind)
@@ -178,9 +188,9 @@ func (tx *Tx) CreateLetter(clueID int64, kind string, due time.Time, year int) (
 	if err != nil {
 		return nil, fmt.Errorf("next letter number: %w", err)
 	}
-	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n), DueAt: due, SentAt: tx.now}
-	res, err := tx.exec(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at) VALUES (?, ?, ?, ?, ?)`,
-		clueID, kind, l.Number, due.Unix(), tx.now.Unix())
+	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n), DueAt: due, SentAt: tx.now, Stage: stage}
+	res, err := tx.exec(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, stage) VALUES (?, ?, ?, ?, ?, ?)`,
+		clueID, kind, l.Number, due.Unix(), tx.now.Unix(), stage)
 	if err != nil {
 		return nil, fmt.Errorf("insert letter: %w", err)
 	}
@@ -197,8 +207,8 @@ func (tx *Tx) FindLetter(id int64) (*Letter, error) {
 	l := &Letter{ID: id}
 	var due, sent int64
 	var acked, by sql.NullInt64
-	err := tx.queryRow(`SELECT clue_id, kind, number, due_at, sent_at, acked_at, acked_by FROM clue_letters WHERE id = ?`, id).
-		Scan(&l.ClueID, &l.Kind, &l.Number, &due, &sent, &acked, &by)
+	err := tx.queryRow(`SELECT clue_id, kind, number, due_at, sent_at, acked_at, acked_by, stage FROM clue_letters WHERE id = ?`, id).
+		Scan(&l.ClueID, &l.Kind, &l.Number, &due, &sent, &acked, &by, &l.Stage)
 	if err != nil {
 		return nil, errNoRows(err, "find letter")
 	}

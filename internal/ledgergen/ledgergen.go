@@ -367,7 +367,7 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	insEvent := prep(`INSERT INTO clue_events (clue_id, person_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`)
 	insLadder := prep(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at, stage) VALUES (?, ?, ?, ?, ?)`)
-	insLetter := prep(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, acked_at, acked_by) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	insLetter := prep(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, acked_at, acked_by, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return err
 	}
@@ -378,7 +378,7 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 	r := rand.New(rand.NewPCG(uint64(spec.Clues), version))
 	perYear := map[int]int{}
 	letters := map[string]int{}
-	letter := func(id int64, kind, prefix string, due, at, acked time.Time, by int64) error {
+	letter := func(id int64, kind, prefix, stage string, due, at, acked time.Time, by int64) error {
 		y := at.In(loc).Year()
 		k := fmt.Sprintf("%s:%d", kind, y)
 		letters[k]++
@@ -387,7 +387,7 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		if !acked.IsZero() {
 			ackAt, ackBy = acked.Unix(), by
 		}
-		if _, err := insLetter.ExecContext(ctx, id, kind, number, due.Unix(), at.Unix(), ackAt, ackBy); err != nil {
+		if _, err := insLetter.ExecContext(ctx, id, kind, number, due.Unix(), at.Unix(), ackAt, ackBy, stage); err != nil {
 			return err
 		}
 		if _, err := insEvent.ExecContext(ctx, id, nil, kind, number, at.Unix()); err != nil {
@@ -487,12 +487,12 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 			return err
 		}
 		if !l.reminder.IsZero() {
-			if err := letter(id, store.LetterReminder, "提醒", anchor, l.reminder, l.acked, officials[tw]); err != nil {
+			if err := letter(id, store.LetterReminder, "提醒", stage, anchor, l.reminder, l.acked, officials[tw]); err != nil {
 				return err
 			}
 		}
 		if !l.superv.IsZero() {
-			if err := letter(id, store.LetterSupervision, "督办", anchor, l.superv, time.Time{}, 0); err != nil {
+			if err := letter(id, store.LetterSupervision, "督办", stage, anchor, l.superv, time.Time{}, 0); err != nil {
 				return err
 			}
 		}

@@ -13,6 +13,9 @@ ALTER TABLE clues ADD COLUMN stage_at INTEGER;
 -- status whose stage clock the row is about (due_at is then the clue's stage_at). A row about
 -- another deadline or another stage entry counts as no step taken.
 ALTER TABLE clue_ladder ADD COLUMN stage TEXT NOT NULL DEFAULT '';
+-- The same on a letter: '' for one about a deadline, or the status of the stage it is about
+-- (its due_at is then the stage's start), so that its document says what it is about.
+ALTER TABLE clue_letters ADD COLUMN stage TEXT NOT NULL DEFAULT '';
 
 -- The entry time of each clue's current status, as well as the timeline tells it: the last
 -- event of the kind that moves a clue into that status, else its receipt.
