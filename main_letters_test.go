@@ -197,6 +197,49 @@ func TestLetterFileTelegram(t *testing.T) {
 	}
 }
 
+// TestStageLetterFileTelegram: a clue nobody studied for about four months (past the 65
+// working days of the stage "awaiting joint study") gets its reminder letter from the first
+// pass of serve, to the township's office since nobody keeps it, as a .docx that says what the
+// letter is about: the stage and the day the clue entered it, not a deadline it never had.
+func TestStageLetterFileTelegram(t *testing.T) {
+	w := newLetterWorld(t)
+	loc := mustLoc(t, "Asia/Shanghai")
+	now := time.Now().In(loc)
+	cal := filepath.Join(t.TempDir(), "cal.csv")
+	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, w.env, "calendar", "import", cal)
+	tw, _ := w.place("新站镇", "")
+	const officeChat = 5551011
+	w.bind(officeChat, store.Invitation{Role: store.RoleOfficial, TownshipID: tw})
+	received := now.AddDate(0, -4, -10)
+	var number string
+	w.update(func(_ context.Context, _ *store.DB, tx *store.Tx) error {
+		c := &store.Clue{Source: store.ClueFromInspection, Title: "巡察发现", Subject: "新站镇农经站", TownshipID: tw, ReceivedAt: received}
+		_, err := tx.CreateClue(c)
+		number = c.Number
+		return err
+	})
+
+	startServer(t, w.env, &syncbuf.Buffer{})
+	letter := "提醒〔" + strconv.Itoa(now.Year()) + "〕1号"
+	d := w.waitDocument(officeChat, letter+".docx")
+	if !strings.Contains(d.Caption, "【提醒函】"+letter) || !strings.Contains(d.Caption, number) || !strings.Contains(d.Caption, "待会商研判") {
+		t.Errorf("caption %q", d.Caption)
+	}
+	doc := docxDocument(t, d.Data)
+	for _, want := range []string{letter, "关于督促推进问题线索办理的提醒函", number, "待会商研判",
+		strconv.Itoa(received.Year()) + "年" + strconv.Itoa(int(received.Month())) + "月" + strconv.Itoa(received.Day()) + "日"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the letter does not say %q", want)
+		}
+	}
+	if strings.Contains(doc, "办理期限") {
+		t.Error("the letter speaks of a deadline the clue never had")
+	}
+}
+
 // TestClueFilesTelegram: /clue lists a report's files, supplements included, and the clue's
 // letters, each with a button; pressed by the township's official it sends the resident's
 // photo (sendDocument) and the letter's .docx to that chat, audit-logged. The same buttons,

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"xuncha/handlers"
 	"xuncha/scheduler"
 	"xuncha/store"
 )
@@ -30,8 +31,8 @@ type scheduleFlags struct {
 func (f *scheduleFlags) register(fs *flag.FlagSet) {
 	d := scheduler.DefaultConfig()
 	fs.BoolVar(&f.off, "scheduler-off", false, "run no scheduled jobs here (another instance on the same database runs them)")
-	fs.IntVar(&f.nudgeDays, "ladder-nudge-days", d.Ladder.NudgeBefore, "nudge a clue's handling unit this many working days before its deadline")
-	fs.IntVar(&f.supervDays, "ladder-supervision-days", d.Ladder.SupervisionAfter, "send a supervision letter (督办函) this many working days after an unacknowledged reminder letter (提醒函)")
+	fs.IntVar(&f.nudgeDays, "ladder-nudge-days", d.Ladder.NudgeBefore, "nudge a clue's handling unit this many working days before its deadline (0: the ledger file's deadline stage)")
+	fs.IntVar(&f.supervDays, "ladder-supervision-days", d.Ladder.SupervisionAfter, "send a supervision letter (督办函) this many working days after an unacknowledged reminder letter (提醒函) (0: the ledger file's deadline stage)")
 	fs.DurationVar(&f.checkinEvery, "checkin-every", d.CheckinEvery, "information officers' check-in period (periods start on Mondays)")
 	fs.IntVar(&f.checkinMisses, "checkin-misses", d.CheckinMisses, "missed check-in periods in a row after which the township's liaison is told")
 	fs.IntVar(&f.realNameDays, "realname-days", d.RealNameDays, "working days within which a real-name reporter must be told whether the report was accepted")
@@ -42,10 +43,10 @@ func (f *scheduleFlags) register(fs *flag.FlagSet) {
 
 func (f *scheduleFlags) validate() error {
 	switch {
-	case f.nudgeDays < 1:
-		return errors.New("XUNCHA_LADDER_NUDGE_DAYS must be at least 1")
-	case f.supervDays < 1:
-		return errors.New("XUNCHA_LADDER_SUPERVISION_DAYS must be at least 1")
+	case f.nudgeDays < 0:
+		return errors.New("XUNCHA_LADDER_NUDGE_DAYS must be 0 (the ledger file's) or more")
+	case f.supervDays < 0:
+		return errors.New("XUNCHA_LADDER_SUPERVISION_DAYS must be 0 (the ledger file's) or more")
 	case f.checkinEvery < 24*time.Hour:
 		return errors.New("XUNCHA_CHECKIN_EVERY must be at least 24h")
 	case f.checkinMisses < 1:
@@ -69,9 +70,10 @@ func (f *scheduleFlags) validate() error {
 }
 
 // start starts the scheduler on cal, the calendar serve loaded once for the ledger and the
-// jobs alike. The caller stops it with <-s.Stop().Done() before closing the database. It
-// returns nil when the jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
+// jobs alike, with the stages of the ledger file serve loaded (the ladder's thresholds). The
+// caller stops it with <-s.Stop().Done() before closing the database. It returns nil when the
+// jobs are off.
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, stages []handlers.Stage, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
@@ -79,6 +81,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 	s, err := scheduler.New(logger, db, cal, scheduler.Config{
 		Location:      loc,
 		Ladder:        scheduler.LadderConfig{NudgeBefore: f.nudgeDays, SupervisionAfter: f.supervDays},
+		Stages:        stages,
 		CheckinEvery:  f.checkinEvery,
 		CheckinMisses: f.checkinMisses,
 		RealNameDays:  f.realNameDays,

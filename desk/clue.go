@@ -78,6 +78,7 @@ type cluePage struct {
 	Category  string
 	Place     string
 	Status    string
+	Colour    handlers.Colour
 	Disposal  string
 	Form      string
 	Unit      string
@@ -128,6 +129,7 @@ func (d *Desk) cluePage(tx *store.Tx, q *req) error {
 		Unit: l.UnitName(c.Unit, lang), Due: d.day(c.DueAt), Closed: c.Status == store.ClueClosed, Named: c.Named,
 		Action: fmt.Sprintf("/desk/clue/%d/act", c.ID), Acked: !c.AckedAt.IsZero()}
 	pg.Overdue = !pg.Closed && !c.DueAt.IsZero() && tx.Now().After(c.DueAt)
+	pg.Colour = l.ClueColour(c, lang)
 	pg.Source = handlers.T(lang, "lg.source.inspection")
 	if c.Source == store.ClueFromReport {
 		pg.Source = handlers.T(lang, "lg.source.anonymous")

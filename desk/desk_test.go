@@ -601,6 +601,10 @@ func TestDeskLedger(t *testing.T) {
 	if strings.Contains(page, xss) || !strings.Contains(page, "&lt;script&gt;") {
 		t.Error("the subject is not escaped in the ledger")
 	}
+	// The colour of each clue on its clock, in words: a new clue on time is green.
+	if !strings.Contains(page, `<span class="light green" title="待会商研判">🟢绿灯·按期</span>`) {
+		t.Errorf("the ledger does not show the clue's colour:\n%s", page)
+	}
 	_, page = b.get("/desk/?tw=" + fmt.Sprint(w.tw1))
 	if !strings.Contains(page, "共 3 条") || !strings.Contains(page, "第 1 / 2 页") || !strings.Contains(page, "下一页") {
 		t.Errorf("township filter with pages of 2:\n%s", page)
@@ -619,6 +623,9 @@ func TestDeskLedger(t *testing.T) {
 	res, page = b.get(fmt.Sprintf("/desk/clue/%d", a.ID))
 	if res.StatusCode != http.StatusOK || strings.Contains(page, xss) || !strings.Contains(page, "小区路灯坏了三天没人修") {
 		t.Errorf("clue page: %d, escaped %v", res.StatusCode, !strings.Contains(page, xss))
+	}
+	if !strings.Contains(page, `<span class="light green">🟢绿灯·按期</span> · 待会商研判`) {
+		t.Error("the clue page does not show the clue's colour and stage")
 	}
 	if csp := res.Header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'none'") || strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "script-src") {
 		t.Errorf("CSP %q", csp)

@@ -158,6 +158,7 @@ type ledgerRow struct {
 	Status  string
 	Unit    string
 	Overdue bool
+	Colour  handlers.Colour
 }
 
 type ledgerPage struct {
@@ -259,7 +260,7 @@ func (d *Desk) ledgerPage(tx *store.Tx, q *req) error {
 	for _, c := range clues {
 		pg.Rows = append(pg.Rows, ledgerRow{Clue: c, Place: pl.name(c.TownshipID, c.VillageID),
 			Status: handlers.T(lang, "lg.status."+c.Status), Unit: d.cfg.Ledger.UnitName(c.Unit, lang),
-			Overdue: c.Status != store.ClueClosed && !c.DueAt.IsZero() && now.After(c.DueAt)})
+			Overdue: c.Status != store.ClueClosed && !c.DueAt.IsZero() && now.After(c.DueAt), Colour: d.cfg.Ledger.ClueColour(c, lang)})
 	}
 	if f.Page > 1 {
 		pg.Prev = "?" + f.query(f.Page-1)

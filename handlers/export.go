@@ -17,7 +17,7 @@ import (
 
 // LedgerHeaders are the export's columns, one row per clue. No column holds anything about the
 // reporter beyond whether the report was anonymous.
-var LedgerHeaders = []string{"线索编号", "来源", "登记日期", "类别", "乡镇", "村", "涉及对象", "问题摘要", "状态", "处置方式",
+var LedgerHeaders = []string{"线索编号", "来源", "登记日期", "类别", "乡镇", "村", "涉及对象", "问题摘要", "状态", "办理阶段", "预警", "处置方式",
 	"四种形态", "承办单位", "边巡边移", "办理期限", "签收日期", "办结日期", "是否立案", "党纪政务处分人数", "组织处理人数", "重复线索"}
 
 // TimelineHeaders are the columns of the timeline sheet.
@@ -101,8 +101,11 @@ func EachLedgerRow(tx *store.Tx, cf store.ClueFilter, loc *time.Location, l *Led
 		if c.Unit != "" {
 			while = yes(c.WhileInspecting)
 		}
+		// The clue's stage and its colour on the stage's clock, in words (a printed sheet has
+		// no colours).
+		col := l.ClueColour(c, zh)
 		row := []string{c.Number, source, day(c.ReceivedAt), cat, townships[c.TownshipID], villages[c.VillageID],
-			c.Subject, c.Summary, T(zh, "lg.status."+c.Status), disposal, l.FormName(c.Form, zh), unit, while,
+			c.Subject, c.Summary, T(zh, "lg.status."+c.Status), col.Stage, col.Label, disposal, l.FormName(c.Form, zh), unit, while,
 			day(c.DueAt), day(c.AckedAt), day(c.ClosedAt), yes(c.CaseFiled), strconv.Itoa(c.Disciplined),
 			strconv.Itoa(c.OrgHandled), strings.Join(links, " ")}
 		events, err := tx.ClueEvents(c.ID)

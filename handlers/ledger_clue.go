@@ -72,6 +72,13 @@ func (t *turn) openClue(c *store.Clue) error {
 			b.WriteString(t.tr("lg.detail.overdue"))
 		}
 	}
+	if col := t.ledger().ClueColour(c, t.lang); col.Key != "" {
+		since := c.StageAt
+		if !c.DueAt.IsZero() {
+			since = c.DueAt // the deadline's ladder: the colour is about the deadline
+		}
+		b.WriteString(t.tr("lg.detail.clock", col.Stage, t.formatDay(since), col.Label))
+	}
 	keeper, err := t.keeperLabel(c.KeeperID, nil)
 	if err != nil {
 		return err

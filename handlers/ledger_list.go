@@ -147,17 +147,11 @@ func (t *turn) listClues(filter, arg string) error {
 	}
 	// The escalation ladder (提醒 → 提醒函 → 督办函) is the scheduler's; the list shows where each
 	// overdue clue stands on it, and "over:N" keeps one level.
-	levels := map[int64]int{}
 	if filter == "over" {
 		want, _ := strconv.Atoi(arg)
 		kept := clues[:0]
 		for _, c := range clues {
-			lc, err := t.tx.LadderClue(c.ID)
-			if err != nil {
-				return err
-			}
-			levels[c.ID] = lc.Level
-			if want == 0 || lc.Level == want {
+			if want == 0 || c.Level == want {
 				kept = append(kept, c)
 			}
 		}
@@ -182,8 +176,8 @@ func (t *turn) listClues(filter, arg string) error {
 		if !c.DueAt.IsZero() {
 			due = " · " + t.tr("lg.due", t.formatDay(c.DueAt))
 		}
-		if lv := levels[c.ID]; lv > 0 {
-			due += " · " + t.tr(fmt.Sprintf("lg.ladder.%d", lv))
+		if col := t.ledger().ClueColour(c, t.lang); col.Key != "" {
+			due += " · " + col.Label
 		}
 		if !c.PausedAt.IsZero() {
 			due += t.tr("lg.list.paused")

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -575,4 +576,87 @@ func (o ltOut) hasText(text string) bool {
 		}
 	}
 	return false
+}
+
+// TestLedgerColours: every open clue on a clock shows its colour, in words, in the chat lists,
+// on the clue card (with its stage and the day it entered it) and in the export, in Chinese
+// and English: an untouched new clue sent a supervision letter is red, a transferred clue
+// nudged before its deadline yellow; studied, the new clue is in the next stage, green again.
+func TestLedgerColours(t *testing.T) {
+	en := ltSetup(t)
+	en.bind(t, "county", store.RoleAdmin, 0, 0, "")
+	code, err := en.db.CreateInvitation(context.Background(), &store.Invitation{Role: store.RoleAdmin, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	en.handle(t, handlers.Message{ChatID: "county-en", Text: "/bind " + code, Lang: handlers.LangEN})
+	due := time.Now().Add(10 * 24 * time.Hour).Truncate(time.Second)
+	var stageAt time.Time
+	err = en.db.Update(context.Background(), func(tx *store.Tx) error {
+		c, err := tx.FindClue(en.clueTw2.ID)
+		if err != nil {
+			return err
+		}
+		stageAt = c.StageAt
+		if err := tx.SetStageLadder(c.ID, store.ClueNew, c.StageAt, store.LadderSupervision, time.Time{}); err != nil {
+			return err
+		}
+		if err := tx.UpdateClue(en.clueOrg.ID, store.ClueUpdate{DueAt: &due}); err != nil {
+			return err
+		}
+		return tx.SetLadder(en.clueOrg.ID, due, store.LadderNudge, due)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := func(text, number string) string {
+		for _, l := range strings.Split(text, "\n") {
+			if strings.HasPrefix(l, number+" ") {
+				return l
+			}
+		}
+		return ""
+	}
+	for _, tc := range []struct {
+		chat, red, yellow, card string
+	}{
+		{"county", "🔴红灯·已发督办函", "🟡黄灯·已催办", "办理阶段：待会商研判（自 " + stageAt.Format("2006-01-02") + " 起）；🔴红灯·已发督办函"},
+		{"county-en", "🔴 red: supervision letter", "🟡 yellow: nudged", "Stage: awaiting joint study (since " + stageAt.Format("2006-01-02") + "); 🔴 red: supervision letter"},
+	} {
+		o := en.press(t, tc.chat, "lg:l:open")
+		if l := line(o.text, en.clueTw2.Number); !strings.Contains(l, tc.red) {
+			t.Errorf("%s: list line of the untouched clue %q lacks %q:\n%s", tc.chat, l, tc.red, o.text)
+		}
+		if l := line(o.text, en.clueOrg.Number); !strings.Contains(l, tc.yellow) {
+			t.Errorf("%s: list line of the nudged clue %q lacks %q", tc.chat, l, tc.yellow)
+		}
+		if o := en.press(t, tc.chat, fmt.Sprintf("lg:o:%d", en.clueTw2.ID)); !strings.Contains(o.text, tc.card) {
+			t.Errorf("%s: card lacks %q:\n%s", tc.chat, tc.card, o.text)
+		}
+	}
+	var rows [][]string
+	err = en.db.View(context.Background(), func(tx *store.Tx) error {
+		rows, _, err = handlers.LedgerRows(tx, store.ClueFilter{}, time.UTC, en.ledger, nil)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stage, colour := slices.Index(handlers.LedgerHeaders, "办理阶段"), slices.Index(handlers.LedgerHeaders, "预警")
+	for _, r := range rows {
+		if r[0] == en.clueTw2.Number && (r[stage] != "待会商研判" || r[colour] != "🔴红灯·已发督办函") {
+			t.Errorf("export row: stage %q, colour %q", r[stage], r[colour])
+		}
+	}
+	// Studied: the next stage's clock, green.
+	err = en.db.Update(context.Background(), func(tx *store.Tx) error {
+		s := store.ClueStudied
+		return tx.UpdateClue(en.clueTw2.ID, store.ClueUpdate{Status: &s})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := en.press(t, "county", fmt.Sprintf("lg:o:%d", en.clueTw2.ID)); !strings.Contains(o.text, "办理阶段：待提出处置意见") || !strings.Contains(o.text, "🟢绿灯·按期") {
+		t.Errorf("card after the study:\n%s", o.text)
+	}
 }

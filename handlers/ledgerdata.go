@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 
 	"xuncha/store"
@@ -27,6 +28,122 @@ type Ledger struct {
 	// ReferDays: a report is studied or referred within this many working days of receipt
 	// (the rules' 5); the card shows the date.
 	ReferDays int `json:"refer_days"`
+	// Stages are the steps of handling, each with the clock the escalation ladder keeps on a
+	// clue in it. A file without them takes the built-in file's.
+	Stages []Stage `json:"stages"`
+}
+
+// Stage is a step of handling (awaiting joint study, awaiting a disposal opinion, under
+// verification, transferred and awaiting the outcome) and its clock, in working days. A clue is
+// in the stage of its status; a clue with a deadline is in the Deadline stage, whatever its
+// status. Thresholds of an entry stage count from the day the clue entered it: a nudge at
+// Nudge, a reminder letter (提醒函) at Reminder, a supervision letter (督办函) at Supervision
+// (that many minus Reminder after the reminder letter went). The Deadline stage counts from
+// the deadline: a nudge Nudge working days before it, the reminder letter when it passes, and
+// the supervision letter Supervision working days after the reminder letter if it is not
+// signed for. ByDisposal replaces the thresholds for a disposal (初步核实 is given longer than
+// 谈话函询).
+type Stage struct {
+	Key        string                `json:"key"`
+	Statuses   []string              `json:"statuses"`
+	ZH         string                `json:"zh"`
+	EN         string                `json:"en"`
+	Deadline   bool                  `json:"deadline,omitempty"`
+	ByDisposal map[string]Thresholds `json:"by_disposal,omitempty"`
+	Thresholds
+}
+
+// Thresholds are a stage's three steps, in working days (see Stage).
+type Thresholds struct {
+	Nudge       int `json:"nudge"`
+	Reminder    int `json:"reminder,omitempty"`
+	Supervision int `json:"supervision"`
+}
+
+// For returns the thresholds of the stage for a clue of a disposal.
+func (s Stage) For(disposal string) Thresholds {
+	if t, ok := s.ByDisposal[disposal]; ok {
+		return t
+	}
+	return s.Thresholds
+}
+
+// Name returns the stage's name in lang.
+func (s Stage) Name(lang string) string { return pick(lang, s.ZH, s.EN) }
+
+// StageOf returns the stage a clue is in: the deadline stage when it has a deadline, else the
+// stage of its status; false when the clue is on no clock (held, closed, or a status no stage
+// lists).
+func (l *Ledger) StageOf(status string, hasDeadline bool) (Stage, bool) {
+	for _, s := range l.Stages {
+		if s.Deadline == hasDeadline && (hasDeadline || slices.Contains(s.Statuses, status)) {
+			return s, true
+		}
+	}
+	return Stage{}, false
+}
+
+// Colour is where a clue stands on its clock, as a traffic light with its words (never the
+// colour alone): green, on time (no step yet); yellow, nudged or sent a reminder letter;
+// red, sent a supervision letter. Level is the step taken (store.Ladder*); Stage the stage's
+// name; "" for a clue on no clock (closed, or held pending new evidence).
+type Colour struct {
+	Key   string // "green", "yellow", "red": a CSS class, a stable export value
+	Label string // the colour and the step, in words
+	Stage string
+}
+
+// ClueColour returns clue c's colour in lang (zero Colour for a clue on no clock).
+func (l *Ledger) ClueColour(c *store.Clue, lang string) Colour {
+	if c.Status == store.ClueClosed || !c.ClosedAt.IsZero() {
+		return Colour{}
+	}
+	st, ok := l.StageOf(c.Status, !c.DueAt.IsZero())
+	if !ok {
+		return Colour{}
+	}
+	level := min(max(c.Level, store.LadderNone), store.LadderSupervision)
+	key := [...]string{"green", "yellow", "yellow", "red"}[level]
+	return Colour{Key: key, Label: T(lang, fmt.Sprintf("lg.colour.%d", level)), Stage: st.Name(lang)}
+}
+
+// validStages checks the stages: unique keys and statuses, names, and thresholds that climb.
+func validStages(stages []Stage) error {
+	seen, deadline := map[string]bool{}, false
+	for _, s := range stages {
+		if s.Key == "" || seen["k:"+s.Key] || s.ZH == "" || s.EN == "" {
+			return fmt.Errorf("stage %q needs a unique key, zh and en", s.Key)
+		}
+		seen["k:"+s.Key] = true
+		if s.Deadline {
+			if deadline {
+				return errors.New("only one stage may count from the deadline")
+			}
+			deadline = true
+		} else if len(s.Statuses) == 0 {
+			return fmt.Errorf("stage %q lists no status", s.Key)
+		}
+		for _, st := range s.Statuses {
+			if !s.Deadline && seen["s:"+st] {
+				return fmt.Errorf("status %q is in two stages", st)
+			}
+			seen["s:"+st] = true
+		}
+		all := map[string]Thresholds{"": s.Thresholds}
+		for d, t := range s.ByDisposal {
+			all[d] = t
+		}
+		for d, t := range all {
+			ok := t.Nudge > 0 && t.Reminder > t.Nudge && t.Supervision > t.Reminder && t.Supervision <= 1000
+			if s.Deadline {
+				ok = t.Nudge > 0 && t.Reminder == 0 && t.Supervision > 0 && t.Nudge <= 365 && t.Supervision <= 365
+			}
+			if !ok {
+				return fmt.Errorf("stage %q %s: thresholds must climb (nudge < reminder < supervision, in working days; a deadline stage has nudge and supervision only)", s.Key, d)
+			}
+		}
+	}
+	return nil
 }
 
 // Disposition is a disposal opinion (处置方式). Hold marks 暂存待查: such a clue waits for new
@@ -197,6 +314,16 @@ func LoadLedger(path string) (*Ledger, error) {
 		if d < 1 || d > 365 {
 			return nil, fmt.Errorf("parse ledger data: due_days %d is not between 1 and 365", d)
 		}
+	}
+	if len(l.Stages) == 0 && path != "" {
+		def, err := LoadLedger("")
+		if err != nil {
+			return nil, err
+		}
+		l.Stages = def.Stages
+	}
+	if err := validStages(l.Stages); err != nil {
+		return nil, fmt.Errorf("parse ledger data: %w", err)
 	}
 	if l.DueSoonDays <= 0 {
 		l.DueSoonDays = 3

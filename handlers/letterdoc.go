@@ -6,6 +6,7 @@ package handlers
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"xuncha/internal/docx"
@@ -40,10 +41,20 @@ func (e *Engine) LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []b
 		title = k.Name(lang)
 	}
 	var body string
-	switch l.Kind {
-	case store.LetterReminder:
+	titleKey := "letter.doc.title." + l.Kind
+	if l.Stage != "" {
+		// A letter about a stage's clock: the clue stood still in a step of handling.
+		body, err = e.stageLetterBody(tx, lang, l, c, title, date)
+		if err != nil {
+			return store.Attachment{}, nil, err
+		}
+		titleKey = "letter.doc.title.stage." + l.Kind
+	}
+	switch {
+	case l.Stage != "":
+	case l.Kind == store.LetterReminder:
 		body = T(lang, "letter.doc.body.reminder_letter", c.Number, title, date(l.DueAt))
-	case store.LetterSupervision:
+	case l.Kind == store.LetterSupervision:
 		// The supervision letter names the reminder letter about the same deadline.
 		letters, err := tx.ClueLetters(c.ID)
 		if err != nil {
@@ -69,7 +80,7 @@ func (e *Engine) LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []b
 	}
 	data, err := docx.Bytes(docx.Document{
 		Number:    l.Number,
-		Title:     T(lang, "letter.doc.title."+l.Kind),
+		Title:     T(lang, titleKey),
 		Addressee: T(lang, "letter.doc.to", unit),
 		Blocks:    []docx.Block{{Kind: docx.Paragraph, Text: body}},
 		Office:    office,
@@ -79,6 +90,31 @@ func (e *Engine) LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []b
 		return store.Attachment{}, nil, err
 	}
 	return store.Attachment{Name: l.Number + ".docx", MIME: docx.MIME, Size: int64(len(data))}, data, nil
+}
+
+// stageLetterBody is the body of a letter about a clue that stood still in a stage: the
+// stage, since when, and for a supervision letter the reminder letter about the same stay.
+func (e *Engine) stageLetterBody(tx *store.Tx, lang string, l *store.Letter, c *store.Clue, title string, date func(time.Time) string) (string, error) {
+	stage := l.Stage
+	if st, ok := e.cfg.Ledger.StageOf(l.Stage, false); ok {
+		stage = st.Name(lang)
+	}
+	switch l.Kind {
+	case store.LetterReminder:
+		return T(lang, "letter.doc.body.stage.reminder_letter", c.Number, title, stage, date(l.DueAt)), nil
+	case store.LetterSupervision:
+		letters, err := tx.ClueLetters(c.ID)
+		if err != nil {
+			return "", err
+		}
+		for _, r := range slices.Backward(letters) {
+			if r.Kind == store.LetterReminder && r.Stage == l.Stage && r.DueAt.Equal(l.DueAt) && r.ID < l.ID {
+				return T(lang, "letter.doc.body.stage.supervision_letter", c.Number, title, stage, date(l.DueAt), date(r.SentAt), r.Number), nil
+			}
+		}
+		return T(lang, "letter.doc.body.stage.supervision_letter.first", c.Number, title, stage, date(l.DueAt)), nil
+	}
+	return "", fmt.Errorf("letter %d: unknown kind %q", l.ID, l.Kind)
 }
 
 // PutLetterFile renders a letter (LetterFile) and stores it, so that an outbox message can

@@ -31,6 +31,11 @@ func (t *turn) ackLetter(arg string) error {
 	if err := t.tx.Audit(t.person.ID, t.chat.Platform, "letter.acknowledged", fmt.Sprintf("clue:%d", l.ClueID), l.Number); err != nil {
 		return err
 	}
+	if l.Stage != "" {
+		// A stage's clock stops only when the clue moves on, not for a signature.
+		t.say(t.tr("letter.acked.stage", l.Number))
+		return nil
+	}
 	t.say(t.tr("letter.acked", l.Number))
 	return nil
 }

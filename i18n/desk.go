@@ -56,6 +56,7 @@ var deskTexts = map[string][2]string{
 	"desk.col.subject":                    {"涉及对象", "Concerns"},
 	"desk.col.summary":                    {"问题摘要", "Summary"},
 	"desk.col.status":                     {"状态", "Status"},
+	"desk.col.colour":                     {"预警", "Clock"},
 	"desk.col.unit":                       {"承办单位", "Unit"},
 	"desk.col.due":                        {"期限", "Due"},
 	"desk.overdue":                        {"已超期", "overdue"},

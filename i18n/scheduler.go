@@ -20,7 +20,19 @@ var schedulerTexts = map[string][2]string{
 	"ladder.supervision": {
 		"【督办函】%s\n线索 %s「%s」办理期限（%s）已过，提醒函未获签收。现予督办：请承办单位主要负责人亲自过问，限期办结并书面反馈，并点击下方“已签收”确认收到本函。",
 		"[Supervision letter] %s\nClue %s \"%s\" is past its deadline (%s) and the reminder letter was not acknowledged. The head of the handling unit is asked to take charge, finish it within the time set and report in writing, and to press \"Acknowledge\" below."},
-	"ladder.ack": {"已签收", "Acknowledge"},
+	"ladder.ack":  {"已签收", "Acknowledge"},
+	"ladder.open": {"打开线索", "Open the clue"},
+	// A clue without a deadline that stood still in a stage of handling (the ledger file's
+	// stages): the number, title, stage, the day it entered the stage, working days since.
+	"ladder.stage.nudge": {
+		"【线索办理提醒】线索 %s「%s」自 %[4]s 起处于“%[3]s”阶段，已 %[5]d 个工作日未推进。请尽快办理。",
+		"[Clue reminder] Clue %s \"%s\" has been %s since %s, %d working days without a next step. Please take it forward."},
+	"ladder.stage.reminder": {
+		"【提醒函】%s\n线索 %s「%s」自 %[5]s 起处于“%[4]s”阶段，已 %[6]d 个工作日未推进。请抓紧办理并反馈，并点击下方“已签收”确认收到本函。",
+		"[Reminder letter] %s\nClue %s \"%s\" has been %s since %s, %d working days without a next step. Please handle it promptly, report back, and press \"Acknowledge\" below to confirm receipt of this letter."},
+	"ladder.stage.supervision": {
+		"【督办函】%s\n线索 %s「%s」自 %[5]s 起处于“%[4]s”阶段，已 %[6]d 个工作日未推进，提醒函发出后仍无进展。现予督办：请主要负责人亲自过问，限期推进并书面反馈，并点击下方“已签收”确认收到本函。",
+		"[Supervision letter] %s\nClue %s \"%s\" has been %s since %s, %d working days without a next step, and nothing moved after the reminder letter. The head in charge is asked to take it up, move it on within the time set and report in writing, and to press \"Acknowledge\" below."},
 	"checkin.remind": {
 		"【情况报告提醒】本周期的情况报告请于 %s 前提交；没有情况也请提交零报告。发送 /checkin 开始。",
 		"[Check-in] Please send this period's situation report before %s; if there is nothing to report, send a zero report. Send /checkin to start."},

@@ -2,7 +2,11 @@ package scheduler
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"xuncha/handlers"
@@ -101,17 +105,30 @@ const (
 const ladderConfigKey = "scheduler.ladder_config"
 
 // checkLadderConfig hands every clue with a step to come back to the pass when the
-// thresholds changed since the times were worked out (a nudge time depends on NudgeBefore).
+// thresholds changed since the times were worked out (a nudge time depends on NudgeBefore,
+// a stage's steps on the ledger file's stages).
 func (s *Scheduler) checkLadderConfig(ctx context.Context) error {
+	stages, err := json.Marshal(s.cfg.Stages)
+	if err != nil {
+		return fmt.Errorf("ladder config: %w", err)
+	}
 	want := fmt.Sprintf("nudge_before=%d supervision_after=%d", s.cfg.Ladder.NudgeBefore, s.cfg.Ladder.SupervisionAfter)
+	if len(s.cfg.Stages) > 0 {
+		// The stages' clocks too: a changed ledger file changes every waiting clue's climb.
+		sum := sha256.Sum256(stages)
+		want += " stages=" + hex.EncodeToString(sum[:8])
+	}
 	got, err := s.store.ChannelState(ctx, ladderConfigKey)
 	if err != nil || got == want {
 		return err
 	}
 	return s.update(ctx, JobLadder, func(tx *store.Tx) error {
 		// None recorded: the times were worked out by this configuration, or seeded from the
-		// ladder rows by the migration; only a change makes them stale.
-		if got != "" {
+		// ladder rows by the migration; only a change makes them stale. A record from before the
+		// stages (same deadline thresholds, no stages part) is not a change: no stage's time was
+		// worked out then, and migration 0032 handed those clues to the pass already.
+		upgrade := !strings.Contains(got, " stages=") && strings.HasPrefix(want, got+" stages=")
+		if got != "" && !upgrade {
 			if err := tx.ResetNextSteps(); err != nil {
 				return err
 			}
@@ -130,6 +147,9 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 	}
 	if !c.Open {
 		return store.LadderNone, tx.SetNextStep(c.ID, time.Time{})
+	}
+	if c.DueAt.IsZero() {
+		return s.stageStep(tx, c, now)
 	}
 	cfg := s.cfg.Ladder
 	nudgeAt := s.cal.StartOfDay(s.cal.AddWorkingDays(s.cal.StartOfDay(c.DueAt), -cfg.NudgeBefore))
@@ -175,6 +195,116 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 		next = c.DueAt
 	}
 	return store.LadderNone, tx.SetNextStep(c.ID, next)
+}
+
+// stageStep climbs the clock of the stage a clue without a deadline is in: from the day it
+// entered the stage (its receipt, for a new clue), a nudge at the stage's first threshold, a
+// reminder letter at the second and a supervision letter at the third, counted in working
+// days; moving the clue on to the next stage starts the next stage's clock. Signing for a
+// letter does not stop this climb: only handling the clue does. As for the deadline, a clue
+// past a threshold takes the step it owes at once, one step a pass, the nudge skipped when
+// the reminder letter is owed already.
+func (s *Scheduler) stageStep(tx *store.Tx, c *store.LadderClue, now time.Time) (int, error) {
+	st, ok := (&handlers.Ledger{Stages: s.cfg.Stages}).StageOf(c.Status, false)
+	if !ok {
+		return store.LadderNone, tx.SetNextStep(c.ID, time.Time{}) // held: waits for new evidence, on no clock
+	}
+	th := st.For(c.Disposal)
+	start := s.cal.StartOfDay(c.Anchor)
+	nudgeAt := s.cal.StartOfDay(s.cal.AddWorkingDays(start, th.Nudge))
+	reminderAt := s.cal.StartOfDay(s.cal.AddWorkingDays(start, th.Reminder))
+	switch {
+	case c.Level < store.LadderReminder && !now.Before(reminderAt):
+		next := s.cal.StartOfDay(s.cal.AddWorkingDays(now, th.Supervision-th.Reminder))
+		return store.LadderReminder, s.stageLetter(tx, c, st, store.LetterReminder, store.LadderReminder, next, now)
+	case c.Level < store.LadderNudge && !now.Before(nudgeAt):
+		recips, err := s.stageRecipients(tx, c, false)
+		if err != nil {
+			return store.LadderNone, err
+		}
+		days := s.workingDaysBetween(c.Anchor, now)
+		key := fmt.Sprintf("stage:%d:%s:%d:%d", c.ID, c.Stage, c.Anchor.Unix(), store.LadderNudge)
+		if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
+			return store.OutMessage{
+				Text:    i18n.T(lang, "ladder.stage.nudge", c.Number, c.Title, st.Name(lang), s.date(c.Anchor), days),
+				Buttons: [][]store.Button{{{Text: i18n.T(lang, "ladder.open"), Data: handlers.NewAction(handlers.VerbLedger, "o", c.ID).Data()}}},
+			}
+		}); err != nil {
+			return store.LadderNone, err
+		}
+		if len(recips) == 0 {
+			s.log.Warn("ladder step has no recipient", "clue", c.ID, "level", store.LadderNudge)
+		}
+		return store.LadderNudge, tx.SetStageLadder(c.ID, c.Stage, c.Anchor, store.LadderNudge, reminderAt)
+	case c.Level == store.LadderReminder && !c.NextAt.IsZero() && !now.Before(c.NextAt):
+		return store.LadderSupervision, s.stageLetter(tx, c, st, store.LetterSupervision, store.LadderSupervision, time.Time{}, now)
+	}
+	next := c.NextAt
+	switch c.Level {
+	case store.LadderNone:
+		next = nudgeAt
+	case store.LadderNudge:
+		next = reminderAt
+	}
+	return store.LadderNone, tx.SetNextStep(c.ID, next)
+}
+
+// stageLetter issues a numbered letter about a clue that stood still in a stage, recorded on
+// the stage's clock: to whoever handles the clue for a reminder letter, and to the inspection
+// office of its township as well for a supervision letter.
+func (s *Scheduler) stageLetter(tx *store.Tx, c *store.LadderClue, st handlers.Stage, kind string, level int, next, now time.Time) error {
+	l, err := tx.CreateStageLetter(c.ID, kind, c.Stage, c.Anchor, now.In(s.cfg.Location).Year())
+	if err != nil {
+		return err
+	}
+	recips, err := s.stageRecipients(tx, c, kind == store.LetterSupervision)
+	if err != nil {
+		return err
+	}
+	if len(recips) == 0 {
+		s.log.Warn("ladder step has no recipient", "clue", c.ID, "level", level)
+	}
+	// The letter as the document an office files and prints goes with its text.
+	var file *store.Attachment
+	if s.cfg.Letters != nil {
+		if file, err = s.cfg.Letters.PutLetterFile(tx, l.ID); err != nil {
+			return err
+		}
+	}
+	textKey := map[string]string{store.LetterReminder: "ladder.stage.reminder", store.LetterSupervision: "ladder.stage.supervision"}[kind]
+	days := s.workingDaysBetween(c.Anchor, now)
+	key := fmt.Sprintf("stage:%d:%s:%d:%d", c.ID, c.Stage, c.Anchor.Unix(), level)
+	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
+		return store.OutMessage{
+			Text: i18n.T(lang, textKey, l.Number, c.Number, c.Title, st.Name(lang), s.date(c.Anchor), days),
+			Buttons: [][]store.Button{{
+				{Text: i18n.T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)},
+				{Text: i18n.T(lang, "ladder.open"), Data: handlers.NewAction(handlers.VerbLedger, "o", c.ID).Data()},
+			}},
+			File: file,
+		}
+	}); err != nil {
+		return err
+	}
+	return tx.SetStageLadder(c.ID, c.Stage, c.Anchor, level, next)
+}
+
+// stageRecipients are those who handle a clue in its stage: its unit and keeper, or, when it
+// has neither, the inspection office of its township; the office as well when office is set
+// (a supervision letter goes over the handler's head).
+func (s *Scheduler) stageRecipients(tx *store.Tx, c *store.LadderClue, office bool) ([]store.Recipient, error) {
+	out, err := s.unitRecipients(tx, c)
+	if err != nil {
+		return nil, err
+	}
+	if len(out) == 0 || office {
+		o, err := tx.RecipientsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o...)
+	}
+	return out, nil
 }
 
 // letter issues a numbered letter, records it on the ladder and queues it with its

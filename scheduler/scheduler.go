@@ -10,6 +10,7 @@ import (
 
 	"github.com/robfig/cron/v3"
 
+	"xuncha/handlers"
 	"xuncha/store"
 )
 
@@ -21,7 +22,8 @@ type Store interface {
 	View(ctx context.Context, fn func(*store.Tx) error) error
 }
 
-// LadderConfig holds the escalation thresholds, in working days.
+// LadderConfig holds the thresholds of the deadline's ladder, in working days. Zero fields
+// take them from the stage of the ledger file that counts from the deadline (Config.Stages).
 type LadderConfig struct {
 	// NudgeBefore: the handling unit is nudged this many working days before the deadline.
 	NudgeBefore int
@@ -34,6 +36,9 @@ type LadderConfig struct {
 type Config struct {
 	Location *time.Location
 	Ladder   LadderConfig
+	// Stages are the steps of handling and their clocks, from the ledger file
+	// (handlers.Ledger.Stages); nil takes the built-in file's.
+	Stages []handlers.Stage
 	// CheckinEvery is an information officer's check-in period (weekly by default); periods
 	// start on Mondays at 00:00 local time.
 	CheckinEvery time.Duration
@@ -78,14 +83,11 @@ type ChannelChat struct {
 	Chat     string
 }
 
-// DefaultConfig returns the defaults. The ladder follows the county practice in DOMAIN.md:
-// a warning 10 working days before the deadline, the reminder letter at the deadline, and a
-// supervision letter about a month (20 working days) after it if the reminder goes
-// unanswered, as Changwu's yellow and red levels are a month apart.
+// DefaultConfig returns the defaults. The ladder's thresholds come from the ledger file's
+// stages (handlers/ledger.json), which follow the county practice in DOMAIN.md.
 func DefaultConfig() Config {
 	return Config{
 		Location:      time.UTC,
-		Ladder:        LadderConfig{NudgeBefore: 10, SupervisionAfter: 20},
 		CheckinEvery:  7 * 24 * time.Hour,
 		CheckinMisses: 3,
 		RealNameDays:  15,
@@ -182,11 +184,24 @@ func New(logger *slog.Logger, st Store, cal *Calendar, cfg Config) (*Scheduler, 
 	if cfg.Location == nil {
 		cfg.Location = def.Location
 	}
+	if cfg.Stages == nil {
+		l, err := handlers.LoadLedger("")
+		if err != nil {
+			return nil, err
+		}
+		cfg.Stages = l.Stages
+	}
+	// The deadline's ladder: the ledger file's deadline stage, unless the flags say otherwise;
+	// the practice of DOMAIN.md (10 before, 20 after) when the file has no such stage.
+	deadline := handlers.Thresholds{Nudge: 10, Supervision: 20}
+	if st, ok := (&handlers.Ledger{Stages: cfg.Stages}).StageOf("", true); ok {
+		deadline = st.Thresholds
+	}
 	if cfg.Ladder.NudgeBefore <= 0 {
-		cfg.Ladder.NudgeBefore = def.Ladder.NudgeBefore
+		cfg.Ladder.NudgeBefore = deadline.Nudge
 	}
 	if cfg.Ladder.SupervisionAfter <= 0 {
-		cfg.Ladder.SupervisionAfter = def.Ladder.SupervisionAfter
+		cfg.Ladder.SupervisionAfter = deadline.Supervision
 	}
 	if cfg.CheckinEvery <= 0 {
 		cfg.CheckinEvery = def.CheckinEvery

@@ -55,10 +55,14 @@ type Clue struct {
 	AckedAt         time.Time
 	ClosedAt        time.Time
 	PausedAt        time.Time // the clock stopped (zero: it runs); see PauseClue
-	CaseFiled       bool
-	Disciplined     int
-	OrgHandled      int
-	UpdatedAt       time.Time
+	StageAt         time.Time // when the clue entered its status: its stage's clock starts here
+	// Level is the step the escalation ladder took on the clue's current clock (its deadline's,
+	// or its stage's when it has none): LadderNone to LadderSupervision.
+	Level       int
+	CaseFiled   bool
+	Disciplined int
+	OrgHandled  int
+	UpdatedAt   time.Time
 
 	// Set by CreateClue: the numbers of earlier clues naming the same subject.
 	Linked []string
@@ -95,24 +99,25 @@ const clueColumns = `c.id, c.number, IFNULL(c.report_id, 0), c.source, c.title, 
 	IFNULL(r.category, ''), r.contact_sealed IS NOT NULL, IFNULL(c.township_id, 0), IFNULL(c.village_id, 0),
 	IFNULL(c.round_id, 0), IFNULL(c.keeper_id, 0), c.status, c.disposal, IFNULL(c.form, 0), c.unit,
 	c.while_inspecting, c.received_at, c.due_at, c.acked_at, c.closed_at, c.case_filed, c.disciplined,
-	c.org_handled, c.updated_at, c.paused_at`
+	c.org_handled, c.updated_at, c.paused_at, IFNULL(c.stage_at, c.received_at), ` + currentLevel
 
 const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
 
 func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 	c := &Clue{}
-	var received, updated int64
+	var received, updated, stageAt int64
 	var due, acked, closed, paused sql.NullInt64
 	err := row.Scan(&c.ID, &c.Number, &c.ReportID, &c.Source, &c.Title, &c.Subject, &c.Summary, &c.Category, &c.Named,
 		&c.TownshipID, &c.VillageID, &c.RoundID, &c.KeeperID, &c.Status, &c.Disposal, &c.Form, &c.Unit,
-		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated, &paused)
+		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated, &paused,
+		&stageAt, &c.Level)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("scan clue: %w", err)
 	}
-	c.ReceivedAt, c.UpdatedAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC()
+	c.ReceivedAt, c.UpdatedAt, c.StageAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC(), time.Unix(stageAt, 0).UTC()
 	c.DueAt, c.AckedAt, c.ClosedAt, c.PausedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed), unixOrZero(paused)
 	return c, nil
 }
@@ -360,7 +365,7 @@ type ClueFilter struct {
 	KeeperID int64     // kept by this person; NoKeeper: by nobody yet
 	Disposal string    // this disposal key
 	Form     int       // this one of the four forms
-	Level    int       // open, at this level of the escalation ladder for its current deadline
+	Level    int       // open, at this level of the escalation ladder on its current clock (deadline or stage)
 	DueAfter time.Time // with a due date at or after this
 	Overdue  time.Time // open and past its due date at this time
 }

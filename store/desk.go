@@ -163,7 +163,7 @@ func (f ClueFilter) deskWhere(where []string, args []any) ([]string, []any) {
 		where, args = append(where, "c.form = ?"), append(args, f.Form)
 	}
 	if f.Level != 0 {
-		where = append(where, "c.status <> 'closed' AND c.id IN (SELECT l.clue_id FROM clue_ladder l WHERE l.level = ? AND l.due_at = c.due_at)")
+		where = append(where, "c.status <> 'closed' AND "+currentLevel+" = ?")
 		args = append(args, f.Level)
 	}
 	if !f.DueAfter.IsZero() {
@@ -257,7 +257,7 @@ func (tx *Tx) ReportFileData(reportID, fileID int64) (ReportFile, []byte, error)
 
 // ClueLetters lists the reminder and supervision letters of a clue, oldest first.
 func (tx *Tx) ClueLetters(clueID int64) ([]Letter, error) {
-	rows, err := tx.query(`SELECT id, kind, number, due_at, sent_at, acked_at, IFNULL(acked_by, 0)
+	rows, err := tx.query(`SELECT id, kind, number, due_at, sent_at, acked_at, IFNULL(acked_by, 0), stage
 		FROM clue_letters WHERE clue_id = ? ORDER BY id`, clueID)
 	if err != nil {
 		return nil, fmt.Errorf("clue letters: %w", err)
@@ -268,7 +268,7 @@ func (tx *Tx) ClueLetters(clueID int64) ([]Letter, error) {
 		l := Letter{ClueID: clueID}
 		var due, sent int64
 		var acked sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.Kind, &l.Number, &due, &sent, &acked, &l.AckedBy); err != nil {
+		if err := rows.Scan(&l.ID, &l.Kind, &l.Number, &due, &sent, &acked, &l.AckedBy, &l.Stage); err != nil {
 			return nil, fmt.Errorf("clue letters: %w", err)
 		}
 		l.DueAt, l.SentAt, l.AckedAt = time.Unix(due, 0).UTC(), time.Unix(sent, 0).UTC(), unixOrZero(acked)

@@ -23,7 +23,9 @@ const (
 	LetterSupervision = "supervision_letter"
 )
 
-// LadderClue is an open clue as the escalation ladder sees it.
+// LadderClue is an open clue as the escalation ladder sees it. A clue with a deadline climbs
+// the deadline's ladder (Stage ""; Anchor is the deadline); one without climbs the clock of its
+// status's stage (Stage is the status; Anchor is when the clue entered it, clues.stage_at).
 type LadderClue struct {
 	ID         int64
 	Number     string
@@ -32,10 +34,14 @@ type LadderClue struct {
 	TownshipID int64
 	KeeperID   int64
 	DueAt      time.Time
+	Status     string
+	Disposal   string
+	Stage      string
+	Anchor     time.Time
 	// Open: not closed and not paused. A closed or paused clue takes no further step.
 	Open bool
-	// Level reached for DueAt (a row about an older deadline counts as LadderNone) and when
-	// the next step is due (zero: no further step).
+	// Level reached on the clock of Stage and Anchor (a row about an older deadline or stage
+	// entry counts as LadderNone) and when the next step is due (zero: no further step).
 	Level  int
 	NextAt time.Time
 }
@@ -72,6 +78,11 @@ func (db *DB) LadderDue(ctx context.Context, now time.Time, after LadderCursor, 
 	return out, rows.Err()
 }
 
+// currentLevel is the level a clue reached on its current clock (the deadline's ladder, or
+// its stage's when it has no deadline), 0 when no step was taken on it; for a clue c.
+const currentLevel = `IFNULL((SELECT l.level FROM clue_ladder l WHERE l.clue_id = c.id
+	AND l.stage = IIF(c.due_at IS NULL, c.status, '') AND l.due_at = IFNULL(c.due_at, IFNULL(c.stage_at, c.received_at))), 0)`
+
 const ladderDueQuery = `SELECT id, next_step_at FROM clues
 	WHERE next_step_at <= ? AND (next_step_at, id) > (?, ?) ORDER BY next_step_at, id LIMIT ?`
 
@@ -80,20 +91,26 @@ const ladderDueQuery = `SELECT id, next_step_at FROM clues
 func (tx *Tx) LadderClue(id int64) (*LadderClue, error) {
 	c := &LadderClue{ID: id}
 	var (
-		status                   string
 		due, closed, paused, nxt sql.NullInt64
-		ldue                     int64
+		stageAt, ldue            int64
+		lstage                   string
 	)
 	err := tx.queryRow(`SELECT c.number, c.title, c.unit, IFNULL(c.township_id, 0), IFNULL(c.keeper_id, 0), c.due_at,
-		c.status, c.closed_at, c.paused_at, IFNULL(l.due_at, 0), IFNULL(l.level, 0), l.next_at
+		c.status, c.disposal, IFNULL(c.stage_at, c.received_at), c.closed_at, c.paused_at, IFNULL(l.due_at, 0),
+		IFNULL(l.stage, ''), IFNULL(l.level, 0), l.next_at
 		FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id WHERE c.id = ?`, id).
-		Scan(&c.Number, &c.Title, &c.Unit, &c.TownshipID, &c.KeeperID, &due, &status, &closed, &paused, &ldue, &c.Level, &nxt)
+		Scan(&c.Number, &c.Title, &c.Unit, &c.TownshipID, &c.KeeperID, &due, &c.Status, &c.Disposal, &stageAt, &closed, &paused,
+			&ldue, &lstage, &c.Level, &nxt)
 	if err != nil {
 		return nil, errNoRows(err, "ladder clue")
 	}
 	c.DueAt, c.NextAt = unixOrZero(due), unixOrZero(nxt)
-	c.Open = status != "closed" && !closed.Valid && !paused.Valid && due.Valid
-	if !due.Valid || ldue != due.Int64 {
+	c.Open = c.Status != ClueClosed && !closed.Valid && !paused.Valid
+	c.Stage, c.Anchor = c.Status, time.Unix(stageAt, 0).UTC()
+	if due.Valid {
+		c.Stage, c.Anchor = "", c.DueAt
+	}
+	if lstage != c.Stage || ldue != c.Anchor.Unix() {
 		c.Level, c.NextAt = LadderNone, time.Time{}
 	}
 	return c, nil
@@ -102,9 +119,16 @@ func (tx *Tx) LadderClue(id int64) (*LadderClue, error) {
 // SetLadder records the level a clue reached for its deadline and when its next step is due
 // (zero: none), on the ladder row and in the index of next steps.
 func (tx *Tx) SetLadder(clueID int64, due time.Time, level int, next time.Time) error {
-	if _, err := tx.exec(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (clue_id) DO UPDATE SET due_at = excluded.due_at, level = excluded.level, next_at = excluded.next_at`,
-		clueID, due.Unix(), level, nullTime(next)); err != nil {
+	return tx.SetStageLadder(clueID, "", due, level, next)
+}
+
+// SetStageLadder records the level a clue reached on the clock of a stage (a status; "" for
+// the deadline's ladder) that started at anchor, and when its next step is due (zero: none).
+func (tx *Tx) SetStageLadder(clueID int64, stage string, anchor time.Time, level int, next time.Time) error {
+	if _, err := tx.exec(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at, stage) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (clue_id) DO UPDATE SET due_at = excluded.due_at, level = excluded.level, next_at = excluded.next_at,
+		stage = excluded.stage`,
+		clueID, anchor.Unix(), level, nullTime(next), stage); err != nil {
 		return fmt.Errorf("set ladder: %w", err)
 	}
 	return tx.SetNextStep(clueID, next)
@@ -138,6 +162,9 @@ type Letter struct {
 	SentAt  time.Time
 	AckedAt time.Time
 	AckedBy int64
+	// Stage is "" for a letter about a deadline (DueAt), or the status whose stage's clock it
+	// is about (DueAt is then when the clue entered it).
+	Stage string
 }
 
 // ErrLetterAcked is returned when a letter was acknowledged before.
@@ -147,6 +174,13 @@ var ErrLetterAcked = errors.New("letter already acknowledged")
 // clue's timeline. Numbers run per kind and year (提醒〔2026〕3号), from the counter (see
 // nextNumber).
 func (tx *Tx) CreateLetter(clueID int64, kind string, due time.Time, year int) (*Letter, error) {
+	return tx.CreateStageLetter(clueID, kind, "", due, year)
+}
+
+// CreateStageLetter is CreateLetter for a letter about a stage's clock (stage, a status; ""
+// for the deadline's ladder) that started at anchor.
+func (tx *Tx) CreateStageLetter(clueID int64, kind, stage string, anchor time.Time, year int) (*Letter, error) {
+	due := anchor
 	prefix := map[string]string{LetterReminder: "提醒", LetterSupervision: "督办"}[kind]
 	if prefix == "" {
 		return nil, fmt.Errorf("create letter: unknown kind %q", kind)
@@ -155,9 +189,9 @@ func (tx *Tx) CreateLetter(clueID int64, kind string, due time.Time, year int) (
 	if err != nil {
 		return nil, fmt.Errorf("next letter number: %w", err)
 	}
-	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n), DueAt: due, SentAt: tx.now}
-	res, err := tx.exec(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at) VALUES (?, ?, ?, ?, ?)`,
-		clueID, kind, l.Number, due.Unix(), tx.now.Unix())
+	l := &Letter{ClueID: clueID, Kind: kind, Number: fmt.Sprintf("%s〔%d〕%d号", prefix, year, n), DueAt: due, SentAt: tx.now, Stage: stage}
+	res, err := tx.exec(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, stage) VALUES (?, ?, ?, ?, ?, ?)`,
+		clueID, kind, l.Number, due.Unix(), tx.now.Unix(), stage)
 	if err != nil {
 		return nil, fmt.Errorf("insert letter: %w", err)
 	}
@@ -174,8 +208,8 @@ func (tx *Tx) FindLetter(id int64) (*Letter, error) {
 	l := &Letter{ID: id}
 	var due, sent int64
 	var acked, by sql.NullInt64
-	err := tx.queryRow(`SELECT clue_id, kind, number, due_at, sent_at, acked_at, acked_by FROM clue_letters WHERE id = ?`, id).
-		Scan(&l.ClueID, &l.Kind, &l.Number, &due, &sent, &acked, &by)
+	err := tx.queryRow(`SELECT clue_id, kind, number, due_at, sent_at, acked_at, acked_by, stage FROM clue_letters WHERE id = ?`, id).
+		Scan(&l.ClueID, &l.Kind, &l.Number, &due, &sent, &acked, &by, &l.Stage)
 	if err != nil {
 		return nil, errNoRows(err, "find letter")
 	}
@@ -228,8 +262,9 @@ func (tx *Tx) AckLetter(letterID int64, p *Person) (*Letter, error) {
 		l.ClueID, p.ID, l.Number, tx.now.Unix()); err != nil {
 		return nil, fmt.Errorf("record ack: %w", err)
 	}
-	// The climb stops for this deadline; a new deadline starts a new ladder.
-	if _, err := tx.exec(`UPDATE clue_ladder SET next_at = NULL WHERE clue_id = ? AND due_at = ?`, l.ClueID, l.DueAt.Unix()); err != nil {
+	// The climb stops for this deadline; a new deadline starts a new ladder. A stage's clock
+	// (a clue nobody moved on) does not stop for a signature: only moving the clue on does.
+	if _, err := tx.exec(`UPDATE clue_ladder SET next_at = NULL WHERE clue_id = ? AND due_at = ? AND stage = ''`, l.ClueID, l.DueAt.Unix()); err != nil {
 		return nil, fmt.Errorf("stop ladder: %w", err)
 	}
 	if _, err := tx.exec(`UPDATE clues SET next_step_at = NULL WHERE id = ? AND due_at = ?`, l.ClueID, l.DueAt.Unix()); err != nil {
@@ -371,7 +406,7 @@ const reviewOpenQuery = `SELECT IFNULL(c.township_id, 0), c.unit, c.status, COUN
 	IFNULL(SUM(c.due_at < ?1 AND l.clue_id IS NULL), 0), IFNULL(SUM(l.level = 1), 0), IFNULL(SUM(l.level = 2), 0),
 	IFNULL(SUM(l.level = 3), 0)
 	FROM clues c INDEXED BY clues_open_review
-	LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at AND c.due_at < ?1
+	LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at AND l.stage = '' AND c.due_at < ?1
 	WHERE c.closed_at IS NULL AND c.status <> 'closed'
 	GROUP BY c.township_id, c.unit, c.status`
 

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -10,7 +11,8 @@ import (
 // stops the clock with a written reason (waiting on another body, a witness abroad), and the
 // ladder leaves the clue alone until it is resumed: the triggers of 0024 take a paused clue out
 // of the index of next steps and hand a resumed one back to the next pass. A deadline moved by
-// a resume or an extension starts a new ladder (clue_ladder is per deadline). Each pause,
+// a resume or an extension starts a new ladder (clue_ladder is per deadline); a clue on its
+// stage's clock (no deadline) resumes where it stood, its stage's start moved on. Each pause,
 // resume and extension is a timeline row.
 
 // Errors of the clock's changes.
@@ -37,9 +39,22 @@ func (tx *Tx) PauseClue(id, by int64, reason string) error {
 // now on (the caller moved it by the working days the clock stood still), and body the line
 // for the timeline.
 func (tx *Tx) ResumeClue(id, by int64, due time.Time, body string) error {
+	// A clue on its stage's clock (no deadline) has its stage's start moved on by the time the
+	// clock stood still, and its ladder row with it: the climb goes on where it stood.
+	var stageAt, pausedAt sql.NullInt64
+	var status string
+	if err := tx.queryRow(`SELECT IFNULL(stage_at, received_at), paused_at, status FROM clues WHERE id = ? AND due_at IS NULL`, id).
+		Scan(&stageAt, &pausedAt, &status); err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("resume clue: %w", err)
+	}
 	set, args := `paused_at = NULL, updated_at = ?`, []any{tx.now.Unix()}
 	if !due.IsZero() {
 		set, args = set+`, due_at = ?`, append(args, due.Unix())
+	}
+	shift := int64(0)
+	if due.IsZero() && stageAt.Valid && pausedAt.Valid && tx.now.Unix() > pausedAt.Int64 {
+		shift = tx.now.Unix() - pausedAt.Int64
+		set, args = set+`, stage_at = ?`, append(args, stageAt.Int64+shift)
 	}
 	res, err := tx.exec(`UPDATE clues SET `+set+` WHERE id = ? AND paused_at IS NOT NULL`, append(args, id)...)
 	if err != nil {
@@ -47,6 +62,12 @@ func (tx *Tx) ResumeClue(id, by int64, due time.Time, body string) error {
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return tx.clockRefusal(id)
+	}
+	if shift > 0 {
+		if _, err := tx.exec(`UPDATE clue_ladder SET due_at = due_at + ?, next_at = next_at + ? WHERE clue_id = ? AND stage = ? AND due_at = ?`,
+			shift, shift, id, status, stageAt.Int64); err != nil {
+			return fmt.Errorf("resume clue: %w", err)
+		}
 	}
 	return tx.AddClueEvent(id, by, "resumed", body)
 }

@@ -143,7 +143,7 @@ func statsLadderQuery(f ClueFilter, now time.Time) (string, []any) {
 	where, args := f.where()
 	return `SELECT COUNT(*), IFNULL(SUM(IFNULL(l.level, 0) = 0 AND c.due_at < ?), 0), IFNULL(SUM(l.level = 1), 0),
 		IFNULL(SUM(l.level = 2), 0), IFNULL(SUM(l.level = 3), 0)` + statsFrom + `
-		LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at` + where,
+		LEFT JOIN clue_ladder l ON l.clue_id = c.id AND l.due_at = c.due_at AND l.stage = ''` + where,
 		append([]any{now.Unix()}, args...)
 }
 

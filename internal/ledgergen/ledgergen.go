@@ -6,7 +6,8 @@
 // escalation ladder and its letters are as the previous working day's pass left them: clues
 // past their deadline hold a numbered reminder letter (提醒函), those past the supervision
 // time a supervision letter (督办函) unless the reminder was signed for, clues inside the nudge
-// window were nudged. Townships have an official, units two members, each with a chat, so a
+// window were nudged; new and studied clues climbed their stage's clock (the built-in ledger
+// file's stages) from the day they entered it the same way. Townships have an official, units two members, each with a chat, so a
 // ladder step queues real messages.
 //
 // A built ledger is cached as a file under os.TempDir, keyed by its size, the schema and the
@@ -30,11 +31,12 @@ import (
 	"testing"
 	"time"
 
+	"xuncha/handlers"
 	"xuncha/store"
 )
 
 // version changes whenever the generated shape changes, so that cached files are rebuilt.
-const version = 3
+const version = 4
 
 // Ladder thresholds the generated state follows: the scheduler's defaults.
 const (
@@ -308,6 +310,27 @@ func (w weekdays) ladderAt(due, last time.Time, r *rand.Rand) (l ladder, nudgeAt
 	return l, nudgeAt
 }
 
+// stageLadderAt is the ladder of a stage's clock started at anchor as passes up to and
+// including last left it, and the clue's next step time (zero: none).
+func (w weekdays) stageLadderAt(anchor, last time.Time, th handlers.Thresholds) (l ladder, next time.Time) {
+	start := w.startOfDay(anchor)
+	nudgeAt := w.startOfDay(w.add(start, th.Nudge))
+	reminderAt := w.startOfDay(w.add(start, th.Reminder))
+	if p := w.nextPass(reminderAt); !p.After(last) {
+		l.level, l.reminder = store.LadderReminder, p
+		l.next = w.startOfDay(w.add(p, th.Supervision-th.Reminder))
+		if s := w.nextPass(l.next); !s.After(last) {
+			l.level, l.superv, l.next = store.LadderSupervision, s, time.Time{}
+		}
+		return l, l.next
+	}
+	if !w.nextPass(nudgeAt).After(last) {
+		l.level, l.next = store.LadderNudge, reminderAt
+		return l, reminderAt
+	}
+	return l, nudgeAt
+}
+
 // clues inserts the clues, their timelines, ladder rows and letters in one transaction with
 // prepared statements.
 func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
@@ -340,18 +363,22 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		return s
 	}
 	insClue := prep(`INSERT INTO clues (id, number, source, title, subject, subject_key, summary, township_id, keeper_id,
-		status, disposal, form, unit, received_at, due_at, acked_at, updated_at, next_step_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		status, disposal, form, unit, received_at, due_at, acked_at, updated_at, next_step_at, stage_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 	insEvent := prep(`INSERT INTO clue_events (clue_id, person_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`)
-	insLadder := prep(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at) VALUES (?, ?, ?, ?)`)
-	insLetter := prep(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, acked_at, acked_by) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	insLadder := prep(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at, stage) VALUES (?, ?, ?, ?, ?)`)
+	insLetter := prep(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, acked_at, acked_by, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
+	if err != nil {
+		return err
+	}
+	ledger, err := handlers.LoadLedger("")
 	if err != nil {
 		return err
 	}
 	r := rand.New(rand.NewPCG(uint64(spec.Clues), version))
 	perYear := map[int]int{}
 	letters := map[string]int{}
-	letter := func(id int64, kind, prefix string, due, at, acked time.Time, by int64) error {
+	letter := func(id int64, kind, prefix, stage string, due, at, acked time.Time, by int64) error {
 		y := at.In(loc).Year()
 		k := fmt.Sprintf("%s:%d", kind, y)
 		letters[k]++
@@ -360,7 +387,7 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		if !acked.IsZero() {
 			ackAt, ackBy = acked.Unix(), by
 		}
-		if _, err := insLetter.ExecContext(ctx, id, kind, number, due.Unix(), at.Unix(), ackAt, ackBy); err != nil {
+		if _, err := insLetter.ExecContext(ctx, id, kind, number, due.Unix(), at.Unix(), ackAt, ackBy, stage); err != nil {
 			return err
 		}
 		if _, err := insEvent.ExecContext(ctx, id, nil, kind, number, at.Unix()); err != nil {
@@ -410,26 +437,40 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 				acked = received.Add(72 * time.Hour).Unix()
 			}
 		}
-		// The next step as the pass set it (migration 0024): the nudge, the deadline, the
-		// supervision letter, or none (-1 here, NULL below: a NULL would make the insert
-		// trigger hand the clue back to the next pass).
+		// When the clue entered its status: its receipt for a new one, days later for the others.
+		stageAt := received
+		if status != store.ClueNew {
+			stageAt = received.Add(time.Duration(1+r.IntN(20)) * 24 * time.Hour)
+			if stageAt.After(last) {
+				stageAt = received
+			}
+		}
+		// The next step as the pass set it (migrations 0024, 0032): the nudge, the deadline or
+		// the stage's reminder letter, the supervision letter, or none (-1 here, NULL below: a
+		// NULL would make the insert trigger hand the clue back to the next pass).
 		var l ladder
-		var nextStep any
+		var nextStep any = int64(-1)
+		stage, anchor := "", dueAt
 		if !dueAt.IsZero() {
 			var nudgeAt time.Time
 			l, nudgeAt = cal.ladderAt(dueAt, last, r)
 			switch {
 			case l.level == store.LadderNone:
 				nextStep = nudgeAt.Unix()
-			case l.next.IsZero():
-				nextStep = -1
-			default:
+			case !l.next.IsZero():
 				nextStep = l.next.Unix()
+			}
+		} else if st, ok := ledger.StageOf(status, false); ok {
+			var next time.Time
+			stage, anchor = status, stageAt
+			l, next = cal.stageLadderAt(stageAt, last, st.For(disposal))
+			if !next.IsZero() {
+				nextStep = next.Unix()
 			}
 		}
 		if _, err := insClue.ExecContext(ctx, id, number, "inspection", "线索"+number, subject, store.NormalizeSubject(subject),
 			"某村集体资金使用不规范", townships[tw], officials[tw], status, disposal, form, unit, received.Unix(), due, acked,
-			received.Unix(), nextStep); err != nil {
+			received.Unix(), nextStep, stageAt.Unix()); err != nil {
 			return err
 		}
 		if _, err := insEvent.ExecContext(ctx, id, officials[tw], "registered", "inspection", received.Unix()); err != nil {
@@ -442,16 +483,16 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		if !l.next.IsZero() {
 			next = l.next.Unix()
 		}
-		if _, err := insLadder.ExecContext(ctx, id, dueAt.Unix(), l.level, next); err != nil {
+		if _, err := insLadder.ExecContext(ctx, id, anchor.Unix(), l.level, next, stage); err != nil {
 			return err
 		}
 		if !l.reminder.IsZero() {
-			if err := letter(id, store.LetterReminder, "提醒", dueAt, l.reminder, l.acked, officials[tw]); err != nil {
+			if err := letter(id, store.LetterReminder, "提醒", stage, anchor, l.reminder, l.acked, officials[tw]); err != nil {
 				return err
 			}
 		}
 		if !l.superv.IsZero() {
-			if err := letter(id, store.LetterSupervision, "督办", dueAt, l.superv, time.Time{}, 0); err != nil {
+			if err := letter(id, store.LetterSupervision, "督办", stage, anchor, l.superv, time.Time{}, 0); err != nil {
 				return err
 			}
 		}

@@ -43,12 +43,17 @@ func TestBuildShape(t *testing.T) {
 		t.Errorf("clues with a deadline %d, want 1500", got)
 	}
 	overdue := count(`SELECT COUNT(*) FROM clues WHERE due_at < ?`, now.Add(-48*time.Hour).Unix())
-	reminders := count(`SELECT COUNT(*) FROM clue_letters WHERE kind = ?`, store.LetterReminder)
+	reminders := count(`SELECT COUNT(*) FROM clue_letters l JOIN clues c ON c.id = l.clue_id WHERE l.kind = ? AND c.due_at IS NOT NULL`, store.LetterReminder)
 	if overdue < 500 || reminders < overdue || reminders > overdue+50 {
 		t.Errorf("%d clues overdue by two days, %d reminder letters; want one each", overdue, reminders)
 	}
 	if n := count(`SELECT COUNT(*) FROM clue_letters WHERE kind = ?`, store.LetterSupervision); n == 0 {
 		t.Error("no supervision letters")
+	}
+	// New clues left alone climbed their stage's clock (awaiting joint study).
+	if n := count(`SELECT COUNT(*) FROM clue_letters l JOIN clues c ON c.id = l.clue_id WHERE c.status = 'new'
+		AND l.kind = ? AND l.due_at = c.stage_at`, store.LetterSupervision); n == 0 {
+		t.Error("no untouched new clue got its stage's supervision letter")
 	}
 	if n := count(`SELECT COUNT(*) FROM clue_ladder WHERE level = 1 AND next_at IS NOT NULL`); n == 0 {
 		t.Error("no clue inside the nudge window was nudged")

@@ -1,0 +1,265 @@
+package scheduler
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"xuncha/handlers"
+	"xuncha/store"
+)
+
+// newClue inserts a clue as registration leaves it: status new, no deadline, no unit.
+func (f *fixture) newClue(number string, township, keeper int64, received time.Time) int64 {
+	f.t.Helper()
+	var k any
+	if keeper != 0 {
+		k = keeper
+	}
+	res, err := f.raw.Exec(`INSERT INTO clues (number, source, title, township_id, keeper_id, status, received_at, updated_at)
+		VALUES (?, 'inspection', ?, ?, ?, 'new', ?, ?)`, number, "线索"+number, township, k, received.Unix(), received.Unix())
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	id, _ := res.LastInsertId()
+	return id
+}
+
+// climb runs the daily 09:00 pass on every day of [from, to) and returns, for each message
+// that reached chat, its day and the head of its text (【…】); on each day, before the pass,
+// act (if not nil) may change the ledger.
+func (f *fixture) climb(chat int64, from, to time.Time, act func(day string, d time.Time)) []string {
+	f.t.Helper()
+	var got []string
+	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
+		if act != nil {
+			f.set(d)
+			act(fmtDay(d), d)
+		}
+		before := len(f.mailbox(chat))
+		f.run(f.s.Escalate, d)
+		for _, m := range f.mailbox(chat)[before:] {
+			got = append(got, fmtDay(d)+" "+strings.SplitN(m.Message.Text, "】", 2)[0]+"】")
+		}
+	}
+	return got
+}
+
+// TestStageClockUntouched: a clue registered and then left alone climbs from the day it
+// arrived, on its stage's clock (awaiting joint study: 22, 65 and 130 working days in the
+// built-in ledger file), over the 2026 Spring Festival, Qingming, Labour Day and Dragon Boat
+// holidays: the nudge on the 22nd working day, the reminder letter on the 65th, the
+// supervision letter 65 working days after that, to the township's office as well; then its
+// climb ends and it leaves the index of next steps. Before the stage clocks, such a clue never
+// took a step.
+func TestStageClockUntouched(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 1, 5, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"})
+	tw, _ := f.place("新站镇", "")
+	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+	_, adminChat := f.person(store.RoleAdmin, 0, 0, "", "902")
+	id := f.newClue("S-1", tw, keeper, at(2026, 1, 5, 10, 30))
+
+	got := f.climb(keeperChat, at(2026, 1, 5, 9, 0), at(2026, 9, 1, 9, 0), nil)
+	want := []string{"02-04 【线索办理提醒】", "04-13 【提醒函】", "07-16 【督办函】"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("keeper's steps:\n got %v\nwant %v", got, want)
+	}
+	if m := f.mailbox(adminChat); len(m) != 1 || !strings.HasPrefix(m[0].Message.Text, "【督办函】督办〔2026〕1号") {
+		t.Errorf("the office got %d messages, want the supervision letter: %v", len(m), m)
+	}
+	if m := f.mailbox(keeperChat); len(m) == 3 {
+		for _, w := range []string{"待会商研判", "2026-01-05", "S-1"} {
+			if !strings.Contains(m[1].Message.Text, w) {
+				t.Errorf("reminder letter lacks %q: %s", w, m[1].Message.Text)
+			}
+		}
+	}
+	ev := strings.Join(f.events(id), "|")
+	for _, w := range []string{"reminder_letter 提醒〔2026〕1号", "supervision_letter 督办〔2026〕1号"} {
+		if !strings.Contains(ev, w) {
+			t.Errorf("timeline lacks %q: %s", w, ev)
+		}
+	}
+	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+		t.Errorf("a clue whose climb ended is still in the index of next steps")
+	}
+}
+
+// TestStageClockRestartsOnStudy: a clue studied (会商研判) on 01-20, before its nudge, never gets
+// the study stage's steps; the next stage's clock (awaiting a disposal opinion: 10, 15, 22)
+// starts on the day of the study and climbs over the Spring Festival (02-14 a make-up working
+// Saturday, 02-15..23 off). Disposed with an inquiry letter (谈话函询) on 03-02, it then climbs
+// the verification stage at the inquiry's thresholds (22, 44, 65), shorter than preliminary
+// verification's (22, 65, 130); a signature on the reminder letter does not stop that climb.
+func TestStageClockRestartsOnStudy(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 1, 5, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"}, store.PlaceRow{Township: "天岗镇"})
+	tw, _ := f.place("新站镇", "")
+	tw2, _ := f.place("天岗镇", "")
+	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+	_, officeChat := f.person(store.RoleOfficial, tw2, 0, "", "903")
+	talk := f.newClue("S-2", tw, keeper, at(2026, 1, 5, 10, 30))
+	verify := f.newClue("S-3", tw2, 0, at(2026, 1, 5, 10, 30))
+
+	setStatus := func(id int64, status, disposal string) {
+		f.update(func(tx *store.Tx) error {
+			u := store.ClueUpdate{Status: &status}
+			if disposal != "" {
+				u.Disposal = &disposal
+			}
+			return tx.UpdateClue(id, u)
+		})
+	}
+	got := f.climb(keeperChat, at(2026, 1, 5, 9, 0), at(2026, 6, 30, 9, 0), func(day string, d time.Time) {
+		switch day {
+		case "01-20":
+			setStatus(talk, store.ClueStudied, "")
+		case "03-02":
+			setStatus(talk, store.ClueDisposed, "talk")
+			setStatus(verify, store.ClueDisposed, "verify")
+		case "05-08":
+			// The keeper signs for the inquiry's reminder letter: the climb goes on.
+			var letter int64
+			if err := f.raw.QueryRow(`SELECT id FROM clue_letters WHERE clue_id = ? AND kind = ?`, talk, store.LetterReminder).Scan(&letter); err != nil {
+				t.Fatal(err)
+			}
+			f.update(func(tx *store.Tx) error {
+				p, err := tx.FindPerson(keeper)
+				if err != nil {
+					return err
+				}
+				_, err = tx.AckLetter(letter, p)
+				return err
+			})
+		}
+	})
+	want := []string{
+		"02-03 【线索办理提醒】", "02-10 【提醒函】", "02-26 【督办函】", // awaiting a disposal opinion, from 01-20
+		"04-01 【线索办理提醒】", "05-07 【提醒函】", "06-04 【督办函】", // the inquiry letter, from 03-02
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("steps:\n got %v\nwant %v", got, want)
+	}
+	// The clue nobody keeps goes to the township's office; preliminary verification is
+	// given longer: its reminder letter comes on 06-04, its supervision letter not yet.
+	var office []string
+	for _, m := range f.mailbox(officeChat) {
+		if strings.Contains(m.Message.Text, "S-3") {
+			office = append(office, strings.SplitN(m.Message.Text, "】", 2)[0]+"】")
+		}
+	}
+	if want := "【线索办理提醒】|【线索办理提醒】|【提醒函】"; strings.Join(office, "|") != want {
+		t.Errorf("office's steps for the verification: %v, want %s", office, want)
+	}
+}
+
+// TestStageThresholdsFromLedgerFile: the thresholds are the ledger file's. The same untouched
+// clue climbs at 3, 5 and 8 working days with a file that says so; and when the file changes
+// after the pass worked the clue's next step out, the next pass works it out again.
+func TestStageThresholdsFromLedgerFile(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "handlers", "ledger.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "ledger.json")
+	changed := strings.Replace(string(data), `"nudge": 22, "reminder": 65, "supervision": 130},`, `"nudge": 3, "reminder": 5, "supervision": 8},`, 1)
+	if changed == string(data) {
+		t.Fatal("the built-in file's study stage is not where the test looks")
+	}
+	if err := os.WriteFile(file, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := handlers.LoadLedger(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	f := newFixture(t, Config{})
+	f.set(at(2026, 3, 2, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"})
+	tw, _ := f.place("新站镇", "")
+	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+	f.newClue("S-4", tw, keeper, at(2026, 3, 2, 10, 0))
+	// One pass on the built-in file: the nudge is set for 04-01.
+	f.run(f.s.Escalate, at(2026, 3, 3, 9, 0))
+	// A restart with the county's file.
+	f.cfg.Stages = l.Stages
+	f.restart()
+	got := f.climb(keeperChat, at(2026, 3, 4, 9, 0), at(2026, 3, 20, 9, 0), nil)
+	want := []string{"03-05 【线索办理提醒】", "03-09 【提醒函】", "03-12 【督办函】"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("steps with the county's file:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestStageClockPause: a clue without a deadline, paused before its nudge, takes no step and
+// stays out of the index of next steps while paused; resumed, its stage's clock goes on where
+// it stood (moved on by the time it stood still).
+func TestStageClockPause(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 3, 2, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"})
+	tw, _ := f.place("新站镇", "")
+	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+	id := f.newClue("S-5", tw, keeper, at(2026, 3, 2, 10, 0)) // nudge 04-01 unpaused
+	got := f.climb(keeperChat, at(2026, 3, 3, 9, 0), at(2026, 5, 1, 9, 0), func(day string, d time.Time) {
+		switch day {
+		case "03-30":
+			f.update(func(tx *store.Tx) error { return tx.PauseClue(id, keeper, "等待审计报告") })
+		case "04-13":
+			f.update(func(tx *store.Tx) error { return tx.ResumeClue(id, keeper, time.Time{}, "") })
+		case "04-08":
+			if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+				t.Errorf("paused clue still in the index of next steps")
+			}
+		}
+	})
+	// Paused 03-30 09:00 to 04-13 09:00: the stage's start moves from 03-02 to 03-16, and its
+	// 22nd working day, over the Qingming holiday, is 04-16 (not 04-01).
+	want := []string{"04-16 【线索办理提醒】"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("steps:\n got %v\nwant %v", got, want)
+	}
+}
+
+// TestStageUpgradeKeepsNextSteps: the first pass after the upgrade to the stages' clocks does
+// not hand every clue back to be worked out again (at 1,000,000 clues, a walk of the ledger):
+// the recorded deadline thresholds are the same, and no stage time was worked out before.
+func TestStageUpgradeKeepsNextSteps(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 3, 2, 8, 0))
+	f.places(store.PlaceRow{Township: "新站镇"})
+	tw, _ := f.place("新站镇", "")
+	keeper, _ := f.person(store.RoleOfficial, tw, 0, "", "901")
+	id := f.clue("U-1", "审计局", tw, keeper, at(2026, 6, 30, 23, 59))
+	f.run(f.s.Escalate, at(2026, 3, 3, 9, 0))
+	// As the store was before the upgrade: the thresholds recorded without the stages.
+	if _, err := f.raw.Exec(`UPDATE channel_state SET value = 'nudge_before=10 supervision_after=20' WHERE key = ?`, ladderConfigKey); err != nil {
+		t.Fatal(err)
+	}
+	// A mark in place of the clue's next step time: a pass that worked it out again replaces it.
+	const mark = 4102444800 // 2100-01-01
+	if _, err := f.raw.Exec(`UPDATE clues SET next_step_at = ? WHERE id = ?`, mark, id); err != nil {
+		t.Fatal(err)
+	}
+	f.run(f.s.Escalate, at(2026, 3, 4, 9, 0))
+	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at = ?`, id, mark); n != 1 {
+		t.Error("the upgrade handed the clue back to be worked out")
+	}
+	// A real change of the deadline thresholds still does.
+	if _, err := f.raw.Exec(`UPDATE channel_state SET value = 'nudge_before=5 supervision_after=20' WHERE key = ?`, ladderConfigKey); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.s.checkLadderConfig(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at = 0`, id); n != 1 {
+		t.Error("a change of the thresholds did not hand the clue back")
+	}
+}
