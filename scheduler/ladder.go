@@ -43,10 +43,10 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 		}
 		after = batch[len(batch)-1]
 		for i := 0; i < len(batch); {
-			// Short transactions: a resident's step that arrives meanwhile waits for at most
-			// one of them (group commit runs it in the same batch, after this call), so each
-			// stops after ladderTxBudget. Several clues share one where they fit, since every
-			// commit is an fsync.
+			// Every commit waits for an fsync, so clues share a transaction while nothing else
+			// wants to write; a resident's step that comes meanwhile waits about
+			// ladderTxSlice, not the whole transaction: it ends once it has run that long and
+			// another write waits for it (tx.Contended), and after ladderTxBudget in any case.
 			var done int
 			var levels map[int]int
 			err := s.update(ctx, JobLadder, func(tx *store.Tx) error {
@@ -61,7 +61,7 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 						levels[level]++
 					}
 					done++
-					if time.Since(start) >= ladderTxBudget {
+					if took := time.Since(start); took >= ladderTxBudget || took >= ladderTxSlice && tx.Contended() {
 						break
 					}
 				}
@@ -89,11 +89,14 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	return nil
 }
 
-// ladderTxBudget and ladderTxMax bound one transaction of the escalation pass: the time a
-// resident's step may wait behind it, and the clues it takes.
+// ladderTxBudget and ladderTxMax bound one transaction of the escalation pass when nothing
+// else waits to write: its time, and the clues it takes. When a write waits, the transaction
+// ends after ladderTxSlice: the pass still moves while residents write (a clue a transaction
+// made it four times slower beside ten of them), and they wait about that long behind it.
 const (
-	ladderTxBudget = 2 * time.Millisecond
-	ladderTxMax    = 50
+	ladderTxBudget = 50 * time.Millisecond
+	ladderTxSlice  = time.Millisecond
+	ladderTxMax    = 1000
 )
 
 // ladderConfigKey keeps the thresholds the stored next step times were worked out with.

@@ -179,7 +179,8 @@ func (db *DB) runBatch(batch []*commitRequest) {
 			failAll(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		results[i] = callStep(req.fn, &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts, noncesPruned: &db.noncesPruned})
+		results[i] = callStep(req.fn, &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts,
+			noncesPruned: &db.noncesPruned, commit: &db.commit, behind: len(batch) - 1 - i})
 		if results[i].err != nil || results[i].panicked != nil {
 			// Some errors (a full disk, an I/O error) make SQLite roll back the whole
 			// transaction by itself; then the savepoint is gone and nothing of the batch stands.

@@ -295,6 +295,25 @@ type Tx struct {
 	reused map[string]*sql.Stmt
 	// noncesPruned is DB.noncesPruned for the writes of Update; nil elsewhere (prune every time).
 	noncesPruned *atomic.Int64
+	// commit and behind, for a call of Update: its committer, and how many calls of its batch
+	// run after it (see Contended).
+	commit *committer
+	behind int
+}
+
+// Contended reports whether another write waits for this transaction to end: a call of the same
+// batch after this one, or one queued for the next batch. A long job that writes in pieces (the
+// escalation pass) ends its piece early when it does, so that a resident's step does not wait.
+func (tx *Tx) Contended() bool {
+	if tx.behind > 0 {
+		return true
+	}
+	if tx.commit == nil {
+		return false
+	}
+	tx.commit.mu.Lock()
+	defer tx.commit.mu.Unlock()
+	return len(tx.commit.queue) > 0
 }
 
 // Now is the time the transaction started, used for every timestamp it writes.
