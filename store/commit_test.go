@@ -103,3 +103,29 @@ func TestUpdateGoexit(t *testing.T) {
 		t.Fatal("an Update after the exited call never ran")
 	}
 }
+
+// TestTxContended: a transaction of Update learns when another write waits for it to end, so a
+// long job writing in pieces can end its piece early; alone, it is not contended.
+func TestTxContended(t *testing.T) {
+	db := MustOpenDB(t)
+	var alone, waited bool
+	other := make(chan error, 1)
+	err := db.Update(t.Context(), func(tx *Tx) error {
+		alone = tx.Contended()
+		go func() { other <- db.Update(t.Context(), func(*Tx) error { return nil }) }()
+		for deadline := time.Now().Add(5 * time.Second); !tx.Contended() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		waited = tx.Contended()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	if alone || !waited {
+		t.Errorf("Contended: %v alone, %v with a write waiting; want false, true", alone, waited)
+	}
+}
