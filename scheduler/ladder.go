@@ -52,8 +52,9 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 			err := s.update(ctx, JobLadder, func(tx *store.Tx) error {
 				done, levels = 0, map[int]int{}
 				start := time.Now()
+				rc := newLadderRecipients()
 				for _, c := range batch[i:min(i+ladderTxMax, len(batch))] {
-					level, err := s.ladderStep(tx, c.ID, now)
+					level, err := s.ladderStep(tx, rc, c.ID, now)
 					if err != nil {
 						return fmt.Errorf("clue %d: %w", c.ID, err)
 					}
@@ -125,7 +126,7 @@ func (s *Scheduler) checkLadderConfig(ctx context.Context) error {
 // ladderStep takes the step clue id owes at now, if any, and returns its ladder level
 // (store.LadderNone when no step was taken). Either way it records when the clue's next step
 // is due, always after now, or that none is.
-func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, error) {
+func (s *Scheduler) ladderStep(tx *store.Tx, rc *ladderRecipients, id int64, now time.Time) (int, error) {
 	c, err := tx.LadderClue(id)
 	if err != nil {
 		return store.LadderNone, err
@@ -140,10 +141,10 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 		// Past the deadline: the reminder letter, even if the nudge was never sent (the clue
 		// got its deadline late, or the process was down): a nudge now would be stale.
 		next := s.cal.StartOfDay(s.cal.AddWorkingDays(now, cfg.SupervisionAfter))
-		return store.LadderReminder, s.letter(tx, c, store.LetterReminder, store.LadderReminder, next, now)
+		return store.LadderReminder, s.letter(tx, rc, c, store.LetterReminder, store.LadderReminder, next, now)
 	case c.Level < store.LadderNudge && !now.Before(nudgeAt):
 		left := s.workingDaysBetween(now, c.DueAt)
-		recips, err := s.unitRecipients(tx, c)
+		recips, err := rc.unit(tx, c)
 		if err != nil {
 			return store.LadderNone, err
 		}
@@ -165,7 +166,7 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 		if acked {
 			return store.LadderNone, tx.SetLadder(c.ID, c.DueAt, store.LadderReminder, time.Time{})
 		}
-		return store.LadderSupervision, s.letter(tx, c, store.LetterSupervision, store.LadderSupervision, time.Time{}, now)
+		return store.LadderSupervision, s.letter(tx, rc, c, store.LetterSupervision, store.LadderSupervision, time.Time{}, now)
 	}
 	// No step due yet: the next one is the nudge, the reminder at the deadline, or the
 	// supervision letter (c.NextAt); none once the climb ended.
@@ -182,19 +183,19 @@ func (s *Scheduler) ladderStep(tx *store.Tx, id int64, now time.Time) (int, erro
 // letter issues a numbered letter, records it on the ladder and queues it with its
 // acknowledge button: to the unit (and the keeper) for a reminder letter, and also to the
 // inspection office of the clue's township for a supervision letter.
-func (s *Scheduler) letter(tx *store.Tx, c *store.LadderClue, kind string, level int, next, now time.Time) error {
+func (s *Scheduler) letter(tx *store.Tx, rc *ladderRecipients, c *store.LadderClue, kind string, level int, next, now time.Time) error {
 	l, err := tx.CreateLetter(c.ID, kind, c.DueAt, now.In(s.cfg.Location).Year())
 	if err != nil {
 		return err
 	}
-	recips, err := s.unitRecipients(tx, c)
+	recips, err := rc.unit(tx, c)
 	if err != nil {
 		return err
 	}
 	textKey := "ladder.reminder"
 	if kind == store.LetterSupervision {
 		textKey = "ladder.supervision"
-		office, err := tx.RecipientsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
+		office, err := rc.office(tx, c.TownshipID)
 		if err != nil {
 			return err
 		}
@@ -215,24 +216,59 @@ func (s *Scheduler) letter(tx *store.Tx, c *store.LadderClue, kind string, level
 	return tx.SetLadder(c.ID, c.DueAt, level, next)
 }
 
-// unitRecipients are the chats of the clue's receiving unit, and of its keeper.
-func (s *Scheduler) unitRecipients(tx *store.Tx, c *store.LadderClue) ([]store.Recipient, error) {
+// ladderRecipients remembers, for one transaction of the pass, who receives the letters of a
+// unit, a keeper and a township's inspection office: many clues share them, nothing in the pass
+// changes them, and asking again for each clue was a fifth of the pass's time at 1,000,000
+// clues.
+type ladderRecipients struct {
+	units   map[string][]store.Recipient
+	keepers map[int64][]store.Recipient
+	offices map[int64][]store.Recipient
+}
+
+func newLadderRecipients() *ladderRecipients {
+	return &ladderRecipients{units: map[string][]store.Recipient{}, keepers: map[int64][]store.Recipient{}, offices: map[int64][]store.Recipient{}}
+}
+
+// unit returns the chats of the clue's receiving unit, and of its keeper, in a new slice.
+func (rc *ladderRecipients) unit(tx *store.Tx, c *store.LadderClue) ([]store.Recipient, error) {
 	var out []store.Recipient
 	if c.Unit != "" {
-		u, err := tx.ChatsOfUnit(c.Unit)
-		if err != nil {
-			return nil, err
+		u, ok := rc.units[c.Unit]
+		if !ok {
+			var err error
+			if u, err = tx.ChatsOfUnit(c.Unit); err != nil {
+				return nil, err
+			}
+			rc.units[c.Unit] = u
 		}
 		out = append(out, u...)
 	}
 	if c.KeeperID != 0 {
-		k, err := tx.ChatsOfPerson(c.KeeperID)
-		if err != nil {
-			return nil, err
+		k, ok := rc.keepers[c.KeeperID]
+		if !ok {
+			var err error
+			if k, err = tx.ChatsOfPerson(c.KeeperID); err != nil {
+				return nil, err
+			}
+			rc.keepers[c.KeeperID] = k
 		}
 		out = append(out, k...)
 	}
 	return out, nil
+}
+
+// office returns the chats of a township's officials and the administrators.
+func (rc *ladderRecipients) office(tx *store.Tx, township int64) ([]store.Recipient, error) {
+	if o, ok := rc.offices[township]; ok {
+		return o, nil
+	}
+	o, err := tx.RecipientsOfRoles(township, store.RoleOfficial, store.RoleAdmin)
+	if err != nil {
+		return nil, err
+	}
+	rc.offices[township] = o
+	return o, nil
 }
 
 // workingDaysBetween counts the working days after from's date up to and including to's date.
