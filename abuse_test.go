@@ -83,9 +83,7 @@ func TestAbuseWebhooks(t *testing.T) {
 
 // TestAbuseWebChat is a resident misbehaving in the web chat.
 func TestAbuseWebChat(t *testing.T) {
-	dbPath := filepath.Join(t.TempDir(), "x.db")
-	env := testEnv("XUNCHA_DB", dbPath)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
 	mustRun(t, env, "task", "add", "--township", "新站镇", "--title", "核查惠农补贴发放")
 	mustRun(t, env, "clue", "add", "--subject", "东风村村委会", "--summary", "集体资金去向不明", "--township", "新站镇")
 	srv := startServer(t, env, &syncbuf.Buffer{})

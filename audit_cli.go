@@ -23,10 +23,7 @@ func auditCmd(fs *flag.FlagSet) runFunc {
 		if af.Limit <= 0 || af.Limit > 100000 {
 			return errors.New("XUNCHA_LIMIT (--limit) must be between 1 and 100000")
 		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -42,8 +39,6 @@ func auditCmd(fs *flag.FlagSet) runFunc {
 			}
 			fmt.Fprintf(e.stdout, "%s\t%s\t%s\t%s\t%s\t%s\n", a.At.In(c.loc).Format("2006-01-02 15:04:05"), who, a.Channel, a.Action, a.Object, a.Detail)
 		}
-		return db.Update(ctx, func(tx *store.Tx) error {
-			return tx.Audit(0, "cli", "audit.read", "audit", fmt.Sprintf("limit=%d person=%d action=%s", af.Limit, af.PersonID, af.Action))
-		})
+		return auditCLI(ctx, db, "audit.read", "audit", fmt.Sprintf("limit=%d person=%d action=%s", af.Limit, af.PersonID, af.Action))
 	}
 }

@@ -39,10 +39,21 @@ type env struct {
 	usage          func(io.Writer) // prints the command's usage
 }
 
+// oneArg returns the command's one positional argument, named what in its synopsis; without
+// exactly one it prints the usage and fails.
+func (e *env) oneArg(what string) (string, error) {
+	if len(e.args) != 1 {
+		e.usage(e.stderr)
+		return "", fmt.Errorf("%s: expected one %s", e.name, what)
+	}
+	return e.args[0], nil
+}
+
 // commandTable is every command of the binary, in the order `xuncha --help` lists them.
 func commandTable() []command {
 	return []command{
 		{name: "serve", summary: "run the bot: every configured channel, the web chat, the scheduled jobs", setup: serveCommand},
+		{name: "desk link", args: "--person ID [--desk-url https://host]", summary: "print a one-time sign-in link to the officials' desk for a person", setup: deskLink},
 		{name: "invite", args: "--role officer|liaison|official|unit|admin [--township T] [--village V] [--unit U] [--expires 72h]\n       xuncha invite --revoke CODE [--reason TEXT]",
 			summary: "issue (or revoke) a one-time invitation code that grants a role", setup: inviteCommand},
 		{name: "people list", args: "[--active]", summary: "list who holds a role: id, role, jurisdiction, channel, bound, last active, status (never a chat id)", setup: peopleListCommand},
@@ -58,6 +69,7 @@ func commandTable() []command {
 		{name: "wechat menu", summary: "install the WeChat Official Account custom menu (举报 / 查询 / 我的)", setup: wechatMenu},
 		{name: "clue add", args: "--subject WHO --summary TEXT [--township T] [--village V] [--round R]",
 			summary: "register a clue the inspection itself found in the clue ledger", setup: clueAdd},
+		{name: "clue keeper", args: "--clue N --person ID", summary: "assign or change a clue's keeper (台账管理人), who gets its reminders", setup: clueKeeper},
 		{name: "round create", args: "--name N --from YYYY-MM-DD --to YYYY-MM-DD [--group G…] [--org O…] [--township T…] [--village T/V…] [--announce-file F]",
 			summary: "create a round: its window, groups, organisations, places (mode from the village class), announcement", setup: roundCreate},
 		{name: "round add", alias: "round create"},

@@ -230,6 +230,24 @@ func (c *common) open(ctx context.Context, getenv func(string) string, logger *s
 	return db, nil
 }
 
+// openDB validates the shared settings and opens the store, logging to the command's stderr;
+// the caller closes it. A command that must refuse bad settings before it reads its input
+// validates first as well: validating again changes nothing.
+func (c *common) openDB(ctx context.Context, e *env) (*store.DB, error) {
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c.open(ctx, e.getenv, c.logger(e.stderr))
+}
+
+// auditCLI records in the audit log what a command read or changed, with channel cli, in a
+// transaction of its own.
+func auditCLI(ctx context.Context, db *store.DB, action, object, detail string) error {
+	return db.Update(ctx, func(tx *store.Tx) error {
+		return tx.Audit(0, "cli", action, object, detail)
+	})
+}
+
 // guessFlags configure the global budget of wrong query and invitation codes (handlers/abuse.go
 // has the arithmetic behind the default and the ceiling).
 type guessFlags struct {

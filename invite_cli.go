@@ -27,7 +27,7 @@ func inviteCommand(fs *flag.FlagSet) runFunc {
 		wx                            wechatFlags
 	)
 	c.register(fs, useDB|useTZ|useLedger)
-	fs.StringVar(&role, "role", "", "role the invitation grants: officer, liaison, official, unit or admin")
+	fs.StringVar(&role, "role", "", "role the invitation grants: officer, liaison, official, unit or admin; or leading-group (领导小组) or committee (市委), administrators who sit for that body")
 	fs.StringVar(&township, "township", "", "township (乡镇) of the jurisdiction, by name")
 	fs.StringVar(&village, "village", "", "village (村) of the jurisdiction, by name; needs --township; required for role officer")
 	fs.StringVar(&unit, "unit", "", "for role unit: a receiving unit of the ledger (key or name) or an organisation a round inspects")
@@ -50,10 +50,15 @@ func inviteCommand(fs *flag.FlagSet) runFunc {
 			}
 		}
 		inv := &store.Invitation{Role: store.Role(role), Note: note}
+		// The two bodies that adjust and approve the village classification are invitation
+		// kinds of their own: administrators who sit for the body (people.body).
+		if body, ok := map[string]string{"leading-group": store.BodyLeadingGroup, "committee": store.BodyCommittee}[role]; ok {
+			inv.Role, inv.Body = store.RoleAdmin, body
+		}
 		if revoke == "" {
 			switch {
 			case !store.ValidRole(inv.Role):
-				return fmt.Errorf("XUNCHA_ROLE (--role) must be one of officer, liaison, official, unit, admin; got %q", role)
+				return fmt.Errorf("XUNCHA_ROLE (--role) must be one of officer, liaison, official, unit, admin, leading-group, committee; got %q", role)
 			case expires <= 0:
 				return errors.New("XUNCHA_EXPIRES (--expires) must be positive")
 			case village != "" && township == "":
@@ -169,6 +174,12 @@ func printGrant(w io.Writer, inv *store.Invitation, township, village string, ex
 		scope = "unit " + inv.Unit + ": only the clues, briefings and rectification items sent to it"
 	case store.RoleAdmin:
 		scope = "everything, including real-name reporters' contacts (each look audit-logged)"
+		switch inv.Body {
+		case store.BodyLeadingGroup:
+			scope += "; sits for the inspection leading group (领导小组): classification step 4"
+		case store.BodyCommittee:
+			scope += "; sits for the city committee (市委): classification step 5"
+		}
 	}
 	fmt.Fprintf(w, "role: %s (%s)\njurisdiction: %s\nexpires: %s (in %s); one use\n",
 		inv.Role, names[inv.Role], scope, inv.ExpiresAt.In(loc).Format("2006-01-02 15:04 MST"), expires)

@@ -173,10 +173,7 @@ func clueAdd(fs *flag.FlagSet) runFunc {
 		if village != "" && township == "" {
 			return errors.New("--village needs --township")
 		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -256,10 +253,7 @@ func export(ctx context.Context, e *env, c *common, f *ledgerFilters, format, ou
 	// instead of 100 % keeps the process near that, under 100 MB at 100,000 clues
 	// (BENCHMARKS.md), for no measurable CPU: the buffers hold no pointers to scan.
 	defer debug.SetGCPercent(debug.SetGCPercent(20))
-	err = db.Update(ctx, func(tx *store.Tx) error {
-		return tx.Audit(0, "cli", "ledger.read", "ledger", strings.TrimSpace(format+" "+f.String()))
-	})
-	if err != nil {
+	if err := auditCLI(ctx, db, "ledger.read", "ledger", strings.TrimSpace(format+" "+f.String())); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	file, err := os.Create(out)
@@ -293,10 +287,7 @@ func export(ctx context.Context, e *env, c *common, f *ledgerFilters, format, ou
 	if err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	err = db.Update(ctx, func(tx *store.Tx) error {
-		return tx.Audit(0, "cli", "ledger.export", "ledger", strings.TrimSpace(format+" "+f.String()))
-	})
-	if err != nil {
+	if err := auditCLI(ctx, db, "ledger.export", "ledger", strings.TrimSpace(format+" "+f.String())); err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%d clues written to %s\n", n, out)

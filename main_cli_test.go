@@ -225,9 +225,8 @@ func TestParsePlacesHeaders(t *testing.T) {
 // TestPlacesRenameRemove: a misspelt place is renamed (its records follow), one imported by
 // mistake is removed, and one that reports, clues, people or invitations refer to is not.
 func TestPlacesRenameRemove(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 	mustRun(t, env, "places", "import", writeFile(t, dir, "typo.csv", []byte("新占镇,东方村\n误导入乡\n")))
 
 	out, _ := mustRun(t, env, "places", "rename", "--township", "新占镇", "--village", "东方村", "--to", "东方红村")
@@ -274,8 +273,7 @@ func TestPlacesRenameRemove(t *testing.T) {
 // TestInviteChecks: an invitation that could not work is refused (a unit nothing reaches, an
 // officer with no village), and the output says what the code grants.
 func TestInviteChecks(t *testing.T) {
-	env := testEnv("XUNCHA_DB", filepath.Join(t.TempDir(), "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, env := testDB(t)
 
 	for _, args := range [][]string{
 		{"--role", "unit", "--unit", "市纪委第九室"},
@@ -311,8 +309,7 @@ func TestInviteChecks(t *testing.T) {
 
 // TestTaskAddDue: a task due before today is refused; one due today is given.
 func TestTaskAddDue(t *testing.T) {
-	env := testEnv("XUNCHA_DB", filepath.Join(t.TempDir(), "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, env := testDB(t)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	yesterday := time.Now().In(loc).AddDate(0, 0, -1).Format("2006-01-02")
 	_, _, err := runCLI(t, env, "task", "add", "--township", "新站镇", "--title", "走访", "--due", yesterday)

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -48,9 +47,7 @@ func TestDiskFull(t *testing.T) {
 }
 
 func diskFailure(t *testing.T, step string, fail, restore func(context.Context, *store.DB) error) {
-	dbPath := filepath.Join(t.TempDir(), "x.db")
-	env := testEnv("XUNCHA_DB", dbPath)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, _ := testDB(t)
 	key, _ := hex.DecodeString(testKey)
 	db, err := store.Open(context.Background(), dbPath, key)
 	if err != nil {

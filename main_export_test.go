@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"io"
 	"net/http"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -19,30 +17,18 @@ import (
 // with the export's headers and the clue; the file is given to that chat only, and holds
 // nothing of the reporter.
 func TestExportInChat(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	out, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇")
-	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(out)[1]
+	_, env := testDB(t)
+	code := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	official := newWebClient(t, srv.url, "official")
 	mustContain(t, official.do("/bind "+code, ""), "巡察工作人员")
 	resident := newWebClient(t, srv.url, "resident")
-	msgs := resident.do("/report", "")
-	msgs = resident.do("", button(t, msgs, "违反党纪"))
-	msgs = resident.do("", button(t, msgs, "新站镇"))
-	msgs = resident.do("", button(t, msgs, "红旗村"))
-	msgs = resident.do("红旗村主任", "")
-	msgs = resident.do("今年三月红旗村主任用公款请客，花了两千元。", "")
-	msgs = resident.do("", "done")
-	msgs = resident.do("", button(t, msgs, "实名举报"))
-	resident.do("王小明", "")
-	msgs = resident.do("13912345678", "")
-	resident.do("", button(t, msgs, "确认提交"))
+	webReport{category: "违反党纪", village: "红旗村", subject: "红旗村主任", description: "今年三月红旗村主任用公款请客，花了两千元。",
+		name: "王小明", phone: "13912345678"}.file(t, resident)
 	official.read()
 
-	msgs = official.do("/export", "")
+	msgs := official.do("/export", "")
 	var file *struct {
 		Name string `json:"name"`
 		URL  string `json:"url"`

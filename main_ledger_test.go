@@ -18,47 +18,14 @@ import (
 	"xuncha/store"
 )
 
-var (
-	lgCluePattern   = regexp.MustCompile(`JH-\d{4}-\d{4}`)
-	lgInvitePattern = regexp.MustCompile(`/bind (\S+)`)
-)
-
-// lgInvite issues an invitation through the CLI and returns its code.
-func lgInvite(t *testing.T, env func(string) string, args ...string) string {
-	t.Helper()
-	out, _ := mustRun(t, env, append([]string{"invite"}, args...)...)
-	m := lgInvitePattern.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("no code in invite output: %s", out)
-	}
-	return m[1]
-}
+var lgCluePattern = regexp.MustCompile(`JH-\d{4}-\d{4}`)
 
 // lgReport files a report through the web chat (新站镇 东风村) and returns its query code.
 // name and phone empty: anonymous with the chat link kept.
 func lgReport(t *testing.T, c *webClient, subject, description, name, phone string) string {
 	t.Helper()
-	msgs := c.do("/report", "")
-	msgs = c.do("", button(t, msgs, "侵害群众利益"))
-	msgs = c.do("", button(t, msgs, "新站镇"))
-	msgs = c.do("", button(t, msgs, "东风村"))
-	c.do(subject, "")
-	mustContain(t, c.do(description, ""), "证据")
-	msgs = c.do("", "done")
-	if name == "" {
-		msgs = c.do("", button(t, msgs, "匿名举报"))
-		msgs = c.do("", button(t, msgs, "保留"))
-	} else {
-		c.do("", button(t, msgs, "实名举报"))
-		c.do(name, "")
-		msgs = c.do(phone, "")
-	}
-	msgs = c.do("", button(t, msgs, "确认提交"))
-	code := codePattern.FindString(texts(msgs))
-	if code == "" {
-		t.Fatalf("no query code in:\n%s", texts(msgs))
-	}
-	return code
+	r := webReport{category: "侵害群众利益", village: "东风村", subject: subject, description: description, name: name, phone: phone}
+	return queryCode(t, r.file(t, c))
 }
 
 // TestLedgerEndToEnd runs the whole life of a clue through the real program and the web chat:
@@ -68,12 +35,10 @@ func lgReport(t *testing.T, c *webClient, subject, description, name, phone stri
 // closes it. The resident hears of each milestone and of nothing else, and the query code shows
 // the same.
 func TestLedgerEndToEnd(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	offCode := lgInvite(t, env, "--role", "official", "--township", "新站镇")
-	unitCode := lgInvite(t, env, "--role", "unit", "--unit", "市纪委监委第一纪检监察室")
-	otherUnitCode := lgInvite(t, env, "--role", "unit", "--unit", "市委组织部")
+	_, env := testDB(t)
+	offCode := inviteCode(t, env, "--role", "official", "--township", "新站镇")
+	unitCode := inviteCode(t, env, "--role", "unit", "--unit", "市纪委监委第一纪检监察室")
+	otherUnitCode := inviteCode(t, env, "--role", "unit", "--unit", "市委组织部")
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
@@ -227,9 +192,8 @@ func TestLedgerEndToEnd(t *testing.T) {
 // report and a clue the inspection found, opens the workbook with excelize, and searches both
 // files for the reporters' chat ids, the name and the phone.
 func TestLedgerExport(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 	named := newWebClient(t, srv.url, "named")
 	const name, phone = "张三丰", "13912345678"

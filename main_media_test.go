@@ -78,12 +78,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 
 	// The web chat: each file through the upload endpoint, at the report's files step.
 	web := newWebClient(t, srv.url, "media")
-	msgs := web.do("/report", "")
-	msgs = web.do("", button(t, msgs, "作风问题"))
-	msgs = web.do("", button(t, msgs, "新站镇"))
-	msgs = web.do("", button(t, msgs, "向阳村"))
-	web.do("乡农经站站长", "")
-	mustContain(t, web.do("2024年5月，站长在农机补贴发放中收取好处费，每台500元。", ""), "如有照片")
+	mustContain(t, webReport{description: "2024年5月，站长在农机补贴发放中收取好处费，每台500元。"}.describe(t, web), "如有照片")
 	kept := 0
 	for _, f := range files {
 		got := texts(web.upload(f.name, f.data))
@@ -96,7 +91,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 			t.Errorf("web %s: not refused politely: %s", f.name, got)
 		}
 	}
-	msgs = web.do("", "done")
+	msgs := web.do("", "done")
 	msgs = web.do("", button(t, msgs, "匿名举报"))
 	msgs = web.do("", button(t, msgs, "保留（推荐）"))
 	mustContain(t, msgs, fmt.Sprintf("附件：%d 个", kept))

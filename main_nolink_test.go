@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,20 +39,14 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 	const token = "987654:NoLink-secret-token"
 	fake := telegramtest.New(token)
 	t.Cleanup(fake.Close)
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", dbPath, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	inviteOut, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇")
-	invCode := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)
-	if invCode == nil {
-		t.Fatalf("no code in invite output: %s", inviteOut)
-	}
+	dbPath, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	dir := filepath.Dir(dbPath)
+	invCode := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
 	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+invCode[1], ""), "巡察工作人员")
+	mustContain(t, official.do("/bind "+invCode, ""), "巡察工作人员")
 	bystander := newWebClient(t, srv.url, "bystander")
 	bystander.do("/help", "")
 

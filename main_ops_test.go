@@ -85,9 +85,7 @@ func TestMetricsAndHealth(t *testing.T) {
 	const token = "123456:metrics-test-token"
 	fake := telegramtest.New(token)
 	t.Cleanup(fake.Close)
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
@@ -204,30 +202,14 @@ func TestMetricsAndHealth(t *testing.T) {
 // removed), serve started with the same key. The report filed before the backup is found by
 // its query code; one filed after the backup is not.
 func TestBackupRestore(t *testing.T) {
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", dbPath)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	report := func(name, who string) string {
 		t.Helper()
 		c := newWebClient(t, srv.url, name)
-		msgs := c.do("/report", "")
-		msgs = c.do("", button(t, msgs, "作风问题"))
-		msgs = c.do("", button(t, msgs, "新站镇"))
-		msgs = c.do("", button(t, msgs, "向阳村"))
-		c.do(who, "")
-		c.do("去年秋收时要求每户交500元才给办理土地确权证。", "")
-		msgs = c.do("", "done")
-		msgs = c.do("", button(t, msgs, "匿名举报"))
-		msgs = c.do("", button(t, msgs, "保留"))
-		msgs = c.do("", button(t, msgs, "确认提交"))
-		code := codePattern.FindString(texts(msgs))
-		if code == "" {
-			t.Fatalf("no query code:\n%s", texts(msgs))
-		}
-		return code
+		return queryCode(t, webReport{subject: who, description: "去年秋收时要求每户交500元才给办理土地确权证。"}.file(t, c))
 	}
 	kept := report("before", "乡农经站站长")
 

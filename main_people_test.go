@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -50,13 +49,12 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 	}
 
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	bindCode := regexp.MustCompile(`/bind (\S+)`)
-	offOut, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇", "--note", "王五 巡察办")
-	officerOut, _ := mustRun(t, env, "invite", "--role", "officer", "--township", "天岗镇", "--village", "民主村", "--note", "赵七")
+	officialCode := inviteCode(t, env, "--role", "official", "--township", "新站镇", "--note", "王五 巡察办")
+	officerCode := inviteCode(t, env, "--role", "officer", "--township", "天岗镇", "--village", "民主村", "--note", "赵七")
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+bindCode.FindStringSubmatch(offOut)[1], ""), "绑定成功")
+	mustContain(t, official.do("/bind "+officialCode, ""), "绑定成功")
 	var update int64 = 7000
 	say := func(chat int64, text, want string) {
 		t.Helper()
@@ -66,7 +64,6 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 		fake.WaitText(t, chat, n, want)
 	}
 	const officer = 5550777
-	officerCode := bindCode.FindStringSubmatch(officerOut)[1]
 	say(officer, "/start "+officerCode, "绑定成功")
 
 	list, _ := mustRun(t, env, "people", "list")
@@ -84,16 +81,7 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 
 	// A resident's report queues a notice for the official, who has not read it yet.
 	resident := newWebClient(t, srv.url, "resident")
-	msgs := resident.do("/report", "")
-	msgs = resident.do("", button(t, msgs, "作风问题"))
-	msgs = resident.do("", button(t, msgs, "新站镇"))
-	msgs = resident.do("", button(t, msgs, "向阳村"))
-	resident.do("乡农经站站长", "")
-	msgs = resident.do("去年秋收时乡农经站站长要求每户交500元才给办理土地确权证。", "")
-	msgs = resident.do("", "done")
-	msgs = resident.do("", button(t, msgs, "匿名举报"))
-	msgs = resident.do("", button(t, msgs, "保留"))
-	mustContain(t, resident.do("", button(t, msgs, "确认提交")), "查询码")
+	mustContain(t, webReport{}.file(t, resident), "查询码")
 	db := filepath.Join(dir, "x.db")
 	if n := countRows(t, db, `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`); n == 0 {
 		t.Fatal("no staff message pending for the official: the test would prove nothing")
@@ -174,8 +162,7 @@ func TestPeopleRevokeWeChat(t *testing.T) {
 	env := testEnv("XUNCHA_DB", db, "WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret,
 		"WECHAT_TOKEN", wxToken, "WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	inviteOut, _ := mustRun(t, env, "invite", "--role", "officer", "--township", "天岗镇", "--village", "民主村")
-	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)[1]
+	code := inviteCode(t, env, "--role", "officer", "--township", "天岗镇", "--village", "民主村")
 
 	srv := startServer(t, env, &syncbuf.Buffer{})
 	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}

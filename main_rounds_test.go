@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -248,6 +249,12 @@ func TestRoundEndToEnd(t *testing.T) {
 	w.bind(party, store.Invitation{Role: store.RoleUnit, Unit: "新站镇党委"})
 	admin := "admin"
 	w.bind(admin, store.Invitation{Role: store.RoleAdmin})
+	// The two bodies: the leading group adjusts (step 4), the city committee approves (step 5).
+	leader, committee := "leader", "committee"
+	w.bind(leader, store.Invitation{Role: store.RoleAdmin, Body: store.BodyLeadingGroup})
+	invOut, _ := mustRun(t, w.env, "invite", "--role", "committee", "--note", "市委常委会")
+	wantIn(t, invOut, "sits for the city committee (市委): classification step 5")
+	wantIn(t, outText(w.say(committee, "/bind "+regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(invOut)[1], "")), "绑定成功")
 	resident := "resident"
 	w.say(resident, "/start", "")
 	for _, c := range []string{liaison, "liaison-other", official, commission, orgDept, audit, party, admin} {
@@ -292,17 +299,21 @@ func TestRoundEndToEnd(t *testing.T) {
 	out = w.say(commission, "/classify 新站镇/向阳村 重点 信访件反映集体资金问题", "")
 	w.say(commission, "", press(t, "本环节完成", out))
 
-	// Step 4: the leading group (administrators) adjusts: 东风村 stays key.
-	wantIn(t, outText(w.say(official, "/classify 新站镇/东风村 重点", "")), "第 4 步「领导小组调整」，这一步由管理员办理")
+	// Step 4: the leading group adjusts: 东风村 stays key. A plain administrator and the
+	// committee are refused: the step is the leading group's.
+	wantIn(t, outText(w.say(official, "/classify 新站镇/东风村 重点", "")), "第 4 步「领导小组调整」，这一步由巡察工作领导小组办理")
 	wantIn(t, outText(w.say(commission, "/classify 新站镇/东风村 重点", "")), "第 4 步「领导小组调整」")
-	out = w.say(admin, "/classify 新站镇/东风村 重点 集体经济薄弱，维持重点村", "")
-	w.say(admin, "", press(t, "本环节完成", out))
+	wantIn(t, outText(w.say(admin, "/classify 新站镇/东风村 重点", "")), "这一步由巡察工作领导小组办理；您的身份是管理员")
+	wantIn(t, outText(w.say(committee, "/classify 新站镇/东风村 重点", "")), "这一步由巡察工作领导小组办理；您的身份是市委")
+	out = w.say(leader, "/classify 新站镇/东风村 重点 集体经济薄弱，维持重点村", "")
+	w.say(leader, "", press(t, "本环节完成", out))
 
-	// Step 5: the city committee (administrators) approves.
-	wantIn(t, outText(w.say(liaison, "/classify 向阳村 一般", "")), "第 5 步「市委审定」，这一步由管理员办理；您的身份是巡察联络员")
-	out = w.say(admin, "/classify", "")
+	// Step 5: the city committee approves; the leading group, which closed step 4, cannot.
+	wantIn(t, outText(w.say(liaison, "/classify 向阳村 一般", "")), "第 5 步「市委审定」，这一步由市委办理；您的身份是巡察联络员")
+	wantIn(t, outText(w.say(leader, "/classify 向阳村 一般", "")), "第 5 步「市委审定」，这一步由市委办理；您的身份是巡察工作领导小组")
+	out = w.say(committee, "/classify", "")
 	wantIn(t, outText(out), "东风村：重点村（领导小组调整）")
-	wantIn(t, outText(w.say(admin, "", press(t, "本环节完成", out))), "新站镇 的村级分类已审定")
+	wantIn(t, outText(w.say(committee, "", press(t, "本环节完成", out))), "新站镇 的村级分类已审定")
 	hist, _ := mustRun(t, w.env, "classify", "show", "--township", "新站镇")
 	for _, want := range []string{"东风村  general", "向阳村  key", "approved"} {
 		wantIn(t, strings.Join(strings.Fields(hist), " "), strings.Join(strings.Fields(want), " "))
@@ -418,15 +429,21 @@ func TestRoundEndToEnd(t *testing.T) {
 	// --- the stage report meeting, scheduled in chat by the group ---
 	stage := from.AddDate(0, 0, 20).Format("2006-01-02") + "T10:00"
 	wantIn(t, outText(w.say(party, "/meetings add 1 汇报 "+stage+" 第一会议室 official", "")), "仅限巡察工作人员或管理员")
-	wantIn(t, outText(w.say(official, "/meetings add 1 汇报 "+stage+" 第一会议室 official admin", "")), "已安排阶段汇报会")
 	w.inbox(admin)
+	// The propaganda department has nobody bound: the sender and the office are told at once.
+	out = w.say(official, "/meetings add 1 汇报 "+stage+" 第一会议室 official admin unit:propaganda", "")
+	wantIn(t, outText(out), "已安排阶段汇报会")
+	wantIn(t, outText(out), "以下单位没有绑定人员，会议通知无人接收（已告知巡察办）：市委宣传部")
+	wantIn(t, inboxText(w.inbox(admin)), "【无人接收】阶段汇报会")
 	w.job("rounds", w.sch.Rounds)
 	wantIn(t, inboxText(w.inbox(admin)), "【会议通知】阶段汇报会")
 
 	// --- the feedback meeting and the hand-over ---
 	fb := to.AddDate(0, 0, 20)
-	mustRun(t, w.env, "meeting", "add", "--round", "1", "--kind", "feedback", "--at", day(fb)+"T15:00",
-		"--place", "市委第一会议室", "--attendee", "official", "--attendee", "unit:新站镇党委")
+	cli, _ = mustRun(t, w.env, "meeting", "add", "--round", "1", "--kind", "feedback", "--at", day(fb)+"T15:00",
+		"--place", "市委第一会议室", "--attendee", "official", "--attendee", "unit:新站镇党委", "--attendee", "unit:propaganda")
+	wantIn(t, cli, "warning: nobody of 市委宣传部 is bound")
+	wantIn(t, inboxText(w.inbox(admin)), "【无人接收】反馈会")
 	w.set(fb.AddDate(0, 0, -3))
 	w.job("rounds", w.sch.Rounds)
 	wantIn(t, inboxText(w.inbox(party)), "【会议通知】反馈会")
@@ -455,7 +472,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	for _, d := range guidance {
 		if d.Message.File != nil {
 			files++
-			if _, data, err := w.db.OutboxFile(w.ctx, w.chats[party], d.ID); err != nil || !strings.Contains(string(data), "整改") {
+			if _, data, err := w.db.OutboxFile(w.ctx, w.chats[party], d.ID); err != nil || !strings.Contains(docxDocument(t, data), "整改") {
 				t.Fatalf("template %s: %v", d.Message.File.Name, err)
 			}
 		}

@@ -18,9 +18,8 @@ import (
 // subscribes a web chat, and restarts serve: the scheduler's catch-up pass at start publishes
 // the announcement (already due) to the subscriber once, and a second restart sends nothing more.
 func TestScheduleCLIAndServe(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 
 	cal := filepath.Join(dir, "2027.csv")
 	if err := os.WriteFile(cal, []byte("date,kind\n2027-01-01,holiday\n2027-02-20,workday\n"), 0o600); err != nil {
@@ -177,9 +176,8 @@ func mustLoc(t *testing.T, name string) *time.Location {
 // TestReportAfterWindowClosed: a report about a township whose inspection window closed lately
 // is registered as usual, and its confirmation says the window is shut.
 func TestReportAfterWindowClosed(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 	body := filepath.Join(dir, "body.txt")
 	if err := os.WriteFile(body, []byte("巡察组进驻。"), 0o600); err != nil {
 		t.Fatal(err)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"image"
 	"image/jpeg"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -23,9 +22,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
 	// Slack absorbs scheduling jitter on a loaded machine; the bot itself keeps 1 s per chat.
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20})
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
 	logs := &syncbuf.Buffer{}
 	startServer(t, env, logs)
 

@@ -2,227 +2,19 @@ package main
 
 import (
 	"bytes"
-	"context"
-	"encoding/json"
-	"fmt"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"net/url"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"xuncha/internal/syncbuf"
 )
-
-const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-
-// testEnv is a map-backed getenv.
-func testEnv(kv ...string) func(string) string {
-	m := map[string]string{"XUNCHA_SECRET_KEY": testKey}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = kv[i+1]
-	}
-	return func(k string) string { return m[k] }
-}
-
-// mustRun runs a short command of the CLI and returns its output.
-func mustRun(t *testing.T, getenv func(string) string, args ...string) (stdout, stderr string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	if err := run(t.Context(), append([]string{"xuncha"}, args...), getenv, strings.NewReader(""), &out, &errb); err != nil {
-		t.Fatalf("xuncha %s: %v\n%s", strings.Join(args, " "), err, errb.String())
-	}
-	return out.String(), errb.String()
-}
-
-// server is `xuncha serve` running in the test.
-type server struct {
-	url    string
-	stderr *syncbuf.Buffer
-	cancel context.CancelFunc
-	done   chan error
-}
-
-var servingLine = regexp.MustCompile(`web chat at (http://[^\s]+/)`)
-
-// startServer runs `xuncha serve` on a free port and waits until it answers /healthz.
-func startServer(t *testing.T, getenv func(string) string, logs *syncbuf.Buffer) *server {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	stdout := &syncbuf.Buffer{}
-	s := &server{stderr: logs, cancel: cancel, done: make(chan error, 1)}
-	go func() {
-		s.done <- run(ctx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0"}, getenv, strings.NewReader(""), stdout, logs)
-	}()
-	deadline := time.Now().Add(30 * time.Second)
-	for s.url == "" {
-		if time.Now().After(deadline) {
-			cancel()
-			t.Fatalf("server did not start; stderr:\n%s", logs.String())
-		}
-		select {
-		case err := <-s.done:
-			t.Fatalf("serve exited early: %v\n%s", err, logs.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-		if m := servingLine.FindStringSubmatch(stdout.String()); m != nil {
-			s.url = m[1]
-		}
-	}
-	res, err := http.Get(s.url + "healthz")
-	if err != nil || res.StatusCode != http.StatusOK {
-		t.Fatalf("healthz: %v %v", err, res)
-	}
-	res.Body.Close()
-	t.Cleanup(func() { s.stop(t) })
-	return s
-}
-
-// stop cancels the server as SIGTERM would and checks it shut down cleanly.
-func (s *server) stop(t *testing.T) {
-	t.Helper()
-	if s.cancel == nil {
-		return
-	}
-	s.cancel()
-	s.cancel = nil
-	select {
-	case err := <-s.done:
-		if err != nil {
-			t.Errorf("serve returned %v", err)
-		}
-	case <-time.After(15 * time.Second):
-		t.Errorf("serve did not stop")
-	}
-}
-
-// webClient is a browser of the web chat: a cookie jar, a message counter and the id of the
-// last message it read.
-type webClient struct {
-	t    *testing.T
-	base string
-	http *http.Client
-	last int64
-	n    int
-	name string
-}
-
-type webMsg struct {
-	ID   int64  `json:"id"`
-	Text string `json:"text"`
-	File *struct {
-		Name string `json:"name"`
-		URL  string `json:"url"`
-	} `json:"file"`
-	Buttons [][]struct {
-		Text string `json:"text"`
-		Data string `json:"data"`
-	} `json:"buttons"`
-}
-
-func newWebClient(t *testing.T, base, name string) *webClient {
-	jar, err := cookiejar.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &webClient{t: t, base: base, http: &http.Client{Jar: jar, Timeout: 30 * time.Second}, name: name}
-}
-
-// chatID is the browser's chat id, from its HttpOnly cookie.
-func (c *webClient) chatID() string {
-	u, _ := url.Parse(c.base)
-	for _, ck := range c.http.Jar.Cookies(u) {
-		if ck.Name == "xuncha_chat" {
-			return ck.Value
-		}
-	}
-	c.t.Fatalf("%s has no chat cookie", c.name)
-	return ""
-}
-
-// do sends text or a button press and returns the answers queued for this chat.
-func (c *webClient) do(text, data string) []webMsg {
-	c.t.Helper()
-	c.n++
-	body, _ := json.Marshal(map[string]string{"id": fmt.Sprintf("%s-msg-%04d", c.name, c.n), "text": text, "data": data})
-	res, err := c.http.Post(c.base+"api/send", "application/json", bytes.NewReader(body))
-	if err != nil {
-		c.t.Fatalf("send %q: %v", text+data, err)
-	}
-	b, _ := io.ReadAll(res.Body)
-	res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		c.t.Fatalf("send %q: %s %s", text+data, res.Status, b)
-	}
-	return c.read()
-}
-
-// read fetches (without waiting) the messages after the last one read, acknowledging those.
-func (c *webClient) read() []webMsg {
-	c.t.Helper()
-	res, err := c.http.Get(fmt.Sprintf("%sapi/messages?after=%d", c.base, c.last))
-	if err != nil {
-		c.t.Fatalf("poll: %v", err)
-	}
-	defer res.Body.Close()
-	var a struct {
-		OK       bool     `json:"ok"`
-		Messages []webMsg `json:"messages"`
-	}
-	if err := json.NewDecoder(res.Body).Decode(&a); err != nil || !a.OK {
-		c.t.Fatalf("poll: %v %+v", err, a)
-	}
-	for _, m := range a.Messages {
-		c.last = max(c.last, m.ID)
-	}
-	return a.Messages
-}
-
-// button finds the data of the button whose text contains label in the messages.
-func button(t *testing.T, msgs []webMsg, label string) string {
-	t.Helper()
-	for _, m := range msgs {
-		for _, row := range m.Buttons {
-			for _, b := range row {
-				if strings.Contains(b.Text, label) {
-					return b.Data
-				}
-			}
-		}
-	}
-	t.Fatalf("no button %q in %s", label, texts(msgs))
-	return ""
-}
-
-func texts(msgs []webMsg) string {
-	var s []string
-	for _, m := range msgs {
-		s = append(s, m.Text)
-	}
-	return strings.Join(s, "\n---\n")
-}
-
-func mustContain(t *testing.T, msgs []webMsg, want string) {
-	t.Helper()
-	if !strings.Contains(texts(msgs), want) {
-		t.Fatalf("want %q in:\n%s", want, texts(msgs))
-	}
-}
-
-var codePattern = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
 
 // TestEndToEndReport runs the real program: a resident reports in Chinese through the web chat,
 // the server is stopped mid-conversation and restarted, the conversation continues at the same
 // step, and the query code works from another chat without revealing the reporter.
 func TestEndToEndReport(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, env := testDB(t)
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
@@ -273,12 +65,10 @@ func TestEndToEndReport(t *testing.T) {
 // id appears nowhere in clear — not in the database files, not in the logs, not in anything an
 // official receives or can run.
 func TestAnonymousReporterNeverInClear(t *testing.T) {
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", dbPath, "XUNCHA_LOG_LEVEL", "debug")
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t, "XUNCHA_LOG_LEVEL", "debug")
+	dir := filepath.Dir(dbPath)
 	inviteOut, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇")
-	invCode := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)
+	invCode := invitePattern.FindStringSubmatch(inviteOut)
 	if invCode == nil {
 		t.Fatalf("no code in invite output: %s", inviteOut)
 	}
@@ -289,19 +79,7 @@ func TestAnonymousReporterNeverInClear(t *testing.T) {
 	mustContain(t, official.do("/bind "+invCode[1], ""), "巡察工作人员")
 
 	resident := newWebClient(t, srv.url, "resident")
-	msgs := resident.do("/report", "")
-	msgs = resident.do("", button(t, msgs, "作风问题"))
-	msgs = resident.do("", button(t, msgs, "新站镇"))
-	msgs = resident.do("", button(t, msgs, "向阳村"))
-	msgs = resident.do("乡农经站站长", "")
-	msgs = resident.do("去年秋收时乡农经站站长要求每户交500元才给办理土地确权证。", "")
-	msgs = resident.do("", "done")
-	msgs = resident.do("", button(t, msgs, "匿名举报"))
-	msgs = resident.do("", button(t, msgs, "保留"))
-	msgs = resident.do("", button(t, msgs, "确认提交"))
-	if codePattern.FindString(texts(msgs)) == "" {
-		t.Fatalf("no query code:\n%s", texts(msgs))
-	}
+	queryCode(t, webReport{}.file(t, resident))
 	notice := official.read()
 	mustContain(t, notice, "新举报")
 	mustContain(t, notice, "匿名举报")
@@ -384,8 +162,7 @@ func TestCommands(t *testing.T) {
 
 	// Revocation: a revoked code cannot be bound.
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	inviteOut, _ := mustRun(t, env, "invite", "--role", "official")
-	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(inviteOut)[1]
+	code := inviteCode(t, env, "--role", "official")
 	mustRun(t, env, "invite", "--revoke", code)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 	c := newWebClient(t, srv.url, "c")

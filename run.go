@@ -14,10 +14,13 @@ import (
 	"sync"
 	"syscall"
 	"time"
+	"unicode/utf8"
 
 	"xuncha/bot"
+	"xuncha/desk"
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/textsafe"
 	"xuncha/outbox"
 )
 
@@ -32,6 +35,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 type serveConfig struct {
 	common
 	addr string
+	// office is the issuing office printed under the letters.
+	office string
 
 	tgToken, tgAPIURL, tgWebhookURL, tgWebhookSecret string
 	tgRate                                           float64
@@ -40,6 +45,7 @@ type serveConfig struct {
 	sched scheduleFlags
 	guess guessFlags
 	http  httpFlags
+	desk  deskFlags
 }
 
 func (c *serveConfig) validate() error {
@@ -54,6 +60,9 @@ func (c *serveConfig) validate() error {
 		if len(c.tgWebhookSecret) < 16 {
 			return errors.New("TELEGRAM_WEBHOOK_SECRET must be set (16 to 256 characters of A-Z a-z 0-9 _ -) in webhook mode")
 		}
+	}
+	if err := textsafe.CheckLine(c.office); err != nil || utf8.RuneCountInString(c.office) > 40 {
+		return errors.New("XUNCHA_OFFICE_NAME (--office-name) must be one line of at most 40 characters, without control or direction characters")
 	}
 	if c.tgRate <= 0 || c.tgRate > 30 {
 		return fmt.Errorf("TELEGRAM_RATE must be between 0 and 30 messages per second, got %v", c.tgRate)
@@ -72,6 +81,7 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 	var cfg serveConfig
 	cfg.register(fs, useDB|useTZ|useLang|useCategories|useLedger)
 	fs.StringVar(&cfg.addr, "addr", "127.0.0.1:8080", "address of the HTTP server (web chat, /healthz, webhooks)")
+	fs.StringVar(&cfg.office, "office-name", "", "the issuing office printed under reminder and supervision letters (default: 县委巡察工作领导小组办公室)")
 	fs.StringVar(&cfg.tgToken, "telegram-bot-token", "", "Telegram bot token; the Telegram channel is on when set (prefer the environment variable)")
 	fs.StringVar(&cfg.tgAPIURL, "telegram-api-url", "https://api.telegram.org", "Telegram Bot API server")
 	fs.StringVar(&cfg.tgWebhookURL, "telegram-webhook-url", "", "public https URL of the webhook (its path is served here); long polling when empty")
@@ -81,6 +91,7 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 	cfg.sched.register(fs)
 	cfg.guess.register(fs)
 	cfg.http.register(fs)
+	cfg.desk.register(fs)
 	return func(ctx context.Context, e *env) error { return serve(ctx, &cfg, e.getenv, e.stdout, e.stderr) }
 }
 
@@ -105,6 +116,11 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 		return err
 	}
 	defer db.Close()
+	if n, err := db.CanonicalizeUnits(ctx, ledger.UnitAliases()); err != nil {
+		return err
+	} else if n > 0 {
+		logger.Info("unit members' units written by their ledger name", "rows", n)
+	}
 	// The ledger counts transfer deadlines in the same PRC working days as the scheduler's ladder.
 	cal, err := loadCalendar(ctx, logger, db, cfg.loc)
 	if err != nil {
@@ -116,7 +132,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	met := newMetrics(db)
 	engine := handlers.New(logger, db, handlers.Config{
 		DefaultLang: cfg.lang, Categories: cats, Location: cfg.loc, Scrub: media.Scrub, Ledger: ledger, Calendar: cal,
-		Metrics: met, Guess: cfg.guess.budget(),
+		Metrics: met, Guess: cfg.guess.budget(), Office: cfg.office,
 	})
 	// One bound for the files held in memory, whichever channel they came through.
 	uploads := cfg.http.uploads()
@@ -137,6 +153,9 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	mux.Handle("GET /healthz", healthHandler(logger, &checks))
 	mux.Handle("GET /metrics", met.Handler(logger))
 	mux.Handle("/", web.Handler())
+	if err := mountDesk(logger, mux, db, engine, desk.Config{Ledger: ledger, Categories: cats, Location: cfg.loc, Calendar: cal, DefaultLang: cfg.lang}); err != nil {
+		return err
+	}
 
 	// Channels and their delivery workers; each stops when ctx is done, finishing what is in flight.
 	// wakes tell them that the scheduler queued messages, so that those go out at once.
@@ -194,7 +213,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
-	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, met, func() {
+	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, met, engine, func() {
 		for _, wake := range wakes {
 			wake()
 		}
@@ -223,6 +242,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	})
 	logger.Info("serving", "addr", ln.Addr().String(), "db", cfg.db)
 	fmt.Fprintf(stdout, "xuncha: web chat at http://%s/\n", ln.Addr())
+	cfg.desk.start(engine, ln, stdout)
 
 	select {
 	case <-ctx.Done():
@@ -246,18 +266,17 @@ func backupCommand(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		if len(e.args) != 1 {
-			e.usage(e.stderr)
-			return errors.New("backup: expected one FILE")
+		out, err := e.oneArg("FILE")
+		if err != nil {
+			return err
 		}
 		if err := c.validate(); err != nil {
 			return err
 		}
-		out := e.args[0]
 		if _, err := os.Stat(out); err == nil {
 			return fmt.Errorf("backup: %s already exists", out)
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

@@ -71,7 +71,7 @@ func (f *scheduleFlags) validate() error {
 // start starts the scheduler on cal, the calendar serve loaded once for the ledger and the
 // jobs alike. The caller stops it with <-s.Stop().Done() before closing the database. It
 // returns nil when the jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, m scheduler.JobMetrics, wake func()) (*scheduler.Scheduler, error) {
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
@@ -86,6 +86,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 		Metrics:       m,
 		Purge:         f.retain.job(logger, db),
 		Channels:      f.channels,
+		Letters:       letters,
 		Wake:          wake,
 	})
 	if err != nil {
@@ -166,7 +167,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 		if a.Body == "" {
 			return errors.New("announce add: the body file is empty")
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -189,10 +190,7 @@ func announceList(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB|useTZ)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
@@ -227,14 +225,13 @@ func calendarImport(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		if len(e.args) != 1 {
-			e.usage(e.stderr)
-			return errors.New("calendar import: expected one FILE.csv")
+		name, err := e.oneArg("FILE.csv")
+		if err != nil {
+			return err
 		}
 		if err := c.validate(); err != nil {
 			return err
 		}
-		name := e.args[0]
 		f, err := os.Open(name)
 		if err != nil {
 			return fmt.Errorf("calendar import: %w", err)
@@ -247,7 +244,7 @@ func calendarImport(fs *flag.FlagSet) runFunc {
 		if len(days) == 0 {
 			return fmt.Errorf("calendar import %s: no days", name)
 		}
-		db, err := c.open(ctx, e.getenv, c.logger(e.stderr))
+		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}

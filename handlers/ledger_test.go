@@ -430,6 +430,9 @@ func TestLoadLedger(t *testing.T) {
 	if len(l.Dispositions) != 5 || len(l.Forms) != 4 || l.CanonicalUnit("org") != "市委组织部" || l.CanonicalUnit("外单位") != "外单位" || l.DisposalName("hold", "zh") != "暂存待查" {
 		t.Errorf("built-in ledger %+v", l)
 	}
+	if a := l.UnitAliases(); a["case1"] != "市纪委监委第一纪检监察室" || a["Commission case office 1"] != "市纪委监委第一纪检监察室" || a["市纪委监委第一纪检监察室"] != "" {
+		t.Errorf("unit aliases %v", a)
+	}
 	bad := filepath.Join(t.TempDir(), "l.json")
 	for _, body := range []string{`{}`, `{"dispositions":[{"key":"a"}],"units":[{"key":"u","zh":"u","en":"u"}],"due_days":[5]}`, `nonsense`} {
 		if err := os.WriteFile(bad, []byte(body), 0o600); err != nil {
@@ -497,9 +500,17 @@ var lgNumber = regexp.MustCompile(`JH-\d{4}-\d{4}`)
 // TestLedgerTextsExist: every text key the ledger names exists in both languages; a missing key
 // would show the key itself to a user.
 func TestLedgerTextsExist(t *testing.T) {
-	src, err := os.ReadFile("ledger.go")
+	files, err := filepath.Glob("ledger*.go")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var src []byte
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		src = append(src, b...)
 	}
 	keys := regexp.MustCompile(`"(lg\.[a-z.]+[a-z])"`).FindAllStringSubmatch(string(src), -1)
 	if len(keys) < 50 {

@@ -56,6 +56,9 @@ func pick(lang, zh, en string) string {
 
 // DisposalName returns a disposition's name, or the key itself when the list no longer has it.
 func (l *Ledger) DisposalName(key, lang string) string {
+	if key == DisposalNotAccepted {
+		return T(lang, "rn.na.name")
+	}
 	for _, d := range l.Dispositions {
 		if d.Key == key {
 			return pick(lang, d.ZH, d.EN)
@@ -102,6 +105,20 @@ func (l *Ledger) unit(s string) (Unit, bool) {
 		}
 	}
 	return Unit{}, false
+}
+
+// UnitAliases maps every other way of writing a known unit (its key, its English name) to its
+// Chinese name, the one clues, letters and recipient lists use.
+func (l *Ledger) UnitAliases() map[string]string {
+	out := map[string]string{}
+	for _, u := range l.Units {
+		for _, a := range []string{u.Key, u.EN} {
+			if a != "" && a != u.ZH {
+				out[a] = u.ZH
+			}
+		}
+	}
+	return out
 }
 
 // CanonicalUnit maps a unit as written (key, Chinese or English name) to the name clues are

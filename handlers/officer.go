@@ -10,20 +10,6 @@ import (
 	"xuncha/store"
 )
 
-// checkinDraft is a situation report (情况报告) being written by an information officer.
-type checkinDraft struct {
-	Visitors int       `json:"visitors"`
-	Problems []problem `json:"problems,omitempty"`
-	Zero     bool      `json:"zero,omitempty"`
-	Photo    string    `json:"photo,omitempty"`
-}
-
-// problem is one resident problem an officer collected; it becomes a report of its own.
-type problem struct {
-	Text  string             `json:"text"`
-	Files []store.Attachment `json:"files,omitempty"`
-}
-
 func (t *turn) startCheckin() error {
 	t.reset()
 	t.st.Checkin = &checkinDraft{}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -53,13 +54,17 @@ func (t *turn) lookup(code string) error {
 	var lines []string
 	for _, e := range events {
 		label := t.tr("event." + e.Kind)
-		if _, ok := catalog["event."+e.Kind]; !ok {
+		if !i18n.Has("event." + e.Kind) {
 			label = t.tr("event.other") // an internal kind: say only that work goes on
+		}
+		// The office's own words to the reporter: the result notice and an objection's answer.
+		if (e.Kind == "result_notice" || e.Kind == "objection_answer") && e.Body != "" {
+			label += "：" + e.Body
 		}
 		lines = append(lines, t.formatDate(e.CreatedAt)+"  "+label)
 	}
 	status := t.tr("status." + r.Status)
-	if _, ok := catalog["status."+r.Status]; !ok {
+	if !i18n.Has("status." + r.Status) {
 		status = t.tr("status.accepted")
 	}
 	// Questions relayed from the officials wait here for a reporter who kept no chat link.
@@ -73,6 +78,13 @@ func (t *turn) lookup(code string) error {
 		text += t.tr("lg.q.pending", q.Body)
 		rows = append(rows, []store.Button{{Text: t.tr("lg.q.answer") + " · " + truncate(q.Body, 12), Data: NewAction(VerbLedger, "ans", q.ID).Data()}})
 	}
+	// Retaliation follow-ups asked and not answered, and the objection a closed report allows.
+	more, duties, err := t.reporterLookup(r)
+	if err != nil {
+		return err
+	}
+	text += more
+	rows = append(rows, duties...)
 	if t.blocked {
 		// Read only: a blocked chat sees the status, and adds nothing and answers nothing.
 		t.reset()

@@ -11,70 +11,6 @@ import (
 	"xuncha/store"
 )
 
-// Flows a conversation can be in.
-const (
-	flowReport    = "report"
-	flowQuery     = "query"
-	flowSubscribe = "subscribe"
-	flowCheckin   = "checkin"
-	flowTask      = "task"
-)
-
-// state is a chat's conversation, saved (sealed) after every step.
-type state struct {
-	Flow   string `json:"flow,omitempty"`
-	Step   string `json:"step,omitempty"`
-	Return string `json:"return,omitempty"` // "summary" while editing one field of a report
-
-	Report   *draft        `json:"report,omitempty"`
-	ReportID int64         `json:"report_id,omitempty"` // the report being supplemented
-	Added    int           `json:"added,omitempty"`
-	Checkin  *checkinDraft `json:"checkin,omitempty"`
-	TaskID   int64         `json:"task_id,omitempty"`
-	// TownshipID is the township chosen in the subscribe flow.
-	TownshipID int64              `json:"township_id,omitempty"`
-	Files      []store.Attachment `json:"files,omitempty"` // files waiting for the text they go with
-	Ledger     *ledgerDraft       `json:"ledger,omitempty"`
-	Rounds     *roundsDraft       `json:"rounds,omitempty"`
-}
-
-// draft is a report being written.
-type draft struct {
-	Category    string             `json:"category,omitempty"`
-	TownshipID  int64              `json:"township_id,omitempty"`
-	VillageID   int64              `json:"village_id,omitempty"`
-	PlaceText   string             `json:"place_text,omitempty"`
-	Subject     string             `json:"subject,omitempty"`
-	Description string             `json:"description,omitempty"`
-	When        string             `json:"when,omitempty"`
-	AskedMore   bool               `json:"asked_more,omitempty"`
-	AskedWhen   bool               `json:"asked_when,omitempty"`
-	Files       []store.Attachment `json:"files,omitempty"`
-	Identity    string             `json:"identity,omitempty"` // "anonymous" or "named"
-	KeepLink    bool               `json:"keep_link,omitempty"`
-	Name        string             `json:"name,omitempty"`
-	Phone       string             `json:"phone,omitempty"`
-}
-
-// Report steps, in order.
-const (
-	stepCategory    = "category"
-	stepTownship    = "township"
-	stepVillage     = "village"
-	stepPlaceText   = "place_text"
-	stepSubject     = "subject"
-	stepDescription = "description"
-	stepMore        = "more"
-	stepWhen        = "when"
-	stepFiles       = "files"
-	stepIdentity    = "identity"
-	stepLink        = "link"
-	stepName        = "name"
-	stepPhone       = "phone"
-	stepConfirm     = "confirm"
-	stepEdit        = "edit"
-)
-
 // minDescriptionRunes: shorter descriptions are asked once for more detail.
 const minDescriptionRunes = 15
 
@@ -96,14 +32,7 @@ func (t *turn) startReport() error {
 	return t.prompt()
 }
 
-func (t *turn) category(key string) (Category, bool) {
-	for _, c := range t.e.cfg.Categories {
-		if c.Key == key {
-			return c, true
-		}
-	}
-	return Category{}, false
-}
+func (t *turn) category(key string) (Category, bool) { return t.e.category(key) }
 
 // prompt asks the question of the current step.
 func (t *turn) prompt() error {

@@ -15,23 +15,32 @@ type rectTemplate struct {
 	data []byte
 }
 
-// rectTemplates returns the rectification templates; PutTemplates stores their bytes.
-func rectTemplates() []rectTemplate {
+// rectTemplates returns the rectification templates; putTemplates stores their bytes.
+func rectTemplates() ([]rectTemplate, error) {
+	files, err := templates.Rectification()
+	if err != nil {
+		return nil, err
+	}
 	var out []rectTemplate
-	for _, f := range templates.Rectification() {
+	for _, f := range files {
 		sum := sha256.Sum256(f.Data)
 		out = append(out, rectTemplate{Name: f.Name, data: f.Data,
 			Attachment: store.Attachment{SHA256: hex.EncodeToString(sum[:]), Name: f.Name, MIME: f.MIME, Size: int64(len(f.Data))}})
 	}
-	return out
+	return out, nil
 }
 
-// PutTemplates stores the template files as blobs, so that outbox messages can carry them.
-func PutTemplates(tx *store.Tx) error {
-	for _, f := range rectTemplates() {
+// putTemplates stores the template files as blobs, so that outbox messages can carry them,
+// and returns them.
+func putTemplates(tx *store.Tx) ([]rectTemplate, error) {
+	files, err := rectTemplates()
+	if err != nil {
+		return nil, err
+	}
+	for _, f := range files {
 		if _, err := tx.PutBlob(f.data, f.MIME); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return files, nil
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -38,10 +39,10 @@ func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now t
 			msg := func(lang string) store.OutMessage {
 				contact := ""
 				if a.Contact != "" {
-					contact = T(lang, "ann.contact", a.Contact)
+					contact = i18n.T(lang, "ann.contact", a.Contact)
 				}
 				// Resident: public, for whoever subscribed, role or none (store.OutMessage).
-				return store.OutMessage{Text: T(lang, "ann.publish", a.Title, a.Body, s.dateTime(a.OpenAt), s.dateTime(a.CloseAt), contact), Resident: true}
+				return store.OutMessage{Text: i18n.T(lang, "ann.publish", a.Title, a.Body, s.dateTime(a.OpenAt), s.dateTime(a.CloseAt), contact), Resident: true}
 			}
 			if err := s.broadcast(ctx, a, "published", msg); err != nil {
 				return err
@@ -58,7 +59,7 @@ func (s *Scheduler) announceOne(ctx context.Context, a store.Announcement, now t
 		// itself names the closing time, and two pushes in a minute are one too many.
 		if open && !published && a.RemindDays > 0 && remindAt.After(a.PublishAt) {
 			msg := func(lang string) store.OutMessage {
-				return store.OutMessage{Text: T(lang, "ann.remind", a.Title, s.dateTime(a.CloseAt)), Resident: true}
+				return store.OutMessage{Text: i18n.T(lang, "ann.remind", a.Title, s.dateTime(a.CloseAt)), Resident: true}
 			}
 			if err := s.broadcast(ctx, a, "reminded", msg); err != nil {
 				return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -66,7 +67,7 @@ func (s *Scheduler) Checkins(ctx context.Context, now time.Time) error {
 			if !now.Before(s.cal.NextWorkingDay(start)) && !checkedIn(start, now.Add(time.Second)) {
 				key := fmt.Sprintf("checkin:remind:%d:%d", p.ID, start.Unix())
 				n, err := s.claimAndSend(tx, key, chats, func(lang string) store.OutMessage {
-					return store.OutMessage{Text: T(lang, "checkin.remind", s.dateTime(start.Add(every)))}
+					return store.OutMessage{Text: i18n.T(lang, "checkin.remind", s.dateTime(start.Add(every)))}
 				})
 				if err != nil {
 					return err
@@ -80,7 +81,7 @@ func (s *Scheduler) Checkins(ctx context.Context, now time.Time) error {
 			}
 			key := fmt.Sprintf("checkin:miss:%d:%d", p.ID, prev.Unix())
 			n, err := s.claimAndSend(tx, key, chats, func(lang string) store.OutMessage {
-				return store.OutMessage{Text: T(lang, "checkin.missed", s.date(prev), s.date(start.Add(-time.Second)))}
+				return store.OutMessage{Text: i18n.T(lang, "checkin.missed", s.date(prev), s.date(start.Add(-time.Second)))}
 			})
 			if err != nil {
 				return err
@@ -114,7 +115,7 @@ func (s *Scheduler) Checkins(ctx context.Context, now time.Time) error {
 			}
 			key = fmt.Sprintf("checkin:liaison:%d:%d", p.ID, prev.Unix())
 			n, err = s.claimAndSend(tx, key, liaisons, func(lang string) store.OutMessage {
-				return store.OutMessage{Text: T(lang, "checkin.liaison", place, p.ID, streak, s.date(start.Add(-time.Second)))}
+				return store.OutMessage{Text: i18n.T(lang, "checkin.liaison", place, p.ID, streak, s.date(start.Add(-time.Second)))}
 			})
 			sent += n
 			return err

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"xuncha/handlers"
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -150,7 +151,7 @@ func (s *Scheduler) ladderStep(tx *store.Tx, rc *ladderRecipients, id int64, now
 		}
 		key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), store.LadderNudge)
 		if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
-			return store.OutMessage{Text: T(lang, "ladder.nudge", c.Number, c.Title, s.date(c.DueAt), left)}
+			return store.OutMessage{Text: i18n.T(lang, "ladder.nudge", c.Number, c.Title, s.date(c.DueAt), left)}
 		}); err != nil {
 			return store.LadderNone, err
 		}
@@ -204,11 +205,19 @@ func (s *Scheduler) letter(tx *store.Tx, rc *ladderRecipients, c *store.LadderCl
 	if len(recips) == 0 {
 		s.log.Warn("ladder step has no recipient", "clue", c.ID, "level", level)
 	}
+	// The letter as the document an office files and prints goes with its text.
+	var file *store.Attachment
+	if s.cfg.Letters != nil {
+		if file, err = s.cfg.Letters.PutLetterFile(tx, l.ID); err != nil {
+			return err
+		}
+	}
 	key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), level)
 	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
 		return store.OutMessage{
-			Text:    T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
-			Buttons: [][]store.Button{{{Text: T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
+			Text:    i18n.T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
+			Buttons: [][]store.Button{{{Text: i18n.T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
+			File:    file,
 		}
 	}); err != nil {
 		return err

@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"time"
 
+	"xuncha/handlers"
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
 // RealNameDeadlines watches the acceptance notice owed to real-name reporters: they must be
 // told within RealNameDays working days of receipt whether their report was accepted. The
 // officials of the report's township are nudged RealNameWarn working days before the
-// deadline, and told again once it has passed; each once per report.
+// deadline, and told again once it has passed; each once per report. The nudge names the
+// report's clue by its number, with a button that opens it, and goes to the clue's keeper when
+// it has one.
 func (s *Scheduler) RealNameDeadlines(ctx context.Context, now time.Time) error {
 	if !s.cal.IsWorkingDay(now) {
 		return nil
@@ -37,16 +41,31 @@ func (s *Scheduler) RealNameDeadlines(ctx context.Context, now time.Time) error 
 			default:
 				continue
 			}
-			recips, err := tx.RecipientsOfRoles(p.TownshipID, store.RoleOfficial, store.RoleAdmin)
+			// The clue's keeper answers for it; a clue nobody keeps yet is the office's.
+			var recips []store.Recipient
+			var err error
+			if p.KeeperID != 0 {
+				recips, err = tx.ChatsOfPerson(p.KeeperID)
+			} else {
+				recips, err = tx.RecipientsOfRoles(p.TownshipID, store.RoleOfficial, store.RoleAdmin)
+			}
 			if err != nil {
 				return err
 			}
 			left := s.workingDaysBetween(now, deadline)
 			n, err := s.claimAndSend(tx, key, recips, func(lang string) store.OutMessage {
-				if textKey == "realname.late" {
-					return store.OutMessage{Text: T(lang, textKey, p.ReportID, s.date(p.Received), s.dateTime(deadline))}
+				// The clue's number to say on the phone and a button that opens it; a report
+				// that has no clue yet is named by its own number.
+				what := i18n.T(lang, "realname.report", p.ReportID)
+				var buttons [][]store.Button
+				if p.ClueID != 0 {
+					what = i18n.T(lang, "realname.clue", p.ClueNumber)
+					buttons = [][]store.Button{{{Text: i18n.T(lang, "realname.open", p.ClueNumber), Data: handlers.NewAction(handlers.VerbLedger, "o", p.ClueID).Data()}}}
 				}
-				return store.OutMessage{Text: T(lang, textKey, p.ReportID, s.date(p.Received), s.dateTime(deadline), left)}
+				if textKey == "realname.late" {
+					return store.OutMessage{Text: i18n.T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline)), Buttons: buttons}
+				}
+				return store.OutMessage{Text: i18n.T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline), left), Buttons: buttons}
 			})
 			if err != nil {
 				return err

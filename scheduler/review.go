@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"xuncha/i18n"
 	"xuncha/store"
 )
 
@@ -49,6 +50,10 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 		if err != nil || !first {
 			return err
 		}
+		nobody, err := unanswered(tx, totals)
+		if err != nil {
+			return err
+		}
 		for _, role := range []store.Role{store.RoleOfficial, store.RoleAdmin} {
 			people, err := tx.PeopleOfRole(role)
 			if err != nil {
@@ -71,9 +76,13 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 				n, err := send(tx, chats, fmt.Sprintf("%s:p%d", key, p.ID), func(lang string) store.OutMessage {
 					sc := scope
 					if sc == "" {
-						sc = T(lang, "review.county")
+						sc = i18n.T(lang, "review.county")
 					}
-					return store.OutMessage{Text: s.digest(lang, sc, prev, rc)}
+					text := s.digest(lang, sc, prev, rc)
+					if len(nobody) > 0 {
+						text += i18n.T(lang, "review.nobody", strings.Join(nobody, "、"))
+					}
+					return store.OutMessage{Text: text}
 				})
 				if err != nil {
 					return err
@@ -111,11 +120,36 @@ func (s *Scheduler) MonthlyReview(ctx context.Context, now time.Time) error {
 	return nil
 }
 
+// unanswered lists the receiving units that hold open clues but have no member a letter
+// could reach: the ladder's reminders and letters about their clues reach nobody of theirs.
+// One look per unit with open clues (a few dozen), not per clue.
+func unanswered(tx *store.Tx, totals store.ReviewTotals) ([]string, error) {
+	var out []string
+	for unit, rc := range totals.Units {
+		open := 0
+		for _, n := range rc.OpenByStatus {
+			open += n
+		}
+		if unit == "" || open == 0 {
+			continue
+		}
+		chats, err := tx.ChatsOfUnit(unit)
+		if err != nil {
+			return nil, err
+		}
+		if len(chats) == 0 {
+			out = append(out, unit)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
 // digest renders one review message.
 func (s *Scheduler) digest(lang, scope string, prev time.Time, rc store.ReviewCounts) string {
 	var b strings.Builder
 	monthName := prev.Format("2006-01")
-	b.WriteString(T(lang, "review.head", scope, monthName))
+	b.WriteString(i18n.T(lang, "review.head", scope, monthName))
 	open := 0
 	var statuses []string
 	for st, n := range rc.OpenByStatus {
@@ -135,14 +169,14 @@ func (s *Scheduler) digest(lang, scope string, prev time.Time, rc store.ReviewCo
 			detail = "（" + strings.Join(parts, "，") + "）"
 		}
 	}
-	b.WriteString(T(lang, "review.open", open, detail))
+	b.WriteString(i18n.T(lang, "review.open", open, detail))
 	overdue := 0
 	for _, n := range rc.OverdueByLevel {
 		overdue += n
 	}
 	lv := rc.OverdueByLevel
-	b.WriteString(T(lang, "review.overdue", overdue, lv[store.LadderNone], lv[store.LadderNudge], lv[store.LadderReminder], lv[store.LadderSupervision]))
-	b.WriteString(T(lang, "review.closed", monthName, rc.Closed))
-	b.WriteString(T(lang, "review.confirm"))
+	b.WriteString(i18n.T(lang, "review.overdue", overdue, lv[store.LadderNone], lv[store.LadderNudge], lv[store.LadderReminder], lv[store.LadderSupervision]))
+	b.WriteString(i18n.T(lang, "review.closed", monthName, rc.Closed))
+	b.WriteString(i18n.T(lang, "review.confirm"))
 	return b.String()
 }

@@ -71,7 +71,7 @@ func TestRoundsJobStages(t *testing.T) {
 	}
 	got = texts(partyChat)
 	if strings.Count(got, "【会议通知】") != 1 || strings.Count(got, "【整改任务】资金管理") != 1 ||
-		strings.Count(got, "file:整改方案模板.md") != 1 || strings.Count(got, "file:整改进展报告模板.md") != 1 {
+		strings.Count(got, "file:整改方案模板.docx") != 1 || strings.Count(got, "file:整改进展报告模板.docx") != 1 {
 		t.Fatalf("party organisation:\n%s", got)
 	}
 

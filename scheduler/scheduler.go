@@ -55,6 +55,14 @@ type Config struct {
 	// Channels are chats that get every announcement besides the subscribers of its area:
 	// the inspection office's Telegram groups or channels, for example.
 	Channels []ChannelChat
+	// Letters renders each reminder and supervision letter as the document sent with it; nil
+	// sends the letters' chat text alone.
+	Letters LetterFiles
+}
+
+// LetterFiles renders a letter as a stored Word document (handlers.Engine).
+type LetterFiles interface {
+	PutLetterFile(tx *store.Tx, letterID int64) (*store.Attachment, error)
 }
 
 // ChannelChat is a chat named by its platform and the platform's own id.
@@ -87,6 +95,7 @@ const (
 	JobCheckin  = "checkin"
 	JobReview   = "review"
 	JobRealName = "realname"
+	JobDuties   = "duties"
 	JobRounds   = "rounds"
 	JobPurge    = "purge"
 )
@@ -110,6 +119,8 @@ func jobTable() []job {
 		{JobCheckin, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Checkins }},
 		{JobReview, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.MonthlyReview }},
 		{JobRealName, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDeadlines }},
+		// The real-name duties after acceptance: result notices, objections, retaliation follow-ups.
+		{JobDuties, "5 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDuties }},
 		// Office hours: notices, nudges and escalations of rounds.
 		{JobRounds, "*/10 8-19 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Rounds }},
 		// Nightly, when nobody reports.

@@ -4,31 +4,22 @@ import (
 	"strings"
 	"testing"
 
-	"xuncha/handlers"
+	"xuncha/i18n"
 	"xuncha/internal/catalogcheck"
 )
 
 // TestCatalog checks every text the scheduler sends against its catalog (see the handlers'
 // TestCatalog for why a reading of the source is needed).
 func TestCatalog(t *testing.T) {
-	uses, _, err := catalogcheck.Uses(".", []catalogcheck.Func{{Name: "T", Key: 1}})
+	uses, _, err := catalogcheck.Uses(".", []catalogcheck.Func{{Name: "i18n.T", Key: 1}, {Name: "handlers.T", Key: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(uses) < 10 {
 		t.Fatalf("found only %d uses of the catalog: the source reader has lost its way", len(uses))
 	}
-	for _, p := range catalogcheck.Problems(texts, uses) {
-		t.Error(p)
-	}
-	// The engine's texts the scheduler sends (rounds, statuses) are checked against the
-	// engine's catalog, through its exported T.
-	engine, _, err := catalogcheck.Uses(".", []catalogcheck.Func{{Name: "handlers.T", Key: 1}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range catalogcheck.Problems(handlers.Texts(), engine) {
-		if strings.Contains(p, ".go:") { // a use; the catalog itself is the handlers' test's to check
+	for _, p := range catalogcheck.Problems(i18n.Texts(), uses) {
+		if strings.Contains(p, ".go:") { // a use; the catalog itself is i18n's test's to check
 			t.Error(p)
 		}
 	}

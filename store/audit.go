@@ -4,6 +4,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -60,19 +61,12 @@ func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, er
 	q += " ORDER BY id DESC LIMIT ?"
 	args = append(args, f.Limit)
 	rows, err := db.query(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("audit entries: %w", err)
-	}
-	defer rows.Close()
-	var out []AuditEntry
-	for rows.Next() {
-		var e AuditEntry
+	return collect("audit entries", rows, err, func(rows *sql.Rows, e *AuditEntry) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &at, &e.PersonID, &e.Channel, &e.Action, &e.Object, &e.Detail); err != nil {
-			return nil, fmt.Errorf("audit entries: %w", err)
+			return err
 		}
 		e.At = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }

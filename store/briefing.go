@@ -47,23 +47,16 @@ func (tx *Tx) RequestBriefings(roundID int64, units []string, due time.Time) err
 func (tx *Tx) briefingRequests(where string, args ...any) ([]BriefingRequest, error) {
 	rows, err := tx.query(`SELECT b.id, b.round_id, r.name, b.unit, b.due_at, b.asked_at, b.nudged_at, b.done_at
 		FROM briefing_requests b JOIN ledger_rounds r ON r.id = b.round_id WHERE `+where+` ORDER BY b.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("briefing requests: %w", err)
-	}
-	defer rows.Close()
-	var out []BriefingRequest
-	for rows.Next() {
-		var b BriefingRequest
+	return collect("briefing requests", rows, err, func(rows *sql.Rows, b *BriefingRequest) error {
 		var due int64
 		var asked, nudged, done sql.NullInt64
 		if err := rows.Scan(&b.ID, &b.RoundID, &b.Round, &b.Unit, &due, &asked, &nudged, &done); err != nil {
-			return nil, fmt.Errorf("briefing requests: %w", err)
+			return err
 		}
 		b.DueAt = time.Unix(due, 0).UTC()
 		b.AskedAt, b.NudgedAt, b.DoneAt = unixOrZero(asked), unixOrZero(nudged), unixOrZero(done)
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // BriefingRequests lists a round's requests.
@@ -129,19 +122,12 @@ func (tx *Tx) AddBriefing(b *Briefing) error {
 func (tx *Tx) Briefings(roundID int64) ([]Briefing, error) {
 	rows, err := tx.query(`SELECT b.id, b.request_id, q.unit, b.org, b.body, IFNULL(b.file_sha, ''), b.file_name, IFNULL(b.person_id, 0), b.at
 		FROM briefings b JOIN briefing_requests q ON q.id = b.request_id WHERE q.round_id = ? ORDER BY b.org, b.id`, roundID)
-	if err != nil {
-		return nil, fmt.Errorf("briefings: %w", err)
-	}
-	defer rows.Close()
-	var out []Briefing
-	for rows.Next() {
-		var b Briefing
+	return collect("briefings", rows, err, func(rows *sql.Rows, b *Briefing) error {
 		var at int64
 		if err := rows.Scan(&b.ID, &b.RequestID, &b.Unit, &b.Org, &b.Body, &b.FileSHA, &b.FileName, &b.PersonID, &at); err != nil {
-			return nil, fmt.Errorf("briefings: %w", err)
+			return err
 		}
 		b.At = time.Unix(at, 0).UTC()
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }

@@ -13,8 +13,8 @@ const (
 	ClassPropose  = 1 // the township proposes (liaison)
 	ClassResearch = 2 // the inspection office researches on site (official)
 	ClassOpinions = 3 // the departments give opinions (unit)
-	ClassAdjust   = 4 // the leading group adjusts (admin)
-	ClassApprove  = 5 // the city committee approves (admin)
+	ClassAdjust   = 4 // the leading group adjusts (an admin of BodyLeadingGroup)
+	ClassApprove  = 5 // the city committee approves (an admin of BodyCommittee)
 	ClassApproved = 6
 )
 
@@ -146,21 +146,14 @@ func (tx *Tx) RecordClass(c *ClassCycle, villageID int64, class, note string, pe
 func (tx *Tx) ClassHistory(cycleID int64) ([]ClassEntry, error) {
 	rows, err := tx.query(`SELECT h.id, h.cycle_id, h.village_id, v.name, h.step, h.class, h.note, IFNULL(h.person_id, 0), h.at
 		FROM class_history h JOIN villages v ON v.id = h.village_id WHERE h.cycle_id = ? ORDER BY h.id`, cycleID)
-	if err != nil {
-		return nil, fmt.Errorf("class history: %w", err)
-	}
-	defer rows.Close()
-	var out []ClassEntry
-	for rows.Next() {
-		var e ClassEntry
+	return collect("class history", rows, err, func(rows *sql.Rows, e *ClassEntry) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.CycleID, &e.VillageID, &e.Village, &e.Step, &e.Class, &e.Note, &e.PersonID, &at); err != nil {
-			return nil, fmt.Errorf("class history: %w", err)
+			return err
 		}
 		e.At = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // AdvanceClassCycle closes the current step and opens the next, due at nextDue. Closing the
@@ -195,6 +188,38 @@ func (tx *Tx) AdvanceClassCycle(c *ClassCycle, nextDue time.Time) error {
 		return fmt.Errorf("advance cycle: %w", err)
 	}
 	return nil
+}
+
+// ErrSameCloser: the person closed another step of the same cycle; one person may not, so
+// that the leading group's adjustment and the committee's approval are two people's.
+var ErrSameCloser = errors.New("the same person closed another step of this classification")
+
+// CloseClassStep closes the cycle's current step on behalf of a person (0: the command line's
+// operator, who may close any) and records who did; see AdvanceClassCycle.
+func (tx *Tx) CloseClassStep(c *ClassCycle, nextDue time.Time, personID int64) error {
+	if personID != 0 {
+		var n int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM class_step_closers WHERE person_id = ? AND cycle_id = ?`, personID, c.ID).Scan(&n); err != nil {
+			return fmt.Errorf("close step: %w", err)
+		}
+		if n > 0 {
+			return ErrSameCloser
+		}
+	}
+	step := c.Step
+	if err := tx.AdvanceClassCycle(c, nextDue); err != nil {
+		return err
+	}
+	if _, err := tx.exec(`INSERT INTO class_step_closers (cycle_id, step, person_id, at) VALUES (?, ?, ?, ?)`,
+		c.ID, step, nullInt(personID), tx.now.Unix()); err != nil {
+		return fmt.Errorf("record step closer: %w", err)
+	}
+	return nil
+}
+
+// PeopleOfBody lists the administrators sitting for a body whose roles hold.
+func (tx *Tx) PeopleOfBody(body string) ([]int64, error) {
+	return column[int64](tx, "people of body", `SELECT id FROM people WHERE role = 'admin' AND body = ? AND withdrawn_at IS NULL ORDER BY id`, body)
 }
 
 // ErrNothingProposed: the township tried to close its step without proposing any class.

@@ -54,6 +54,7 @@ type Clue struct {
 	DueAt           time.Time
 	AckedAt         time.Time
 	ClosedAt        time.Time
+	PausedAt        time.Time // the clock stopped (zero: it runs); see PauseClue
 	CaseFiled       bool
 	Disciplined     int
 	OrgHandled      int
@@ -94,17 +95,17 @@ const clueColumns = `c.id, c.number, IFNULL(c.report_id, 0), c.source, c.title, 
 	IFNULL(r.category, ''), r.contact_sealed IS NOT NULL, IFNULL(c.township_id, 0), IFNULL(c.village_id, 0),
 	IFNULL(c.round_id, 0), IFNULL(c.keeper_id, 0), c.status, c.disposal, IFNULL(c.form, 0), c.unit,
 	c.while_inspecting, c.received_at, c.due_at, c.acked_at, c.closed_at, c.case_filed, c.disciplined,
-	c.org_handled, c.updated_at`
+	c.org_handled, c.updated_at, c.paused_at`
 
 const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
 
 func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 	c := &Clue{}
 	var received, updated int64
-	var due, acked, closed sql.NullInt64
+	var due, acked, closed, paused sql.NullInt64
 	err := row.Scan(&c.ID, &c.Number, &c.ReportID, &c.Source, &c.Title, &c.Subject, &c.Summary, &c.Category, &c.Named,
 		&c.TownshipID, &c.VillageID, &c.RoundID, &c.KeeperID, &c.Status, &c.Disposal, &c.Form, &c.Unit,
-		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated)
+		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated, &paused)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
@@ -112,7 +113,7 @@ func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 		return nil, fmt.Errorf("scan clue: %w", err)
 	}
 	c.ReceivedAt, c.UpdatedAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC()
-	c.DueAt, c.AckedAt, c.ClosedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed)
+	c.DueAt, c.AckedAt, c.ClosedAt, c.PausedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed), unixOrZero(paused)
 	return c, nil
 }
 
@@ -271,21 +272,14 @@ func (tx *Tx) AddClueEvent(clueID, personID int64, kind, body string) error {
 func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 	rows, err := tx.query(`SELECT id, clue_id, IFNULL(person_id, 0), kind, body, created_at FROM clue_events
 		WHERE clue_id = ? ORDER BY id`, clueID)
-	if err != nil {
-		return nil, fmt.Errorf("clue events: %w", err)
-	}
-	defer rows.Close()
-	var out []ClueEvent
-	for rows.Next() {
-		var e ClueEvent
+	return collect("clue events", rows, err, func(rows *sql.Rows, e *ClueEvent) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.ClueID, &e.PersonID, &e.Kind, &e.Body, &at); err != nil {
-			return nil, fmt.Errorf("clue events: %w", err)
+			return err
 		}
 		e.CreatedAt = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // maxRepeatLinks bounds how many earlier clues a new one is linked to (the newest); held
@@ -342,21 +336,8 @@ func (tx *Tx) FindClueByReport(reportID int64) (*Clue, error) {
 
 // ClueLinks returns the numbers of the clues linked to id as repeats, either way.
 func (tx *Tx) ClueLinks(id int64) ([]string, error) {
-	rows, err := tx.query(`SELECT number FROM clues WHERE id IN (
+	return column[string](tx, "clue links", `SELECT number FROM clues WHERE id IN (
 		SELECT other_id FROM clue_links WHERE clue_id = ? UNION SELECT clue_id FROM clue_links WHERE other_id = ?) ORDER BY id`, id, id)
-	if err != nil {
-		return nil, fmt.Errorf("clue links: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var n string
-		if err := rows.Scan(&n); err != nil {
-			return nil, fmt.Errorf("clue links: %w", err)
-		}
-		out = append(out, n)
-	}
-	return out, rows.Err()
 }
 
 // ClueFilter selects clues; zero fields do not filter.
@@ -371,11 +352,28 @@ type ClueFilter struct {
 	DueBefore  time.Time // open, with a due date before this
 	From, To   time.Time // received in [From, To)
 	Limit      int
+	// Nothing matches no clue: the scope of a role that may see none (handlers.Rules.Scope).
+	Nothing bool
+
+	// The desk's further filters (store/desk.go).
+	Search   string    // in the subject or the summary, as typed (LIKE: works for Chinese)
+	KeeperID int64     // kept by this person; NoKeeper: by nobody yet
+	Disposal string    // this disposal key
+	Form     int       // this one of the four forms
+	Level    int       // open, at this level of the escalation ladder for its current deadline
+	DueAfter time.Time // with a due date at or after this
+	Overdue  time.Time // open and past its due date at this time
 }
+
+// NoKeeper in ClueFilter.KeeperID selects the clues nobody keeps yet.
+const NoKeeper = -1
 
 func (f ClueFilter) where() (string, []any) {
 	var where []string
 	var args []any
+	if f.Nothing {
+		where = append(where, "0")
+	}
 	if len(f.Statuses) > 0 {
 		marks := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
@@ -405,6 +403,7 @@ func (f ClueFilter) where() (string, []any) {
 	if !f.DueBefore.IsZero() {
 		where, args = append(where, "c.status <> 'closed' AND c.due_at IS NOT NULL AND c.due_at < ?"), append(args, f.DueBefore.Unix())
 	}
+	where, args = f.deskWhere(where, args)
 	if !f.From.IsZero() {
 		where, args = append(where, "c.received_at >= ?"), append(args, f.From.Unix())
 	}
@@ -572,28 +571,11 @@ func (tx *Tx) FindRound(nameOrID string) (*Round, error) {
 
 // UnitChatIDs returns the reachable chats of the members of a receiving unit.
 func (tx *Tx) UnitChatIDs(unit string) ([]int64, error) {
-	return tx.chatIDs(`SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
+	return column[int64](tx, "chats", `SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
 		WHERE p.role = 'unit' AND p.unit = ? AND c.unreachable = 0 ORDER BY c.id`, unit)
 }
 
 // PersonChatIDs returns the reachable chats bound to a person.
 func (tx *Tx) PersonChatIDs(personID int64) ([]int64, error) {
-	return tx.chatIDs(`SELECT id FROM chats WHERE person_id = ? AND unreachable = 0 ORDER BY id`, personID)
-}
-
-func (tx *Tx) chatIDs(q string, args ...any) ([]int64, error) {
-	rows, err := tx.query(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("chats: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("chats: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[int64](tx, "chats", `SELECT id FROM chats WHERE person_id = ? AND unreachable = 0 ORDER BY id`, personID)
 }

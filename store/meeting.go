@@ -58,23 +58,16 @@ func (tx *Tx) CreateMeeting(m *Meeting, attendees []int64) error {
 func (tx *Tx) meetings(where string, args ...any) ([]Meeting, error) {
 	rows, err := tx.query(`SELECT m.id, m.round_id, r.name, m.kind, m.at, m.place, m.notified_at, m.reminded_at, m.handed_at
 		FROM meetings m JOIN ledger_rounds r ON r.id = m.round_id WHERE `+where+` ORDER BY m.at, m.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("meetings: %w", err)
-	}
-	defer rows.Close()
-	var out []Meeting
-	for rows.Next() {
-		var m Meeting
+	return collect("meetings", rows, err, func(rows *sql.Rows, m *Meeting) error {
 		var at int64
 		var n, r, h sql.NullInt64
 		if err := rows.Scan(&m.ID, &m.RoundID, &m.Round, &m.Kind, &at, &m.Place, &n, &r, &h); err != nil {
-			return nil, fmt.Errorf("meetings: %w", err)
+			return err
 		}
 		m.At = time.Unix(at, 0).UTC()
 		m.NotifiedAt, m.RemindedAt, m.HandedAt = unixOrZero(n), unixOrZero(r), unixOrZero(h)
-		out = append(out, m)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // FindMeeting returns a meeting by id.
@@ -120,21 +113,14 @@ func (tx *Tx) MarkMeeting(id int64, stage string) error {
 func (tx *Tx) MeetingAttendees(id int64) ([]Attendee, error) {
 	rows, err := tx.query(`SELECT a.person_id, p.role, p.unit, a.confirmed_at FROM meeting_attendees a
 		JOIN people p ON p.id = a.person_id WHERE a.meeting_id = ? ORDER BY a.person_id`, id)
-	if err != nil {
-		return nil, fmt.Errorf("attendees: %w", err)
-	}
-	defer rows.Close()
-	var out []Attendee
-	for rows.Next() {
-		var a Attendee
+	return collect("attendees", rows, err, func(rows *sql.Rows, a *Attendee) error {
 		var c sql.NullInt64
 		if err := rows.Scan(&a.PersonID, &a.Role, &a.Unit, &c); err != nil {
-			return nil, fmt.Errorf("attendees: %w", err)
+			return err
 		}
 		a.ConfirmedAt = unixOrZero(c)
-		out = append(out, a)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // ConfirmAttendance records that an attendee will come. It returns ErrNotFound for someone

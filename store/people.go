@@ -40,7 +40,7 @@ type PersonInfo struct {
 
 // ListPeople lists every person who was ever bound, withdrawn ones too, by id.
 func (db *DB) ListPeople(ctx context.Context) ([]PersonInfo, error) {
-	rows, err := db.query(ctx, `SELECT p.id, p.role, IFNULL(p.township_id, 0), IFNULL(p.village_id, 0), p.unit,
+	rows, err := db.query(ctx, `SELECT p.id, p.role, IFNULL(p.township_id, 0), IFNULL(p.village_id, 0), p.unit, p.body,
 			p.created_at, p.withdrawn_at, p.channel, IFNULL(t.name, ''), IFNULL(v.name, ''), IFNULL(i.note, ''),
 			(SELECT MAX(c.last_seen_at) FROM chats c WHERE c.person_id = p.id)
 		FROM people p
@@ -48,23 +48,16 @@ func (db *DB) ListPeople(ctx context.Context) ([]PersonInfo, error) {
 		LEFT JOIN villages v ON v.id = p.village_id
 		LEFT JOIN invitations i ON i.id = p.invitation_id
 		ORDER BY p.id`)
-	if err != nil {
-		return nil, fmt.Errorf("list people: %w", err)
-	}
-	defer rows.Close()
-	var out []PersonInfo
-	for rows.Next() {
-		var pi PersonInfo
+	return collect("list people", rows, err, func(rows *sql.Rows, pi *PersonInfo) error {
 		var created int64
 		var withdrawn, seen sql.NullInt64
-		if err := rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &created, &withdrawn,
+		if err := rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &pi.Body, &created, &withdrawn,
 			&pi.Channel, &pi.Township, &pi.Village, &pi.Note, &seen); err != nil {
-			return nil, fmt.Errorf("list people: %w", err)
+			return err
 		}
 		pi.CreatedAt, pi.WithdrawnAt, pi.LastActive = time.Unix(created, 0).UTC(), unixOrZero(withdrawn), unixOrZero(seen)
-		out = append(out, pi)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // WithdrawPerson takes a person's role away (see the top of this file). channel is where the
@@ -176,4 +169,30 @@ func (db *DB) RevokeInvitation(ctx context.Context, code, channel, reason string
 		return nil, err
 	}
 	return w, nil
+}
+
+// CanonicalizeUnits rewrites the unit of unit members and of unused invitations written by an
+// alias (a key such as "case1", an English name) to the unit's canonical name. Invitations used
+// to keep the unit as typed while clues, letters and the ladder's recipient lists use the
+// Chinese name: a member invited by key got the chat's notices but never a letter. It returns
+// how many rows changed; serve runs it at start with the ledger's aliases.
+func (db *DB) CanonicalizeUnits(ctx context.Context, aliases map[string]string) (int64, error) {
+	var n int64
+	err := db.Update(ctx, func(tx *Tx) error {
+		for alias, name := range aliases {
+			for _, q := range []string{
+				`UPDATE people SET unit = ? WHERE role = 'unit' AND unit = ?`,
+				`UPDATE invitations SET unit = ? WHERE role = 'unit' AND unit = ?`,
+			} {
+				res, err := tx.exec(q, name, alias)
+				if err != nil {
+					return fmt.Errorf("canonical units: %w", err)
+				}
+				k, _ := res.RowsAffected()
+				n += k
+			}
+		}
+		return nil
+	})
+	return n, err
 }

@@ -262,3 +262,53 @@ func TestListPeople(t *testing.T) {
 		t.Errorf("withdrawn = %+v", g)
 	}
 }
+
+// TestCanonicalizeUnits: a unit member invited by the unit's key is found by the unit's
+// Chinese name once serve has written it so, which is how the ladder's letters find a unit; an
+// unused invitation is rewritten too, and other roles and unknown units are left alone.
+func TestCanonicalizeUnits(t *testing.T) {
+	db := MustOpenDB(t)
+	setClock(db, t0)
+	unit, _ := mustPerson(t, db, "unit", RoleUnit, 0, 0)
+	other, _ := mustPerson(t, db, "other", RoleUnit, 0, 0)
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := tx.exec(`UPDATE people SET unit = 'case1' WHERE id = ?`, unit.ID); err != nil {
+			return err
+		}
+		_, err := tx.exec(`UPDATE people SET unit = '某街道' WHERE id = ?`, other.ID)
+		return err
+	})
+	if _, err := db.CreateInvitation(t.Context(), &Invitation{Role: RoleUnit, Unit: "case1", ExpiresAt: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	chatsOf := func(name string) int {
+		t.Helper()
+		var n int
+		mustUpdate(t, db, func(tx *Tx) error {
+			rs, err := tx.ChatsOfUnit(name)
+			n = len(rs)
+			return err
+		})
+		return n
+	}
+	if got := chatsOf("案件监督管理室"); got != 0 {
+		t.Fatalf("before: %d chats under the Chinese name", got)
+	}
+	n, err := db.CanonicalizeUnits(t.Context(), map[string]string{"case1": "案件监督管理室"})
+	if err != nil || n != 2 {
+		t.Fatalf("CanonicalizeUnits = %d, %v; want 2 rows (a person, an invitation)", n, err)
+	}
+	if got := chatsOf("案件监督管理室"); got != 1 {
+		t.Errorf("after: %d chats under the Chinese name, want 1", got)
+	}
+	if got := chatsOf("某街道"); got != 1 {
+		t.Errorf("an unknown unit was changed: %d chats", got)
+	}
+	var inv string
+	if err := db.db.QueryRow(`SELECT unit FROM invitations ORDER BY id DESC LIMIT 1`).Scan(&inv); err != nil || inv != "案件监督管理室" {
+		t.Errorf("invitation unit = %q, %v", inv, err)
+	}
+	if n, err := db.CanonicalizeUnits(t.Context(), map[string]string{"case1": "案件监督管理室"}); err != nil || n != 0 {
+		t.Errorf("second run changed %d rows, %v", n, err)
+	}
+}

@@ -26,6 +26,16 @@ const (
 // Roles lists every role an invitation can grant.
 var Roles = []Role{RoleOfficer, RoleLiaison, RoleOfficial, RoleUnit, RoleAdmin}
 
+// Bodies an administrator may belong to: the two that adjust and approve the village
+// classification (steps 4 and 5), each held to its own (migration 0026).
+const (
+	BodyLeadingGroup = "leading_group" // 巡察工作领导小组
+	BodyCommittee    = "committee"     // 市委
+)
+
+// ValidBody reports whether b is a body ("" for none).
+func ValidBody(b string) bool { return b == "" || b == BodyLeadingGroup || b == BodyCommittee }
+
 // ValidRole reports whether r is one of Roles.
 func ValidRole(r Role) bool {
 	for _, x := range Roles {
@@ -43,6 +53,7 @@ type Person struct {
 	TownshipID int64 // 0: the whole county
 	VillageID  int64
 	Unit       string
+	Body       string // for an administrator: the body they sit for (BodyLeadingGroup, BodyCommittee), or ""
 	CreatedAt  time.Time
 	// WithdrawnAt is when the role was taken away (zero: it holds). A withdrawn person's
 	// chats are unbound, so no step finds them; the row stays for the records that name them.
@@ -68,6 +79,7 @@ type Invitation struct {
 	TownshipID int64
 	VillageID  int64
 	Unit       string
+	Body       string // for role admin: the body the person will sit for, or ""
 	Note       string
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
@@ -83,6 +95,9 @@ func (inv *Invitation) describe() string {
 	}
 	if inv.VillageID != 0 {
 		s += fmt.Sprintf(" village=%d", inv.VillageID)
+	}
+	if inv.Body != "" {
+		s += " body=" + inv.Body
 	}
 	if inv.Unit != "" {
 		s += " unit=" + inv.Unit
@@ -118,6 +133,9 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *Invitation) (string, er
 	if !ValidRole(inv.Role) {
 		return "", fmt.Errorf("unknown role %q", inv.Role)
 	}
+	if !ValidBody(inv.Body) || (inv.Body != "" && inv.Role != RoleAdmin) {
+		return "", fmt.Errorf("body %q is for an administrator of the leading group or the city committee", inv.Body)
+	}
 	raw := make([]byte, 10) // 80 bits: guessing is hopeless, and attempts are rate-limited too
 	if _, err := rand.Read(raw); err != nil {
 		return "", fmt.Errorf("random: %w", err)
@@ -125,9 +143,9 @@ func (db *DB) CreateInvitation(ctx context.Context, inv *Invitation) (string, er
 	code := invitationEncoding.EncodeToString(raw)
 	err := db.Update(ctx, func(tx *Tx) error {
 		inv.CreatedAt = tx.now
-		res, err := tx.exec(`INSERT INTO invitations (code_hash, role, township_id, village_id, unit, note, created_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, tx.keys.hash("invitation", code), inv.Role, nullInt(inv.TownshipID),
-			nullInt(inv.VillageID), inv.Unit, inv.Note, tx.now.Unix(), inv.ExpiresAt.Unix())
+		res, err := tx.exec(`INSERT INTO invitations (code_hash, role, township_id, village_id, unit, body, note, created_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, tx.keys.hash("invitation", code), inv.Role, nullInt(inv.TownshipID),
+			nullInt(inv.VillageID), inv.Unit, inv.Body, inv.Note, tx.now.Unix(), inv.ExpiresAt.Unix())
 		if err != nil {
 			return fmt.Errorf("insert invitation: %w", err)
 		}
@@ -149,9 +167,9 @@ func (tx *Tx) RedeemInvitation(code string, chatID int64) (*Person, error) {
 		expires           int64
 		used, revoked     sql.NullInt64
 	)
-	err := tx.queryRow(`SELECT id, role, township_id, village_id, unit, expires_at, used_at, revoked_at
+	err := tx.queryRow(`SELECT id, role, township_id, village_id, unit, body, expires_at, used_at, revoked_at
 		FROM invitations WHERE code_hash = ?`, tx.keys.hash("invitation", NormalizeInvitationCode(code))).
-		Scan(&inv.ID, &inv.Role, &township, &village, &inv.Unit, &expires, &used, &revoked)
+		Scan(&inv.ID, &inv.Role, &township, &village, &inv.Unit, &inv.Body, &expires, &used, &revoked)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrInvitationInvalid
 	}
@@ -182,9 +200,9 @@ func (tx *Tx) RedeemInvitation(code string, chatID int64) (*Person, error) {
 	if n, _ := res.RowsAffected(); n != 1 {
 		return nil, ErrInvitationUsed
 	}
-	p := &Person{Role: inv.Role, TownshipID: township.Int64, VillageID: village.Int64, Unit: inv.Unit, CreatedAt: tx.now}
-	res, err = tx.exec(`INSERT INTO people (role, township_id, village_id, unit, invitation_id, created_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		p.Role, nullInt(p.TownshipID), nullInt(p.VillageID), p.Unit, inv.ID, tx.now.Unix(), platform)
+	p := &Person{Role: inv.Role, TownshipID: township.Int64, VillageID: village.Int64, Unit: inv.Unit, Body: inv.Body, CreatedAt: tx.now}
+	res, err = tx.exec(`INSERT INTO people (role, township_id, village_id, unit, body, invitation_id, created_at, channel) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.Role, nullInt(p.TownshipID), nullInt(p.VillageID), p.Unit, p.Body, inv.ID, tx.now.Unix(), platform)
 	if err != nil {
 		return nil, fmt.Errorf("insert person: %w", err)
 	}
@@ -200,8 +218,8 @@ func (tx *Tx) FindPerson(id int64) (*Person, error) {
 	p := &Person{ID: id}
 	var township, village, withdrawn sql.NullInt64
 	var created int64
-	err := tx.queryRow(`SELECT role, township_id, village_id, unit, created_at, withdrawn_at FROM people WHERE id = ?`, id).
-		Scan(&p.Role, &township, &village, &p.Unit, &created, &withdrawn)
+	err := tx.queryRow(`SELECT role, township_id, village_id, unit, body, created_at, withdrawn_at FROM people WHERE id = ?`, id).
+		Scan(&p.Role, &township, &village, &p.Unit, &p.Body, &created, &withdrawn)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}

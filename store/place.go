@@ -90,38 +90,18 @@ func (db *DB) ImportPlaces(ctx context.Context, rows []PlaceRow) (ImportResult, 
 // Townships lists every township by name.
 func (tx *Tx) Townships() ([]Township, error) {
 	rows, err := tx.query(`SELECT id, name FROM townships ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("townships: %w", err)
-	}
-	defer rows.Close()
-	var out []Township
-	for rows.Next() {
-		var t Township
-		if err := rows.Scan(&t.ID, &t.Name); err != nil {
-			return nil, fmt.Errorf("townships: %w", err)
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return collect("townships", rows, err, func(rows *sql.Rows, t *Township) error {
+		return rows.Scan(&t.ID, &t.Name)
+	})
 }
 
 // Villages lists the villages of a township.
 func (tx *Tx) Villages(townshipID int64) ([]Village, error) {
 	rows, err := tx.query(`SELECT id, township_id, name, class, IFNULL(collective_income, 0), IFNULL(population, 0)
 		FROM villages WHERE township_id = ? ORDER BY id`, townshipID)
-	if err != nil {
-		return nil, fmt.Errorf("villages: %w", err)
-	}
-	defer rows.Close()
-	var out []Village
-	for rows.Next() {
-		var v Village
-		if err := rows.Scan(&v.ID, &v.TownshipID, &v.Name, &v.Class, &v.CollectiveIncome, &v.Population); err != nil {
-			return nil, fmt.Errorf("villages: %w", err)
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return collect("villages", rows, err, func(rows *sql.Rows, v *Village) error {
+		return rows.Scan(&v.ID, &v.TownshipID, &v.Name, &v.Class, &v.CollectiveIncome, &v.Population)
+	})
 }
 
 // FindTownship returns a township by id.

@@ -61,25 +61,18 @@ func (tx *Tx) rectItems(where string, args ...any) ([]RectItem, error) {
 	rows, err := tx.query(`SELECT id, round_id, kind, unit, title, plan_due_at, due_at, status, sent_at, escalated_at, created_at,
 		plan_reminded_at, due_reminded_at
 		FROM rect_tasks WHERE `+where+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("rectification: %w", err)
-	}
-	defer rows.Close()
-	var out []RectItem
-	for rows.Next() {
-		var r RectItem
+	return collect("rectification", rows, err, func(rows *sql.Rows, r *RectItem) error {
 		var plan, due, created int64
 		var sent, esc, planRem, dueRem sql.NullInt64
 		if err := rows.Scan(&r.ID, &r.RoundID, &r.Kind, &r.Unit, &r.Title, &plan, &due, &r.Status, &sent, &esc, &created,
 			&planRem, &dueRem); err != nil {
-			return nil, fmt.Errorf("rectification: %w", err)
+			return err
 		}
 		r.PlanDueAt, r.DueAt, r.CreatedAt = time.Unix(plan, 0).UTC(), time.Unix(due, 0).UTC(), time.Unix(created, 0).UTC()
 		r.SentAt, r.EscalatedAt = unixOrZero(sent), unixOrZero(esc)
 		r.PlanRemindedAt, r.DueRemindedAt = unixOrZero(planRem), unixOrZero(dueRem)
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // FindRectItem returns a task or suggestion by id.
@@ -155,19 +148,12 @@ func (tx *Tx) AddRectEvent(e *RectEvent) error {
 func (tx *Tx) RectEvents(taskID int64) ([]RectEvent, error) {
 	rows, err := tx.query(`SELECT id, task_id, kind, body, IFNULL(file_sha, ''), file_name, IFNULL(person_id, 0), at
 		FROM rect_events WHERE task_id = ? ORDER BY id`, taskID)
-	if err != nil {
-		return nil, fmt.Errorf("rectification events: %w", err)
-	}
-	defer rows.Close()
-	var out []RectEvent
-	for rows.Next() {
-		var e RectEvent
+	return collect("rectification events", rows, err, func(rows *sql.Rows, e *RectEvent) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.TaskID, &e.Kind, &e.Body, &e.FileSHA, &e.FileName, &e.PersonID, &at); err != nil {
-			return nil, fmt.Errorf("rectification events: %w", err)
+			return err
 		}
 		e.At = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }

@@ -216,21 +216,14 @@ func (tx *Tx) FindReport(id int64) (*Report, error) {
 func (tx *Tx) ReportEvents(reportID int64, publicOnly bool) ([]Event, error) {
 	rows, err := tx.query(`SELECT id, kind, body, public, created_at FROM report_events
 		WHERE report_id = ? AND (public = 1 OR ? = 0) ORDER BY id`, reportID, publicOnly)
-	if err != nil {
-		return nil, fmt.Errorf("report events: %w", err)
-	}
-	defer rows.Close()
-	var out []Event
-	for rows.Next() {
-		var e Event
+	return collect("report events", rows, err, func(rows *sql.Rows, e *Event) error {
 		var at int64
 		if err := rows.Scan(&e.ID, &e.Kind, &e.Body, &e.Public, &at); err != nil {
-			return nil, fmt.Errorf("report events: %w", err)
+			return err
 		}
 		e.CreatedAt = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // CountReportAttachments counts the files attached to a report.

@@ -118,7 +118,13 @@ func union(a, b []string) []string {
 func (tx *Tx) purge(r Retention, res *PurgeResult) error {
 	now := tx.now
 	if r.Link > 0 {
-		ids, numbers, err := tx.closedReports(`r.reporter_sealed IS NOT NULL`, now.Add(-r.Link))
+		// A real-name reporter's link is kept while a retaliation follow-up is still to be asked,
+		// or was asked less than FollowUpAnswerDays ago and not answered: the 180-day question
+		// falls on the day the link's period ends, and its answer comes later still.
+		keep := fmt.Sprintf(`r.reporter_sealed IS NOT NULL AND NOT EXISTS (SELECT 1 FROM realname_duties d
+			WHERE d.clue_id = c.id AND d.kind = 'followup' AND d.done_at IS NULL AND d.due_at > %d)`,
+			now.AddDate(0, 0, -FollowUpAnswerDays).Unix())
+		ids, numbers, err := tx.closedReports(keep, now.Add(-r.Link))
 		if err != nil {
 			return err
 		}

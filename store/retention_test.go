@@ -428,3 +428,47 @@ func TestRekeyChat(t *testing.T) {
 		t.Error("rekeying an unknown chat succeeded")
 	}
 }
+
+// TestPurgeKeepsLinkForFollowUps: a real-name reporter's link outlives the link's period while
+// a retaliation follow-up is still to be asked, or was asked less than FollowUpAnswerDays ago
+// and not answered; once it is answered (or the answer window passed) the purge destroys it.
+// Before, the link went 180 days after closing, the day the last follow-up falls due.
+func TestPurgeKeepsLinkForFollowUps(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, t0)
+	chat := mustChat(t, db, "telegram", "555")
+	report, clue := namedReport(t, db, chat, Contact{Name: "赵六", Phone: "13800000001"}, "截留补贴")
+	var duty int64
+	mustUpdate(t, db, func(tx *Tx) error {
+		now, closed := tx.Now(), ClueClosed
+		if err := tx.UpdateClue(clue.ID, ClueUpdate{Status: &closed, ClosedAt: &now}); err != nil {
+			return err
+		}
+		d := &Duty{ClueID: clue.ID, Kind: DutyFollowUp, Seq: 180, DueAt: now.AddDate(0, 0, 180), NextAt: now.AddDate(0, 0, 180)}
+		_, err := tx.AddDuty(d)
+		duty = d.ID
+		return err
+	})
+	linked := func() bool {
+		t.Helper()
+		var ok bool
+		mustUpdate(t, db, func(tx *Tx) (err error) { ok, err = tx.ReporterLinked(report); return err })
+		return ok
+	}
+	r := Retention{Link: 180 * 24 * time.Hour}
+	clk.now = t0.AddDate(0, 0, 181)
+	if _, err := db.Purge(t.Context(), r, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	if !linked() {
+		t.Fatal("the link went before the 180-day follow-up was answered")
+	}
+	clk.now = t0.AddDate(0, 0, 182)
+	mustUpdate(t, db, func(tx *Tx) error { return tx.CompleteDuty(duty, 0, FollowUpNo) })
+	if _, err := db.Purge(t.Context(), r, "test", false); err != nil {
+		t.Fatal(err)
+	}
+	if linked() {
+		t.Error("the link outlived the answered follow-up")
+	}
+}

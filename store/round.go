@@ -136,21 +136,14 @@ func (tx *Tx) AddRoundMember(roundID int64, group string, personID int64) error 
 // Rounds lists every round, newest first.
 func (tx *Tx) Rounds() ([]Round, error) {
 	rows, err := tx.query(`SELECT id, name, starts_at, ends_at FROM ledger_rounds ORDER BY starts_at DESC, id DESC`)
-	if err != nil {
-		return nil, fmt.Errorf("rounds: %w", err)
-	}
-	defer rows.Close()
-	var out []Round
-	for rows.Next() {
-		var r Round
+	return collect("rounds", rows, err, func(rows *sql.Rows, r *Round) error {
 		var s, e int64
 		if err := rows.Scan(&r.ID, &r.Name, &s, &e); err != nil {
-			return nil, fmt.Errorf("rounds: %w", err)
+			return err
 		}
 		r.StartsAt, r.EndsAt = time.Unix(s, 0).UTC(), time.Unix(e, 0).UTC()
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // RoundDetail returns a round with its groups, organisations and places.
@@ -188,7 +181,7 @@ func (tx *Tx) RoundDetail(id int64) (*RoundInfo, error) {
 		}
 	}
 	rows.Close()
-	if info.Orgs, err = tx.strings(`SELECT org FROM round_orgs WHERE round_id = ? ORDER BY org`, id); err != nil {
+	if info.Orgs, err = column[string](tx, "round orgs", `SELECT org FROM round_orgs WHERE round_id = ? ORDER BY org`, id); err != nil {
 		return nil, err
 	}
 	rows, err = tx.query(`SELECT p.township_id, p.village_id, t.name, v.name, p.mode FROM round_places p
@@ -210,30 +203,13 @@ func (tx *Tx) RoundDetail(id int64) (*RoundInfo, error) {
 
 // RoundOrgs lists the organisations a round inspects.
 func (tx *Tx) RoundOrgs(roundID int64) ([]string, error) {
-	return tx.strings(`SELECT org FROM round_orgs WHERE round_id = ? ORDER BY org`, roundID)
+	return column[string](tx, "round orgs", `SELECT org FROM round_orgs WHERE round_id = ? ORDER BY org`, roundID)
 }
 
 // InspectedOrgs lists the organisations any round inspects, each once: with the ledger's
 // receiving units, the units an invitation may name.
 func (tx *Tx) InspectedOrgs() ([]string, error) {
-	return tx.strings(`SELECT DISTINCT org FROM round_orgs ORDER BY org`)
-}
-
-func (tx *Tx) strings(q string, args ...any) ([]string, error) {
-	rows, err := tx.query(q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("query: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, fmt.Errorf("scan: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return column[string](tx, "round orgs", `SELECT DISTINCT org FROM round_orgs ORDER BY org`)
 }
 
 // GroupRecipientsAt returns the chats of the group members of every round under way at t that
@@ -269,20 +245,7 @@ func (tx *Tx) PeopleMatching(role Role, unit string) ([]int64, error) {
 	if unit != "" {
 		q, args = q+` AND unit = ?`, append(args, unit)
 	}
-	rows, err := tx.query(q+` ORDER BY id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("people matching: %w", err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("people matching: %w", err)
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return column[int64](tx, "people matching", q+` ORDER BY id`, args...)
 }
 
 // inList returns "?, ?, ?" for n values.

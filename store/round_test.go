@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 )
@@ -111,5 +112,63 @@ func TestPurgeKeepsBriefingAndRectificationFiles(t *testing.T) {
 	}
 	if n := mustCount(t, db, `SELECT COUNT(*) FROM blobs WHERE sha256 IN (?, ?)`, brief, plan); n != 2 {
 		t.Fatalf("%d of the 2 files kept", n)
+	}
+}
+
+// TestCloseClassStepTwice: nobody closes two steps of one classification cycle; the command
+// line's operator (person 0) may close any.
+func TestCloseClassStepTwice(t *testing.T) {
+	db := MustOpenDB(t)
+	ctx := context.Background()
+	if _, err := db.ImportPlaces(ctx, []PlaceRow{{Township: "新站镇", Village: "东风村", Class: "general"}}); err != nil {
+		t.Fatal(err)
+	}
+	tw, v, err := db.FindPlaceByName(ctx, "新站镇", "东风村")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin int64
+	code, err := db.CreateInvitation(ctx, &Invitation{Role: RoleAdmin, Body: BodyLeadingGroup, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.CreateInvitation(ctx, &Invitation{Role: RoleOfficial, Body: BodyCommittee, ExpiresAt: time.Now().Add(time.Hour)}); err == nil {
+		t.Error("an official invited to sit for a body")
+	}
+	err = db.Update(ctx, func(tx *Tx) error {
+		chat, err := tx.EnsureChat("web", "a", "zh", false)
+		if err != nil {
+			return err
+		}
+		p, err := tx.RedeemInvitation(code, chat.ID)
+		if err != nil {
+			return err
+		}
+		admin = p.ID
+		if p, err := tx.FindPerson(admin); err != nil || p.Body != BodyLeadingGroup {
+			t.Errorf("body not kept: %+v %v", p, err)
+		}
+		c, err := tx.StartClassCycle(tw, time.Now().Add(time.Hour))
+		if err != nil {
+			return err
+		}
+		if err := tx.RecordClass(c, v, "key", "", 0); err != nil {
+			return err
+		}
+		for _, by := range []int64{0, 0, 0} { // steps 1–3 by the operator
+			if err := tx.CloseClassStep(c, time.Now().Add(time.Hour), by); err != nil {
+				return err
+			}
+		}
+		if err := tx.CloseClassStep(c, time.Now().Add(time.Hour), admin); err != nil { // step 4
+			return err
+		}
+		if err := tx.CloseClassStep(c, time.Now().Add(time.Hour), admin); !errors.Is(err, ErrSameCloser) || c.Step != ClassApprove {
+			t.Errorf("the same person closed step 5 too: %v, step %d", err, c.Step)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }

@@ -179,21 +179,14 @@ func (tx *Tx) RecipientsOfRoles(townshipID int64, roles ...Role) ([]Recipient, e
 func (tx *Tx) PeopleOfRole(role Role) ([]Person, error) {
 	rows, err := tx.query(`SELECT id, role, IFNULL(township_id, 0), IFNULL(village_id, 0), unit, created_at
 		FROM people WHERE role = ? AND withdrawn_at IS NULL ORDER BY id`, role)
-	if err != nil {
-		return nil, fmt.Errorf("people of role: %w", err)
-	}
-	defer rows.Close()
-	var out []Person
-	for rows.Next() {
-		var p Person
+	return collect("people of role", rows, err, func(rows *sql.Rows, p *Person) error {
 		var created int64
 		if err := rows.Scan(&p.ID, &p.Role, &p.TownshipID, &p.VillageID, &p.Unit, &created); err != nil {
-			return nil, fmt.Errorf("people of role: %w", err)
+			return err
 		}
 		p.CreatedAt = time.Unix(created, 0).UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // CheckinTimes returns when a person checked in since a time, oldest first.
@@ -221,6 +214,11 @@ type RealNamePending struct {
 	ReportID   int64
 	TownshipID int64
 	Received   time.Time
+	// The report's clue (0 and "" when it has none), and the clue's keeper (0: none), who is
+	// the one nudged.
+	ClueID     int64
+	ClueNumber string
+	KeeperID   int64
 }
 
 // AcceptanceNoticeKinds are the report timeline kinds that count as the acceptance notice to a
@@ -236,25 +234,19 @@ func (tx *Tx) RealNamePendingSince(since time.Time) ([]RealNamePending, error) {
 	for _, k := range AcceptanceNoticeKinds {
 		args = append(args, k)
 	}
-	rows, err := tx.query(`SELECT r.id, IFNULL(r.township_id, 0), r.created_at FROM reports r
+	rows, err := tx.query(`SELECT r.id, IFNULL(r.township_id, 0), r.created_at, IFNULL(c.id, 0), IFNULL(c.number, ''),
+		IFNULL(c.keeper_id, 0) FROM reports r LEFT JOIN clues c ON c.report_id = r.id
 		WHERE r.anonymous = 0 AND r.source = 'resident' AND r.status = 'received' AND r.created_at >= ?
 		AND NOT EXISTS (SELECT 1 FROM report_events e WHERE e.report_id = r.id AND e.kind IN (`+marks+`))
 		ORDER BY r.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("real-name pending: %w", err)
-	}
-	defer rows.Close()
-	var out []RealNamePending
-	for rows.Next() {
-		var p RealNamePending
+	return collect("real-name pending", rows, err, func(rows *sql.Rows, p *RealNamePending) error {
 		var at int64
-		if err := rows.Scan(&p.ReportID, &p.TownshipID, &at); err != nil {
-			return nil, fmt.Errorf("real-name pending: %w", err)
+		if err := rows.Scan(&p.ReportID, &p.TownshipID, &at, &p.ClueID, &p.ClueNumber, &p.KeeperID); err != nil {
+			return err
 		}
 		p.Received = time.Unix(at, 0).UTC()
-		out = append(out, p)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }
 
 // errNoRows maps sql.ErrNoRows to ErrNotFound.

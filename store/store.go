@@ -364,6 +364,30 @@ func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	return tx.tx.QueryContext(tx.ctx, query, args...)
 }
 
+// collect reads every row of a query's result with scan, in order, and closes the rows; err
+// is the query's own. Errors begin with what.
+func collect[T any](what string, rows *sql.Rows, err error, scan func(*sql.Rows, *T) error) ([]T, error) {
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		var v T
+		if err := scan(rows, &v); err != nil {
+			return nil, fmt.Errorf("%s: %w", what, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// column runs a query of one column and returns its values in order; errors begin with what.
+func column[T any](tx *Tx, what, query string, args ...any) ([]T, error) {
+	rows, err := tx.query(query, args...)
+	return collect(what, rows, err, func(rows *sql.Rows, v *T) error { return rows.Scan(v) })
+}
+
 // stmt returns the transaction's form of the prepared query, or nil when it is not prepared.
 func (tx *Tx) stmt(query string) *sql.Stmt {
 	s := tx.stmts.get(query)

@@ -1,6 +1,9 @@
 package store
 
-import "fmt"
+import (
+	"database/sql"
+	"fmt"
+)
 
 // Subscription is a chat's request for announcements of a township or one of its villages.
 type Subscription struct {
@@ -33,17 +36,7 @@ func (tx *Tx) Unsubscribe(chatID, id int64) error {
 // Subscriptions lists a chat's subscriptions.
 func (tx *Tx) Subscriptions(chatID int64) ([]Subscription, error) {
 	rows, err := tx.query(`SELECT id, township_id, IFNULL(village_id, 0) FROM subscriptions WHERE chat_id = ? ORDER BY id`, chatID)
-	if err != nil {
-		return nil, fmt.Errorf("subscriptions: %w", err)
-	}
-	defer rows.Close()
-	var out []Subscription
-	for rows.Next() {
-		var s Subscription
-		if err := rows.Scan(&s.ID, &s.TownshipID, &s.VillageID); err != nil {
-			return nil, fmt.Errorf("subscriptions: %w", err)
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return collect("subscriptions", rows, err, func(rows *sql.Rows, s *Subscription) error {
+		return rows.Scan(&s.ID, &s.TownshipID, &s.VillageID)
+	})
 }

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -38,22 +39,13 @@ func (tx *Tx) Talents(field string, t time.Time, onlyFree bool) ([]Talent, error
 		q, args = q+` WHERE s.field = ?`, append(args, field)
 	}
 	rows, err := tx.query(q+` ORDER BY s.field, s.id`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("talents: %w", err)
+	out, err := collect("talents", rows, err, func(rows *sql.Rows, s *Talent) error {
+		return rows.Scan(&s.ID, &s.Name, &s.Field, &s.Unit, &s.Busy)
+	})
+	if onlyFree {
+		out = slices.DeleteFunc(out, func(s Talent) bool { return s.Busy != "" })
 	}
-	defer rows.Close()
-	var out []Talent
-	for rows.Next() {
-		var s Talent
-		if err := rows.Scan(&s.ID, &s.Name, &s.Field, &s.Unit, &s.Busy); err != nil {
-			return nil, fmt.Errorf("talents: %w", err)
-		}
-		if onlyFree && s.Busy != "" {
-			continue
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
+	return out, err
 }
 
 // AssignTalent puts a specialist in a group of a round (group may be empty).

@@ -40,23 +40,10 @@ func (tx *Tx) CreateTask(t *Task) ([]int64, error) {
 		return nil, fmt.Errorf("insert task: %w", err)
 	}
 	t.ID, _ = res.LastInsertId()
-	rows, err := tx.query(`SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
+	return column[int64](tx, "task recipients", `SELECT c.id FROM chats c JOIN people p ON p.id = c.person_id
 		WHERE p.role IN ('officer', 'liaison') AND p.township_id = ?
 		AND (? = 0 OR p.village_id IS NULL OR p.village_id = ?) AND c.unreachable = 0 ORDER BY c.id`,
 		t.TownshipID, t.VillageID, t.VillageID)
-	if err != nil {
-		return nil, fmt.Errorf("task recipients: %w", err)
-	}
-	defer rows.Close()
-	var chats []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, fmt.Errorf("task recipients: %w", err)
-		}
-		chats = append(chats, id)
-	}
-	return chats, rows.Err()
 }
 
 // TasksFor lists the open tasks a person may see: those of their village, or of their whole
@@ -130,19 +117,12 @@ type TaskEvent struct {
 // TaskEvents lists a task's confirmations, oldest first.
 func (db *DB) TaskEvents(ctx context.Context, taskID int64) ([]TaskEvent, error) {
 	rows, err := db.query(ctx, `SELECT person_id, kind, note, IFNULL(sha256, ''), created_at FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
-	if err != nil {
-		return nil, fmt.Errorf("task events: %w", err)
-	}
-	defer rows.Close()
-	var out []TaskEvent
-	for rows.Next() {
-		var e TaskEvent
+	return collect("task events", rows, err, func(rows *sql.Rows, e *TaskEvent) error {
 		var at int64
 		if err := rows.Scan(&e.PersonID, &e.Kind, &e.Note, &e.SHA256, &at); err != nil {
-			return nil, fmt.Errorf("task events: %w", err)
+			return err
 		}
 		e.CreatedAt = time.Unix(at, 0).UTC()
-		out = append(out, e)
-	}
-	return out, rows.Err()
+		return nil
+	})
 }

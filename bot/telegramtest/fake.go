@@ -11,6 +11,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,9 +75,11 @@ type Server struct {
 
 // Document is a file the bot sent with sendDocument.
 type Document struct {
-	ChatID string
-	Name   string
-	Size   int64
+	ChatID  string
+	Name    string
+	Size    int64
+	Caption string
+	Data    []byte // the multipart file part's bytes
 }
 
 // Documents returns the documents the bot sent.
@@ -152,13 +155,7 @@ func (s *Server) Delay(method string, d time.Duration) {
 func (s *Server) Calls(method string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if method == "" || c.Method == method {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(s.calls), func(c Call) bool { return method != "" && c.Method != method })
 }
 
 // Sent returns the accepted messages, in order.
@@ -263,12 +260,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		fh := r.MultipartForm.File["document"][0]
+		var data []byte
+		if f, err := fh.Open(); err == nil {
+			data, _ = io.ReadAll(f)
+			f.Close()
+		}
 		fields["text"] = fields["caption"]
 		if fields["text"] == "" {
 			fields["text"] = "(document)"
 		}
 		s.mu.Lock()
-		s.documents = append(s.documents, Document{ChatID: fields["chat_id"], Name: fh.Filename, Size: fh.Size})
+		s.documents = append(s.documents, Document{ChatID: fields["chat_id"], Name: fh.Filename, Size: fh.Size, Caption: fields["caption"], Data: data})
 		s.mu.Unlock()
 		s.send(w, method, fields)
 	case "answerCallbackQuery", "setMyCommands", "deleteWebhook":
@@ -539,13 +541,7 @@ func Press(updateID int64, under Sent, data string) string {
 
 // SentTo returns the messages accepted for one chat, edits included.
 func (s *Server) SentTo(chat int64) []Sent {
-	var out []Sent
-	for _, m := range s.Sent() {
-		if m.ChatID == chat {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(s.Sent(), func(m Sent) bool { return m.ChatID != chat })
 }
 
 // WaitText waits (up to 30 s) for a message to chat containing want — sent or edited into

@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -113,26 +114,14 @@ func (s *Server) Delay(path string, d time.Duration) {
 func (s *Server) Calls(path string) []Call {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Call
-	for _, c := range s.calls {
-		if path == "" || c.Path == path {
-			out = append(out, c)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(s.calls), func(c Call) bool { return path != "" && c.Path != path })
 }
 
 // Sent returns the accepted messages to openid ("" for all), in order.
 func (s *Server) Sent(openid string) []Sent {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	var out []Sent
-	for _, m := range s.sent {
-		if openid == "" || m.ToUser == openid {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(s.sent), func(m Sent) bool { return openid != "" && m.ToUser != openid })
 }
 
 // Tokens counts the access tokens issued.

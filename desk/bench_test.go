@@ -1,0 +1,123 @@
+package desk_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"xuncha/desk"
+	"xuncha/handlers"
+	"xuncha/store"
+	"xuncha/store/storetest"
+)
+
+// BenchmarkDesk measures the server time of the desk's pages on a ledger of 100,000 clues
+// (a county's decades), signed in as a county official, through the real handler and store:
+//
+//	go test -run '^$' -bench BenchmarkDesk -benchtime 200x ./desk/
+//
+// It reports the mean (ns/op), the 95th percentile (p95-ms) and the HTML's size (page-bytes)
+// of each page.
+func BenchmarkDesk(b *testing.B) {
+	const clues = 100000
+	ctx := context.Background()
+	db := storetest.Open(b, filepath.Join(b.TempDir(), "x.db"))
+	if _, err := db.ImportPlaces(ctx, []store.PlaceRow{
+		{Township: "新站镇", Village: "东风村", Class: "key"}, {Township: "新站镇", Village: "胜利村", Class: "general"},
+		{Township: "天岗镇", Village: "红旗村", Class: "general"},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	tw, v, _ := db.FindPlaceByName(ctx, "新站镇", "东风村")
+	tw2, v2, _ := db.FindPlaceByName(ctx, "天岗镇", "红旗村")
+	l, _ := handlers.LoadLedger("")
+	subjects := []string{"村委会", "合作社", "财政所", "农经站", "卫生院", "学校", "供销社"}
+	texts := []string{"惠农补贴被截留", "路灯坏了没人修", "账目不公开", "低保优亲厚友", "工程款拖欠", "违规收费"}
+	start := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	var last *store.Clue
+	for batch := 0; batch < clues/5000; batch++ {
+		err := db.Update(ctx, func(tx *store.Tx) error {
+			for i := range 5000 {
+				n := batch*5000 + i
+				c := &store.Clue{Source: store.ClueFromInspection, Subject: fmt.Sprintf("%s%d", subjects[n%len(subjects)], n),
+					Summary: fmt.Sprintf("第%d号：%s，涉及%d户。", n, texts[n%len(texts)], n%40), TownshipID: tw, VillageID: v,
+					ReceivedAt: start.Add(time.Duration(n) * 30 * time.Minute)}
+				if n%3 == 0 {
+					c.TownshipID, c.VillageID = tw2, v2
+				}
+				if _, err := tx.CreateClue(c); err != nil {
+					return err
+				}
+				if n%4 == 0 {
+					u, s, due := l.CanonicalUnit("case1"), store.ClueTransferred, c.ReceivedAt.Add(20*24*time.Hour)
+					if err := tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &u, Status: &s, DueAt: &due}); err != nil {
+						return err
+					}
+				}
+				last = c
+			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	code, _ := db.CreateInvitation(ctx, &store.Invitation{Role: store.RoleOfficial, ExpiresAt: time.Now().Add(time.Hour)})
+	var session string
+	err := db.Update(ctx, func(tx *store.Tx) error {
+		chat, err := tx.EnsureChat("telegram", "official", "zh", false)
+		if err != nil {
+			return err
+		}
+		p, err := tx.RedeemInvitation(code, chat.ID)
+		if err != nil {
+			return err
+		}
+		token, err := tx.CreateDeskLink(p.ID, time.Minute)
+		if err != nil {
+			return err
+		}
+		_, session, err = tx.RedeemDeskLink(token, time.Hour)
+		return err
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	d, err := desk.New(slog.New(slog.DiscardHandler), db, nil, desk.Config{Ledger: l, Location: time.UTC})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := d.Handler()
+	page := func(b *testing.B, path string) {
+		var times []time.Duration
+		var size int
+		b.ResetTimer()
+		for b.Loop() {
+			req := httptest.NewRequest(http.MethodGet, path, nil)
+			req.AddCookie(&http.Cookie{Name: "xuncha_desk", Value: session})
+			rec := httptest.NewRecorder()
+			t0 := time.Now()
+			h.ServeHTTP(rec, req)
+			times = append(times, time.Since(t0))
+			size = rec.Body.Len()
+			if rec.Code != http.StatusOK {
+				b.Fatalf("%s: %d\n%s", path, rec.Code, rec.Body.String())
+			}
+		}
+		slices.Sort(times)
+		b.ReportMetric(float64(times[len(times)*95/100].Microseconds())/1000, "p95-ms")
+		b.ReportMetric(float64(size), "page-bytes")
+	}
+	b.Run("ledger", func(b *testing.B) { page(b, "/desk/") })
+	b.Run("ledger-township-overdue", func(b *testing.B) { page(b, fmt.Sprintf("/desk/?tw=%d&due=over&sort=due", tw)) })
+	b.Run("ledger-search", func(b *testing.B) { page(b, "/desk/?status=all&q="+url.QueryEscape("路灯")) })
+	b.Run("ledger-page-1000", func(b *testing.B) { page(b, "/desk/?status=all&p=1000") })
+	b.Run("clue", func(b *testing.B) { page(b, fmt.Sprintf("/desk/clue/%d", last.ID)) })
+}

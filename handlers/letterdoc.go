@@ -1,0 +1,105 @@
+// Letters as documents: each reminder and supervision letter as the .docx an office files and
+// prints (package docx lays it out). The chat sends it with the letter, the desk and /clue
+// hand it out again.
+
+package handlers
+
+import (
+	"fmt"
+	"time"
+
+	"xuncha/internal/docx"
+	"xuncha/store"
+)
+
+// LetterFile renders a letter as a Word document: number, title, the receiving unit as
+// addressee, the body, the issuing office (Config.Office) and the date it was sent. It holds
+// the clue's number and title, never anything about a reporter. The text is in the
+// deployment's language (Config.DefaultLang), whoever asks: a letter of record reads the same
+// for everyone. The caller has checked who may have it.
+func (e *Engine) LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []byte, error) {
+	l, err := tx.FindLetter(letterID)
+	if err != nil {
+		return store.Attachment{}, nil, err
+	}
+	c, err := tx.FindClue(l.ClueID)
+	if err != nil {
+		return store.Attachment{}, nil, err
+	}
+	lang, loc := e.cfg.DefaultLang, e.cfg.Location
+	date := func(t time.Time) string {
+		t = t.In(loc)
+		return T(lang, "letter.doc.date", t.Year(), int(t.Month()), t.Day())
+	}
+	unit := T(lang, "letter.doc.to.none")
+	if c.Unit != "" {
+		unit = e.cfg.Ledger.UnitName(c.Unit, lang)
+	}
+	title := c.Title // the category's name (registerReportClue), or 巡察发现
+	if k, ok := e.category(c.Category); ok {
+		title = k.Name(lang)
+	}
+	var body string
+	switch l.Kind {
+	case store.LetterReminder:
+		body = T(lang, "letter.doc.body.reminder_letter", c.Number, title, date(l.DueAt))
+	case store.LetterSupervision:
+		// The supervision letter names the reminder letter about the same deadline.
+		letters, err := tx.ClueLetters(c.ID)
+		if err != nil {
+			return store.Attachment{}, nil, err
+		}
+		var reminder *store.Letter
+		for i, r := range letters {
+			if r.Kind == store.LetterReminder && r.DueAt.Equal(l.DueAt) && r.ID < l.ID {
+				reminder = &letters[i]
+			}
+		}
+		if reminder != nil {
+			body = T(lang, "letter.doc.body.supervision_letter", c.Number, title, date(l.DueAt), date(reminder.SentAt), reminder.Number)
+		} else {
+			body = T(lang, "letter.doc.body.supervision_letter.first", c.Number, title, date(l.DueAt))
+		}
+	default:
+		return store.Attachment{}, nil, fmt.Errorf("letter %d: unknown kind %q", l.ID, l.Kind)
+	}
+	office := e.cfg.Office
+	if office == "" {
+		office = T(lang, "letter.doc.office")
+	}
+	data, err := docx.Bytes(docx.Document{
+		Number:    l.Number,
+		Title:     T(lang, "letter.doc.title."+l.Kind),
+		Addressee: T(lang, "letter.doc.to", unit),
+		Blocks:    []docx.Block{{Kind: docx.Paragraph, Text: body}},
+		Office:    office,
+		Date:      date(l.SentAt),
+	})
+	if err != nil {
+		return store.Attachment{}, nil, err
+	}
+	return store.Attachment{Name: l.Number + ".docx", MIME: docx.MIME, Size: int64(len(data))}, data, nil
+}
+
+// PutLetterFile renders a letter (LetterFile) and stores it, so that an outbox message can
+// carry it.
+func (e *Engine) PutLetterFile(tx *store.Tx, letterID int64) (*store.Attachment, error) {
+	a, data, err := e.LetterFile(tx, letterID)
+	if err != nil {
+		return nil, err
+	}
+	if a.SHA256, err = tx.PutBlob(data, a.MIME); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// category finds a report category by key.
+func (e *Engine) category(key string) (Category, bool) {
+	for _, k := range e.cfg.Categories {
+		if k.Key == key {
+			return k, true
+		}
+	}
+	return Category{}, false
+}

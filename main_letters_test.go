@@ -1,0 +1,327 @@
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"context"
+	"encoding/hex"
+	"image"
+	"image/jpeg"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"xuncha/bot/telegramtest"
+	"xuncha/internal/syncbuf"
+	"xuncha/store"
+)
+
+// docxDocument unzips a .docx and returns word/document.xml, failing unless the package holds
+// its content types and relationships.
+func docxDocument(t *testing.T, data []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("not a .docx: %v", err)
+	}
+	parts := map[string]string{}
+	for _, f := range zr.File {
+		r, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(r)
+		r.Close()
+		parts[f.Name] = string(b)
+	}
+	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
+		if parts[name] == "" {
+			t.Fatalf("the .docx has no %s", name)
+		}
+	}
+	return parts["word/document.xml"]
+}
+
+// letterWorld is a served program on the Telegram fake with people bound straight in the
+// store, as their /start CODE would have left them.
+type letterWorld struct {
+	t    *testing.T
+	fake *telegramtest.Server
+	env  func(string) string
+	path string
+	key  []byte
+}
+
+func newLetterWorld(t *testing.T, extra ...string) *letterWorld {
+	t.Helper()
+	const token = "987654:LETTER-token"
+	fake := telegramtest.New(token)
+	t.Cleanup(fake.Close)
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.db")
+	env := testEnv(append([]string{"XUNCHA_DB", path, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL}, extra...)...)
+	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	key, _ := hex.DecodeString(testKey)
+	return &letterWorld{t: t, fake: fake, env: env, path: path, key: key}
+}
+
+// update runs fn on the store while serve is not running.
+func (w *letterWorld) update(fn func(ctx context.Context, db *store.DB, tx *store.Tx) error) {
+	w.t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, w.path, w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(ctx, func(tx *store.Tx) error { return fn(ctx, db, tx) }); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// bind gives Telegram chat ext a role; it returns the person's id.
+func (w *letterWorld) bind(ext int64, inv store.Invitation) int64 {
+	w.t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, w.path, w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	inv.ExpiresAt = time.Now().Add(time.Hour)
+	code, err := db.CreateInvitation(ctx, &inv)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	var id int64
+	if err := db.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.EnsureChat("telegram", strconv.FormatInt(ext, 10), "zh", false)
+		if err != nil {
+			return err
+		}
+		p, err := tx.RedeemInvitation(code, c.ID)
+		if err != nil {
+			return err
+		}
+		id = p.ID
+		return nil
+	}); err != nil {
+		w.t.Fatal(err)
+	}
+	return id
+}
+
+// place finds a township (and village) by name.
+func (w *letterWorld) place(township, village string) (int64, int64) {
+	w.t.Helper()
+	db, err := store.Open(context.Background(), w.path, w.key)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	defer db.Close()
+	tw, v, err := db.FindPlaceByName(context.Background(), township, village)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return tw, v
+}
+
+// waitDocument waits for a document sent to chat under name.
+func (w *letterWorld) waitDocument(chat int64, name string) telegramtest.Document {
+	w.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		for _, d := range w.fake.Documents() {
+			if d.ChatID == strconv.FormatInt(chat, 10) && d.Name == name {
+				return d
+			}
+		}
+		if time.Now().After(deadline) {
+			w.t.Fatalf("no document %s to chat %d; documents: %+v", name, chat, w.fake.Documents())
+		}
+		time.Sleep(20 * time.Millisecond) // polling for the delivery worker, not an assertion
+	}
+}
+
+// TestLetterFileTelegram: when the ladder issues a reminder letter, the unit's Telegram chat
+// gets the letter as a .docx (sendDocument, multipart) with the letter's text as its caption
+// and the acknowledge button; the document is laid out as an official letter with the number,
+// the unit as addressee, the issuing office from XUNCHA_OFFICE_NAME and the date in Chinese.
+func TestLetterFileTelegram(t *testing.T) {
+	w := newLetterWorld(t, "XUNCHA_OFFICE_NAME", "蛟河市委巡察工作领导小组办公室")
+	loc := mustLoc(t, "Asia/Shanghai")
+	now := time.Now().In(loc)
+	// The ladder writes letters on working days: today is one, whatever day the test runs.
+	cal := filepath.Join(t.TempDir(), "cal.csv")
+	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, w.env, "calendar", "import", cal)
+	const unitChat = 5551001
+	w.bind(unitChat, store.Invitation{Role: store.RoleUnit, Unit: "case1"})
+	tw, _ := w.place("新站镇", "")
+	var number string
+	w.update(func(_ context.Context, _ *store.DB, tx *store.Tx) error {
+		c := &store.Clue{Source: store.ClueFromInspection, Title: "巡察发现", Subject: "新站镇农经站", TownshipID: tw, ReceivedAt: now.AddDate(0, -1, 0)}
+		if _, err := tx.CreateClue(c); err != nil {
+			return err
+		}
+		number = c.Number
+		unit, status, due := "市纪委监委第一纪检监察室", store.ClueTransferred, now.AddDate(0, 0, -3)
+		return tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &unit, Status: &status, DueAt: &due})
+	})
+
+	startServer(t, w.env, &syncbuf.Buffer{}) // the ladder's catch-up pass issues the letter
+	letter := "提醒〔" + strconv.Itoa(now.Year()) + "〕1号"
+	d := w.waitDocument(unitChat, letter+".docx")
+	if !strings.Contains(d.Caption, "【提醒函】"+letter) || !strings.Contains(d.Caption, number) {
+		t.Errorf("caption %q", d.Caption)
+	}
+	sent := w.fake.WaitText(t, unitChat, 0, "【提醒函】")
+	if !strings.Contains(sent.ReplyMarkup, "已签收") {
+		t.Errorf("the letter has no acknowledge button: %s", sent.ReplyMarkup)
+	}
+	doc := docxDocument(t, d.Data)
+	due := now.AddDate(0, 0, -3)
+	for _, want := range []string{letter, "关于督促办理问题线索的提醒函", "市纪委监委第一纪检监察室：", number,
+		strconv.Itoa(due.Year()) + "年" + strconv.Itoa(int(due.Month())) + "月" + strconv.Itoa(due.Day()) + "日",
+		"蛟河市委巡察工作领导小组办公室",
+		strconv.Itoa(now.Year()) + "年" + strconv.Itoa(int(now.Month())) + "月" + strconv.Itoa(now.Day()) + "日"} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the letter does not say %q", want)
+		}
+	}
+}
+
+// TestClueFilesTelegram: /clue lists a report's files, supplements included, and the clue's
+// letters, each with a button; pressed by the township's official it sends the resident's
+// photo (sendDocument) and the letter's .docx to that chat, audit-logged. The same buttons,
+// forged by another township's official and by another unit, get a refusal and no file.
+func TestClueFilesTelegram(t *testing.T) {
+	w := newLetterWorld(t)
+	tw, village := w.place("新站镇", "")
+	tw2, _ := w.place("天岗镇", "")
+	const (
+		official  = 5552001
+		official2 = 5552002
+		otherUnit = 5552003
+	)
+	w.bind(official, store.Invitation{Role: store.RoleOfficial, TownshipID: tw})
+	w.bind(official2, store.Invitation{Role: store.RoleOfficial, TownshipID: tw2})
+	w.bind(otherUnit, store.Invitation{Role: store.RoleUnit, Unit: "org"})
+	var photo, later bytes.Buffer
+	if err := jpeg.Encode(&photo, image.NewGray(image.Rect(0, 0, 16, 16)), nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := jpeg.Encode(&later, image.NewGray(image.Rect(0, 0, 24, 24)), nil); err != nil {
+		t.Fatal(err)
+	}
+	var number, letter string
+	w.update(func(_ context.Context, _ *store.DB, tx *store.Tx) error {
+		sha, err := tx.PutBlob(photo.Bytes(), "image/jpeg")
+		if err != nil {
+			return err
+		}
+		r := &store.Report{Category: "interests", TownshipID: tw, VillageID: village, Subject: "东风村会计", Description: "截留惠农补贴，发票见照片。",
+			Anonymous: true, Lang: "zh"}
+		if _, err := tx.CreateReport(r, []store.Attachment{{SHA256: sha, Name: "附件1.jpg", MIME: "image/jpeg", Size: int64(photo.Len())}}); err != nil {
+			return err
+		}
+		sha2, err := tx.PutBlob(later.Bytes(), "image/jpeg")
+		if err != nil {
+			return err
+		}
+		if _, err := tx.AddReportEvent(r.ID, "supplement", "补充一张收据", false, []store.Attachment{{SHA256: sha2, Name: "附件2.jpg", MIME: "image/jpeg", Size: int64(later.Len())}}); err != nil {
+			return err
+		}
+		c := &store.Clue{Source: store.ClueFromReport, ReportID: r.ID, Title: "侵害群众利益", Subject: r.Subject, Summary: r.Description, TownshipID: tw, VillageID: village}
+		if _, err := tx.CreateClue(c); err != nil {
+			return err
+		}
+		number = c.Number
+		unit, status, due := "市纪委监委第一纪检监察室", store.ClueTransferred, time.Now().AddDate(0, 0, -1)
+		if err := tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &unit, Status: &status, DueAt: &due}); err != nil {
+			return err
+		}
+		l, err := tx.CreateLetter(c.ID, store.LetterReminder, due, time.Now().Year())
+		letter = l.Number
+		return err
+	})
+	// No ladder pass: this test's letter is the one written above.
+	w.env = withEnv(w.env, "XUNCHA_SCHEDULER_OFF", "true")
+	srv := startServer(t, w.env, &syncbuf.Buffer{})
+
+	var id int64 = 3000
+	next := func() int64 { id++; return id }
+	say := func(chat int64, text, want string) telegramtest.Sent {
+		t.Helper()
+		n := len(w.fake.SentTo(chat))
+		w.fake.AddUpdate(telegramtest.Message(next(), chat, text))
+		return w.fake.WaitText(t, chat, n, want)
+	}
+	card := say(official, "/clue "+number, "附件（2 个")
+	for _, want := range []string{"附件1.jpg", "附件2.jpg", "（补充材料）"} {
+		if !strings.Contains(card.Text, want) {
+			t.Errorf("the clue card does not list %q:\n%s", want, card.Text)
+		}
+	}
+	photoData := telegramtest.ButtonData(t, card, "附件1.jpg")
+	letterData := telegramtest.ButtonData(t, card, letter)
+
+	// The official presses the buttons: the photo and the letter come to the official's chat.
+	w.fake.AddUpdate(telegramtest.Press(next(), card, photoData))
+	if d := w.waitDocument(official, "附件1.jpg"); !bytes.Equal(d.Data, photo.Bytes()) {
+		t.Errorf("the official got %d bytes, not the resident's photo", len(d.Data))
+	}
+	w.fake.AddUpdate(telegramtest.Press(next(), card, letterData))
+	if doc := docxDocument(t, w.waitDocument(official, letter+".docx").Data); !strings.Contains(doc, letter) || !strings.Contains(doc, "市纪委监委第一纪检监察室") {
+		t.Errorf("the letter sent from the card:\n%s", doc)
+	}
+
+	// The same buttons, forged by people outside the clue's scope.
+	for _, chat := range []int64{official2, otherUnit} {
+		under := say(chat, "/help", "/")
+		for _, data := range []string{photoData, letterData} {
+			n := len(w.fake.SentTo(chat))
+			w.fake.AddUpdate(telegramtest.Press(next(), under, data))
+			w.fake.WaitText(t, chat, n, "您没有权限")
+		}
+		for _, d := range w.fake.Documents() {
+			if d.ChatID == strconv.FormatInt(chat, 10) {
+				t.Errorf("chat %d got %s", chat, d.Name)
+			}
+		}
+	}
+	srv.stop(t)
+
+	w.update(func(ctx context.Context, db *store.DB, _ *store.Tx) error {
+		entries, err := db.AuditEntries(ctx, store.AuditFilter{})
+		if err != nil {
+			return err
+		}
+		got := map[string]int{}
+		for _, e := range entries {
+			if e.Object == "clue:"+number {
+				got[e.Channel+" "+e.Action]++
+			}
+		}
+		if got["telegram clue.file"] != 1 || got["telegram clue.letter"] != 1 || got["telegram ledger.refused"] != 4 {
+			t.Errorf("audit entries about the clue: %v", got)
+		}
+		return nil
+	})
+}
+
+// withEnv returns getenv with one more variable.
+func withEnv(getenv func(string) string, key, value string) func(string) string {
+	return func(k string) string {
+		if k == key {
+			return value
+		}
+		return getenv(k)
+	}
+}
