@@ -36,6 +36,8 @@ var assets embed.FS
 // Store is what the desk needs from the store.
 type Store interface {
 	Update(ctx context.Context, fn func(*store.Tx) error) error
+	// View runs a read transaction: no write lock, so a long count never delays a resident.
+	View(ctx context.Context, fn func(*store.Tx) error) error
 	// PrivateID is a keyed hash; it derives a session's CSRF token from its cookie.
 	PrivateID(purpose, value string) string
 }
@@ -102,6 +104,7 @@ func New(logger *slog.Logger, st Store, eng Engine, cfg Config) (*Desk, error) {
 			"t":   func(key string, args ...any) string { return handlers.T(lang, key, args...) },
 			"day": d.day,
 			"at":  d.at,
+			"add": func(a, b int) int { return a + b },
 		}
 		tmpl, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
 		if err != nil {
@@ -136,6 +139,8 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("POST /desk/signout", d.serve(d.signout))
 	mux.HandleFunc("GET /desk/{$}", d.serve(d.ledgerPage))
 	mux.HandleFunc("GET /desk/export", d.serve(d.export))
+	mux.HandleFunc("GET /desk/stats", d.serve(d.statsPage))
+	mux.HandleFunc("GET /desk/stats/export", d.serve(d.statsExport))
 	mux.HandleFunc("GET /desk/clue/{id}", d.serve(d.cluePage))
 	mux.HandleFunc("GET /desk/clue/{id}/file/{file}", d.serve(d.file))
 	mux.HandleFunc("GET /desk/clue/{id}/letter/{letter}", d.serve(d.letter))
@@ -242,6 +247,10 @@ type req struct {
 	// pending is a ledger action to run once the request's transaction committed (the
 	// engine runs it in a transaction of its own).
 	pending *handlers.DeskAction
+	// read is a page's counting to run in a read transaction once the request's transaction
+	// (session, rule book, audit row) committed: the statistics read the whole ledger, and
+	// holding the write lock for that would make every resident's step wait behind them.
+	read func(tx *store.Tx) error
 	// A file: bytes with their headers.
 	body    []byte
 	headers map[string]string
@@ -310,6 +319,9 @@ func (d *Desk) serve(page func(tx *store.Tx, q *req) error) http.HandlerFunc {
 		})
 		if err == nil && q.pending != nil {
 			err = d.runAction(r, q)
+		}
+		if err == nil && q.read != nil {
+			err = d.st.View(r.Context(), q.read)
 		}
 		if err != nil {
 			// The error may hold SQL and values; it stays in the log, never on the page.

@@ -64,6 +64,7 @@ func commandTable() []command {
 		{"query", true, false, (*turn).queryCommand},
 		{"checkin", true, false, func(t *turn, _, _ string) error { return t.staffOnly(t.startCheckin) }},
 		{"tasks", true, false, func(t *turn, _, _ string) error { return t.staffOnly(t.listTasks) }},
+		{"task", false, false, func(t *turn, _, arg string) error { return t.giveTask(arg) }},
 		{"subscribe", true, false, func(t *turn, _, _ string) error { return t.startSubscribe() }},
 		{"unsubscribe", true, false, func(t *turn, _, _ string) error { return t.startUnsubscribe() }},
 		{"lang", true, true, (*turn).langCommand},

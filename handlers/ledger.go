@@ -192,6 +192,9 @@ func (t *turn) ledgerButton(op Action) error {
 	case "rn", "na", "oa":
 		_, err := t.realNameButton(op, c)
 		return err
+	case "rf", "rfb":
+		_, err := t.referButton(op, c)
+		return err
 	case "st":
 		return t.startLedgerText(c, lgStudyWho, "lg.study.who")
 	case "dp":
@@ -279,6 +282,7 @@ var buttonPerms = map[string]Permission{
 	"bk": PermBlock, "ub": PermBlock, "rv": PermReveal,
 	"kp": PermKeeper, "kpp": PermKeeper, "pz": PermClock, "rs": PermClock, "ex": PermClock, "exd": PermClock,
 	"rn": PermResult, "na": PermNotAccept, "oa": PermObjection,
+	"rf": PermRefer, "rfb": PermRefer,
 }
 
 // stepPerms is the permission each text step about a clue needs, checked again when the text

@@ -94,6 +94,11 @@ func (t *turn) openClue(c *store.Clue) error {
 	if err != nil {
 		return err
 	}
+	referRows, err := t.referralCard(&b, c)
+	if err != nil {
+		return err
+	}
+	duties = append(referRows, duties...)
 	// The evidence before the timeline, which a long card cuts.
 	fileRows, err := t.clueFiles(c, &b)
 	if err != nil {

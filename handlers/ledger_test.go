@@ -564,3 +564,15 @@ func TestLedgerOverdueLadder(t *testing.T) {
 		t.Errorf("level 2 list: %s", o.text)
 	}
 }
+
+// hasText reports whether a button's label is text.
+func (o ltOut) hasText(text string) bool {
+	for _, r := range o.rows {
+		for _, b := range r {
+			if b.Text == text {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"xuncha/store"
 )
 
 // Ledger is the data the clue ledger works with: the dispositions, the four forms, the
@@ -18,6 +20,13 @@ type Ledger struct {
 	Units        []Unit        `json:"units"`
 	DueDays      []int         `json:"due_days"`      // working days offered for a transfer
 	DueSoonDays  int           `json:"due_soon_days"` // "due soon" = due within this many working days
+	// ReferTo are the bodies a report that belongs to another level or body is referred to
+	// (分级转办): the petition office, other counties, a higher commission. Keys travel in
+	// button data.
+	ReferTo []Unit `json:"refer_to"`
+	// ReferDays: a report is studied or referred within this many working days of receipt
+	// (the rules' 5); the card shows the date.
+	ReferDays int `json:"refer_days"`
 }
 
 // Disposition is a disposal opinion (处置方式). Hold marks 暂存待查: such a clue waits for new
@@ -58,6 +67,9 @@ func pick(lang, zh, en string) string {
 func (l *Ledger) DisposalName(key, lang string) string {
 	if key == DisposalNotAccepted {
 		return T(lang, "rn.na.name")
+	}
+	if key == store.DisposalReferred {
+		return T(lang, "refer.name")
 	}
 	for _, d := range l.Dispositions {
 		if d.Key == key {
@@ -163,6 +175,18 @@ func LoadLedger(path string) (*Ledger, error) {
 			return nil, fmt.Errorf("parse ledger data: unit %q needs a unique key of 1–16 bytes, zh and en", u.Key)
 		}
 		seen["u:"+u.Key] = true
+	}
+	for _, u := range l.ReferTo {
+		if u.Key == "" || len(u.Key) > 16 || u.ZH == "" || u.EN == "" || seen["r:"+u.Key] {
+			return nil, fmt.Errorf("parse ledger data: refer_to %q needs a unique key of 1–16 bytes, zh and en", u.Key)
+		}
+		seen["r:"+u.Key] = true
+	}
+	if l.ReferDays < 0 {
+		return nil, errors.New("parse ledger data: refer_days must not be negative")
+	}
+	if l.ReferDays == 0 {
+		l.ReferDays = 5
 	}
 	for _, f := range l.Forms {
 		if f.N < 1 || f.N > 4 {

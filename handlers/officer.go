@@ -173,7 +173,16 @@ func (t *turn) listTasks() error {
 	}
 	var rows [][]store.Button
 	for _, tk := range tasks {
-		rows = append(rows, []store.Button{{Text: truncate(tk.Title, 30) + " · " + t.tr("task.state."+tk.LastKind), Data: NewAction(VerbTask, tk.ID).Data()}})
+		label := truncate(tk.Title, 30) + " · " + t.tr("task.state."+tk.LastKind)
+		// The due date on the list, so that an officer sees what is late without opening it.
+		switch {
+		case tk.DueAt.IsZero():
+		case tk.LastKind != store.TaskDone && t.tx.Now().After(tk.DueAt):
+			label += " · " + t.tr("task.list.late", t.formatDay(tk.DueAt))
+		default:
+			label += " · " + t.tr("task.list.due", t.formatDay(tk.DueAt))
+		}
+		rows = append(rows, []store.Button{{Text: label, Data: NewAction(VerbTask, tk.ID).Data()}})
 	}
 	t.set(flowTask, "list")
 	t.say(t.tr("task.list"), append(rows, []store.Button{t.btn("cancel", "x")})...)
@@ -304,33 +313,41 @@ func (t *turn) askForHelp(taskID int64, text string) error {
 	return nil
 }
 
-// AssignTask stores a task (from the CLI or an official) and notifies the officers and
-// liaisons it concerns, each in their language, in the same transaction.
+// AssignTask stores a task (from the CLI) and notifies the officers and liaisons it
+// concerns, each in their language, in the same transaction.
 func (e *Engine) AssignTask(ctx context.Context, tk *store.Task) (notified int, err error) {
 	err = e.store.Update(ctx, func(tx *store.Tx) error {
-		chats, err := tx.CreateTask(tk)
-		if err != nil {
+		notified, err = e.createTask(tx, tk, func(chat int64, msg store.OutMessage, key string) error {
+			_, err := tx.Enqueue(chat, msg, key)
 			return err
-		}
-		for _, c := range chats {
-			lang, err := tx.ChatLang(c)
-			if err != nil {
-				return err
-			}
-			due := T(lang, "task.nodue")
-			if !tk.DueAt.IsZero() {
-				due = tk.DueAt.In(e.cfg.Location).Format("2006-01-02")
-			}
-			msg := store.OutMessage{Text: T(lang, "task.notice", tk.Title, tk.Body, due)}
-			if _, err := tx.Enqueue(c, msg, fmt.Sprintf("task:%d:notice:%d", tk.ID, c)); err != nil {
-				return err
-			}
-		}
-		notified = len(chats)
-		return nil
+		})
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("assign task: %w", err)
 	}
 	return notified, nil
+}
+
+// createTask stores a task and hands each officer's and liaison's notice to send.
+func (e *Engine) createTask(tx *store.Tx, tk *store.Task, send func(chat int64, msg store.OutMessage, key string) error) (int, error) {
+	chats, err := tx.CreateTask(tk)
+	if err != nil {
+		return 0, err
+	}
+	for _, c := range chats {
+		lang, err := tx.ChatLang(c)
+		if err != nil {
+			return 0, err
+		}
+		due := T(lang, "task.nodue")
+		if !tk.DueAt.IsZero() {
+			due = tk.DueAt.In(e.cfg.Location).Format("2006-01-02")
+		}
+		msg := store.OutMessage{Text: T(lang, "task.notice", tk.Title, tk.Body, due)}
+		if err := send(c, msg, fmt.Sprintf("task:%d:notice:%d", tk.ID, c)); err != nil {
+			return 0, err
+		}
+	}
+	return len(chats), nil
 }

@@ -33,6 +33,11 @@ const (
 	PermResult     Permission = "clue.result"    // 32: send a real-name reporter the result notice
 	PermNotAccept  Permission = "clue.notaccept" // 33: not accept a report (不予受理), with a reason
 	PermObjection  Permission = "clue.objection" // 35: answer a reporter's objection (异议)
+	PermRefer      Permission = "clue.refer"     // 40: refer a report to another body (分级转办)
+	PermGiveTask   Permission = "task.give"      // 41: give officers a task in chat (/task)
+	// 39: the desk's statistics and monthly review, each in their own scope (Scope): a unit
+	// counts the clues transferred to it, as its monthly review digest already does.
+	PermDeskStats Permission = "desk.stats"
 )
 
 // grants lists the roles that hold each permission. Scope (which clues) is separate: Sees.
@@ -54,6 +59,9 @@ var grants = map[Permission][]store.Role{
 	PermResult:     {store.RoleOfficial, store.RoleAdmin},
 	PermNotAccept:  {store.RoleOfficial, store.RoleAdmin},
 	PermObjection:  {store.RoleOfficial, store.RoleAdmin},
+	PermRefer:      {store.RoleOfficial, store.RoleAdmin},
+	PermGiveTask:   {store.RoleOfficial, store.RoleAdmin},
+	PermDeskStats:  {store.RoleOfficial, store.RoleAdmin, store.RoleUnit},
 }
 
 // Rules answers for one person what they may see and do. Build it from the person as the

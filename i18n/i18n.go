@@ -13,7 +13,7 @@ const (
 )
 
 // tables lists every feature's texts; a new file of texts is added here.
-var tables = []map[string][2]string{clockTexts, coreTexts, deskTexts, ledgerTexts, lettersTexts, realNameTexts, roundsTexts, schedulerTexts, webTexts, wechatTexts}
+var tables = []map[string][2]string{clockTexts, coreTexts, deskTexts, ledgerTexts, lettersTexts, realNameTexts, referralTexts, roundsTexts, schedulerTexts, webTexts, wechatTexts}
 
 var catalog, duplicates = merge(tables)
 

@@ -42,6 +42,13 @@ type Config struct {
 	// RealNameDays: a real-name reporter is told within this many working days of receipt
 	// whether the report was accepted; officials are nudged RealNameWarn working days before.
 	RealNameDays, RealNameWarn int
+	// ReferDays: a report that belongs to another level or body is referred within this many
+	// working days of receipt (分级转办); the office is nudged ReferWarn working days before.
+	ReferDays, ReferWarn int
+	// TaskWarn: an officer's task is brought up this many working days before it is due; still
+	// open TaskLiaisonAfter working days after, it goes to the liaison, TaskOfficialAfter
+	// working days after, to the official.
+	TaskWarn, TaskLiaisonAfter, TaskOfficialAfter int
 	// Batch is how many outbox rows one broadcast transaction queues.
 	Batch int
 	// Specs are the cron specs of the jobs, by job name (see Jobs).
@@ -83,8 +90,14 @@ func DefaultConfig() Config {
 		CheckinMisses: 3,
 		RealNameDays:  15,
 		RealNameWarn:  3,
-		Batch:         250,
-		Specs:         defaultSpecs(),
+		ReferDays:     5,
+		ReferWarn:     1,
+		TaskWarn:      1,
+		// A week of working days to the liaison, two to the official.
+		TaskLiaisonAfter:  5,
+		TaskOfficialAfter: 10,
+		Batch:             250,
+		Specs:             defaultSpecs(),
 	}
 }
 
@@ -96,6 +109,8 @@ const (
 	JobReview   = "review"
 	JobRealName = "realname"
 	JobDuties   = "duties"
+	JobReferral = "referral"
+	JobTasks    = "tasks"
 	JobRounds   = "rounds"
 	JobPurge    = "purge"
 )
@@ -121,6 +136,9 @@ func jobTable() []job {
 		{JobRealName, "0 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDeadlines }},
 		// The real-name duties after acceptance: result notices, objections, retaliation follow-ups.
 		{JobDuties, "5 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.RealNameDuties }},
+		// The 5-day watch of referral by jurisdiction, and the officers' tasks' clock.
+		{JobReferral, "10 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.ReferralWatch }},
+		{JobTasks, "15 9 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.TaskDeadlines }},
 		// Office hours: notices, nudges and escalations of rounds.
 		{JobRounds, "*/10 8-19 * * *", func(s *Scheduler) func(context.Context, time.Time) error { return s.Rounds }},
 		// Nightly, when nobody reports.
@@ -184,6 +202,15 @@ func New(logger *slog.Logger, st Store, cal *Calendar, cfg Config) (*Scheduler, 
 	}
 	if cfg.Batch <= 0 {
 		cfg.Batch = def.Batch
+	}
+	for _, f := range []struct {
+		v *int
+		d int
+	}{{&cfg.ReferDays, def.ReferDays}, {&cfg.ReferWarn, def.ReferWarn},
+		{&cfg.TaskWarn, def.TaskWarn}, {&cfg.TaskLiaisonAfter, def.TaskLiaisonAfter}, {&cfg.TaskOfficialAfter, def.TaskOfficialAfter}} {
+		if *f.v <= 0 {
+			*f.v = f.d
+		}
 	}
 	specs := map[string]string{}
 	for k, v := range def.Specs {

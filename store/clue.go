@@ -486,18 +486,18 @@ type LedgerStats struct {
 	Forms           map[int]int    // 1–4 → clues
 }
 
-// Stats counts the clues matching f.
+// Stats counts the clues matching f, in two passes over the covering index clues_stats
+// (store/stats.go).
 func (tx *Tx) Stats(f ClueFilter) (LedgerStats, error) {
 	s := LedgerStats{Disposals: map[string]int{}, Forms: map[int]int{}}
-	where, args := f.where()
-	err := tx.queryRow(`SELECT COUNT(*), IFNULL(SUM(c.unit <> ''), 0), IFNULL(SUM(c.unit <> '' AND c.while_inspecting), 0),
-		IFNULL(SUM(c.case_filed), 0), IFNULL(SUM(c.disciplined), 0), IFNULL(SUM(c.org_handled), 0),
-		IFNULL(SUM(c.status = 'closed'), 0)`+clueFrom+where, args...).
+	q, args := statsSummaryQuery(f)
+	err := tx.queryRow(q, args...).
 		Scan(&s.Received, &s.Transferred, &s.WhileInspecting, &s.CasesFiled, &s.Disciplined, &s.OrgHandled, &s.Closed)
 	if err != nil {
 		return s, fmt.Errorf("stats: %w", err)
 	}
-	rows, err := tx.query(`SELECT c.disposal, IFNULL(c.form, 0), COUNT(*)`+clueFrom+where+` GROUP BY 1, 2`, args...)
+	q, args = statsMixQuery(f)
+	rows, err := tx.query(q, args...)
 	if err != nil {
 		return s, fmt.Errorf("stats mix: %w", err)
 	}

@@ -183,6 +183,25 @@ var ledgerOrders = map[string]string{
 	"number":   "c.id %s",
 }
 
+// ledgerOrder is the ORDER BY of a LedgerPage. When the filter holds only clues with a
+// deadline, the deadline's order leaves out "due_at IS NULL" (always false there): that term
+// kept SQLite from walking clues_township_due in its order, and it sorted a township's every
+// overdue clue to show fifty.
+func ledgerOrder(order string, f ClueFilter, desc bool) string {
+	o, ok := ledgerOrders[order]
+	if !ok {
+		o = ledgerOrders["received"]
+	}
+	if order == "due" && (!f.Overdue.IsZero() || !f.DueBefore.IsZero() || !f.DueAfter.IsZero()) {
+		o = "c.due_at %s, c.id %[1]s"
+	}
+	dir := "ASC"
+	if desc {
+		dir = "DESC"
+	}
+	return fmt.Sprintf(o, dir)
+}
+
 // LedgerOrders are the sort keys LedgerPage accepts.
 func LedgerOrders() []string { return []string{"received", "due", "updated", "number"} }
 
@@ -194,15 +213,7 @@ func (tx *Tx) LedgerPage(f ClueFilter, order string, desc bool, offset, limit in
 	if err := tx.queryRow(`SELECT COUNT(*) FROM clues c`+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count clues: %w", err)
 	}
-	o, ok := ledgerOrders[order]
-	if !ok {
-		o = ledgerOrders["received"]
-	}
-	dir := "ASC"
-	if desc {
-		dir = "DESC"
-	}
-	q := where + " ORDER BY " + fmt.Sprintf(o, dir) + " LIMIT ? OFFSET ?"
+	q := where + " ORDER BY " + ledgerOrder(order, f, desc) + " LIMIT ? OFFSET ?"
 	clues, err := tx.cluesWhere(q, append(args, limit, offset)...)
 	return clues, total, err
 }

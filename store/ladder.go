@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -291,6 +292,19 @@ func (rt ReviewTotals) Unit(unit string) ReviewCounts {
 // open clues and one over the period's closures. Counting per official and per unit repeated
 // the whole count for each of them. Run it in a read transaction (DB.View).
 func (tx *Tx) ReviewTotals(now, from, to time.Time) (ReviewTotals, error) {
+	return tx.reviewTotals(reviewOpenQuery, reviewClosedQuery, []any{now.Unix()}, []any{from.Unix(), to.Unix()})
+}
+
+// ReviewTownship is ReviewTotals for one township (the desk's page of a township's official):
+// the same passes over that township's part of the indexes instead of the county's.
+func (tx *Tx) ReviewTownship(now, from, to time.Time, township int64) (ReviewCounts, error) {
+	open := strings.Replace(reviewOpenQuery, "GROUP BY", "AND c.township_id = ?2 GROUP BY", 1)
+	closed := strings.Replace(reviewClosedQuery, "GROUP BY", "AND township_id = ? GROUP BY", 1)
+	rt, err := tx.reviewTotals(open, closed, []any{now.Unix(), township}, []any{from.Unix(), to.Unix(), township})
+	return rt.Township(township), err
+}
+
+func (tx *Tx) reviewTotals(openQuery, closedQuery string, openArgs, closedArgs []any) (ReviewTotals, error) {
 	rt := ReviewTotals{County: newReviewCounts(), Townships: map[int64]ReviewCounts{}, Units: map[string]ReviewCounts{}}
 	part := func(township int64, unit string) (ReviewCounts, ReviewCounts) {
 		t, ok := rt.Townships[township]
@@ -305,7 +319,7 @@ func (tx *Tx) ReviewTotals(now, from, to time.Time) (ReviewTotals, error) {
 		}
 		return t, u
 	}
-	rows, err := tx.query(reviewOpenQuery, now.Unix())
+	rows, err := tx.query(openQuery, openArgs...)
 	if err != nil {
 		return rt, fmt.Errorf("review counts: %w", err)
 	}
@@ -327,7 +341,7 @@ func (tx *Tx) ReviewTotals(now, from, to time.Time) (ReviewTotals, error) {
 	if err := rows.Err(); err != nil {
 		return rt, fmt.Errorf("review counts: %w", err)
 	}
-	rows, err = tx.query(reviewClosedQuery, from.Unix(), to.Unix())
+	rows, err = tx.query(closedQuery, closedArgs...)
 	if err != nil {
 		return rt, fmt.Errorf("review closed: %w", err)
 	}

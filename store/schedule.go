@@ -224,7 +224,7 @@ type RealNamePending struct {
 // AcceptanceNoticeKinds are the report timeline kinds that count as the acceptance notice to a
 // real-name reporter (受理告知). The ledger records one of them when it tells the reporter; a
 // report whose status moved past received (the ledger's milestones) counts as told too.
-var AcceptanceNoticeKinds = []string{"accepted", "not_accepted", "acceptance_notice"}
+var AcceptanceNoticeKinds = []string{"accepted", "not_accepted", "acceptance_notice", "referred"}
 
 // RealNamePendingSince lists real-name reports received since a time with no acceptance
 // notice in their timeline.

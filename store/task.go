@@ -21,6 +21,8 @@ type Task struct {
 	CreatedAt  time.Time
 	// LastKind is the newest confirmation by the person who listed the task, "" when none.
 	LastKind string
+	// GivenBy is the official who gave the task in chat, 0 when it came from the command line.
+	GivenBy int64
 }
 
 // Task confirmation kinds.
@@ -34,8 +36,14 @@ const (
 // the caller can notify them in the same transaction.
 func (tx *Tx) CreateTask(t *Task) ([]int64, error) {
 	t.CreatedAt, t.Status = tx.now, "open"
-	res, err := tx.exec(`INSERT INTO tasks (township_id, village_id, title, body, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-		t.TownshipID, nullInt(t.VillageID), t.Title, t.Body, nullTime(t.DueAt), tx.now.Unix())
+	// A task with a due date is on the clock from now: the scheduler's next pass works out
+	// when to nudge (TasksDue).
+	var next any
+	if !t.DueAt.IsZero() {
+		next = tx.now.Unix()
+	}
+	res, err := tx.exec(`INSERT INTO tasks (township_id, village_id, title, body, due_at, created_at, next_at, given_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		t.TownshipID, nullInt(t.VillageID), t.Title, t.Body, nullTime(t.DueAt), tx.now.Unix(), next, nullInt(t.GivenBy))
 	if err != nil {
 		return nil, fmt.Errorf("insert task: %w", err)
 	}
@@ -125,4 +133,57 @@ func (db *DB) TaskEvents(ctx context.Context, taskID int64) ([]TaskEvent, error)
 		e.CreatedAt = time.Unix(at, 0).UTC()
 		return nil
 	})
+}
+
+// TaskClock is an open task with a due date as the scheduler's clock reads it.
+type TaskClock struct {
+	Task
+	Stage int
+}
+
+// TasksDue returns up to limit tasks whose next look is due at now, in the order they fell
+// due: a walk of the index of next looks (migration 0033), as long as the work due.
+func (tx *Tx) TasksDue(now time.Time, limit int) ([]TaskClock, error) {
+	rows, err := tx.query(`SELECT id, township_id, IFNULL(village_id, 0), title, body, due_at, status, created_at, IFNULL(given_by, 0), stage
+		FROM tasks WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`, now.Unix(), limit)
+	return collect("tasks due", rows, err, func(rows *sql.Rows, t *TaskClock) error {
+		var due sql.NullInt64
+		var created int64
+		if err := rows.Scan(&t.ID, &t.TownshipID, &t.VillageID, &t.Title, &t.Body, &due, &t.Status, &created, &t.GivenBy, &t.Stage); err != nil {
+			return err
+		}
+		t.DueAt, t.CreatedAt = unixOrZero(due), time.Unix(created, 0).UTC()
+		return nil
+	})
+}
+
+// SetTaskNext records the scheduler's step on a task: the stage reached and when to look
+// again (zero: never).
+func (tx *Tx) SetTaskNext(id int64, stage int, next time.Time) error {
+	if _, err := tx.exec(`UPDATE tasks SET stage = ?, next_at = ? WHERE id = ?`, stage, nullTime(next), id); err != nil {
+		return fmt.Errorf("set task next: %w", err)
+	}
+	return nil
+}
+
+// TaskRecipients returns the reachable chats of the people of roles a task concerns: those of
+// its village (or all of its township's for a township-wide task), and those who answer for the
+// whole township.
+func (tx *Tx) TaskRecipients(t *Task, roles ...Role) ([]Recipient, error) {
+	var out []Recipient
+	for _, r := range roles {
+		rows, err := tx.query(`SELECT c.id, c.lang FROM chats c JOIN people p ON p.id = c.person_id
+			WHERE p.role = ? AND p.withdrawn_at IS NULL AND p.township_id = ?
+			AND (? = 0 OR p.village_id IS NULL OR p.village_id = ?) AND c.unreachable = 0 ORDER BY c.id`,
+			r, t.TownshipID, t.VillageID, t.VillageID)
+		if err != nil {
+			return nil, fmt.Errorf("task recipients: %w", err)
+		}
+		rs, err := scanRecipients(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, rs...)
+	}
+	return out, nil
 }
