@@ -395,6 +395,64 @@ func TestTelegramSendLimits(t *testing.T) {
 	}
 }
 
+// stallingTransport holds the sendMessage requests that start during a stall until the stall
+// ends, as a busy machine does with a request its limiter has let go: the requests held and
+// those let go after them reach Telegram together.
+type stallingTransport struct {
+	next      http.RoundTripper
+	from, end time.Time
+}
+
+func (s *stallingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if now := time.Now(); strings.HasSuffix(r.URL.Path, "/sendMessage") && !now.Before(s.from) && now.Before(s.end) {
+		time.Sleep(time.Until(s.end))
+	}
+	return s.next.RoundTrip(r)
+}
+
+// TestTelegramSendStall: a stall of 0.4 s between the rate limiter and the wire, while 300
+// messages go to 300 chats at the global limit of a fake that enforces it (50/s, scaled from
+// Telegram's ~30/s), earns no 429: the sends held by the stall count against the limit until
+// they are answered, so the ones after them wait instead of landing in the same second. With
+// the token bucket alone the fake refused 3 of them (the same in each of three runs).
+func TestTelegramSendStall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("sends 300 messages at the rate limit")
+	}
+	const limit = 50
+	fake := telegramtest.New(testToken)
+	t.Cleanup(fake.Close)
+	fake.SetLimits(telegramtest.Limits{Global: limit, PerChat: time.Second})
+	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: limit})
+	f.disp.Concurrency = limit + 1 // as serve sets it: the rate plus one
+	start := time.Now().Add(2 * time.Second)
+	f.tg.http.Transport = &stallingTransport{next: f.tg.http.Transport, from: start, end: start.Add(400 * time.Millisecond)}
+	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
+		for c := range 300 {
+			chat, err := tx.EnsureChat(handlers.PlatformTelegram, fmt.Sprint(20000+c), "zh", false)
+			if err != nil {
+				return err
+			}
+			if _, err := tx.Enqueue(chat.ID, store.OutMessage{Text: fmt.Sprintf("通知 %d", c)}, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	waitFor(t, "300 messages", func() bool { return len(fake.Sent()) >= 300 })
+	f.stop()
+	if n := fake.TooMany(); n != 0 {
+		t.Errorf("%d sends were refused for breaking the global limit", n)
+	}
+	if n := len(fake.Sent()); n != 300 {
+		t.Errorf("%d messages arrived; want 300, once each", n)
+	}
+}
+
 // TestTelegramSendErrors covers 403 (blocked), a long text split at 4,096, and the library's
 // copy_text quirk that our keyboard avoids.
 func TestTelegramSendErrors(t *testing.T) {

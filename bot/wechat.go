@@ -132,8 +132,9 @@ type wxJob struct {
 	msgID  string
 	openid string
 	msg    *wxMsg
-	raw    []byte // the decrypted callback, for the inbox
-	sync   bool   // the sender's answer may go back in the callback's response
+	raw    []byte   // the decrypted callback, for the inbox
+	claim  *wxClaim // the callback's nonce, taken with its receipt or its step; nil when replayed from the inbox
+	sync   bool     // the sender's answer may go back in the callback's response
 	// inline: the message is not stored on receipt; its step's transaction stores it (see
 	// receive). Should it leave its lane without that commit, storeReceipt stores it.
 	inline bool
@@ -331,15 +332,22 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, "malformed message")
 		return
 	}
-	if ok, err := w.claimNonce(ts, nonce, body); err != nil {
-		w.log.Error("store wechat nonce failed", "error", err)
-		http.Error(rw, "try again", http.StatusServiceUnavailable)
-		return
-	} else if !ok {
+	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
+	claim := &wxClaim{ts: ts, nonce: nonce, body: body, until: time.Unix(sec, 0).Add(callbackSkew)}
+	if key == "" {
+		// Plaintext mode: the body is not signed, so the claim goes before anything reads it,
+		// the engine's flood count included; in safe mode the msg_signature already covers it.
+		if err := w.claimAlone(claim); err != nil {
+			w.refuseClaim(rw, err)
+			return
+		}
+		claim = nil
+	}
+	reply, j, err := w.receive(&m, raw, claim)
+	if errors.Is(err, errReplayed) {
 		w.refuse(rw, "replayed nonce")
 		return
 	}
-	reply, j, err := w.receive(&m, raw)
 	if err != nil {
 		// Not stored, so not acknowledged: WeChat retries.
 		w.log.Error("store wechat message failed", "error", err)
@@ -371,15 +379,66 @@ func (w *WeChat) verify(ts, nonce, sig string) string {
 	return ""
 }
 
-// claimNonce remembers a verified callback's timestamp and nonce for as long as the timestamp
-// is fresh; it reports false for a replay: the same pair with another body. In plaintext mode
-// that is all that stands between a captured URL and a forged body (in safe mode the
-// msg_signature covers the body as well). The same pair with the same body is let through:
-// it may be WeChat retrying, and the inbox's dedupe makes it change nothing.
-func (w *WeChat) claimNonce(ts, nonce string, body []byte) (bool, error) {
-	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
-	until := time.Unix(sec, 0).Add(callbackSkew)
-	return w.store.ClaimWeChatNonce(context.Background(), ts, nonce, body, until)
+// wxClaim is a verified callback's timestamp and nonce, remembered for as long as the timestamp
+// is fresh; a replay (the same pair with another body) is refused. In plaintext mode that is all
+// that stands between a captured URL and a forged body (in safe mode the msg_signature covers
+// the body as well). The same pair with the same body is let through: it may be WeChat retrying,
+// and the inbox's dedupe makes it change nothing.
+//
+// In safe mode the claim is taken in the transaction that first acts on the callback (the
+// receipt, or the step of a message stored by its step), not in one of its own: every callback
+// would otherwise queue twice for the single writer (see BENCHMARKS.md, WeChat). Whatever that
+// transaction would have done is rolled back with a refused claim. In plaintext mode it is taken
+// on its own, before anything reads the unsigned body.
+type wxClaim struct {
+	ts, nonce string
+	body      []byte
+	until     time.Time
+}
+
+// errReplayed: a callback's timestamp and nonce came before with another body.
+var errReplayed = errors.New("replayed wechat nonce")
+
+// take claims c in tx; it returns errReplayed for a replay. A nil claim (a message replayed
+// from the inbox, a plaintext callback claimed already) has nothing to claim.
+func (c *wxClaim) take(tx *store.Tx) error {
+	if c == nil {
+		return nil
+	}
+	ok, err := tx.ClaimWeChatNonce(c.ts, c.nonce, c.body, c.until)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errReplayed
+	}
+	return nil
+}
+
+// claimAlone takes c in a transaction of its own, for a callback that stores nothing (a fixed
+// answer, an unfollow) or joins a message already in flight.
+func (w *WeChat) claimAlone(c *wxClaim) error {
+	if c == nil {
+		return nil
+	}
+	ok, err := w.store.ClaimWeChatNonce(context.Background(), c.ts, c.nonce, c.body, c.until)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return errReplayed
+	}
+	return nil
+}
+
+// refuseClaim answers a callback whose claim was refused (403) or could not be stored (503).
+func (w *WeChat) refuseClaim(rw http.ResponseWriter, err error) {
+	if errors.Is(err, errReplayed) {
+		w.refuse(rw, "replayed nonce")
+		return
+	}
+	w.log.Error("store wechat nonce failed", "error", err)
+	http.Error(rw, "try again", http.StatusServiceUnavailable)
 }
 
 func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {
@@ -404,7 +463,9 @@ func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce, key stri
 		}
 		body = enc
 	}
+	// With its length the answer goes out whole at the Flush that follows, not chunked.
 	rw.Header().Set("Content-Type", "application/xml; charset=utf-8")
+	rw.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	rw.Write(body)
 }
 
@@ -448,43 +509,62 @@ func encryptReply(cfg WeChatConfig, key string, plain []byte, nonce string, at i
 }
 
 // receive stores a verified message and returns the passive reply ("" for none) and the job
-// that gave it.
-func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
+// that gave it. It returns errReplayed, having done nothing, when the callback's claim is refused.
+func (w *WeChat) receive(m *wxMsg, raw []byte, claim *wxClaim) (string, *wxJob, error) {
 	waits, opens := true, store.WeChatOpensMessage
+	// fixed answers a callback that needs no job once its claim is taken.
+	fixed := func(reply string) (string, *wxJob, error) {
+		if err := w.claimAlone(claim); err != nil {
+			return "", nil, err
+		}
+		return reply, nil, nil
+	}
 	switch m.MsgType {
 	case "text", "location":
 	case "voice":
 		if strings.TrimSpace(m.Recognition) == "" {
-			return handlers.T(w.cfg.DefaultLang, "wechat.voice"), nil, nil
+			return fixed(handlers.T(w.cfg.DefaultLang, "wechat.voice"))
 		}
 	case "image":
 		waits = false // the media download can be slow: answer now, follow up through the outbox
 	case "video", "shortvideo":
 		// Not fetched: a video keeps where it was filmed in ways that cannot be removed, so it
 		// would be refused whatever it holds. The answer says what to send instead.
-		return handlers.T(w.cfg.DefaultLang, "wechat.video"), nil, nil
+		return fixed(handlers.T(w.cfg.DefaultLang, "wechat.video"))
 	case "event":
 		opens = store.WeChatOpensEvent
 		switch strings.ToLower(m.Event) {
 		case "subscribe", "scan":
 		case "click":
 			if wechatMenuKeys[m.EventKey] == "" {
-				return "", nil, nil
+				return fixed("")
 			}
 		case "unsubscribe":
+			if err := w.claimAlone(claim); err != nil {
+				return "", nil, err
+			}
 			w.unfollowed(m.FromUserName)
 			return "", nil, nil
 		default:
-			return "", nil, nil // view, location reports, template delivery receipts: nothing to do
+			return fixed("") // view, location reports, template delivery receipts: nothing to do
 		}
 	default:
-		return handlers.T(w.cfg.DefaultLang, "wechat.unsupported"), nil, nil
+		return fixed(handlers.T(w.cfg.DefaultLang, "wechat.unsupported"))
 	}
 	id := w.messageID(m)
 	w.mu.Lock()
 	j, running := w.inflight[id]
+	if running {
+		// WeChat retrying a message still in flight: its claim is taken before it joins.
+		w.mu.Unlock()
+		if err := w.claimAlone(claim); err != nil {
+			return "", nil, err
+		}
+		w.mu.Lock()
+		j, running = w.inflight[id]
+	}
 	if !running {
-		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, raw: raw, sync: waits, opens: opens, done: make(chan struct{}), written: make(chan struct{})}
+		j = &wxJob{msgID: id, openid: m.FromUserName, msg: m, raw: raw, claim: claim, sync: waits, opens: opens, done: make(chan struct{}), written: make(chan struct{})}
 		// A message that waits for its passive reply, from a chat with nothing else in
 		// flight, is stored by its step's own transaction: one commit before the reply
 		// instead of two. Nothing answers its callback before that commit, or before
@@ -528,6 +608,9 @@ func (w *WeChat) receive(m *wxMsg, raw []byte) (string, *wxJob, error) {
 func (w *WeChat) storeReceipt(j *wxJob) error {
 	fresh := false
 	err := w.store.Update(context.Background(), func(tx *store.Tx) error {
+		if err := j.claim.take(tx); err != nil {
+			return err
+		}
 		var err error
 		fresh, err = tx.ReceiveWeChat(store.Received{MsgID: j.msgID, Payload: j.raw}, j.openid, j.opens)
 		return err
@@ -651,6 +734,14 @@ func (w *WeChat) drain(key string, l *wxLane) {
 		l.jobs = l.jobs[1:]
 		w.mu.Unlock()
 		reply, out, err := w.run(ctx, j)
+		if errors.Is(err, errReplayed) {
+			// Its callback's claim was refused inside the step, which left nothing behind:
+			// the callback is refused, the chat's later messages go on.
+			j.mu.Lock()
+			j.lost = err
+			j.mu.Unlock()
+			reply, out, err = "", nil, nil
+		}
 		var rest []*wxJob
 		if err != nil {
 			// Left for the recovery sweep, which finds only stored messages; stored while
@@ -809,6 +900,12 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 		lateChat  int64
 	)
 	m.Prepare = func(tx *store.Tx, m *handlers.Message) error {
+		if j.inline {
+			// Not stored yet: its callback's claim goes first, and a refused one undoes the step.
+			if err := j.claim.take(tx); err != nil {
+				return err
+			}
+		}
 		menu, l, err := tx.WeChatMenu(j.openid)
 		if err != nil {
 			return err
@@ -823,36 +920,39 @@ func (w *WeChat) run(ctx context.Context, j *wxJob) (string, *handlers.Outgoing,
 	}
 	m.Record = func(tx *store.Tx, res *handlers.Result) error {
 		text, delivered, lateChat = "", nil, 0
-		if j.inline && !res.Duplicate {
-			if err := tx.TouchWeChat(j.openid, j.opens); err != nil {
-				return err
-			}
-		}
+		touch := j.inline && !res.Duplicate // its receipt opens the chat's window
 		for i := range res.Out {
 			if res.Out[i].Delivered {
 				delivered = &res.Out[i]
 				break
 			}
 		}
-		if delivered == nil {
-			return nil
-		}
 		var shown []store.Button
-		text, shown = renderWeChat(lang, delivered.OutMessage)
-		if res.Duplicate {
-			delivered = nil // the first answer was sent; its menu was kept then
-			return nil
+		if delivered != nil {
+			text, shown = renderWeChat(lang, delivered.OutMessage)
+			switch {
+			case res.Duplicate:
+				delivered, shown = nil, nil // the first answer was sent; its menu was kept then
+			case len(text) > maxPassiveBytes:
+				// Too long for a passive reply: customer-service messages carry it, in parts.
+				text, lateChat, shown = "", delivered.ChatID, nil
+			}
 		}
-		if len(text) > maxPassiveBytes {
-			// Too long for a passive reply: customer-service messages carry it, in parts.
-			text, lateChat = "", delivered.ChatID
-			return queueLate(tx, j, delivered)
+		// The choices shown are kept before the reply goes out: the answer to it may be a
+		// number from it. With the window, in one statement.
+		var err error
+		switch {
+		case len(shown) > 0 && touch:
+			err = tx.TouchWeChatMenu(j.openid, j.opens, shown)
+		case len(shown) > 0:
+			err = tx.SaveWeChatMenu(j.openid, shown)
+		case touch:
+			err = tx.TouchWeChat(j.openid, j.opens)
 		}
-		if len(shown) > 0 {
-			// Kept before the reply goes out: the answer to it may be a number from it.
-			return tx.SaveWeChatMenu(j.openid, shown)
+		if err != nil || lateChat == 0 {
+			return err
 		}
-		return nil
+		return queueLate(tx, j, delivered)
 	}
 	// The store commits concurrent steps together (group commit), so steps of many callbacks
 	// share one fsync instead of queueing for one each.
@@ -906,6 +1006,11 @@ func (w *WeChat) skip(ctx context.Context, j *wxJob) error {
 	first := false
 	err := w.store.Update(ctx, func(tx *store.Tx) error {
 		var err error
+		if j.inline {
+			if err := j.claim.take(tx); err != nil {
+				return err
+			}
+		}
 		first, err = tx.ClaimMessage(handlers.PlatformWeChat, j.msgID)
 		if err == nil && first && j.inline {
 			err = tx.TouchWeChat(j.openid, j.opens)

@@ -1,14 +1,17 @@
 package bot
 
 import (
+	"context"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"xuncha/bot/wechattest"
+	"xuncha/handlers"
 )
 
 // TestWeChatPlaintextReplay: in plaintext mode a callback's signature covers the token, the
@@ -118,5 +121,80 @@ func TestWeChatModeConfig(t *testing.T) {
 		if _, err := NewWeChat(slog.New(slog.DiscardHandler), tt.cfg, f.engine, f.db); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("NewWeChat(%+v) = %v; want an error saying %q", tt.cfg, err, tt.want)
 		}
+	}
+}
+
+// gatedEngine holds the steps of one chat until its gate is closed.
+type gatedEngine struct {
+	WeChatEngine
+	chat string
+	gate chan struct{}
+}
+
+func (g gatedEngine) Handle(ctx context.Context, m handlers.Message) (handlers.Result, error) {
+	if m.ChatID == g.chat {
+		<-g.gate
+	}
+	return g.WeChatEngine.Handle(ctx, m)
+}
+
+// TestWeChatReplayedNonceInTransaction: in safe mode a callback's nonce is claimed by the
+// transaction that first stores it — its receipt while its chat is busy, or its own step — and a
+// replayed nonce is refused on both paths with nothing left behind: no inbox row, no chat, no
+// answer; the chat's other messages are answered as usual.
+func TestWeChatReplayedNonceInTransaction(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{AESKey: wxAESKey})
+	const busy, idle = "oResidentBusy", "oResidentIdle"
+	gate := make(chan struct{})
+	wx, err := NewWeChat(slog.New(slog.DiscardHandler), WeChatConfig{AppID: wxAppID, Token: wxToken, AESKey: wxAESKey, APIURL: f.fake.URL}, gatedEngine{f.engine, busy, gate}, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(s wechattest.Signed) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		wx.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, s.URL("/wechat"), strings.NewReader(s.Body)))
+		return rec
+	}
+	now := time.Now()
+	var wg sync.WaitGroup
+	answers := make([]*httptest.ResponseRecorder, 2)
+	// The first message holds the chat's lane (its step waits at the gate); the second, from
+	// the same chat, is stored by its receipt while it waits.
+	wg.Go(func() { answers[0] = post(f.cb.SignNonce(f.cb.Text(busy, 7001, "/start"), now, "nonceA")) })
+	waitFor(t, "the first message in its lane", func() bool {
+		wx.mu.Lock()
+		defer wx.mu.Unlock()
+		_, ok := wx.lanes[busy]
+		return ok
+	})
+	wg.Go(func() { answers[1] = post(f.cb.SignNonce(f.cb.Text(busy, 7002, "/help"), now, "nonceB")) })
+	waitFor(t, "the second message stored", func() bool {
+		return countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id = 'm7002'`) == 1
+	})
+	chats := countRows(t, f.dbPath, `SELECT COUNT(*) FROM chats`)
+
+	// nonceB again with another message: on the receipt's path (the chat is busy), then on the
+	// step's (a chat with nothing in flight).
+	for _, replay := range []wechattest.Signed{
+		f.cb.SignNonce(f.cb.Text(busy, 7003, "/ledger"), now, "nonceB"),
+		f.cb.SignNonce(f.cb.Text(idle, 7004, "/start"), now, "nonceB"),
+	} {
+		if rec := post(replay); rec.Code != http.StatusForbidden {
+			t.Errorf("a replayed nonce: %d %s; want 403", rec.Code, rec.Body)
+		}
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM chats`); n != chats {
+		t.Errorf("chats: %d before the refused callbacks, %d after", chats, n)
+	}
+	close(gate)
+	wg.Wait()
+	wx.lanesWG.Wait()
+	for i, rec := range answers {
+		if reply, err := f.cb.Reply(rec.Body.Bytes()); rec.Code != http.StatusOK || err != nil || reply == "" {
+			t.Errorf("message %d of the busy chat: %d %q %v; want its passive reply", i+1, rec.Code, reply, err)
+		}
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id IN ('m7003', 'm7004')`); n != 0 {
+		t.Errorf("the refused callbacks stored %d inbox rows", n)
 	}
 }

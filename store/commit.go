@@ -18,8 +18,11 @@ const maxBatch = 64
 // returns only after the commit that makes it durable. A lone call commits at once; nothing
 // waits to fill a batch.
 //
-// There is no background goroutine: the first caller to find no batch running leads, runs one
-// batch (its own call first), and hands the lead to the oldest waiting call, if any.
+// The first caller to find no batch running starts a writer goroutine, which runs batches
+// until the queue is empty and then ends; nothing runs while nothing is asked. The writer
+// does not hand its place to a waiting caller between batches: it used to, and the caller it
+// woke waited behind every other runnable goroutine before it could begin the next batch —
+// under 200 concurrent WeChat callbacks, hundreds of them (BENCHMARKS.md, WeChat).
 type committer struct {
 	mu      sync.Mutex
 	queue   []*commitRequest
@@ -29,8 +32,7 @@ type committer struct {
 type commitRequest struct {
 	ctx  context.Context
 	fn   func(*Tx) error
-	lazy bool          // may commit without waiting for the disk (see updateLazy)
-	lead chan struct{} // closed when this call must lead the next batch
+	lazy bool // may commit without waiting for the disk (see updateLazy)
 	done chan commitResult
 }
 
@@ -57,36 +59,50 @@ func (db *DB) updateLazy(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) queue(ctx context.Context, fn func(*Tx) error, lazy bool) error {
-	req := &commitRequest{ctx: ctx, fn: fn, lazy: lazy, lead: make(chan struct{}), done: make(chan commitResult, 1)}
+	req := &commitRequest{ctx: ctx, fn: fn, lazy: lazy, done: make(chan commitResult, 1)}
 	c := &db.commit
 	c.mu.Lock()
 	c.queue = append(c.queue, req)
-	lead := !c.leading
+	start := !c.leading
 	c.leading = true
 	c.mu.Unlock()
-	if !lead {
-		select {
-		case r := <-req.done:
-			return r.unwrap()
-		case <-req.lead:
-		}
+	if start {
+		go db.write()
 	}
-	c.mu.Lock()
-	n := min(len(c.queue), maxBatch)
-	batch := append([]*commitRequest(nil), c.queue[:n]...)
-	c.queue = append(c.queue[:0], c.queue[n:]...)
-	c.mu.Unlock()
-
-	db.runBatch(batch)
-
-	c.mu.Lock()
-	if len(c.queue) > 0 {
-		close(c.queue[0].lead) // it is still waiting: its result is not sent yet
-	} else {
-		c.leading = false
-	}
-	c.mu.Unlock()
 	return (<-req.done).unwrap()
+}
+
+// write runs batches until the queue is empty.
+func (db *DB) write() {
+	c := &db.commit
+	idle := false
+	defer func() {
+		if idle {
+			return
+		}
+		// Left by runtime.Goexit inside a call (a test's t.FailNow): another writer goes on.
+		c.mu.Lock()
+		more := len(c.queue) > 0
+		c.leading = more
+		c.mu.Unlock()
+		if more {
+			go db.write()
+		}
+	}()
+	for {
+		c.mu.Lock()
+		if len(c.queue) == 0 {
+			c.leading = false
+			c.mu.Unlock()
+			idle = true
+			return
+		}
+		n := min(len(c.queue), maxBatch)
+		batch := append([]*commitRequest(nil), c.queue[:n]...)
+		c.queue = append(c.queue[:0], c.queue[n:]...)
+		c.mu.Unlock()
+		db.runBatch(batch)
+	}
 }
 
 func (r commitResult) unwrap() error {
@@ -101,11 +117,28 @@ func (r commitResult) unwrap() error {
 // every result after the commit.
 func (db *DB) runBatch(batch []*commitRequest) {
 	results := make([]commitResult, len(batch))
+	delivered := false
 	deliver := func() {
+		delivered = true
 		for i, req := range batch {
 			req.done <- results[i]
 		}
 	}
+	defer func() {
+		// A panic outside the calls (the database closed under them), or a Goexit inside one,
+		// is raised in every caller's goroutine instead: the writer is not theirs.
+		p := recover()
+		if delivered {
+			return
+		}
+		if p == nil {
+			p = "runtime.Goexit inside Update"
+		}
+		stack := debug.Stack()
+		for _, req := range batch {
+			req.done <- commitResult{panicked: p, stack: stack}
+		}
+	}()
 	failAll := func(err error) {
 		for i := range results {
 			if results[i].panicked == nil {
@@ -137,16 +170,26 @@ func (db *DB) runBatch(batch []*commitRequest) {
 	defer sqlTx.Rollback() // no-op after Commit
 	// own runs the batch's savepoints, through the same prepared statements as the calls.
 	own := &Tx{tx: sqlTx, ctx: context.Background(), stmts: &db.stmts}
-	for i, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			results[i].err = err
-			continue
+	// A call alone in its batch needs no savepoint: should it fail, the transaction is rolled
+	// back instead. Inside a savepoint every page a statement changes is copied to the
+	// savepoint journal and kept until the savepoint ends, and SQLite walks that in-memory
+	// journal at every statement's end: a long call (the escalation pass's 50 ms transaction)
+	// spent a sixth of its time there.
+	inSavepoints := batch
+	if len(batch) == 1 {
+		results[0] = db.call(batch[0], sqlTx, 0)
+		if results[0].err != nil || results[0].panicked != nil {
+			deliver() // rolled back by the deferred Rollback
+			return
 		}
+		inSavepoints = nil
+	}
+	for i, req := range inSavepoints {
 		if _, err := own.exec("SAVEPOINT step"); err != nil {
 			failAll(fmt.Errorf("savepoint: %w", err))
 			return
 		}
-		results[i] = callStep(req.fn, &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts})
+		results[i] = db.call(req, sqlTx, len(batch)-1-i)
 		if results[i].err != nil || results[i].panicked != nil {
 			// Some errors (a full disk, an I/O error) make SQLite roll back the whole
 			// transaction by itself; then the savepoint is gone and nothing of the batch stands.
@@ -168,6 +211,16 @@ func (db *DB) runBatch(batch []*commitRequest) {
 		}
 	}
 	deliver()
+}
+
+// call runs one call of a batch in sqlTx, behind being the calls of the batch after it. A call
+// whose caller gave up before its turn is not run.
+func (db *DB) call(req *commitRequest, sqlTx *sql.Tx, behind int) commitResult {
+	if err := req.ctx.Err(); err != nil {
+		return commitResult{err: err}
+	}
+	return callStep(req.fn, &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts,
+		noncesPruned: &db.noncesPruned, commit: &db.commit, behind: behind})
 }
 
 // callStep runs one call, turning a panic into a result.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // TestGroupCommit: concurrent Updates share transactions, yet each is all-or-nothing on its own:
@@ -67,5 +69,63 @@ func TestGroupCommit(t *testing.T) {
 				t.Errorf("call %d: err %v, panic %v, value %q; want it committed", i, errs[i], panics[i], v)
 			}
 		}
+	}
+}
+
+// TestUpdateGoexit: a call that ends its goroutine with runtime.Goexit inside Update (a test's
+// t.FailNow) fails in its caller, and the store goes on taking writes: the writer that ran it
+// does not leave every later Update waiting for a batch that never ends.
+func TestUpdateGoexit(t *testing.T) {
+	db := MustOpenDB(t)
+	got := make(chan any, 1)
+	go func() {
+		defer func() { got <- recover() }()
+		db.Update(t.Context(), func(tx *Tx) error { runtime.Goexit(); return nil })
+	}()
+	select {
+	case p := <-got:
+		if s, _ := p.(string); !strings.Contains(s, "Goexit") {
+			t.Errorf("the caller got %v; want a panic naming the Goexit", p)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the caller of the exited call is still waiting")
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- db.Update(t.Context(), func(tx *Tx) error { _, err := tx.exec(`SELECT 1`); return err })
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("an Update after the exited call never ran")
+	}
+}
+
+// TestTxContended: a transaction of Update learns when another write waits for it to end, so a
+// long job writing in pieces can end its piece early; alone, it is not contended.
+func TestTxContended(t *testing.T) {
+	db := MustOpenDB(t)
+	var alone, waited bool
+	other := make(chan error, 1)
+	err := db.Update(t.Context(), func(tx *Tx) error {
+		alone = tx.Contended()
+		go func() { other <- db.Update(t.Context(), func(*Tx) error { return nil }) }()
+		for deadline := time.Now().Add(5 * time.Second); !tx.Contended() && time.Now().Before(deadline); {
+			time.Sleep(time.Millisecond)
+		}
+		waited = tx.Contended()
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-other; err != nil {
+		t.Fatal(err)
+	}
+	if alone || !waited {
+		t.Errorf("Contended: %v alone, %v with a write waiting; want false, true", alone, waited)
 	}
 }

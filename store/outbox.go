@@ -63,18 +63,24 @@ func (tx *Tx) Enqueue(chatID int64, msg OutMessage, dedupeKey string) (int64, er
 	var key any
 	if dedupeKey != "" {
 		key = dedupeKey
-		var id int64
-		if err := tx.queryRow(`SELECT id FROM outbox WHERE dedupe_key = ?`, dedupeKey).Scan(&id); err == nil {
-			return id, nil
-		}
 	}
+	// A key queued before is a conflict, not a lookup first: the insert finds it on its way,
+	// and a pass that queues thousands of new keys (the escalation ladder) saves a descent of
+	// the outbox's key index for each.
 	res, err := tx.exec(`INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at, person_id)
-		SELECT id, platform, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE person_id END FROM chats WHERE id = ?`,
+		SELECT id, platform, ?, ?, ?, ?, CASE WHEN ? THEN NULL ELSE person_id END FROM chats WHERE id = ?
+		ON CONFLICT (dedupe_key) DO NOTHING`,
 		tx.keys.seal("outbox", body), key, tx.now.Unix(), tx.now.Unix(), msg.Resident, chatID)
 	if err != nil {
 		return 0, fmt.Errorf("enqueue: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
+		var id int64
+		if dedupeKey != "" {
+			if err := tx.queryRow(`SELECT id FROM outbox WHERE dedupe_key = ?`, dedupeKey).Scan(&id); err == nil {
+				return id, nil
+			}
+		}
 		return 0, fmt.Errorf("enqueue to chat %d: %w", chatID, ErrNotFound)
 	}
 	id, _ := res.LastInsertId()
