@@ -103,6 +103,13 @@ type cluePage struct {
 	Days                    []option
 	Action                  string
 	RevealHint, NotGivenTxt string
+
+	// The clock and the real-name duties, as the chat's card shows them, and their actions.
+	Keeper, Paused                    string
+	Duties                            []string
+	Keep, Clock, Resume, Extend       bool
+	Refer, NotAccept, Result          bool
+	Keepers, Bodies, ExtDays, Objects []option
 }
 
 // cluePage shows a clue: the report as the resident wrote it, the evidence, supplements,
@@ -240,11 +247,86 @@ func (d *Desk) cluePage(tx *store.Tx, q *req) error {
 			pg.Days = append(pg.Days, option{strconv.Itoa(n), handlers.T(lang, "lg.days", n), false})
 		}
 	}
+	if err := d.clockAndDuties(tx, q, c, &pg); err != nil {
+		return err
+	}
 	if r.Can(handlers.PermBlock) || (c.Named && r.Can(handlers.PermReveal)) {
 		pg.RevealHint = handlers.T(lang, "desk.reveal.chat", c.Number)
 	}
 	q.tmpl, q.data = "clue.html", pg
 	return tx.Audit(q.v.person.ID, handlers.ChannelDesk, "clue.read", "clue:"+c.Number, "")
+}
+
+// clockAndDuties fills in the clue's keeper, pause and real-name duties, and the forms of the
+// actions on them that the rule book allows the viewer; each form posts a verb of DeskAct,
+// which checks everything again.
+func (d *Desk) clockAndDuties(tx *store.Tx, q *req, c *store.Clue, pg *cluePage) error {
+	lang, l, r := q.lang, d.cfg.Ledger, q.v.rules
+	pg.Keeper = handlers.T(lang, "lg.keeper.none")
+	if c.KeeperID != 0 {
+		k, err := tx.KeeperLabel(c.KeeperID)
+		if err != nil {
+			return err
+		}
+		pg.Keeper = k
+	}
+	if !c.PausedAt.IsZero() {
+		pg.Paused = d.day(c.PausedAt)
+	}
+	lines, err := d.eng.DeskClueState(tx, q.v.person, lang, c)
+	if err != nil {
+		return err
+	}
+	pg.Duties = lines
+	closed := pg.Closed || !c.ClosedAt.IsZero()
+	if !closed && r.CanOn(handlers.PermKeeper, c) {
+		cands, err := tx.KeeperCandidates(c.TownshipID)
+		if err != nil {
+			return err
+		}
+		for _, k := range cands {
+			pg.Keepers = append(pg.Keepers, option{strconv.FormatInt(k.ID, 10), k.Label(), k.ID == c.KeeperID})
+		}
+		pg.Keep = len(pg.Keepers) > 0
+	}
+	if !closed && r.CanOn(handlers.PermClock, c) {
+		pg.Clock, pg.Resume = c.PausedAt.IsZero(), !c.PausedAt.IsZero()
+		if !c.DueAt.IsZero() {
+			pg.Extend = true
+			for _, n := range l.DueDays {
+				pg.ExtDays = append(pg.ExtDays, option{strconv.Itoa(n), handlers.T(lang, "lg.days", n), false})
+			}
+		}
+	}
+	if c.ReportID != 0 && !closed && (c.Status == store.ClueNew || c.Status == store.ClueStudied) && r.CanOn(handlers.PermRefer, c) {
+		for _, b := range l.ReferTo {
+			label := b.ZH
+			if lang == handlers.LangEN && b.EN != "" {
+				label = b.EN
+			}
+			pg.Bodies = append(pg.Bodies, option{b.Key, label, false})
+		}
+		pg.Refer = len(pg.Bodies) > 0
+	}
+	pg.NotAccept = c.ReportID != 0 && !closed && r.CanOn(handlers.PermNotAccept, c)
+	if c.ReportID == 0 {
+		return nil
+	}
+	duties, err := tx.ClueDuties(c.ID)
+	if err != nil {
+		return err
+	}
+	owed := true // a closed clue with no result duty may still be told (as in chat)
+	for _, du := range duties {
+		switch {
+		case du.Kind == store.DutyResult && !du.DoneAt.IsZero():
+			owed = false
+		case du.Kind == store.DutyObjection && du.DoneAt.IsZero() && r.CanOn(handlers.PermObjection, c):
+			pg.Objects = append(pg.Objects, option{strconv.FormatInt(du.ID, 10), handlers.T(lang, "rn.oa.button", du.Seq), false})
+		}
+	}
+	pg.Result = c.Status == store.ClueClosed && owed && r.CanOn(handlers.PermResult, c)
+	return nil
 }
 
 func size(n int64) string {
@@ -344,8 +426,10 @@ func (d *Desk) act(tx *store.Tx, q *req) error {
 	a := handlers.DeskAction{PersonID: q.v.person.ID, ClueID: c.ID, Lang: q.lang, Verb: form.Get("verb"),
 		Who: form.Get("who"), Text: form.Get("text"), Disposal: form.Get("disposal"), Form: num("form"),
 		Unit: form.Get("unit"), Days: num("days"), CaseFiled: form.Get("filed") == "1",
-		Disciplined: num("disciplined"), OrgHandled: num("org")}
-	if a.Verb == "close" && form.Get("confirm") != "1" {
+		Disciplined: num("disciplined"), OrgHandled: num("org"), Body: form.Get("body")}
+	a.Keeper, _ = strconv.ParseInt(form.Get("keeper"), 10, 64)
+	a.Duty, _ = strconv.ParseInt(form.Get("duty"), 10, 64)
+	if (a.Verb == "close" || a.Verb == "notaccept") && form.Get("confirm") != "1" {
 		q.redirect = fmt.Sprintf("/desk/clue/%d", c.ID)
 		return nil
 	}

@@ -47,6 +47,7 @@ type Store interface {
 type Engine interface {
 	DeskAct(ctx context.Context, a handlers.DeskAction) (handlers.DeskResult, error)
 	LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []byte, error)
+	DeskClueState(tx *store.Tx, p *store.Person, lang string, c *store.Clue) ([]string, error)
 }
 
 // Config holds the desk's settings.

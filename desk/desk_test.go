@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -680,5 +681,142 @@ func TestTemplateTexts(t *testing.T) {
 	}
 	if n < 40 {
 		t.Errorf("found only %d texts in the templates", n)
+	}
+}
+
+// TestDeskCardActions: the clue card's keeper, clock, referral and real-name actions work on
+// the desk for an official through the chat's code, audit-logged with the channel desk; a
+// unit member sees none of their forms and a POST of each is refused and changes nothing; a
+// POST without the CSRF token is refused.
+func TestDeskCardActions(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	c := w.report(w.tw1, w.v1, "东风村村委会", "惠农补贴被截留", "case1", nil)
+	fresh := w.report(w.tw1, w.v1, "东风村会计", "低保优亲厚友", "", nil)
+	c = w.clue(c.ID) // as stored, transferred
+	days := strconv.Itoa(w.ledger.DueDays[0])
+	var objection int64
+	if err := w.db.Update(ctx, func(tx *store.Tx) error {
+		_, err := tx.AddDuty(&store.Duty{ClueID: c.ID, Kind: store.DutyObjection, Seq: 1, Body: "处理不公", DueAt: w.now.Add(240 * time.Hour)})
+		if err != nil {
+			return err
+		}
+		duties, err := tx.ClueDuties(c.ID)
+		objection = duties[0].ID
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	forms := map[string]url.Values{
+		"keeper":    {"keeper": {strconv.FormatInt(w.official, 10)}},
+		"pause":     {"text": {"等待审计结果出具"}},
+		"resume":    {},
+		"extend":    {"days": {days}, "text": {"案情复杂需延长"}},
+		"refer":     {"body": {"petition"}},
+		"notaccept": {"text": {"不属于受理范围"}, "confirm": {"1"}},
+		"result":    {"text": {"经核查，问题属实，已督促整改"}},
+		"objection": {"duty": {strconv.FormatInt(objection, 10)}, "text": {"已复核，维持原处理意见"}},
+	}
+	post := func(b *browser, clue int64, verb, csrf string) int {
+		t.Helper()
+		f := url.Values{"verb": {verb}}
+		for k, v := range forms[verb] {
+			f[k] = v
+		}
+		if csrf != "" {
+			f.Set("csrf", csrf)
+		}
+		res, _ := b.do(http.MethodPost, fmt.Sprintf("/desk/clue/%d/act", clue), f)
+		return res.StatusCode
+	}
+	unchanged := func(what string) {
+		t.Helper()
+		got := w.clue(c.ID)
+		if got.KeeperID != 0 || !got.PausedAt.IsZero() || !got.DueAt.Equal(c.DueAt) || got.Status != c.Status || got.Disposal != "" {
+			t.Errorf("%s changed the clue: %+v", what, got)
+		}
+		if n := w.count(`SELECT COUNT(*) FROM realname_duties WHERE clue_id = ? AND done_at IS NOT NULL`, c.ID); n != 0 {
+			t.Errorf("%s completed %d duties", what, n)
+		}
+		if n := w.count(`SELECT COUNT(*) FROM clue_events WHERE clue_id = ? AND kind IN ('paused', 'resumed', 'extended', 'not_accepted', 'result_notice', 'objection_answer', 'keeper')`, c.ID); n != 0 {
+			t.Errorf("%s wrote %d timeline rows", what, n)
+		}
+	}
+
+	t.Run("unit member", func(t *testing.T) {
+		b := w.signIn(w.unit1)
+		_, page := b.get(fmt.Sprintf("/desk/clue/%d", c.ID))
+		for _, id := range []string{"keeper-form", "pause", "resume", "extend", "refer", "notaccept", "result", "objection"} {
+			if strings.Contains(page, `id="`+id+`"`) {
+				t.Errorf("the unit's page offers the %s form", id)
+			}
+		}
+		if !strings.Contains(page, `id="keeper"`) || !strings.Contains(page, "计时中") {
+			t.Errorf("the unit's page does not show the keeper and the clock:\n%s", page)
+		}
+		token := b.csrf()
+		for verb := range forms {
+			if code := post(b, c.ID, verb, token); code != http.StatusForbidden {
+				t.Errorf("a unit member's %s: %d, want 403", verb, code)
+			}
+			unchanged("a unit member's " + verb)
+		}
+		if n := w.count(`SELECT COUNT(*) FROM audit WHERE channel = 'desk' AND action = 'ledger.refused' AND person_id = ?`, w.unit1); n != len(forms) {
+			t.Errorf("%d refusals audit-logged, want %d", n, len(forms))
+		}
+	})
+
+	b := w.signIn(w.official)
+	t.Run("no CSRF", func(t *testing.T) {
+		for verb := range forms {
+			if code := post(b, c.ID, verb, ""); code != http.StatusForbidden {
+				t.Errorf("%s without the CSRF token: %d, want 403", verb, code)
+			}
+			unchanged(verb + " without the CSRF token")
+		}
+	})
+
+	token := b.csrf()
+	_, page := b.get(fmt.Sprintf("/desk/clue/%d", c.ID))
+	for _, id := range []string{"keeper-form", "pause", "extend", "notaccept", "objection"} {
+		if !strings.Contains(page, `id="`+id+`"`) {
+			t.Errorf("the official's page lacks the %s form", id)
+		}
+	}
+	step := func(clue int64, verb string, check func(*store.Clue) bool) {
+		t.Helper()
+		if code := post(b, clue, verb, token); code != http.StatusSeeOther {
+			t.Fatalf("%s: %d", verb, code)
+		}
+		if got := w.clue(clue); !check(got) {
+			t.Errorf("after %s: %+v", verb, got)
+		}
+	}
+	step(c.ID, "keeper", func(g *store.Clue) bool { return g.KeeperID == w.official })
+	step(c.ID, "pause", func(g *store.Clue) bool { return !g.PausedAt.IsZero() })
+	if _, page := b.get(fmt.Sprintf("/desk/clue/%d", c.ID)); !strings.Contains(page, "计时已暂停") || !strings.Contains(page, `id="resume"`) {
+		t.Errorf("the page does not show the pause:\n%s", page)
+	}
+	step(c.ID, "resume", func(g *store.Clue) bool { return g.PausedAt.IsZero() })
+	before := w.clue(c.ID).DueAt
+	step(c.ID, "extend", func(g *store.Clue) bool { return g.DueAt.After(before) })
+	step(c.ID, "notaccept", func(g *store.Clue) bool {
+		return g.Status == store.ClueClosed && g.Disposal == handlers.DisposalNotAccepted
+	})
+	step(c.ID, "result", func(*store.Clue) bool { return true })
+	step(c.ID, "objection", func(*store.Clue) bool { return true })
+	if n := w.count(`SELECT COUNT(*) FROM realname_duties WHERE id = ? AND done_at IS NOT NULL`, objection); n != 1 {
+		t.Errorf("the objection is not answered")
+	}
+	step(fresh.ID, "refer", func(g *store.Clue) bool { return g.Disposal == store.DisposalReferred })
+	_, page = b.get(fmt.Sprintf("/desk/clue/%d", fresh.ID))
+	if !strings.Contains(page, `id="duties"`) || !strings.Contains(page, "市信访局") {
+		t.Errorf("the page does not show the referral:\n%s", page)
+	}
+	for _, action := range []string{"clue.keeper", "clue.pause", "clue.resume", "clue.extend", "clue.not_accepted",
+		"clue.result_notice", "clue.objection_answer", "clue.refer"} {
+		if n := w.count(`SELECT COUNT(*) FROM audit WHERE channel = 'desk' AND action = ? AND person_id = ?`, action, w.official); n != 1 {
+			t.Errorf("%d %s audit rows with the channel desk, want 1", n, action)
+		}
 	}
 }

@@ -71,7 +71,9 @@ type DeskAction struct {
 	ClueID   int64
 	Lang     string
 	// Verb: study (Who, Text), dispose (Disposal, Form), transfer (Unit, Days), close, ack,
-	// progress (Text), outcome (CaseFiled, Disciplined, OrgHandled) or ask (Text).
+	// progress (Text), outcome (CaseFiled, Disciplined, OrgHandled), ask (Text), keeper
+	// (Keeper), pause (Text), resume, extend (Days, Text), refer (Body), notaccept (Text),
+	// result (Text) or objection (Duty, Text).
 	Verb                    string
 	Who, Text               string
 	Disposal                string
@@ -80,6 +82,9 @@ type DeskAction struct {
 	Days                    int
 	CaseFiled               bool
 	Disciplined, OrgHandled int
+	Keeper                  int64  // the person to keep the clue
+	Body                    string // the ledger data's refer_to key
+	Duty                    int64  // the objection being answered
 }
 
 // DeskResult is what a desk action did.
@@ -92,8 +97,73 @@ type DeskResult struct {
 // deskVerbs maps a desk action to the rule-book permission it needs.
 var deskVerbs = map[string]Permission{
 	"study": PermDecide, "dispose": PermDecide, "transfer": PermDecide, "close": PermDecide,
-	"ack": PermUnitReport, "progress": PermUnitReport, "outcome": PermUnitReport,
-	"ask": PermAsk,
+	"ack": PermUnitReport, "progress": PermUnitReport, "outcome": PermUnitReport, "ask": PermAsk,
+	"keeper": PermKeeper, "pause": PermClock, "resume": PermClock, "extend": PermClock,
+	"refer": PermRefer, "notaccept": PermNotAccept, "result": PermResult, "objection": PermObjection,
+}
+
+// deskButton is, for the desk's verbs that are the chat's clue-card buttons, the button the
+// chat would have pressed, so that both run the same code with the same checks; step is the
+// text step the button opens, whose text the desk's form already carries ("" for none). op
+// is the action after the "lg", as ledgerButton dispatches it.
+func deskButton(a DeskAction) (op Action, step string) {
+	id := a.ClueID
+	switch a.Verb {
+	case "keeper":
+		return NewAction(VerbLedger, "kpp", id, a.Keeper).Rest(0), ""
+	case "pause":
+		return NewAction(VerbLedger, "pz", id).Rest(0), lgPause
+	case "resume":
+		return NewAction(VerbLedger, "rs", id).Rest(0), ""
+	case "extend":
+		return NewAction(VerbLedger, "exd", id, a.Days).Rest(0), lgExtend
+	case "refer":
+		return NewAction(VerbLedger, "rfb", id, a.Body).Rest(0), ""
+	case "notaccept":
+		return NewAction(VerbLedger, "na", id).Rest(0), lgNotAccept
+	case "result":
+		return NewAction(VerbLedger, "rn", id).Rest(0), lgResult
+	case "objection":
+		return NewAction(VerbLedger, "oa", id, a.Duty).Rest(0), lgObjAnswer
+	}
+	return Action{}, ""
+}
+
+// deskCardAction runs a clue-card button and, when it opens a text step, the step with the
+// form's text: the chat's own two halves, back to back. The button's prompt is dropped (the
+// form already asked); anything else it said (already paused, not closed, …) is the answer.
+func (t *turn) deskCardAction(a DeskAction, c *store.Clue, text string) error {
+	op, step := deskButton(a)
+	if step != "" && text == "" {
+		t.say(t.tr("need.text"))
+		return nil
+	}
+	var err error
+	switch op.Verb {
+	case "kpp", "pz", "rs", "exd":
+		_, err = t.clockButton(op, c)
+	case "rfb":
+		_, err = t.referButton(op, c)
+	case "rn", "na", "oa":
+		_, err = t.realNameButton(op, c)
+	}
+	if err != nil || step == "" || t.st.Step != step || t.st.Ledger == nil {
+		return err
+	}
+	kept := t.out[:0]
+	for _, o := range t.out {
+		if !o.ToSender {
+			kept = append(kept, o)
+		}
+	}
+	t.out = kept
+	if ok, err := t.clockStep(c, t.st.Ledger, text); ok {
+		return err
+	}
+	if _, err := t.realNameStep(c, t.st.Ledger, text); err != nil {
+		return err
+	}
+	return nil
 }
 
 // DeskAct runs one desk action in a transaction of its own. The person is read from the store
@@ -158,6 +228,8 @@ func (e *Engine) DeskAct(ctx context.Context, a DeskAction) (DeskResult, error) 
 				break
 			}
 			err = t.ask(c, text)
+		default:
+			err = t.deskCardAction(a, c, text)
 		}
 		if err != nil {
 			return err
@@ -178,4 +250,25 @@ func (e *Engine) DeskAct(ctx context.Context, a DeskAction) (DeskResult, error) 
 	}
 	e.wakeAll(queued)
 	return res, nil
+}
+
+// DeskClueState is what the chat's clue card says of a clue's referral and real-name duties
+// (result notice, objections, retaliation follow-ups), one line each, for the desk's clue
+// page: the same code writes both, so they cannot tell different stories.
+func (e *Engine) DeskClueState(tx *store.Tx, p *store.Person, lang string, c *store.Clue) ([]string, error) {
+	t := &turn{e: e, tx: tx, chat: &store.Chat{Platform: ChannelDesk, Lang: lang}, person: p, lang: lang}
+	var b strings.Builder
+	if _, err := t.referralCard(&b, c); err != nil {
+		return nil, err
+	}
+	if _, err := t.realNameCard(&b, c); err != nil {
+		return nil, err
+	}
+	var lines []string
+	for _, l := range strings.Split(b.String(), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	return lines, nil
 }

@@ -138,4 +138,17 @@ var deskTexts = map[string][2]string{
 	"desk.stats.review.over":   {"超期：%s", "Overdue: %s"},
 	"desk.stats.review.closed": {"%s 办结销号", "Closed in %s"},
 	"help.desk":                {"\n/desk 工作台：在电脑浏览器中查看台账和证据、办理线索", "\n/desk — the desk: the ledger, the evidence and the actions in a browser"},
+	// The clock and the real-name duties on the clue page.
+	"desk.keeper":            {"台账管理人", "Keeper"},
+	"desk.paused":            {"计时已暂停（%s 起）", "Clock paused (since %s)"},
+	"desk.running":           {"计时中", "Running"},
+	"desk.clock":             {"计时", "Clock"},
+	"desk.duties":            {"转办与实名举报事项", "Referral and real-name duties"},
+	"desk.reason":            {"原因（至少 4 个字，记入办理记录）", "Reason (at least 4 characters; it goes into the timeline)"},
+	"desk.extend.days":       {"延长工作日", "Working days to add"},
+	"desk.refer.body":        {"转办机关", "Refer to"},
+	"desk.result.text":       {"告知内容（经安全链接发送给举报人）", "The notice (sent to the reporter through the sealed link)"},
+	"desk.objection.which":   {"异议", "Objection"},
+	"desk.objection.text":    {"答复内容（经安全链接发送给举报人）", "The answer (sent to the reporter through the sealed link)"},
+	"desk.notaccept.confirm": {"我确认不予受理并结束此线索", "I confirm that the report is not accepted and the clue ends"},
 }
