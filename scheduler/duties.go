@@ -26,41 +26,14 @@ const dutyBatch = 200
 // RealNameDuties runs the real-name duties that are due at now. The office's nudges wait for
 // a working day; a reporter is asked on the day, whatever day it is.
 func (s *Scheduler) RealNameDuties(ctx context.Context, now time.Time) error {
-	total := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, sent := 0, 0
-		err := s.update(ctx, JobDuties, func(tx *store.Tx) error {
-			n, sent = 0, 0
-			due, err := tx.DutiesDue(now, dutyBatch)
+	return drainDue(ctx, s, JobDuties, now, dutyBatch, (*store.Tx).DutiesDue,
+		func(tx *store.Tx, d *store.Duty) (int, error) {
+			k, err := s.duty(tx, d, now)
 			if err != nil {
-				return err
+				return 0, fmt.Errorf("duty %d: %w", d.ID, err)
 			}
-			n = len(due)
-			for _, d := range due {
-				k, err := s.duty(tx, d, now)
-				if err != nil {
-					return fmt.Errorf("duty %d: %w", d.ID, err)
-				}
-				sent += k
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		total += sent
-		if n < dutyBatch {
-			break
-		}
-	}
-	if total > 0 {
-		s.cfg.Wake()
-		s.log.Info("real-name duty messages queued", "messages", total)
-	}
-	return nil
+			return k, nil
+		}, "real-name duty messages queued")
 }
 
 // duty takes one duty's step at now and returns the messages it queued.
@@ -179,4 +152,50 @@ func (s *Scheduler) toOffice(tx *store.Tx, d *store.Duty, key string, text func(
 		return store.OutMessage{Text: text(lang), Buttons: [][]store.Button{{{Text: i18n.T(lang, "realname.open", d.ClueNumber),
 			Data: handlers.NewAction(handlers.VerbLedger, "o", d.ClueID).Data()}}}}
 	})
+}
+
+// drainDue runs a pass over an index of next looks (duties, the referral watch, the tasks'
+// clock): batch by batch, each in one transaction, it reads up to batch items due at now and
+// takes each one's step, until a batch comes back short. Every step moves its item's next look
+// past now (or clears it) in the transaction that queues its messages, so no pass meets an
+// item twice and a restart resumes at the last commit. It wakes the senders and logs once at
+// the end when anything was queued.
+func drainDue[T any](ctx context.Context, s *Scheduler, job string, now time.Time, batch int,
+	due func(tx *store.Tx, now time.Time, limit int) ([]T, error),
+	step func(tx *store.Tx, item T) (int, error), queued string) error {
+	total := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, sent := 0, 0
+		err := s.update(ctx, job, func(tx *store.Tx) error {
+			n, sent = 0, 0
+			items, err := due(tx, now, batch)
+			if err != nil {
+				return err
+			}
+			n = len(items)
+			for _, it := range items {
+				k, err := step(tx, it)
+				if err != nil {
+					return err
+				}
+				sent += k
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		total += sent
+		if n < batch {
+			break
+		}
+	}
+	if total > 0 {
+		s.cfg.Wake()
+		s.log.Info(queued, "messages", total)
+	}
+	return nil
 }

@@ -23,41 +23,14 @@ const referBatch = 200
 
 // ReferralWatch runs the 5-day watch at now. Nudges wait for a working day.
 func (s *Scheduler) ReferralWatch(ctx context.Context, now time.Time) error {
-	total := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, sent := 0, 0
-		err := s.update(ctx, JobReferral, func(tx *store.Tx) error {
-			n, sent = 0, 0
-			due, err := tx.ReferWatchDue(now, referBatch)
+	return drainDue(ctx, s, JobReferral, now, referBatch, (*store.Tx).ReferWatchDue,
+		func(tx *store.Tx, w store.ReferWatch) (int, error) {
+			k, err := s.referStep(tx, w, now)
 			if err != nil {
-				return err
+				return 0, fmt.Errorf("refer watch %d: %w", w.ClueID, err)
 			}
-			n = len(due)
-			for _, w := range due {
-				k, err := s.referStep(tx, w, now)
-				if err != nil {
-					return fmt.Errorf("refer watch %d: %w", w.ClueID, err)
-				}
-				sent += k
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		total += sent
-		if n < referBatch {
-			break
-		}
-	}
-	if total > 0 {
-		s.cfg.Wake()
-		s.log.Info("referral watch nudges queued", "messages", total)
-	}
-	return nil
+			return k, nil
+		}, "referral watch nudges queued")
 }
 
 // referStep takes one watched clue's step at now and returns the messages it queued. The

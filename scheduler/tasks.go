@@ -30,41 +30,14 @@ const (
 
 // TaskDeadlines runs the tasks' clock at now. Messages wait for a working day.
 func (s *Scheduler) TaskDeadlines(ctx context.Context, now time.Time) error {
-	total := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, sent := 0, 0
-		err := s.update(ctx, JobTasks, func(tx *store.Tx) error {
-			n, sent = 0, 0
-			due, err := tx.TasksDue(now, taskBatch)
+	return drainDue(ctx, s, JobTasks, now, taskBatch, (*store.Tx).TasksDue,
+		func(tx *store.Tx, t store.TaskClock) (int, error) {
+			k, err := s.taskStep(tx, &t, now)
 			if err != nil {
-				return err
+				return 0, fmt.Errorf("task %d: %w", t.ID, err)
 			}
-			n = len(due)
-			for i := range due {
-				k, err := s.taskStep(tx, &due[i], now)
-				if err != nil {
-					return fmt.Errorf("task %d: %w", due[i].ID, err)
-				}
-				sent += k
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		total += sent
-		if n < taskBatch {
-			break
-		}
-	}
-	if total > 0 {
-		s.cfg.Wake()
-		s.log.Info("task clock messages queued", "messages", total)
-	}
-	return nil
+			return k, nil
+		}, "task clock messages queued")
 }
 
 // taskStep takes one task's step at now and returns the messages it queued.
