@@ -21,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"xuncha/handlers"
+	"xuncha/internal/docx/docxtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
@@ -306,7 +307,7 @@ func TestBrowserDesk(t *testing.T) {
 	step("the ledger", chromedp.Navigate(url+"desk/"), chromedp.WaitVisible(otherLink))
 	step("open the other clue", chromedp.Click(otherLink), chromedp.WaitVisible(chromedp.Search(`//a[text()="`+letterName+`"]`)))
 	downloads := t.TempDir()
-	doc := docxDocument(t, download(t, bctx, downloads, letterName, chromedp.Search(`//a[text()="`+letterName+`"]`)))
+	doc := docxtest.Document(t, download(t, bctx, downloads, letterName, chromedp.Search(`//a[text()="`+letterName+`"]`)))
 	for _, want := range []string{letter.Number, "关于督促办理问题线索的提醒函", "市委组织部：", otherClue} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the downloaded letter does not say %q", want)

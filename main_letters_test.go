@@ -1,13 +1,11 @@
 package main
 
 import (
-	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/hex"
 	"image"
 	"image/jpeg"
-	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -16,35 +14,10 @@ import (
 	"time"
 
 	"xuncha/bot/telegramtest"
+	"xuncha/internal/docx/docxtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
-
-// docxDocument unzips a .docx and returns word/document.xml, failing unless the package holds
-// its content types and relationships.
-func docxDocument(t *testing.T, data []byte) string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatalf("not a .docx: %v", err)
-	}
-	parts := map[string]string{}
-	for _, f := range zr.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(r)
-		r.Close()
-		parts[f.Name] = string(b)
-	}
-	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
-		if parts[name] == "" {
-			t.Fatalf("the .docx has no %s", name)
-		}
-	}
-	return parts["word/document.xml"]
-}
 
 // letterWorld is a served program on the Telegram fake with people bound straight in the
 // store, as their /start CODE would have left them.
@@ -185,7 +158,7 @@ func TestLetterFileTelegram(t *testing.T) {
 	if !strings.Contains(sent.ReplyMarkup, "已签收") {
 		t.Errorf("the letter has no acknowledge button: %s", sent.ReplyMarkup)
 	}
-	doc := docxDocument(t, d.Data)
+	doc := docxtest.Document(t, d.Data)
 	due := now.AddDate(0, 0, -3)
 	for _, want := range []string{letter, "关于督促办理问题线索的提醒函", "市纪委监委第一纪检监察室：", number,
 		strconv.Itoa(due.Year()) + "年" + strconv.Itoa(int(due.Month())) + "月" + strconv.Itoa(due.Day()) + "日",
@@ -228,7 +201,7 @@ func TestStageLetterFileTelegram(t *testing.T) {
 	if !strings.Contains(d.Caption, "【提醒函】"+letter) || !strings.Contains(d.Caption, number) || !strings.Contains(d.Caption, "待会商研判") {
 		t.Errorf("caption %q", d.Caption)
 	}
-	doc := docxDocument(t, d.Data)
+	doc := docxtest.Document(t, d.Data)
 	for _, want := range []string{letter, "关于督促推进问题线索办理的提醒函", number, "待会商研判",
 		strconv.Itoa(received.Year()) + "年" + strconv.Itoa(int(received.Month())) + "月" + strconv.Itoa(received.Day()) + "日"} {
 		if !strings.Contains(doc, want) {
@@ -321,7 +294,7 @@ func TestClueFilesTelegram(t *testing.T) {
 		t.Errorf("the official got %d bytes, not the resident's photo", len(d.Data))
 	}
 	w.fake.AddUpdate(telegramtest.Press(next(), card, letterData))
-	if doc := docxDocument(t, w.waitDocument(official, letter+".docx").Data); !strings.Contains(doc, letter) || !strings.Contains(doc, "市纪委监委第一纪检监察室") {
+	if doc := docxtest.Document(t, w.waitDocument(official, letter+".docx").Data); !strings.Contains(doc, letter) || !strings.Contains(doc, "市纪委监委第一纪检监察室") {
 		t.Errorf("the letter sent from the card:\n%s", doc)
 	}
 

@@ -16,6 +16,7 @@ import (
 
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/docx/docxtest"
 	"xuncha/scheduler"
 	"xuncha/store"
 )
@@ -472,7 +473,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	for _, d := range guidance {
 		if d.Message.File != nil {
 			files++
-			if _, data, err := w.db.OutboxFile(w.ctx, w.chats[party], d.ID); err != nil || !strings.Contains(docxDocument(t, data), "整改") {
+			if _, data, err := w.db.OutboxFile(w.ctx, w.chats[party], d.ID); err != nil || !strings.Contains(docxtest.Document(t, data), "整改") {
 				t.Fatalf("template %s: %v", d.Message.File.Name, err)
 			}
 		}

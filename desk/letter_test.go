@@ -1,43 +1,15 @@
 package desk_test
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
 
+	"xuncha/internal/docx/docxtest"
 	"xuncha/store"
 )
-
-// docxText unzips a .docx and returns its document part, failing unless the package has its
-// content types and relationships.
-func docxText(t *testing.T, data []byte) string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatalf("not a .docx: %v", err)
-	}
-	parts := map[string]string{}
-	for _, f := range zr.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(r)
-		r.Close()
-		parts[f.Name] = string(b)
-	}
-	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
-		if parts[name] == "" {
-			t.Fatalf("the .docx has no %s", name)
-		}
-	}
-	return parts["word/document.xml"]
-}
 
 // TestDeskLetter: a clue's letter downloads as a .docx, as an attachment that is never
 // sniffed, audit-logged with the channel desk; another unit's letter is out of reach by
@@ -72,7 +44,7 @@ func TestDeskLetter(t *testing.T) {
 	if res.Header.Get("X-Content-Type-Options") != "nosniff" || !strings.Contains(res.Header.Get("Content-Type"), "wordprocessingml") {
 		t.Errorf("headers %v", res.Header)
 	}
-	doc := docxText(t, []byte(body))
+	doc := docxtest.Document(t, []byte(body))
 	for _, want := range []string{"提醒〔2026〕1号", "关于督促办理问题线索的提醒函", "市纪委监委第一纪检监察室：", mine.Number, "2026年3月2日", "县委巡察工作领导小组办公室"} {
 		if !strings.Contains(doc, want) {
 			t.Errorf("the letter does not say %q", want)

@@ -1,14 +1,12 @@
 package scheduler
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 
 	"xuncha/handlers"
+	"xuncha/internal/docx/docxtest"
 	"xuncha/store"
 )
 
@@ -42,7 +40,7 @@ func TestLetterDocuments(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		doc := documentXML(t, data)
+		doc := docxtest.Document(t, data)
 		for _, s := range strings.Split(want[i].text, "|") {
 			if !strings.Contains(doc, s) {
 				t.Errorf("%s does not say %q", file.Name, s)
@@ -52,30 +50,4 @@ func TestLetterDocuments(t *testing.T) {
 			t.Errorf("letter %d lost its acknowledge button", i)
 		}
 	}
-}
-
-// documentXML unzips a .docx and returns word/document.xml, failing unless the package has
-// its content types and relationships.
-func documentXML(t *testing.T, data []byte) string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatalf("not a .docx: %v", err)
-	}
-	parts := map[string]string{}
-	for _, f := range zr.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(r)
-		r.Close()
-		parts[f.Name] = string(b)
-	}
-	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
-		if parts[name] == "" {
-			t.Fatalf("the .docx has no %s", name)
-		}
-	}
-	return parts["word/document.xml"]
 }
