@@ -180,14 +180,8 @@ func (t *turn) closeClue(c *store.Clue) error {
 	if err := t.owedOnClose(c, false); err != nil {
 		return err
 	}
-	if c.Unit != "" {
-		chats, err := t.unitChats(c.Unit)
-		if err != nil {
-			return err
-		}
-		if err := t.tellChats(chats, c, "lg.closed.notice", c.Number); err != nil {
-			return err
-		}
+	if err := t.tellUnitClosed(c); err != nil {
+		return err
 	}
 	t.reset()
 	if c.Named && c.ReportID != 0 {

@@ -35,13 +35,7 @@ func (t *turn) ask(c *store.Clue, text string) error {
 
 // relayRequest offers the officials a button to send a unit's question on.
 func (t *turn) relayRequest(c *store.Clue, q *store.Question) error {
-	var chats []int64
-	var err error
-	if c.KeeperID != 0 {
-		chats, err = t.tx.PersonChatIDs(c.KeeperID)
-	} else {
-		chats, err = t.tx.ChatsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
-	}
+	chats, err := t.officeChats(c)
 	if err != nil {
 		return err
 	}

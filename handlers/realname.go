@@ -266,14 +266,8 @@ func (t *turn) notAccept(c *store.Clue, reason string) error {
 	if err := t.owedOnClose(c, true); err != nil {
 		return err
 	}
-	if c.Unit != "" {
-		chats, err := t.unitChats(c.Unit)
-		if err != nil {
-			return err
-		}
-		if err := t.tellChats(chats, c, "lg.closed.notice", c.Number); err != nil {
-			return err
-		}
+	if err := t.tellUnitClosed(c); err != nil {
+		return err
 	}
 	key := "rn.na.ok"
 	if !linked {
@@ -352,16 +346,19 @@ func (t *turn) objection(d *ledgerDraft, text string) error {
 	return nil
 }
 
+// officeChats are the chats that answer for a clue: its keeper's, or when it has none those of
+// the officials of its township and the administrators.
+func (t *turn) officeChats(c *store.Clue) ([]int64, error) {
+	if c.KeeperID != 0 {
+		return t.tx.PersonChatIDs(c.KeeperID)
+	}
+	return t.tx.ChatsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
+}
+
 // tellOffice tells the clue's keeper, or when it has none the officials of its township and
 // the administrators, with a button that opens the clue.
 func (t *turn) tellOffice(c *store.Clue, key string, args ...any) error {
-	var chats []int64
-	var err error
-	if c.KeeperID != 0 {
-		chats, err = t.tx.PersonChatIDs(c.KeeperID)
-	} else {
-		chats, err = t.tx.ChatsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
-	}
+	chats, err := t.officeChats(c)
 	if err != nil {
 		return err
 	}
@@ -606,4 +603,16 @@ func (t *turn) reporterLookup(r *store.Report) (string, [][]store.Button, error)
 		}
 	}
 	return text, rows, nil
+}
+
+// tellUnitClosed tells the clue's receiving unit, if it has one, that the clue is closed.
+func (t *turn) tellUnitClosed(c *store.Clue) error {
+	if c.Unit == "" {
+		return nil
+	}
+	chats, err := t.unitChats(c.Unit)
+	if err != nil {
+		return err
+	}
+	return t.tellChats(chats, c, "lg.closed.notice", c.Number)
 }
