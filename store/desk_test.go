@@ -176,3 +176,44 @@ func TestLedgerPage(t *testing.T) {
 		return nil
 	})
 }
+
+// TestPurgeDeskTokens: the nightly purge deletes the desk's links and sessions that can no
+// longer be used (two days after they expired or were signed out) and keeps a live session.
+func TestPurgeDeskTokens(t *testing.T) {
+	db := MustOpenDB(t)
+	clk := setClock(db, t0)
+	pl := mustPlaces(t, db)
+	p, _ := mustPerson(t, db, "o1", RoleOfficial, pl.T1, 0)
+	var ended, live string
+	mustUpdate(t, db, func(tx *Tx) error {
+		for _, s := range []*string{&ended, &live} {
+			token, err := tx.CreateDeskLink(p.ID, 10*time.Minute)
+			if err != nil {
+				return err
+			}
+			if _, *s, err = tx.RedeemDeskLink(token, 30*24*time.Hour); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.CreateDeskLink(p.ID, 10*time.Minute); err != nil { // never used
+			return err
+		}
+		return tx.EndDeskSession(ended)
+	})
+	clk.advance(DeliveryRetention + time.Hour)
+	if _, err := db.Purge(t.Context(), Retention{}, "cli", false); err != nil {
+		t.Fatal(err)
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM desk_links`); n != 0 {
+		t.Errorf("%d expired links kept", n)
+	}
+	if n := mustCount(t, db, `SELECT COUNT(*) FROM desk_sessions`); n != 1 {
+		t.Errorf("%d sessions kept, want the live one", n)
+	}
+	mustUpdate(t, db, func(tx *Tx) error {
+		if _, err := tx.TouchDeskSession(live, 365*24*time.Hour); err != nil {
+			t.Errorf("the live session after the purge: %v", err)
+		}
+		return nil
+	})
+}

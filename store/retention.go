@@ -213,6 +213,10 @@ func (tx *Tx) purgeDelivery(res *PurgeResult) error {
 		`UPDATE wechat_chats SET last_event_at = 0, sent_since_event = 0 WHERE last_event_at <> 0 AND last_event_at < ?1`,
 		`UPDATE wechat_chats SET updated_at = updated_at - updated_at % 86400 WHERE updated_at < ?1 AND updated_at % 86400 <> 0`,
 		`DELETE FROM code_attempts WHERE at < ?1`,
+		// The desk's sign-in links and sessions once they can no longer be used: a link past
+		// its 10 minutes (used or not), a session signed out or past its lifetime.
+		`DELETE FROM desk_links WHERE expires_at < ?1`,
+		`DELETE FROM desk_sessions WHERE expires_at < ?1 OR (ended_at IS NOT NULL AND ended_at < ?1)`,
 	} {
 		if _, err := tx.exec(q, cutoff); err != nil {
 			return fmt.Errorf("purge delivery records: %w", err)
