@@ -452,8 +452,23 @@ func TestLazyCommitsStayApart(t *testing.T) {
 	if got := modes[false]; got[normal] != 0 || got[full] != workers*each/2 {
 		t.Errorf("synchronous seen by full calls: %v, want all %d of them FULL (2)", got, workers*each/2)
 	}
-	if got := modes[true]; got[normal] == 0 || got[normal]+got[full] != workers*each/2 {
-		t.Errorf("synchronous seen by lazy calls: %v, want some NORMAL (1), %d in all", got, workers*each/2)
+	// Whether a lazy call ever found a batch of its own depends on how the goroutines were
+	// scheduled (under -race on a busy machine every batch can be mixed): counted, not required.
+	if got := modes[true]; got[normal]+got[full] != workers*each/2 {
+		t.Errorf("synchronous seen by lazy calls: %v, want %d in all", got, workers*each/2)
+	}
+	// A lazy call alone in its batch commits without waiting for the disk.
+	var alone int
+	if err := db.updateLazy(t.Context(), func(tx *Tx) error {
+		if err := tx.queryRow(`PRAGMA synchronous`).Scan(&alone); err != nil {
+			return err
+		}
+		return tx.SetChannelState("alone", "x")
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if alone != normal {
+		t.Errorf("a lazy call alone ran with synchronous=%d, want NORMAL (1)", alone)
 	}
 	if err := db.Close(); err != nil {
 		t.Fatal(err)
