@@ -3,9 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"image"
 	"image/color"
@@ -22,7 +19,6 @@ import (
 
 	"xuncha/handlers"
 	"xuncha/internal/docx/docxtest"
-	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -38,27 +34,10 @@ import (
 // XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-ledger.png, docs/desk-clue.png and
 // docs/desk-unit.png (1366×768).
 func TestBrowserDesk(t *testing.T) {
-	browser := findChromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	defer cancel()
-
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"XUNCHA_SECRET_KEY": hex.EncodeToString(key)}
-	getenv := func(name string) string { return env[name] }
-	cli := func(args ...string) string {
-		t.Helper()
-		var out, errOut syncbuf.Buffer
-		if err := run(ctx, append([]string{"xuncha"}, args...), getenv, strings.NewReader(""), &out, &errOut); err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, errOut.String())
-		}
-		return out.String()
-	}
-	cli("places", "import", "--db", dbPath, "samples/places.sample.csv")
+	t.Cleanup(cancel)
+	prog := newBrowserProgram(t, ctx)
+	dbPath, key, cli := prog.dbPath, prog.key, prog.cli
 	invitation := regexp.MustCompile(`invitation code: (\S+)`).FindStringSubmatch(cli("invite", "--db", dbPath, "--role", "official", "--township", "新站镇"))
 	if invitation == nil {
 		t.Fatal("no invitation code printed")
@@ -130,49 +109,8 @@ func TestBrowserDesk(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The server.
-	serverCtx, stopServer := context.WithCancel(ctx)
-	defer stopServer()
-	var stdout, stderr syncbuf.Buffer
-	served := make(chan error, 1)
-	go func() {
-		served <- run(serverCtx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0", "--db", dbPath},
-			getenv, strings.NewReader(""), &stdout, &stderr)
-	}()
-	var (
-		serverErr     error
-		serverStopped bool
-	)
-	stopAndWait := func() {
-		if serverStopped {
-			return
-		}
-		serverStopped = true
-		stopServer()
-		select {
-		case serverErr = <-served:
-		case <-time.After(15 * time.Second):
-			serverErr = errors.New("run did not return within 15s of the cancellation")
-		}
-	}
-	t.Cleanup(stopAndWait)
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", stderr.String())
-		}
-	})
-	url := waitForServeURL(t, ctx, &stdout, &stderr, served, &serverStopped, &serverErr)
-
-	allocCtx, closeAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
-	)...)
-	defer closeAlloc()
-	bctx, closeBrowser := chromedp.NewContext(allocCtx)
-	defer closeBrowser()
+	url := prog.serve()
+	bctx := openBrowser(t, ctx, "zh-CN")
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(bctx, browserStepTimeout)
@@ -211,7 +149,7 @@ func TestBrowserDesk(t *testing.T) {
 	// The first action runs on the browser's own context: a step's shorter one would end the
 	// browser with it.
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(url)); err != nil {
-		t.Fatalf("open the chat in %s: %v", browser, err)
+		t.Fatalf("open the chat: %v", err)
 	}
 	p := &chatPage{t: t, ctx: bctx}
 	p.waitBot(handlers.T(handlers.LangZH, "welcome"))
@@ -376,14 +314,6 @@ func TestBrowserDesk(t *testing.T) {
 		t.Errorf("the other unit's clue by id shows:\n%s", got)
 	}
 
-	if err := chromedp.Cancel(bctx); err != nil {
-		t.Logf("closing the browser: %v", err)
-	}
-	closeAlloc()
-	stopAndWait()
-	if serverErr != nil {
-		t.Fatalf("run serve returned %v", serverErr)
-	}
 }
 
 // download clicks sel on the page of ctx with the browser's downloads going to dir, waits for

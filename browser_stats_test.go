@@ -2,20 +2,15 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"xuncha/handlers"
-	"xuncha/internal/syncbuf"
 	"xuncha/store"
 )
 
@@ -27,22 +22,10 @@ import (
 // XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-stats.png (1366×768) and, for a look only,
 // desk-stats-phone.png and desk-stats-whole.png (the whole page).
 func TestBrowserDeskStats(t *testing.T) {
-	browser := findChromium(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	defer cancel()
-
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"XUNCHA_SECRET_KEY": hex.EncodeToString(key)}
-	getenv := func(name string) string { return env[name] }
-	var out, errOut syncbuf.Buffer
-	if err := run(ctx, []string{"xuncha", "places", "import", "--db", dbPath, "samples/places.sample.csv"}, getenv, strings.NewReader(""), &out, &errOut); err != nil {
-		t.Fatalf("places: %v\n%s", err, errOut.String())
-	}
+	t.Cleanup(cancel)
+	prog := newBrowserProgram(t, ctx)
+	dbPath, key := prog.dbPath, prog.key
 
 	// A year of clues: more in the bigger townships, most transferred, some closed with
 	// outcomes, some past their deadline with a letter.
@@ -119,50 +102,8 @@ func TestBrowserDeskStats(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	serverCtx, stopServer := context.WithCancel(ctx)
-	defer stopServer()
-	var stdout, stderr syncbuf.Buffer
-	served := make(chan error, 1)
-	go func() {
-		served <- run(serverCtx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0", "--db", dbPath},
-			getenv, strings.NewReader(""), &stdout, &stderr)
-	}()
-	var (
-		serverErr     error
-		serverStopped bool
-	)
-	t.Cleanup(func() {
-		if serverStopped {
-			return
-		}
-		serverStopped = true
-		stopServer()
-		select {
-		case serverErr = <-served:
-		case <-time.After(15 * time.Second):
-			serverErr = errors.New("run did not return within 15s of the cancellation")
-		}
-		if serverErr != nil {
-			t.Errorf("serve: %v", serverErr)
-		}
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", stderr.String())
-		}
-	})
-	url := waitForServeURL(t, ctx, &stdout, &stderr, served, &serverStopped, &serverErr)
-
-	allocCtx, closeAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser), chromedp.UserDataDir(t.TempDir()), chromedp.Headless, chromedp.NoSandbox,
-		chromedp.DisableGPU, chromedp.NoFirstRun,
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "zh-CN"), chromedp.Flag("accept-lang", "zh-CN,zh"),
-	)...)
-	defer closeAlloc()
-	bctx, closeBrowser := chromedp.NewContext(allocCtx)
-	defer closeBrowser()
+	url := prog.serve()
+	bctx := openBrowser(t, ctx, "zh-CN")
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		sctx, cancel := context.WithTimeout(bctx, browserStepTimeout)
@@ -188,7 +129,7 @@ func TestBrowserDeskStats(t *testing.T) {
 	}
 
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(handlers.DeskLink(url, token))); err != nil {
-		t.Fatalf("open the link in %s: %v", browser, err)
+		t.Fatalf("open the link: %v", err)
 	}
 	step("sign in", chromedp.WaitVisible(chromedp.ID("signin")), chromedp.Click(chromedp.ID("signin")), chromedp.WaitVisible(chromedp.ID("filters")))
 	step("the statistics", chromedp.Navigate(url+"desk/stats"), chromedp.WaitVisible(chromedp.CSS("#townships svg.bars")))

@@ -2,13 +2,9 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -108,117 +104,16 @@ func TestBrowserReport(t *testing.T) {
 // unless run returned nil.
 func startChat(t *testing.T, acceptLang string) *chatPage {
 	t.Helper()
-	browser := findChromium(t)
-
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	t.Cleanup(cancel)
-
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	key := make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"XUNCHA_SECRET_KEY": hex.EncodeToString(key)}
-	getenv := func(name string) string { return env[name] }
-
-	// Places first, so that the report offers township and village buttons. Flags go before
-	// the file: the flag package stops at the first argument that is not a flag.
-	var importOut, importErr syncbuf.Buffer
-	if err := run(ctx, []string{"xuncha", "places", "import", "--db", dbPath, "samples/places.sample.csv"},
-		getenv, strings.NewReader(""), &importOut, &importErr); err != nil {
-		t.Fatalf("places import: %v\nstdout: %s\nstderr: %s", err, importOut.String(), importErr.String())
-	}
-
-	// The server, on a free port.
-	serverCtx, stopServer := context.WithCancel(ctx)
-	var stdout, stderr syncbuf.Buffer
-	served := make(chan error, 1)
-	go func() {
-		served <- run(serverCtx, []string{"xuncha", "serve", "--addr", "127.0.0.1:0", "--db", dbPath},
-			getenv, strings.NewReader(""), &stdout, &stderr)
-	}()
-	var (
-		serverErr     error
-		serverStopped bool
-	)
-	// stopAndWait stops the server and waits for run to return, before the temporary
-	// directory with the database is removed.
-	stopAndWait := func() {
-		if serverStopped {
-			return
-		}
-		serverStopped = true
-		stopServer()
-		select {
-		case serverErr = <-served:
-		case <-time.After(15 * time.Second):
-			serverErr = errors.New("run did not return within 15s of the cancellation")
-		}
-	}
-	t.Cleanup(func() {
-		stopAndWait()
-		if serverErr != nil {
-			t.Errorf("run serve returned %v", serverErr)
-		}
-		if t.Failed() {
-			t.Logf("server stderr:\n%s", stderr.String())
-		}
-	})
-
-	url := waitForServeURL(t, ctx, &stdout, &stderr, served, &serverStopped, &serverErr)
-	t.Logf("server at %s", url)
-
-	// The browser.
-	var browserOut syncbuf.Buffer
-	allocCtx, closeAlloc := chromedp.NewExecAllocator(ctx, append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(browser),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Headless,
-		chromedp.NoSandbox, // CI runs as root
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		// Keep the browser off the network: there is none beyond the registries, and without
-		// these flags Chromium keeps trying to reach Google services.
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		// The resident's browser language; the server picks the chat's from Accept-Language.
-		chromedp.Flag("lang", acceptLang),
-		chromedp.Flag("accept-lang", acceptLang+","+acceptLang[:2]),
-		chromedp.CombinedOutput(&browserOut),
-	)...)
-	bctx, closeBrowser := chromedp.NewContext(allocCtx)
-	// Close the browser first, so that no long poll is left for the server to wait for; the
-	// server's cleanup, registered before, runs after this one.
-	t.Cleanup(func() {
-		if err := chromedp.Cancel(bctx); err != nil {
-			t.Logf("closing the browser: %v", err)
-		}
-		closeBrowser()
-		closeAlloc()
-	})
-	t.Cleanup(func() {
-		if t.Failed() {
-			// Without a session bus Chromium logs many dbus errors; they are noise here.
-			var lines []string
-			for line := range strings.Lines(browserOut.String()) {
-				if !strings.Contains(line, "dbus") {
-					lines = append(lines, line)
-				}
-			}
-			lines = lines[max(0, len(lines)-40):]
-			t.Logf("browser output (last lines, dbus noise left out):\n%s", strings.Join(lines, ""))
-		}
-	})
-
+	url := newBrowserProgram(t, ctx).serve()
+	bctx := openBrowser(t, ctx, acceptLang)
 	// A phone-sized screen: residents report from their phones.
 	if err := chromedp.Do(bctx,
 		chromedp.EmulateViewport(420, 900, chromedp.EmulatePortrait),
 		chromedp.Navigate(url),
 	); err != nil {
-		t.Fatalf("load %s in %s: %v", url, browser, err)
+		t.Fatalf("load %s: %v", url, err)
 	}
 	return &chatPage{t: t, ctx: bctx, url: url}
 }
