@@ -48,6 +48,7 @@ var deskTexts = map[string][2]string{
 	"desk.sort.updated":                   {"最近更新", "Last change"},
 	"desk.sort.number":                    {"编号", "Number"},
 	"desk.count":                          {"共 %d 条", "%d clues"},
+	"desk.count.more":                     {"超过 %d 条，请缩小搜索范围", "More than %d clues: narrow the search"},
 	"desk.export.xlsx":                    {"导出 Excel", "Export Excel"},
 	"desk.export.csv":                     {"导出 CSV", "Export CSV"},
 	"desk.col.number":                     {"编号", "Number"},
