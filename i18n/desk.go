@@ -123,7 +123,7 @@ var deskTexts = map[string][2]string{
 	"desk.stats.filed":         {"立案", "Cases filed"},
 	"desk.stats.disc":          {"党纪政务处分（人）", "People disciplined"},
 	"desk.stats.org":           {"组织处理（人）", "Organisational handling (people)"},
-	"desk.stats.closed":        {"办结销号", "Closed"},
+	"desk.stats.closed":        {"办结销号", "Closed and struck off"},
 	"desk.stats.ontime":        {"在办未超期", "Open, on time"},
 	"desk.stats.noplace":       {"（未填地点）", "(no place)"},
 	"desk.stats.month":         {"月份", "Month"},
@@ -137,7 +137,7 @@ var deskTexts = map[string][2]string{
 	"desk.stats.ladder.over":   {"已超期、尚未发函", "Overdue, no letter yet"},
 	"desk.stats.review":        {"每月集中梳理：%s（%s）", "Monthly review: %s (%s)"},
 	"desk.stats.review.over":   {"超期：%s", "Overdue: %s"},
-	"desk.stats.review.closed": {"%s 办结销号", "Closed in %s"},
+	"desk.stats.review.closed": {"%s 办结销号", "Closed and struck off in %s"},
 	"help.desk":                {"\n/desk 工作台：在电脑浏览器中查看台账和证据、办理线索", "\n/desk — the desk: the ledger, the evidence and the actions in a browser"},
 	// The clock and the real-name duties on the clue page.
 	"desk.keeper":            {"台账管理人", "Keeper"},
