@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -104,29 +102,8 @@ func TestBrowserDeskStats(t *testing.T) {
 
 	url := prog.serve()
 	bctx := openBrowser(t, ctx, "zh-CN")
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, browserStepTimeout)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-		}
-	}
-	shots := os.Getenv("XUNCHA_DESK_SCREENSHOTS")
-	shoot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	tab := newDeskTab(t, bctx)
+	step, shoot := tab.step, tab.shoot
 
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(handlers.DeskLink(url, token))); err != nil {
 		t.Fatalf("open the link: %v", err)
@@ -150,7 +127,7 @@ func TestBrowserDeskStats(t *testing.T) {
 		t.Errorf("on a phone the page is %d px wide (%v)", wide, err)
 	}
 	shoot("desk-stats-phone.png")
-	if shots != "" {
+	if tab.shots != "" {
 		step("the whole page", chromedp.EmulateViewport(1366, 2400), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#units svg.bars")))
 		shoot("desk-stats-whole.png")
 	}

@@ -665,7 +665,7 @@ func TestTemplateTexts(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("templates: %v", err)
 	}
-	use := regexp.MustCompile(`\{\{t "([a-z0-9.]+)"`)
+	use := regexp.MustCompile(`(?:\{\{t|\(filter) "([a-z0-9.]+)"`)
 	n := 0
 	for _, f := range files {
 		data, err := os.ReadFile(f)
