@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"xuncha/handlers"
@@ -48,46 +49,62 @@ func (f *fixture) climb(chat int64, from, to time.Time, act func(day string, d t
 	return got
 }
 
-// TestStageClockUntouched: a clue registered and then left alone climbs from the day it
-// arrived, on its stage's clock (awaiting joint study: 22, 65 and 130 working days in the
-// built-in ledger file), over the 2026 Spring Festival, Qingming, Labour Day and Dragon Boat
-// holidays: the nudge on the 22nd working day, the reminder letter on the 65th, the
-// supervision letter 65 working days after that, to the township's office as well; then its
-// climb ends and it leaves the index of next steps. Before the stage clocks, such a clue never
-// took a step.
+// TestStageClockUntouched runs the real scheduler on synctest's virtual clock, mapped onto
+// 2026: a clue registered and then left alone climbs from the day it arrived, on its stage's
+// clock (awaiting joint study: 22, 65 and 130 working days in the built-in ledger file), over
+// the Spring Festival, Qingming, Labour Day and Dragon Boat holidays, through the three
+// colours: blue, the nudge, on the 22nd working day; yellow, the reminder letter (提醒函), on
+// the 65th; red, the supervision letter (督办函), 65 working days after that, to the township's
+// office as well; each once, from the cron's own 09:00 ticks. Then its climb ends and it
+// leaves the index of next steps. Before the stage clocks, such a clue never took a step.
 func TestStageClockUntouched(t *testing.T) {
-	f := newFixture(t, Config{})
-	f.set(at(2026, 1, 5, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
-	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
-	_, adminChat := f.person(store.RoleAdmin, 0, 0, "", "902")
-	id := f.newClue("S-1", tw, keeper, at(2026, 1, 5, 10, 30))
+	synctest.Test(t, func(t *testing.T) {
+		f := newLive(t, Config{}, at(2026, 1, 5, 0, 0))
+		tw := f.township("新站镇")
+		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+		_, adminChat := f.person(store.RoleAdmin, 0, 0, "", "902")
+		f.until(at(2026, 1, 5, 10, 30))
+		id := f.newClue("S-1", tw, keeper, f.clock())
 
-	got := f.climb(keeperChat, at(2026, 1, 5, 9, 0), at(2026, 9, 1, 9, 0), nil)
-	want := []string{"02-04 【线索办理提醒】", "04-13 【提醒函】", "07-16 【督办函】"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("keeper's steps:\n got %v\nwant %v", got, want)
-	}
-	if m := f.mailbox(adminChat); len(m) != 1 || !strings.HasPrefix(m[0].Message.Text, "【督办函】督办〔2026〕1号") {
-		t.Errorf("the office got %d messages, want the supervision letter: %v", len(m), m)
-	}
-	if m := f.mailbox(keeperChat); len(m) == 3 {
-		for _, w := range []string{"待会商研判", "2026-01-05", "S-1"} {
-			if !strings.Contains(m[1].Message.Text, w) {
-				t.Errorf("reminder letter lacks %q: %s", w, m[1].Message.Text)
+		// Each evening the clue shows the colour it reached, as the ledger's lists do.
+		for _, c := range []struct {
+			day    time.Time
+			colour string
+		}{{at(2026, 2, 3, 18, 0), "🟢绿灯·按期"}, {at(2026, 2, 4, 18, 0), "🟡黄灯·已催办"},
+			{at(2026, 4, 10, 18, 0), "🟡黄灯·已催办"}, {at(2026, 4, 13, 18, 0), "🟡黄灯·已发提醒函"},
+			{at(2026, 7, 15, 18, 0), "🟡黄灯·已发提醒函"}, {at(2026, 7, 16, 18, 0), "🔴红灯·已发督办函"}} {
+			f.until(c.day)
+			if got := f.colour(id); got != c.colour {
+				t.Errorf("%s: %s, want %s", fmtDay(c.day), got, c.colour)
 			}
 		}
-	}
-	ev := strings.Join(f.events(id), "|")
-	for _, w := range []string{"reminder_letter 提醒〔2026〕1号", "supervision_letter 督办〔2026〕1号"} {
-		if !strings.Contains(ev, w) {
-			t.Errorf("timeline lacks %q: %s", w, ev)
+		f.until(at(2026, 9, 1, 8, 0))
+		want := []string{"02-04 【线索办理提醒】 S-1", "04-13 【提醒函】 S-1", "07-16 【督办函】 S-1"}
+		if got := f.sent(keeperChat, "S-1"); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("keeper's steps:\n got %v\nwant %v", got, want)
 		}
-	}
-	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
-		t.Errorf("a clue whose climb ended is still in the index of next steps")
-	}
+		if got := f.sent(adminChat, "S-1"); strings.Join(got, "|") != "07-16 【督办函】 S-1" {
+			t.Errorf("the office got %v, want the supervision letter", got)
+		}
+		for _, m := range f.mailbox(keeperChat) {
+			if strings.HasPrefix(m.Message.Text, "【提醒函】") {
+				for _, w := range []string{"待会商研判", "2026-01-05", "提醒〔2026〕1号"} {
+					if !strings.Contains(m.Message.Text, w) {
+						t.Errorf("reminder letter lacks %q: %s", w, m.Message.Text)
+					}
+				}
+			}
+		}
+		ev := strings.Join(f.events(id), "|")
+		for _, w := range []string{"reminder_letter 提醒〔2026〕1号", "supervision_letter 督办〔2026〕1号"} {
+			if !strings.Contains(ev, w) {
+				t.Errorf("timeline lacks %q: %s", w, ev)
+			}
+		}
+		if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+			t.Errorf("a clue whose climb ended is still in the index of next steps")
+		}
+	})
 }
 
 // TestStageClockRestartsOnStudy: a clue studied (会商研判) on 01-20, before its nudge, never gets
@@ -189,7 +206,7 @@ func TestStageThresholdsFromLedgerFile(t *testing.T) {
 	// One pass on the built-in file: the nudge is set for 04-01.
 	f.run(f.s.Escalate, at(2026, 3, 3, 9, 0))
 	// A restart with the county's file.
-	f.cfg.Stages = l.Stages
+	f.cfg.Ledger = l
 	f.restart()
 	got := f.climb(keeperChat, at(2026, 3, 4, 9, 0), at(2026, 3, 20, 9, 0), nil)
 	want := []string{"03-05 【线索办理提醒】", "03-09 【提醒函】", "03-12 【督办函】"}
