@@ -215,34 +215,43 @@ func TestStageThresholdsFromLedgerFile(t *testing.T) {
 	}
 }
 
-// TestStageClockPause: a clue without a deadline, paused before its nudge, takes no step and
-// stays out of the index of next steps while paused; resumed, its stage's clock goes on where
-// it stood (moved on by the time it stood still).
+// TestStageClockPause runs the real scheduler on the virtual clock: a clue without a deadline,
+// paused before its nudge, takes no step, stays green and out of the index of next steps while
+// paused, whatever the cron's ticks; resumed, its stage's clock goes on where it stood (moved
+// on by the time it stood still) and climbs again. Pause and resume show in the timeline.
 func TestStageClockPause(t *testing.T) {
-	f := newFixture(t, Config{})
-	f.set(at(2026, 3, 2, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
-	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
-	id := f.newClue("S-5", tw, keeper, at(2026, 3, 2, 10, 0)) // nudge 04-01 unpaused
-	got := f.climb(keeperChat, at(2026, 3, 3, 9, 0), at(2026, 5, 1, 9, 0), func(day string, d time.Time) {
-		switch day {
-		case "03-30":
-			f.update(func(tx *store.Tx) error { return tx.PauseClue(id, keeper, "等待审计报告") })
-		case "04-13":
-			f.update(func(tx *store.Tx) error { return tx.ResumeClue(id, keeper, time.Time{}, "") })
-		case "04-08":
-			if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
-				t.Errorf("paused clue still in the index of next steps")
+	synctest.Test(t, func(t *testing.T) {
+		f := newLive(t, Config{}, at(2026, 3, 2, 0, 0))
+		tw := f.township("新站镇")
+		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+		f.until(at(2026, 3, 2, 10, 0))
+		id := f.newClue("S-5", tw, keeper, f.clock()) // unpaused: nudge 04-01, reminder letter 06-04
+
+		f.until(at(2026, 3, 30, 8, 0))
+		f.update(func(tx *store.Tx) error { return tx.PauseClue(id, keeper, "等待审计报告") })
+		f.until(at(2026, 4, 12, 20, 0))
+		if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+			t.Errorf("paused clue still in the index of next steps")
+		}
+		if got := f.colour(id); got != "🟢绿灯·按期" {
+			t.Errorf("paused past its nudge day: %s", got)
+		}
+		f.until(at(2026, 4, 13, 8, 0))
+		f.update(func(tx *store.Tx) error { return tx.ResumeClue(id, keeper, time.Time{}, "") })
+		f.until(at(2026, 6, 30, 8, 0))
+		// Paused 03-30 to 04-13 08:00: the stage's start moves from 03-02 to 03-16, its 22nd
+		// working day, over the Qingming holiday, is 04-16 (not 04-01), its 65th 06-18.
+		want := []string{"04-16 【线索办理提醒】 S-5", "06-18 【提醒函】 S-5"}
+		if got := f.sent(keeperChat, "S-5"); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Errorf("steps:\n got %v\nwant %v", got, want)
+		}
+		ev := strings.Join(f.events(id), "|")
+		for _, w := range []string{"paused 等待审计报告", "resumed", "reminder_letter"} {
+			if !strings.Contains(ev, w) {
+				t.Errorf("timeline lacks %q: %s", w, ev)
 			}
 		}
 	})
-	// Paused 03-30 09:00 to 04-13 09:00: the stage's start moves from 03-02 to 03-16, and its
-	// 22nd working day, over the Qingming holiday, is 04-16 (not 04-01).
-	want := []string{"04-16 【线索办理提醒】"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("steps:\n got %v\nwant %v", got, want)
-	}
 }
 
 // TestStageUpgradeKeepsNextSteps: the first pass after the upgrade to the stages' clocks does
