@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -53,6 +54,9 @@ type fixture struct {
 	live   bool
 	offset time.Duration
 	stop   func()
+	// crash names the job whose transactions fail just before they commit, as a crash at
+	// that moment would (see crashing).
+	crash string
 }
 
 func newFixture(t testing.TB, cfg Config) *fixture {
@@ -122,6 +126,25 @@ func (f *fixture) open() {
 	if err != nil {
 		f.t.Fatal(err)
 	}
+	// Set before the scheduler starts, so that the test changes f.crash, not the hook.
+	f.s.beforeCommit = func(job string) error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if job == f.crash {
+			return errCrash
+		}
+		return nil
+	}
+}
+
+// errCrash is the error of a transaction that crashing made fail.
+var errCrash = errors.New("killed before the commit")
+
+// crashing makes the job's transactions fail just before they commit from now on ("": none).
+func (f *fixture) crashing(job string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.crash = job
 }
 
 // restart closes the store and opens it again with a new scheduler, as a new process would.
