@@ -17,24 +17,15 @@ import (
 func (f *fixture) realNameClosed(township, keeper int64, reporterExt string) (clue *store.Clue, reporterChat int64) {
 	f.t.Helper()
 	f.update(func(tx *store.Tx) error {
-		chat, err := tx.EnsureChat("telegram", reporterExt, "zh", false)
+		var err error
+		clue, reporterChat, err = reportClue(tx, township, keeper, reporterExt)
 		if err != nil {
 			return err
 		}
-		reporterChat = chat.ID
-		r := &store.Report{Category: "interests", TownshipID: township, Description: "截留补贴", Lang: "zh",
-			ReporterChat: chat.ID, Contact: &store.Contact{Name: "赵六", Phone: "13800000001"}}
-		if _, err := tx.CreateReport(r, nil); err != nil {
-			return err
-		}
-		if _, err := tx.AddReportEvent(r.ID, "accepted", "已受理", true, nil); err != nil {
+		if _, err := tx.AddReportEvent(clue.ReportID, "accepted", "已受理", true, nil); err != nil {
 			return err
 		}
 		now := tx.Now()
-		clue = &store.Clue{Source: store.ClueFromReport, ReportID: r.ID, Subject: "东风村会计", TownshipID: township, KeeperID: keeper, ReceivedAt: now}
-		if _, err := tx.CreateClue(clue); err != nil {
-			return err
-		}
 		closed := store.ClueClosed
 		if err := tx.UpdateClue(clue.ID, store.ClueUpdate{Status: &closed, ClosedAt: &now}); err != nil {
 			return err

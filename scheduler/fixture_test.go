@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -13,6 +14,7 @@ import (
 	"testing/synctest"
 	"time"
 
+	"xuncha/handlers"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
 	"xuncha/store/storetest"
@@ -293,6 +295,53 @@ func (f *fixture) clue(number, unit string, township, keeper int64, due time.Tim
 	}
 	id, _ := res.LastInsertId()
 	return id
+}
+
+// reportClue files a resident's report about township and registers its clue (status new,
+// received now) with keeper (0: none): real-name from the Telegram chat reporterExt, which
+// keeps the sealed link, or anonymous when reporterExt is "".
+func reportClue(tx *store.Tx, township, keeper int64, reporterExt string) (*store.Clue, int64, error) {
+	r := &store.Report{Category: "interests", TownshipID: township, Description: "截留补贴", Lang: "zh", Anonymous: true}
+	var chatID int64
+	if reporterExt != "" {
+		chat, err := tx.EnsureChat("telegram", reporterExt, "zh", false)
+		if err != nil {
+			return nil, 0, err
+		}
+		chatID = chat.ID
+		r.Anonymous, r.ReporterChat, r.Contact = false, chat.ID, &store.Contact{Name: "赵六", Phone: "13800000001"}
+	}
+	if _, err := tx.CreateReport(r, nil); err != nil {
+		return nil, 0, err
+	}
+	c := &store.Clue{Source: store.ClueFromReport, ReportID: r.ID, Subject: "东风村会计", TownshipID: township, KeeperID: keeper, ReceivedAt: tx.Now()}
+	if _, err := tx.CreateClue(c); err != nil {
+		return nil, 0, err
+	}
+	return c, chatID, nil
+}
+
+// ledgerFile loads the built-in ledger file with old replaced by new, as a county's own file
+// (XUNCHA_LEDGER) would say it.
+func ledgerFile(t testing.TB, old, new string) *handlers.Ledger {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "handlers", "ledger.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	changed := strings.Replace(string(data), old, new, 1)
+	if changed == string(data) {
+		t.Fatalf("the built-in ledger file has no %s", old)
+	}
+	file := filepath.Join(t.TempDir(), "ledger.json")
+	if err := os.WriteFile(file, []byte(changed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l, err := handlers.LoadLedger(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
 }
 
 // mailbox returns the texts queued for a chat, oldest first.

@@ -2,14 +2,11 @@ package scheduler
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
 
-	"xuncha/handlers"
 	"xuncha/store"
 )
 
@@ -180,22 +177,7 @@ func TestStageClockRestartsOnStudy(t *testing.T) {
 // clue climbs at 3, 5 and 8 working days with a file that says so; and when the file changes
 // after the pass worked the clue's next step out, the next pass works it out again.
 func TestStageThresholdsFromLedgerFile(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "handlers", "ledger.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "ledger.json")
-	changed := strings.Replace(string(data), `"nudge": 22, "reminder": 65, "supervision": 130},`, `"nudge": 3, "reminder": 5, "supervision": 8},`, 1)
-	if changed == string(data) {
-		t.Fatal("the built-in file's study stage is not where the test looks")
-	}
-	if err := os.WriteFile(file, []byte(changed), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	l, err := handlers.LoadLedger(file)
-	if err != nil {
-		t.Fatal(err)
-	}
+	l := ledgerFile(t, `"nudge": 22, "reminder": 65, "supervision": 130},`, `"nudge": 3, "reminder": 5, "supervision": 8},`)
 
 	f := newFixture(t, Config{})
 	f.set(at(2026, 3, 2, 8, 0))
