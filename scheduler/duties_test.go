@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"xuncha/store"
@@ -52,8 +51,7 @@ func (f *fixture) realNameClosed(township, keeper int64, reporterExt string) (cl
 // (04-01) ends the nudges, over the Qingming holiday and on. Each nudge names the clue and
 // goes once.
 func TestResultNoticeDue(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newLive(t, Config{}, at(2026, 3, 2, 0, 0))
+	live(t, Config{}, at(2026, 3, 2, 0, 0), func(t *testing.T, f *fixture) {
 		tw := f.township("新站镇")
 		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 		_, officeChat := f.person(store.RoleOfficial, tw, 0, "", "902")
@@ -94,8 +92,7 @@ func TestResultNoticeDue(t *testing.T) {
 // the start catches the question that fell due meanwhile up, once) send nothing twice and lose
 // nothing.
 func TestFollowUpsOnceThroughRestarts(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newLive(t, Config{}, at(2026, 3, 2, 0, 0))
+	live(t, Config{}, at(2026, 3, 2, 0, 0), func(t *testing.T, f *fixture) {
 		tw := f.township("新站镇")
 		f.until(at(2026, 3, 2, 10, 0))
 		clue, reporter := f.realNameClosed(tw, 0, "777")

@@ -74,6 +74,12 @@ func newFixtureAt(t testing.TB, cfg Config, path string) *fixture {
 	return f
 }
 
+// live runs fn in a synctest bubble with a newLive fixture.
+func live(t *testing.T, cfg Config, day time.Time, fn func(t *testing.T, f *fixture)) {
+	t.Helper()
+	synctest.Test(t, func(t *testing.T) { fn(t, newLive(t, cfg, day)) })
+}
+
 // newLive is a fixture inside a synctest bubble (call it from synctest.Test's function)
 // running the real scheduler as serve does: its cron wiring with the jobs' specs, the built-in
 // calendar of the 2026 holidays, every job, the catch-up pass at start. The jobs and the store
@@ -417,14 +423,7 @@ func (f *fixture) sent(chat int64, numbers ...string) []string {
 func (f *fixture) colour(id int64) string {
 	f.t.Helper()
 	var c *store.Clue
-	err := f.db.View(context.Background(), func(tx *store.Tx) error {
-		var err error
-		c, err = tx.FindClue(id)
-		return err
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
+	f.update(func(tx *store.Tx) (err error) { c, err = tx.FindClue(id); return err })
 	return f.s.cfg.Ledger.ClueColour(c, "zh").Label
 }
 

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"strings"
 	"testing"
-	"testing/synctest"
 
 	"xuncha/store"
 )
@@ -13,8 +12,7 @@ import (
 // whole pause; resumed with its deadline moved on, it climbs again from the nudge, to the new
 // deadline, its unit and its keeper told of each step once.
 func TestLadderPauseResume(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newLive(t, Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}}, at(2026, 3, 1, 0, 0))
+	live(t, Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}}, at(2026, 3, 1, 0, 0), func(t *testing.T, f *fixture) {
 		tw := f.township("新站镇")
 		_, unitChat := f.person(store.RoleUnit, 0, 0, "审计局", "801")
 		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "802")

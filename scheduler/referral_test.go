@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"testing/synctest"
 
 	"xuncha/handlers"
 	"xuncha/store"
@@ -27,8 +26,7 @@ func TestReferralWatch(t *testing.T) {
 		{"CountyFile", ledgerFile(t, `"refer_days": 5,`, `"refer_days": 3,`), "10-08 【研判转办提醒】 %[1]s|10-09 【研判转办逾期】 %[1]s"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			synctest.Test(t, func(t *testing.T) {
-				f := newLive(t, Config{Ledger: c.ledger}, at(2026, 9, 29, 0, 0))
+			live(t, Config{Ledger: c.ledger}, at(2026, 9, 29, 0, 0), func(t *testing.T, f *fixture) {
 				tw := f.township("新站镇")
 				official, officeChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 				f.until(at(2026, 9, 29, 10, 0))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"testing/synctest"
 	"time"
 
 	"xuncha/store"
@@ -55,8 +54,7 @@ func (f *fixture) climb(chat int64, from, to time.Time, act func(day string, d t
 // office as well; each once, from the cron's own 09:00 ticks. Then its climb ends and it
 // leaves the index of next steps. Before the stage clocks, such a clue never took a step.
 func TestStageClockUntouched(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newLive(t, Config{}, at(2026, 1, 5, 0, 0))
+	live(t, Config{}, at(2026, 1, 5, 0, 0), func(t *testing.T, f *fixture) {
 		tw := f.township("新站镇")
 		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 		_, adminChat := f.person(store.RoleAdmin, 0, 0, "", "902")
@@ -202,8 +200,7 @@ func TestStageThresholdsFromLedgerFile(t *testing.T) {
 // paused, whatever the cron's ticks; resumed, its stage's clock goes on where it stood (moved
 // on by the time it stood still) and climbs again. Pause and resume show in the timeline.
 func TestStageClockPause(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newLive(t, Config{}, at(2026, 3, 2, 0, 0))
+	live(t, Config{}, at(2026, 3, 2, 0, 0), func(t *testing.T, f *fixture) {
 		tw := f.township("新站镇")
 		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 		f.until(at(2026, 3, 2, 10, 0))

@@ -3,7 +3,6 @@ package scheduler
 import (
 	"strings"
 	"testing"
-	"testing/synctest"
 
 	"xuncha/store"
 )
@@ -15,8 +14,7 @@ import (
 // gave it 10 after (10-22), each once, through a restart the day of the liaison's step; a task
 // reported done before it is due is never brought up; nobody of another township is told.
 func TestTaskClock(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		f := newLive(t, Config{}, at(2026, 9, 28, 0, 0))
+	live(t, Config{}, at(2026, 9, 28, 0, 0), func(t *testing.T, f *fixture) {
 		f.places(store.PlaceRow{Township: "新站镇", Village: "东风村", Class: "general"}, store.PlaceRow{Township: "天岗镇"})
 		tw, village := f.place("新站镇", "东风村")
 		tw2, _ := f.place("天岗镇", "")
