@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"xuncha/handlers"
 	"xuncha/i18n"
 	"xuncha/store"
 )
@@ -68,21 +67,7 @@ func (s *Scheduler) referStep(tx *store.Tx, w store.ReferWatch, now time.Time) (
 	return n, tx.SetReferWatch(w.ClueID, 2, time.Time{})
 }
 
-// referNudge sends a text with a button that opens the clue to its keeper, or when it has none
-// to its township's officials and the administrators; key claims it once.
+// referNudge sends a watched clue's text to those who answer for it; key claims it once.
 func (s *Scheduler) referNudge(tx *store.Tx, w store.ReferWatch, key string, text func(lang string) string) (int, error) {
-	var recips []store.Recipient
-	var err error
-	if w.KeeperID != 0 {
-		recips, err = tx.ChatsOfPerson(w.KeeperID)
-	} else {
-		recips, err = tx.RecipientsOfRoles(w.TownshipID, store.RoleOfficial, store.RoleAdmin)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return s.claimAndSend(tx, key, recips, func(lang string) store.OutMessage {
-		return store.OutMessage{Text: text(lang), Buttons: [][]store.Button{{{Text: i18n.T(lang, "realname.open", w.Number),
-			Data: handlers.NewAction(handlers.VerbLedger, "o", w.ClueID).Data()}}}}
-	})
+	return s.nudgeClue(tx, key, clueRef{w.ClueID, w.Number, w.KeeperID, w.TownshipID}, text)
 }
