@@ -73,9 +73,7 @@ func TestResultNoticeDue(t *testing.T) {
 		})
 		f.until(at(2026, 5, 1, 8, 0))
 		want := []string{"03-18 【结果告知提醒】 " + clue.Number, "03-24 【结果告知逾期】 " + clue.Number, "03-31 【结果告知逾期】 " + clue.Number}
-		if got := f.sent(keeperChat, clue.Number); strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("keeper's nudges:\n got %v\nwant %v", got, want)
-		}
+		wantLines(t, "keeper's nudges", f.sent(keeperChat, clue.Number), want)
 		if got := f.sent(officeChat, clue.Number); len(got) != 0 {
 			t.Errorf("the office was nudged about a kept clue: %v", got)
 		}
@@ -116,9 +114,7 @@ func TestFollowUpsOnceThroughRestarts(t *testing.T) {
 		f.restart()
 		f.until(at(2026, 12, 1, 8, 0))
 		want := []string{"04-02 【回访】 已办结 30 天", "06-03 【回访】 已办结 90 天", "08-30 【回访】 已办结 180 天"}
-		if got := asked(); strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("asked:\n got %v\nwant %v", got, want)
-		}
+		wantLines(t, "asked", asked(), want)
 		if n := f.count(`SELECT COUNT(*) FROM clue_events WHERE clue_id = ? AND kind = 'followup_asked'`, clue.ID); n != 3 {
 			t.Errorf("timeline: %d follow-ups asked", n)
 		}

@@ -66,6 +66,15 @@ func newFixture(t testing.TB, cfg Config) *fixture {
 	return newFixtureAt(t, cfg, filepath.Join(t.TempDir(), "x.db"))
 }
 
+// newShortLadder is a fixture whose deadline ladder is short (a nudge 3 working days before
+// the deadline, the supervision letter 5 after the reminder letter), on 2026-03-01 09:00.
+func newShortLadder(t testing.TB) *fixture {
+	t.Helper()
+	f := newFixture(t, Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}})
+	f.set(at(2026, 3, 1, 9, 0))
+	return f
+}
+
 // newFixtureAt is newFixture on the store at path (a generated ledger).
 func newFixtureAt(t testing.TB, cfg Config, path string) *fixture {
 	t.Helper()
@@ -425,6 +434,14 @@ func (f *fixture) colour(id int64) string {
 	var c *store.Clue
 	f.update(func(tx *store.Tx) (err error) { c, err = tx.FindClue(id); return err })
 	return f.s.cfg.Ledger.ClueColour(c, "zh").Label
+}
+
+// wantLines fails the test when got is not want, showing both, a line each.
+func wantLines(t testing.TB, what string, got, want []string) {
+	t.Helper()
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("%s:\n got:\n%s\nwant:\n%s", what, strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
 }
 
 func fmtDay(t time.Time) string { return t.In(shanghai).Format("01-02") }

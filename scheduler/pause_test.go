@@ -30,10 +30,8 @@ func TestLadderPauseResume(t *testing.T) {
 		f.until(at(2026, 5, 1, 8, 0))
 
 		want := []string{"04-14 【线索办理提醒】 P-1", "04-20 【提醒函】 P-1", "04-27 【督办函】 P-1"}
-		for _, chat := range []int64{unitChat, keeperChat} {
-			if got := f.sent(chat, "P-1"); strings.Join(got, "|") != strings.Join(want, "|") {
-				t.Errorf("chat %d's steps:\n got %v\nwant %v", chat, got, want)
-			}
+		for who, chat := range map[string]int64{"unit": unitChat, "keeper": keeperChat} {
+			wantLines(t, who+"'s steps", f.sent(chat, "P-1"), want)
 		}
 		ev := strings.Join(f.events(id), "|")
 		for _, w := range []string{"paused 等待审计报告", "resumed → 2026-04-17", "reminder_letter", "supervision_letter"} {

@@ -75,9 +75,7 @@ func TestStageClockUntouched(t *testing.T) {
 		}
 		f.until(at(2026, 9, 1, 8, 0))
 		want := []string{"02-04 【线索办理提醒】 S-1", "04-13 【提醒函】 S-1", "07-16 【督办函】 S-1"}
-		if got := f.sent(keeperChat, "S-1"); strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("keeper's steps:\n got %v\nwant %v", got, want)
-		}
+		wantLines(t, "keeper's steps", f.sent(keeperChat, "S-1"), want)
 		if got := f.sent(adminChat, "S-1"); strings.Join(got, "|") != "07-16 【督办函】 S-1" {
 			t.Errorf("the office got %v, want the supervision letter", got)
 		}
@@ -111,9 +109,7 @@ func TestStageClockUntouched(t *testing.T) {
 func TestStageClockRestartsOnStudy(t *testing.T) {
 	f := newFixture(t, Config{})
 	f.set(at(2026, 1, 5, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"}, store.PlaceRow{Township: "天岗镇"})
-	tw, _ := f.place("新站镇", "")
-	tw2, _ := f.place("天岗镇", "")
+	tw, tw2 := f.township("新站镇"), f.township("天岗镇")
 	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 	_, officeChat := f.person(store.RoleOfficial, tw2, 0, "", "903")
 	talk := f.newClue("S-2", tw, keeper, at(2026, 1, 5, 10, 30))
@@ -155,9 +151,7 @@ func TestStageClockRestartsOnStudy(t *testing.T) {
 		"02-03 【线索办理提醒】", "02-10 【提醒函】", "02-26 【督办函】", // awaiting a disposal opinion, from 01-20
 		"04-01 【线索办理提醒】", "05-07 【提醒函】", "06-04 【督办函】", // the inquiry letter, from 03-02
 	}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("steps:\n got %v\nwant %v", got, want)
-	}
+	wantLines(t, "steps", got, want)
 	// The clue nobody keeps goes to the township's office; preliminary verification is
 	// given longer: its reminder letter comes on 06-04, its supervision letter not yet.
 	var office []string
@@ -179,8 +173,7 @@ func TestStageThresholdsFromLedgerFile(t *testing.T) {
 
 	f := newFixture(t, Config{})
 	f.set(at(2026, 3, 2, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 	f.newClue("S-4", tw, keeper, at(2026, 3, 2, 10, 0))
 	// One pass on the built-in file: the nudge is set for 04-01.
@@ -190,9 +183,7 @@ func TestStageThresholdsFromLedgerFile(t *testing.T) {
 	f.restart()
 	got := f.climb(keeperChat, at(2026, 3, 4, 9, 0), at(2026, 3, 20, 9, 0), nil)
 	want := []string{"03-05 【线索办理提醒】", "03-09 【提醒函】", "03-12 【督办函】"}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Errorf("steps with the county's file:\n got %v\nwant %v", got, want)
-	}
+	wantLines(t, "steps with the county's file", got, want)
 }
 
 // TestStageClockPause runs the real scheduler on the virtual clock: a clue without a deadline,
@@ -221,9 +212,7 @@ func TestStageClockPause(t *testing.T) {
 		// Paused 03-30 to 04-13 08:00: the stage's start moves from 03-02 to 03-16, its 22nd
 		// working day, over the Qingming holiday, is 04-16 (not 04-01), its 65th 06-18.
 		want := []string{"04-16 【线索办理提醒】 S-5", "06-18 【提醒函】 S-5"}
-		if got := f.sent(keeperChat, "S-5"); strings.Join(got, "|") != strings.Join(want, "|") {
-			t.Errorf("steps:\n got %v\nwant %v", got, want)
-		}
+		wantLines(t, "steps", f.sent(keeperChat, "S-5"), want)
 		ev := strings.Join(f.events(id), "|")
 		for _, w := range []string{"paused 等待审计报告", "resumed", "reminder_letter"} {
 			if !strings.Contains(ev, w) {
@@ -239,8 +228,7 @@ func TestStageClockPause(t *testing.T) {
 func TestStageUpgradeKeepsNextSteps(t *testing.T) {
 	f := newFixture(t, Config{})
 	f.set(at(2026, 3, 2, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	keeper, _ := f.person(store.RoleOfficial, tw, 0, "", "901")
 	id := f.clue("U-1", "审计局", tw, keeper, at(2026, 6, 30, 23, 59))
 	f.run(f.s.Escalate, at(2026, 3, 3, 9, 0))
