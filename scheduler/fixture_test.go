@@ -428,6 +428,24 @@ func (f *fixture) sent(chat int64, numbers ...string) []string {
 	return out
 }
 
+// colourAt is the colour a clue should show at a time.
+type colourAt struct {
+	at     time.Time
+	colour string
+}
+
+// wantColours lets the virtual clock run to each time in turn and checks that clue id shows
+// the colour there, as the ledger's lists show it.
+func (f *fixture) wantColours(id int64, want ...colourAt) {
+	f.t.Helper()
+	for _, w := range want {
+		f.until(w.at)
+		if got := f.colour(id); got != w.colour {
+			f.t.Errorf("%s: %s, want %s", w.at.In(shanghai).Format("01-02 15:04"), got, w.colour)
+		}
+	}
+}
+
 // colour is clue id's colour as the ledger's lists show it, in Chinese.
 func (f *fixture) colour(id int64) string {
 	f.t.Helper()

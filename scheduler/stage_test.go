@@ -61,18 +61,9 @@ func TestStageClockUntouched(t *testing.T) {
 		f.until(at(2026, 1, 5, 10, 30))
 		id := f.newClue("S-1", tw, keeper, f.clock())
 
-		// Each evening the clue shows the colour it reached, as the ledger's lists do.
-		for _, c := range []struct {
-			day    time.Time
-			colour string
-		}{{at(2026, 2, 3, 18, 0), "🟢绿灯·按期"}, {at(2026, 2, 4, 18, 0), "🟡黄灯·已催办"},
-			{at(2026, 4, 10, 18, 0), "🟡黄灯·已催办"}, {at(2026, 4, 13, 18, 0), "🟡黄灯·已发提醒函"},
-			{at(2026, 7, 15, 18, 0), "🟡黄灯·已发提醒函"}, {at(2026, 7, 16, 18, 0), "🔴红灯·已发督办函"}} {
-			f.until(c.day)
-			if got := f.colour(id); got != c.colour {
-				t.Errorf("%s: %s, want %s", fmtDay(c.day), got, c.colour)
-			}
-		}
+		f.wantColours(id, colourAt{at(2026, 2, 3, 18, 0), "🟢绿灯·按期"}, colourAt{at(2026, 2, 4, 18, 0), "🟡黄灯·已催办"},
+			colourAt{at(2026, 4, 10, 18, 0), "🟡黄灯·已催办"}, colourAt{at(2026, 4, 13, 18, 0), "🟡黄灯·已发提醒函"},
+			colourAt{at(2026, 7, 15, 18, 0), "🟡黄灯·已发提醒函"}, colourAt{at(2026, 7, 16, 18, 0), "🔴红灯·已发督办函"})
 		f.until(at(2026, 9, 1, 8, 0))
 		want := []string{"02-04 【线索办理提醒】 S-1", "04-13 【提醒函】 S-1", "07-16 【督办函】 S-1"}
 		wantLines(t, "keeper's steps", f.sent(keeperChat, "S-1"), want)
@@ -165,25 +156,28 @@ func TestStageClockRestartsOnStudy(t *testing.T) {
 	}
 }
 
-// TestStageThresholdsFromLedgerFile: the thresholds are the ledger file's. The same untouched
-// clue climbs at 3, 5 and 8 working days with a file that says so; and when the file changes
-// after the pass worked the clue's next step out, the next pass works it out again.
+// TestStageThresholdsFromLedgerFile runs the real scheduler on the virtual clock: the
+// thresholds, and so the colours, are the ledger file's. A clue whose next step the built-in
+// file set for 04-01 is worked out again after a restart with a county's file that says 3, 5
+// and 8 working days, and climbs at those: yellow on its 3rd working day, the reminder letter
+// on the 5th, red on the 8th.
 func TestStageThresholdsFromLedgerFile(t *testing.T) {
-	l := ledgerFile(t, `"nudge": 22, "reminder": 65, "supervision": 130},`, `"nudge": 3, "reminder": 5, "supervision": 8},`)
-
-	f := newFixture(t, Config{})
-	f.set(at(2026, 3, 2, 8, 0))
-	tw := f.township("新站镇")
-	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
-	f.newClue("S-4", tw, keeper, at(2026, 3, 2, 10, 0))
-	// One pass on the built-in file: the nudge is set for 04-01.
-	f.run(f.s.Escalate, at(2026, 3, 3, 9, 0))
-	// A restart with the county's file.
-	f.cfg.Ledger = l
-	f.restart()
-	got := f.climb(keeperChat, at(2026, 3, 4, 9, 0), at(2026, 3, 20, 9, 0), nil)
-	want := []string{"03-05 【线索办理提醒】", "03-09 【提醒函】", "03-12 【督办函】"}
-	wantLines(t, "steps with the county's file", got, want)
+	county := ledgerFile(t, `"nudge": 22, "reminder": 65, "supervision": 130},`, `"nudge": 3, "reminder": 5, "supervision": 8},`)
+	live(t, Config{}, at(2026, 3, 2, 0, 0), func(t *testing.T, f *fixture) {
+		tw := f.township("新站镇")
+		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+		f.until(at(2026, 3, 2, 10, 0))
+		id := f.newClue("S-4", tw, keeper, f.clock())
+		f.until(at(2026, 3, 3, 12, 0))
+		f.cfg.Ledger = county
+		f.restart()
+		f.wantColours(id, colourAt{at(2026, 3, 4, 18, 0), "🟢绿灯·按期"}, colourAt{at(2026, 3, 5, 18, 0), "🟡黄灯·已催办"},
+			colourAt{at(2026, 3, 9, 18, 0), "🟡黄灯·已发提醒函"}, colourAt{at(2026, 3, 11, 18, 0), "🟡黄灯·已发提醒函"},
+			colourAt{at(2026, 3, 12, 18, 0), "🔴红灯·已发督办函"})
+		f.until(at(2026, 3, 20, 8, 0))
+		want := []string{"03-05 【线索办理提醒】 S-4", "03-09 【提醒函】 S-4", "03-12 【督办函】 S-4"}
+		wantLines(t, "steps with the county's file", f.sent(keeperChat, "S-4"), want)
+	})
 }
 
 // TestStageClockPause runs the real scheduler on the virtual clock: a clue without a deadline,
