@@ -25,26 +25,6 @@ func (f *fixture) newClue(number string, township, keeper int64, received time.T
 	return id
 }
 
-// climb runs the daily 09:00 pass on every day of [from, to) and returns, for each message
-// that reached chat, its day and the head of its text (【…】); on each day, before the pass,
-// act (if not nil) may change the ledger.
-func (f *fixture) climb(chat int64, from, to time.Time, act func(day string, d time.Time)) []string {
-	f.t.Helper()
-	var got []string
-	for d := from; d.Before(to); d = d.AddDate(0, 0, 1) {
-		if act != nil {
-			f.set(d)
-			act(fmtDay(d), d)
-		}
-		before := len(f.mailbox(chat))
-		f.run(f.s.Escalate, d)
-		for _, m := range f.mailbox(chat)[before:] {
-			got = append(got, fmtDay(d)+" "+strings.SplitN(m.Message.Text, "】", 2)[0]+"】")
-		}
-	}
-	return got
-}
-
 // TestStageClockUntouched runs the real scheduler on synctest's virtual clock, mapped onto
 // 2026: a clue registered and then left alone climbs from the day it arrived, on its stage's
 // clock (awaiting joint study: 22, 65 and 130 working days in the built-in ledger file), over
@@ -91,69 +71,66 @@ func TestStageClockUntouched(t *testing.T) {
 	})
 }
 
-// TestStageClockRestartsOnStudy: a clue studied (会商研判) on 01-20, before its nudge, never gets
-// the study stage's steps; the next stage's clock (awaiting a disposal opinion: 10, 15, 22)
-// starts on the day of the study and climbs over the Spring Festival (02-14 a make-up working
-// Saturday, 02-15..23 off). Disposed with an inquiry letter (谈话函询) on 03-02, it then climbs
-// the verification stage at the inquiry's thresholds (22, 44, 65), shorter than preliminary
-// verification's (22, 65, 130); a signature on the reminder letter does not stop that climb.
+// TestStageClockRestartsOnStudy runs the real scheduler on the virtual clock: a clue studied
+// (会商研判) on 01-20, before its nudge, never gets the study stage's steps; the next stage's
+// clock (awaiting a disposal opinion: 10, 15, 22) starts on the day of the study and climbs over
+// the Spring Festival (02-14 a make-up working Saturday, 02-15..23 off). Disposed with an
+// inquiry letter (谈话函询) on 03-02, it then climbs the verification stage at the inquiry's
+// thresholds (22, 44, 65), shorter than preliminary verification's (22, 65, 130); a signature
+// on the reminder letter does not stop that climb.
 func TestStageClockRestartsOnStudy(t *testing.T) {
-	f := newFixture(t, Config{})
-	f.set(at(2026, 1, 5, 8, 0))
-	tw, tw2 := f.township("新站镇"), f.township("天岗镇")
-	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
-	_, officeChat := f.person(store.RoleOfficial, tw2, 0, "", "903")
-	talk := f.newClue("S-2", tw, keeper, at(2026, 1, 5, 10, 30))
-	verify := f.newClue("S-3", tw2, 0, at(2026, 1, 5, 10, 30))
+	live(t, Config{}, at(2026, 1, 5, 0, 0), func(t *testing.T, f *fixture) {
+		tw, tw2 := f.township("新站镇"), f.township("天岗镇")
+		keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+		_, officeChat := f.person(store.RoleOfficial, tw2, 0, "", "903")
+		f.until(at(2026, 1, 5, 10, 30))
+		talk := f.newClue("S-2", tw, keeper, f.clock())
+		verify := f.newClue("S-3", tw2, 0, f.clock())
 
-	setStatus := func(id int64, status, disposal string) {
-		f.update(func(tx *store.Tx) error {
-			u := store.ClueUpdate{Status: &status}
-			if disposal != "" {
-				u.Disposal = &disposal
-			}
-			return tx.UpdateClue(id, u)
-		})
-	}
-	got := f.climb(keeperChat, at(2026, 1, 5, 9, 0), at(2026, 6, 30, 9, 0), func(day string, d time.Time) {
-		switch day {
-		case "01-20":
-			setStatus(talk, store.ClueStudied, "")
-		case "03-02":
-			setStatus(talk, store.ClueDisposed, "talk")
-			setStatus(verify, store.ClueDisposed, "verify")
-		case "05-08":
-			// The keeper signs for the inquiry's reminder letter: the climb goes on.
-			var letter int64
-			if err := f.raw.QueryRow(`SELECT id FROM clue_letters WHERE clue_id = ? AND kind = ?`, talk, store.LetterReminder).Scan(&letter); err != nil {
-				t.Fatal(err)
-			}
+		setStatus := func(id int64, status, disposal string) {
 			f.update(func(tx *store.Tx) error {
-				p, err := tx.FindPerson(keeper)
-				if err != nil {
-					return err
+				u := store.ClueUpdate{Status: &status}
+				if disposal != "" {
+					u.Disposal = &disposal
 				}
-				_, err = tx.AckLetter(letter, p)
-				return err
+				return tx.UpdateClue(id, u)
 			})
 		}
-	})
-	want := []string{
-		"02-03 【线索办理提醒】", "02-10 【提醒函】", "02-26 【督办函】", // awaiting a disposal opinion, from 01-20
-		"04-01 【线索办理提醒】", "05-07 【提醒函】", "06-04 【督办函】", // the inquiry letter, from 03-02
-	}
-	wantLines(t, "steps", got, want)
-	// The clue nobody keeps goes to the township's office; preliminary verification is
-	// given longer: its reminder letter comes on 06-04, its supervision letter not yet.
-	var office []string
-	for _, m := range f.mailbox(officeChat) {
-		if strings.Contains(m.Message.Text, "S-3") {
-			office = append(office, strings.SplitN(m.Message.Text, "】", 2)[0]+"】")
+		f.until(at(2026, 1, 20, 8, 0))
+		setStatus(talk, store.ClueStudied, "")
+		f.until(at(2026, 3, 2, 8, 0))
+		setStatus(talk, store.ClueDisposed, "talk")
+		setStatus(verify, store.ClueDisposed, "verify")
+		f.until(at(2026, 5, 8, 8, 0))
+		// The keeper signs for the inquiry's reminder letter: the climb goes on.
+		var letter int64
+		if err := f.raw.QueryRow(`SELECT id FROM clue_letters WHERE clue_id = ? AND kind = ?`, talk, store.LetterReminder).Scan(&letter); err != nil {
+			t.Fatal(err)
 		}
-	}
-	if want := "【线索办理提醒】|【线索办理提醒】|【提醒函】"; strings.Join(office, "|") != want {
-		t.Errorf("office's steps for the verification: %v, want %s", office, want)
-	}
+		f.update(func(tx *store.Tx) error {
+			p, err := tx.FindPerson(keeper)
+			if err != nil {
+				return err
+			}
+			_, err = tx.AckLetter(letter, p)
+			return err
+		})
+		f.until(at(2026, 6, 30, 8, 0))
+		want := []string{
+			"02-03 【线索办理提醒】 S-2", "02-10 【提醒函】 S-2", "02-26 【督办函】 S-2", // awaiting a disposal opinion, from 01-20
+			"04-01 【线索办理提醒】 S-2", "05-07 【提醒函】 S-2", "06-04 【督办函】 S-2", // the inquiry letter, from 03-02
+		}
+		wantLines(t, "steps", f.sent(keeperChat, "S-2"), want)
+		// The clue nobody keeps goes to the township's office; preliminary verification is
+		// given longer: its reminder letter comes on 06-04, its supervision letter not yet.
+		var office []string
+		for _, m := range f.sent(officeChat, "S-3") {
+			office = append(office, strings.SplitN(m, " ", 2)[1])
+		}
+		if want := "【线索办理提醒】 S-3|【线索办理提醒】 S-3|【提醒函】 S-3"; strings.Join(office, "|") != want {
+			t.Errorf("office's steps for the verification: %v, want %s", office, want)
+		}
+	})
 }
 
 // TestStageThresholdsFromLedgerFile runs the real scheduler on the virtual clock: the
