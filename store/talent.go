@@ -2,7 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -54,11 +53,8 @@ func (tx *Tx) AssignTalent(talentID, roundID int64, group string) error {
 	if group != "" {
 		var id int64
 		err := tx.queryRow(`SELECT id FROM round_groups WHERE round_id = ? AND name = ?`, roundID, group).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
 		if err != nil {
-			return fmt.Errorf("assign talent: %w", err)
+			return rowErr("assign talent", err)
 		}
 		gid = id
 	}
