@@ -9,9 +9,8 @@ import (
 	"testing"
 )
 
-// Document unzips a .docx and returns word/document.xml, failing the test unless the package
-// has its content types and relationships: the parts Word and WPS need to open it.
-func Document(t testing.TB, data []byte) string {
+// Parts unzips a .docx (or any zip: an .xlsx too) and returns its parts by name.
+func Parts(t testing.TB, data []byte) map[string]string {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
@@ -30,6 +29,14 @@ func Document(t testing.TB, data []byte) string {
 		}
 		parts[f.Name] = string(b)
 	}
+	return parts
+}
+
+// Document unzips a .docx and returns word/document.xml, failing the test unless the package
+// has its content types and relationships: the parts Word and WPS need to open it.
+func Document(t testing.TB, data []byte) string {
+	t.Helper()
+	parts := Parts(t, data)
 	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
 		if parts[name] == "" {
 			t.Fatalf("the .docx has no %s", name)
