@@ -209,11 +209,7 @@ func TestLedgerStatsSeedRound(t *testing.T) {
 		return tx.UpdateClue(early.ID, ClueUpdate{Unit: &unit, CaseFiled: &filed, Disciplined: &n, OrgHandled: &n})
 	})
 
-	var s LedgerStats
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		s, err = tx.Stats(ClueFilter{RoundID: round.ID})
-		return err
-	})
+	s := mustGet(t, db, func(tx *Tx) (LedgerStats, error) { return tx.Stats(ClueFilter{RoundID: round.ID}) })
 	if s.Received != 30 || s.WhileInspecting != 24 || s.Transferred != 24 || s.CasesFiled != 11 || s.Disciplined != 11 || s.OrgHandled != 12 {
 		t.Errorf("round stats %+v, want 30 received, 24 transferred while inspecting, 11 filed, 11 disciplined, 12 handled", s)
 	}

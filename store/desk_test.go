@@ -24,11 +24,7 @@ func TestDeskLink(t *testing.T) {
 		})
 		return pid, session, rerr
 	}
-	var token string
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		token, err = tx.CreateDeskLink(p.ID, 10*time.Minute)
-		return err
-	})
+	token := mustGet(t, db, func(tx *Tx) (string, error) { return tx.CreateDeskLink(p.ID, 10*time.Minute) })
 	if n := mustCount(t, db, `SELECT COUNT(*) FROM desk_links WHERE token_hash = ?`, token); n != 0 {
 		t.Error("the link token is stored in clear")
 	}

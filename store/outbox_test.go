@@ -13,12 +13,7 @@ import (
 // mustEnqueue queues a text for a chat and returns the outbox id.
 func mustEnqueue(tb testing.TB, db *DB, chat int64, text, key string) int64 {
 	tb.Helper()
-	var id int64
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		id, err = tx.Enqueue(chat, OutMessage{Text: text}, key)
-		return err
-	})
-	return id
+	return mustGet(tb, db, func(tx *Tx) (int64, error) { return tx.Enqueue(chat, OutMessage{Text: text}, key) })
 }
 
 func deliveryIDs(ds []Delivery) []int64 {

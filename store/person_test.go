@@ -59,11 +59,7 @@ func mustPerson(tb testing.TB, db *DB, external string, role Role, township, vil
 	tb.Helper()
 	code, _ := mustInvite(tb, db, role, township, village)
 	chat := mustChat(tb, db, "telegram", external)
-	var p *Person
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		p, err = tx.RedeemInvitation(code, chat)
-		return err
-	})
+	p := mustGet(tb, db, func(tx *Tx) (*Person, error) { return tx.RedeemInvitation(code, chat) })
 	return p, chat
 }
 

@@ -14,12 +14,7 @@ import (
 // mustReport stores r and returns its query code.
 func mustReport(tb testing.TB, db *DB, r *Report, attachments []Attachment) string {
 	tb.Helper()
-	var code string
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		code, err = tx.CreateReport(r, attachments)
-		return err
-	})
-	return code
+	return mustGet(tb, db, func(tx *Tx) (string, error) { return tx.CreateReport(r, attachments) })
 }
 
 var queryCodeRE = regexp.MustCompile(`^[1-9][0-9]{15}$`)

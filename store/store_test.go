@@ -51,6 +51,17 @@ func mustUpdate(tb testing.TB, db *DB, fn func(*Tx) error) {
 	}
 }
 
+// mustGet runs fn in a write transaction, fails the test on error, and returns fn's value.
+func mustGet[T any](tb testing.TB, db *DB, fn func(*Tx) (T, error)) T {
+	tb.Helper()
+	var v T
+	mustUpdate(tb, db, func(tx *Tx) (err error) {
+		v, err = fn(tx)
+		return err
+	})
+	return v
+}
+
 // clock is a settable time source for DB.Now.
 type clock struct{ now time.Time }
 
@@ -327,11 +338,7 @@ func TestBackup(t *testing.T) {
 		db := MustOpenDB(t)
 		chat := mustChat(t, db, "telegram", "backup-reporter")
 		r := &Report{Category: "other", Description: "road money vanished", ReporterChat: chat}
-		var code string
-		mustUpdate(t, db, func(tx *Tx) (err error) {
-			code, err = tx.CreateReport(r, nil)
-			return err
-		})
+		code := mustGet(t, db, func(tx *Tx) (string, error) { return tx.CreateReport(r, nil) })
 
 		path := filepath.Join(t.TempDir(), "backup.db")
 		if err := db.Backup(t.Context(), path); err != nil {
