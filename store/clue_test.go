@@ -241,12 +241,7 @@ func TestLedgerStatsSeedRound(t *testing.T) {
 // ever holding the chat id; a reporter who kept no link is not reached.
 func TestEnqueueToReporter(t *testing.T) {
 	db := MustOpenDB(t)
-	chat := mustChat(t, db, "web", "reporter-browser")
-	other := mustChat(t, db, "web", "someone-else")
-	linked := &Report{Category: "x", Description: "d", Anonymous: true, ReporterChat: chat}
-	mustReport(t, db, linked, nil)
-	nolink := &Report{Category: "x", Description: "d", Anonymous: true}
-	mustReport(t, db, nolink, nil)
+	chat, other, linked, nolink := mustLinkedReports(t, db)
 	named := &Report{Category: "x", Description: "d", Contact: &Contact{Name: "张三", Phone: "13900000000"}, ReporterChat: chat}
 	mustReport(t, db, named, nil)
 

@@ -62,6 +62,28 @@ func mustGet[T any](tb testing.TB, db *DB, fn func(*Tx) (T, error)) T {
 	return v
 }
 
+// stringCase is an input of a text function and the result it must give.
+type stringCase struct{ in, want string }
+
+// checkStrings requires f, named name, to give each case's result.
+func checkStrings(t *testing.T, name string, f func(string) string, cases []stringCase) {
+	t.Helper()
+	for _, c := range cases {
+		if got := f(c.in); got != c.want {
+			t.Errorf("%s(%q) = %q, want %q", name, c.in, got, c.want)
+		}
+	}
+}
+
+// ids lists the id of each record, in order; never nil, so that an empty list equals []int64{}.
+func ids[T any](list []T, id func(T) int64) []int64 {
+	out := []int64{}
+	for _, v := range list {
+		out = append(out, id(v))
+	}
+	return out
+}
+
 // clock is a settable time source for DB.Now.
 type clock struct{ now time.Time }
 

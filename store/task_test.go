@@ -37,13 +37,7 @@ func mustTask(tb testing.TB, db *DB, task *Task) []int64 {
 	return mustGet(tb, db, func(tx *Tx) ([]int64, error) { return tx.CreateTask(task) })
 }
 
-func taskIDs(ts []Task) []int64 {
-	ids := []int64{}
-	for _, t := range ts {
-		ids = append(ids, t.ID)
-	}
-	return ids
-}
+func taskIDs(ts []Task) []int64 { return ids(ts, func(t Task) int64 { return t.ID }) }
 
 func TestCreateTask(t *testing.T) {
 	db := MustOpenDB(t)
