@@ -39,8 +39,31 @@ type tgFixture struct {
 	tg     *Telegram
 	disp   *outbox.Dispatcher
 	logs   *syncbuf.Buffer
+	loops  loops
+}
+
+// loops runs a fixture's long-running loops (an adapter's, a dispatcher's) until stop.
+type loops struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
+}
+
+// start runs each loop in its own goroutine under one context.
+func (l *loops) start(run ...func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	for _, r := range run {
+		l.done.Go(func() { r(ctx) })
+	}
+}
+
+// stop cancels the loops and waits for them to return; it may be called again.
+func (l *loops) stop() {
+	if l.cancel != nil {
+		l.cancel()
+		l.cancel = nil
+	}
+	l.done.Wait()
 }
 
 func openTestDB(t testing.TB, path string) *store.DB {
@@ -81,19 +104,10 @@ func newTGFixture(t testing.TB, fake *telegramtest.Server, dbPath string, cfg Te
 	return f
 }
 
-func (f *tgFixture) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	f.cancel = cancel
-	f.done.Go(func() { f.tg.Run(ctx) })
-	f.done.Go(func() { f.disp.Run(ctx) })
-}
+func (f *tgFixture) start() { f.loops.start(f.tg.Run, f.disp.Run) }
 
 func (f *tgFixture) stop() {
-	if f.cancel != nil {
-		f.cancel()
-		f.cancel = nil
-	}
-	f.done.Wait()
+	f.loops.stop()
 	if strings.Contains(f.logs.String(), testToken) {
 		f.t.Errorf("the bot token appears in the logs")
 	}
@@ -263,7 +277,7 @@ func TestTelegramStopBeforeCommit(t *testing.T) {
 	f := newTGFixture(t, fake, dbPath, TelegramConfig{})
 	stopped := make(chan struct{})
 	f.tg.beforeCommit = func() {
-		f.cancel() // the process dies here: the batch is in memory only
+		f.loops.cancel() // the process dies here: the batch is in memory only
 		close(stopped)
 	}
 	f.start()
@@ -575,15 +589,7 @@ func TestTelegramSendsFiles(t *testing.T) {
 	fake := telegramtest.New(testToken)
 	t.Cleanup(fake.Close)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
-	var sha string
-	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
-		var err error
-		sha, err = tx.PutBlob([]byte("PK\x03\x04 ledger"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sha := storetest.PutBlob(t, f.db, []byte("PK\x03\x04 ledger"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	msg := store.OutMessage{Text: "线索台账已导出", File: &store.Attachment{SHA256: sha, Name: "线索台账.xlsx"}}
 	if err := f.tg.Send(t.Context(), "904", msg); err != nil {
 		t.Fatal(err)
@@ -607,15 +613,7 @@ func TestTelegramSpacesAChatFromItsLastArrival(t *testing.T) {
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second})
 	fake.Delay("sendDocument", 600*time.Millisecond) // a slow upload: recorded when it has arrived
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
-	var sha string
-	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
-		var err error
-		sha, err = tx.PutBlob([]byte("%PDF-1.4 letter"), "application/pdf")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sha := storetest.PutBlob(t, f.db, []byte("%PDF-1.4 letter"), "application/pdf")
 	// A text over a caption's 1,024 units goes as a message after the document.
 	msg := store.OutMessage{Text: strings.Repeat("督办函正文。", 200), File: &store.Attachment{SHA256: sha, Name: "督办函.pdf"}}
 	if err := f.tg.Send(t.Context(), "905", msg); err != nil {
