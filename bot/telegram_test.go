@@ -137,8 +137,7 @@ func pngBytes(t *testing.T) []byte {
 // done, so however many workers there are, at most MediaWorkers steps with a file run at once;
 // the others wait their turn and every photo is still answered.
 func TestTelegramMediaAtOnce(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	fake.Delay("download", 100*time.Millisecond)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{MediaWorkers: 3})
 	png := pngBytes(t)
@@ -169,8 +168,7 @@ func TestTelegramMediaAtOnce(t *testing.T) {
 // press is answered, the pressed question is edited, the photo is fetched with getFile and
 // the download path, and a query code comes back.
 func TestTelegramConversation(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 25})
 	if _, err := f.db.ImportPlaces(t.Context(), []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
@@ -238,8 +236,7 @@ func TestTelegramConversation(t *testing.T) {
 // TestTelegramRedelivery: the same update delivered twice (by getUpdates and by a retried
 // webhook POST) changes the store once and is answered once.
 func TestTelegramRedelivery(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	fake.AddUpdate(telegramtest.Message(7, 501, "/start"))
@@ -268,8 +265,7 @@ func TestTelegramRedelivery(t *testing.T) {
 // TestTelegramStopBeforeCommit stops the channel after getUpdates answered and before the
 // batch was committed; after a restart every update is processed exactly once.
 func TestTelegramStopBeforeCommit(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	dbPath := filepath.Join(t.TempDir(), "x.db")
 	for i := range 5 {
 		fake.AddUpdate(telegramtest.Message(int64(10+i), int64(600+i), "/start"))
@@ -310,8 +306,7 @@ func TestTelegramStopBeforeCommit(t *testing.T) {
 // TestTelegramWebhookSecret: a wrong secret gets 401 and stores nothing; the right one is
 // processed.
 func TestTelegramWebhookSecret(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{
 		WebhookURL: "https://bot.example.gov.cn/telegram", WebhookSecret: "s3cret-s3cret-s3cret",
 	})
@@ -353,8 +348,7 @@ func TestTelegramSendLimits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 1,000 messages at the rate limit")
 	}
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	// A scaled global limit keeps the test short; the per-chat limit is Telegram's own.
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 200, PerGroup: 20})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 150})
@@ -434,8 +428,7 @@ func TestTelegramSendStall(t *testing.T) {
 		t.Skip("sends 300 messages at the rate limit")
 	}
 	const limit = 50
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	fake.SetLimits(telegramtest.Limits{Global: limit, PerChat: time.Second})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: limit})
 	f.disp.Concurrency = limit + 1 // as serve sets it: the rate plus one
@@ -470,8 +463,7 @@ func TestTelegramSendStall(t *testing.T) {
 // TestTelegramSendErrors covers 403 (blocked), a long text split at 4,096, and the library's
 // copy_text quirk that our keyboard avoids.
 func TestTelegramSendErrors(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	ctx := t.Context()
 
@@ -524,8 +516,7 @@ func asSendError(err error, se **outbox.SendError) bool {
 // TestTelegramCommandsAndGroups: commands after Chinese text or with @botname are matched; in
 // groups the bot answers only commands, never takes a report, and ignores other bots' commands.
 func TestTelegramCommandsAndGroups(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	fake.AddUpdate(telegramtest.Message(1, 301, "投诉 /help"))
@@ -553,8 +544,7 @@ func TestTelegramCommandsAndGroups(t *testing.T) {
 // TestTelegramPanicRecovered: a step that panics (here the image scrubber, inside the step's
 // transaction) is recovered, logged, and answered politely; the bot keeps serving.
 func TestTelegramPanicRecovered(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{},
 		func([]byte) ([]byte, string, error) { panic("scrubber exploded") })
 	f.start()
@@ -586,8 +576,7 @@ var regexpCode = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
 // TestTelegramSendsFiles: a message with a stored file goes out as a document upload, the text
 // as its caption.
 func TestTelegramSendsFiles(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	sha := storetest.PutBlob(t, f.db, []byte("PK\x03\x04 ledger"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	msg := store.OutMessage{Text: "线索台账已导出", File: &store.Attachment{SHA256: sha, Name: "线索台账.xlsx"}}
@@ -608,8 +597,7 @@ func TestTelegramSendsFiles(t *testing.T) {
 // chat a second apart; spacing the requests' starts let them land 0.4 s apart here (and, with
 // the machine's own delays, broke the end-to-end test's limit one run in four).
 func TestTelegramSpacesAChatFromItsLastArrival(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second})
 	fake.Delay("sendDocument", 600*time.Millisecond) // a slow upload: recorded when it has arrived
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 // namedReport files a real-name report with a reporter link and a clue for it, moves the report
@@ -89,7 +91,7 @@ func TestPurgeErasesFromFile(t *testing.T) {
 	if _, err := db.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(fileBytes(t, path), contactSealed) {
+	if !bytes.Contains(sqltest.FileBytes(t, path), contactSealed) {
 		t.Fatal("the sealed contact is not in the file before the purge: the scan proves nothing")
 	}
 
@@ -157,7 +159,7 @@ func TestPurgeErasesFromFile(t *testing.T) {
 	})
 
 	t.Run("GoneFromFile", func(t *testing.T) {
-		b := fileBytes(t, path)
+		b := sqltest.FileBytes(t, path)
 		for name, secret := range map[string][]byte{
 			"sealed contact": contactSealed, "sealed link": reporterSealed, "sealed draft": draftSealed,
 			"name": []byte(contact.Name), "phone": []byte(contact.Phone),

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 // testKey is the fixed master secret of every test database.
@@ -121,28 +123,11 @@ func mustCount(tb testing.TB, db *DB, query string, args ...any) int {
 	return n
 }
 
-// fileBytes returns the bytes of the database file and of its write-ahead log, if present.
-func fileBytes(tb testing.TB, path string) []byte {
-	tb.Helper()
-	var out []byte
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) && p != path {
-			continue
-		}
-		if err != nil {
-			tb.Fatalf("read %s: %v", p, err)
-		}
-		out = append(out, b...)
-	}
-	return out
-}
-
 // assertFile checks that every present string is found in the database files (proving the
 // check reads what was written) and no absent string is.
 func assertFile(tb testing.TB, path string, present, absent []string) {
 	tb.Helper()
-	b := fileBytes(tb, path)
+	b := sqltest.FileBytes(tb, path)
 	for _, s := range present {
 		if !bytes.Contains(b, []byte(s)) {
 			tb.Errorf("database files do not contain %q, but it is stored in clear", s)

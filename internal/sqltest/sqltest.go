@@ -3,6 +3,9 @@ package sqltest
 
 import (
 	"database/sql"
+	"errors"
+	"io/fs"
+	"os"
 	"testing"
 )
 
@@ -28,4 +31,22 @@ func QueryPlan(tb testing.TB, db *sql.DB, query string, args ...any) []string {
 		tb.Fatal(err)
 	}
 	return plan
+}
+
+// FileBytes returns the bytes of the database file at path and of its write-ahead log, if
+// present: what a copy of the disk would hold, for tests that a secret is not in it.
+func FileBytes(tb testing.TB, path string) []byte {
+	tb.Helper()
+	var out []byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, fs.ErrNotExist) && p != path {
+			continue
+		}
+		if err != nil {
+			tb.Fatalf("read %s: %v", p, err)
+		}
+		out = append(out, b...)
+	}
+	return out
 }

@@ -2,6 +2,7 @@ package sqltest
 
 import (
 	"database/sql"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -24,5 +25,22 @@ func TestQueryPlan(t *testing.T) {
 	}
 	if got := strings.Join(QueryPlan(t, db, `SELECT a FROM t WHERE b = ?`, 1), "; "); !strings.HasPrefix(got, "SCAN t") {
 		t.Errorf("unindexed plan %q, want a scan", got)
+	}
+}
+
+// TestFileBytes: the database file's bytes and then its log's, when there is one.
+func TestFileBytes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.db")
+	if err := os.WriteFile(path, []byte("main"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(FileBytes(t, path)); got != "main" {
+		t.Errorf("without a log: %q", got)
+	}
+	if err := os.WriteFile(path+"-wal", []byte("+wal"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := string(FileBytes(t, path)); got != "main+wal" {
+		t.Errorf("with a log: %q", got)
 	}
 }
