@@ -113,6 +113,18 @@ func (f *tgFixture) stop() {
 	}
 }
 
+// postWebhook posts an update to a webhook handler as Telegram does, with the secret token
+// header unless secret is "", and returns the status answered.
+func postWebhook(h http.Handler, secret, update string) int {
+	req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(update))
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
+}
+
 // waitFor polls until cond holds, failing after a deadline.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
@@ -247,12 +259,8 @@ func TestTelegramRedelivery(t *testing.T) {
 	h := f.tg.WebhookHandler()
 	f.tg.cfg.WebhookSecret = "0123456789abcdef"
 	for range 2 {
-		req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(7, 501, "/start")))
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "0123456789abcdef")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("webhook answered %d", rec.Code)
+		if code := postWebhook(h, "0123456789abcdef", telegramtest.Message(7, 501, "/start")); code != http.StatusOK {
+			t.Fatalf("webhook answered %d", code)
 		}
 	}
 	fake.AddUpdate(telegramtest.Message(8, 501, "/help"))
@@ -314,26 +322,16 @@ func TestTelegramWebhookSecret(t *testing.T) {
 	waitFor(t, "setWebhook", func() bool { return fake.Webhook() == "https://bot.example.gov.cn/telegram" })
 	h := f.tg.WebhookHandler()
 	for _, secret := range []string{"", "wrong-secret-wrong", "s3cret-s3cret-s3creT"} {
-		req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(31, 801, "/start")))
-		if secret != "" {
-			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusUnauthorized {
-			t.Errorf("secret %q: status %d, want 401", secret, rec.Code)
+		if code := postWebhook(h, secret, telegramtest.Message(31, 801, "/start")); code != http.StatusUnauthorized {
+			t.Errorf("secret %q: status %d, want 401", secret, code)
 		}
 	}
 	pending, err := f.db.PendingMessages(t.Context(), handlers.PlatformTelegram, 10)
 	if err != nil || len(pending) != 0 {
 		t.Fatalf("refused webhook calls stored %d updates (%v)", len(pending), err)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(31, 801, "/start")))
-	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret-s3cret-s3cret")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("right secret: status %d", rec.Code)
+	if code := postWebhook(h, "s3cret-s3cret-s3cret", telegramtest.Message(31, 801, "/start")); code != http.StatusOK {
+		t.Fatalf("right secret: status %d", code)
 	}
 	fake.WaitText(t, 801, 0, "巡察监督举报服务")
 	if len(fake.Calls("getUpdates")) != 0 {
