@@ -53,13 +53,11 @@ func (tx *Tx) InsertAnnouncement(a *Announcement) error {
 		return fmt.Errorf("announcement window must open before it closes")
 	}
 	a.CreatedAt = tx.now
-	res, err := tx.exec(`INSERT INTO announcements (title, body, contact, publish_at, open_at, close_at, remind_days, created_at)
+	if err := tx.insert(&a.ID, "insert announcement", `INSERT INTO announcements (title, body, contact, publish_at, open_at, close_at, remind_days, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Title, a.Body, a.Contact, a.PublishAt.Unix(), a.OpenAt.Unix(),
-		a.CloseAt.Unix(), a.RemindDays, tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("insert announcement: %w", err)
+		a.CloseAt.Unix(), a.RemindDays, tx.now.Unix()); err != nil {
+		return err
 	}
-	a.ID, _ = res.LastInsertId()
 	for _, ar := range a.Areas {
 		if _, err := tx.exec(`INSERT INTO announcement_areas (announcement_id, township_id, village_id) VALUES (?, ?, ?)`,
 			a.ID, ar.TownshipID, nullInt(ar.VillageID)); err != nil {

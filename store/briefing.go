@@ -88,13 +88,8 @@ func (tx *Tx) MarkBriefingRequest(id int64, stage string) error {
 // AddBriefing stores a piece of a briefing.
 func (tx *Tx) AddBriefing(b *Briefing) error {
 	b.At = tx.now
-	res, err := tx.exec(`INSERT INTO briefings (request_id, org, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return tx.insert(&b.ID, "add briefing", `INSERT INTO briefings (request_id, org, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		b.RequestID, b.Org, b.Body, nullString(b.FileSHA), b.FileName, nullInt(b.PersonID), tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("add briefing: %w", err)
-	}
-	b.ID, _ = res.LastInsertId()
-	return nil
 }
 
 // Briefings lists the briefings of a round, by organisation then time.

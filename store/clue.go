@@ -516,12 +516,7 @@ func (tx *Tx) CreateRound(r *Round) error {
 	if !r.EndsAt.After(r.StartsAt) {
 		return errors.New("create round: the end must be after the start")
 	}
-	res, err := tx.exec(`INSERT INTO ledger_rounds (name, starts_at, ends_at) VALUES (?, ?, ?)`, r.Name, r.StartsAt.Unix(), r.EndsAt.Unix())
-	if err != nil {
-		return fmt.Errorf("insert round: %w", err)
-	}
-	r.ID, _ = res.LastInsertId()
-	return nil
+	return tx.insert(&r.ID, "insert round", `INSERT INTO ledger_rounds (name, starts_at, ends_at) VALUES (?, ?, ?)`, r.Name, r.StartsAt.Unix(), r.EndsAt.Unix())
 }
 
 // RoundAt returns the id of the round under way at t, or 0.

@@ -42,11 +42,9 @@ func (tx *Tx) CreateMeeting(m *Meeting, attendees []int64) error {
 	default:
 		return fmt.Errorf("create meeting: unknown kind %q", m.Kind)
 	}
-	res, err := tx.exec(`INSERT INTO meetings (round_id, kind, at, place) VALUES (?, ?, ?, ?)`, m.RoundID, m.Kind, m.At.Unix(), m.Place)
-	if err != nil {
-		return fmt.Errorf("create meeting: %w", err)
+	if err := tx.insert(&m.ID, "create meeting", `INSERT INTO meetings (round_id, kind, at, place) VALUES (?, ?, ?, ?)`, m.RoundID, m.Kind, m.At.Unix(), m.Place); err != nil {
+		return err
 	}
-	m.ID, _ = res.LastInsertId()
 	for _, p := range attendees {
 		if _, err := tx.exec(`INSERT OR IGNORE INTO meeting_attendees (meeting_id, person_id) VALUES (?, ?)`, m.ID, p); err != nil {
 			return fmt.Errorf("meeting attendee: %w", err)

@@ -48,13 +48,8 @@ func (tx *Tx) CreateRectItem(r *RectItem) error {
 		return fmt.Errorf("create rectification: unknown kind %q", r.Kind)
 	}
 	r.Status, r.CreatedAt = "open", tx.now
-	res, err := tx.exec(`INSERT INTO rect_tasks (round_id, kind, unit, title, plan_due_at, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return tx.insert(&r.ID, "create rectification", `INSERT INTO rect_tasks (round_id, kind, unit, title, plan_due_at, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.RoundID, r.Kind, r.Unit, r.Title, r.PlanDueAt.Unix(), r.DueAt.Unix(), tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("create rectification: %w", err)
-	}
-	r.ID, _ = res.LastInsertId()
-	return nil
 }
 
 func (tx *Tx) rectItems(where string, args ...any) ([]RectItem, error) {
@@ -104,12 +99,11 @@ func (tx *Tx) MarkRectItem(id int64, stage string) error {
 // AddRectEvent records a step; a plan moves an open item to planned, done closes it.
 func (tx *Tx) AddRectEvent(e *RectEvent) error {
 	e.At = tx.now
-	res, err := tx.exec(`INSERT INTO rect_events (task_id, kind, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.TaskID, e.Kind, e.Body, nullString(e.FileSHA), e.FileName, nullInt(e.PersonID), tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("rectification event: %w", err)
+	if err := tx.insert(&e.ID, "rectification event", `INSERT INTO rect_events (task_id, kind, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.TaskID, e.Kind, e.Body, nullString(e.FileSHA), e.FileName, nullInt(e.PersonID), tx.now.Unix()); err != nil {
+		return err
 	}
-	e.ID, _ = res.LastInsertId()
+	var err error
 	switch e.Kind {
 	case "plan":
 		_, err = tx.exec(`UPDATE rect_tasks SET status = 'planned' WHERE id = ? AND status = 'open'`, e.TaskID)

@@ -135,13 +135,8 @@ func (tx *Tx) CreateQuestion(q *Question, relayed bool) error {
 		q.RelayedBy, q.RelayedAt = q.AskedBy, tx.now
 		relayedBy, relayedAt = q.AskedBy, tx.now.Unix()
 	}
-	res, err := tx.exec(`INSERT INTO clue_questions (clue_id, asked_by, relayed_by, body, created_at, relayed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	return tx.insert(&q.ID, "insert question", `INSERT INTO clue_questions (clue_id, asked_by, relayed_by, body, created_at, relayed_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		q.ClueID, q.AskedBy, relayedBy, q.Body, tx.now.Unix(), relayedAt)
-	if err != nil {
-		return fmt.Errorf("insert question: %w", err)
-	}
-	q.ID, _ = res.LastInsertId()
-	return nil
 }
 
 // RelayQuestion marks a question as sent on by an official; it returns false when it already was.

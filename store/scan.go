@@ -96,6 +96,16 @@ func (tx *Tx) markOnce(what, table string, cols map[string]string, stage string,
 	return nil
 }
 
+// insert runs an INSERT and stores the new row's id in id. Errors begin with what.
+func (tx *Tx) insert(id *int64, what, query string, args ...any) error {
+	res, err := tx.exec(query, args...)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	*id, _ = res.LastInsertId()
+	return nil
+}
+
 // changedOne reports whether a statement changed exactly one row. Errors begin with what.
 func changedOne(what string, res sql.Result, err error) (bool, error) {
 	if err != nil {

@@ -19,12 +19,7 @@ type Talent struct {
 
 // AddTalent stores a specialist.
 func (tx *Tx) AddTalent(t *Talent) error {
-	res, err := tx.exec(`INSERT INTO talents (name, field, unit, created_at) VALUES (?, ?, ?, ?)`, t.Name, t.Field, t.Unit, tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("add talent: %w", err)
-	}
-	t.ID, _ = res.LastInsertId()
-	return nil
+	return tx.insert(&t.ID, "add talent", `INSERT INTO talents (name, field, unit, created_at) VALUES (?, ?, ?, ?)`, t.Name, t.Field, t.Unit, tx.now.Unix())
 }
 
 // Talents lists the specialists of a field (all with field empty), each with the round that
