@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -53,19 +52,11 @@ func (t *turn) chooseKeeper(c *store.Clue) error {
 // again here: the button may be old, the role withdrawn since.
 func (t *turn) assignKeeper(c *store.Clue, pid int64) error {
 	k, err := t.tx.FindKeeper(pid)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	err = t.tx.SetKeeper(c.ID, k, t.person.ID)
-	if errors.Is(err, store.ErrKeeperScope) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrKeeperScope, "button.expired"); !ok {
 		return err
 	}
 	if err := t.audit("clue.keeper", clueObject(c), fmt.Sprintf("person=%d", k.ID)); err != nil {
@@ -205,11 +196,7 @@ func (t *turn) clockStep(c *store.Clue, d *ledgerDraft, reason string) (bool, er
 
 func (t *turn) pauseClue(c *store.Clue, reason string) error {
 	err := t.tx.PauseClue(c.ID, t.person.ID, reason)
-	if errors.Is(err, store.ErrCluePaused) {
-		t.say(t.tr("lg.pause.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrCluePaused, "lg.pause.already"); !ok {
 		return err
 	}
 	if err := t.audit("clue.pause", clueObject(c), reason); err != nil {
@@ -235,11 +222,7 @@ func (t *turn) resumeClue(c *store.Clue) error {
 		body = "→ " + t.formatDay(due)
 	}
 	err := t.tx.ResumeClue(c.ID, t.person.ID, due, body)
-	if errors.Is(err, store.ErrClueNotPaused) {
-		t.say(t.tr("lg.resume.notpaused"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrClueNotPaused, "lg.resume.notpaused"); !ok {
 		return err
 	}
 	if err := t.audit("clue.resume", clueObject(c), body); err != nil {

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -92,11 +91,7 @@ func (t *turn) ledgerCommand(cmd, arg string) error {
 			return nil
 		}
 		c, err := t.tx.FindClueByNumber(arg)
-		if errors.Is(err, store.ErrNotFound) {
-			t.say(t.tr("lg.notfound"))
-			return nil
-		}
-		if err != nil {
+		if ok, err := t.found(err, "lg.notfound"); !ok {
 			return err
 		}
 		if !t.canSee(c) {
@@ -154,11 +149,7 @@ func (t *turn) ledgerButton(op Action) error {
 		return err
 	}
 	c, err := t.tx.FindClue(id)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	perm, known := buttonPerms[verb]

@@ -3,7 +3,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 
 	"xuncha/store"
@@ -84,11 +83,7 @@ func (t *turn) deliverQuestion(c *store.Clue, q *store.Question) (bool, error) {
 // has expired and returns nil.
 func (t *turn) findQuestion(qid int64) (*store.Question, *store.Clue, error) {
 	q, err := t.tx.FindQuestion(qid)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil, nil, nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return nil, nil, err
 	}
 	c, err := t.tx.FindClue(q.ClueID)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -204,11 +203,7 @@ func (t *turn) taskStep() error {
 			return t.expectButton()
 		}
 		tk, err := t.tx.FindTaskFor(t.person, id)
-		if errors.Is(err, store.ErrNotFound) {
-			t.say(t.tr("task.gone"))
-			return nil
-		}
-		if err != nil {
+		if ok, err := t.found(err, "task.gone"); !ok {
 			return err
 		}
 		due := t.tr("task.nodue")

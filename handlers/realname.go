@@ -94,12 +94,8 @@ func (t *turn) realNameButton(op Action, c *store.Clue) (bool, error) {
 		return true, t.startLedgerText(c, lgNotAccept, "rn.na.prompt")
 	case "oa":
 		did, _ := op.ID(1)
-		d, err := t.tx.FindDuty(did)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (d.ClueID != c.ID || d.Kind != store.DutyObjection)) {
-			t.say(t.tr("button.expired"))
-			return true, nil
-		}
-		if err != nil {
+		d, err := t.objectionOf(c, did)
+		if ok, err := t.found(err, "button.expired"); !ok {
 			return true, err
 		}
 		if !d.DoneAt.IsZero() {
@@ -280,11 +276,7 @@ func (t *turn) notAccept(c *store.Clue, reason string) error {
 // startObjection lets the reporter of a closed (or not accepted) clue write an objection.
 func (t *turn) startObjection(clueID int64) error {
 	c, err := t.tx.FindClue(clueID)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	ok, err := t.isReporter(c.ReportID)
@@ -365,6 +357,16 @@ func (t *turn) tellOffice(c *store.Clue, key string, args ...any) error {
 	return t.tellChats(chats, c, key, args...)
 }
 
+// objectionOf finds the objection duty id of clue c. A duty of another clue or kind is
+// store.ErrNotFound: the button that named it cannot have been this clue's objection.
+func (t *turn) objectionOf(c *store.Clue, id int64) (*store.Duty, error) {
+	d, err := t.tx.FindDuty(id)
+	if err == nil && (d.ClueID != c.ID || d.Kind != store.DutyObjection) {
+		return nil, store.ErrNotFound
+	}
+	return d, err
+}
+
 // answerObjection records the office's answer to an objection and relays it to the reporter.
 func (t *turn) answerObjection(c *store.Clue, dutyID int64, text string) error {
 	if utf8.RuneCountInString(text) < 4 {
@@ -373,20 +375,12 @@ func (t *turn) answerObjection(c *store.Clue, dutyID int64, text string) error {
 	}
 	text = truncate(text, 1000)
 	t.reset()
-	d, err := t.tx.FindDuty(dutyID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (d.ClueID != c.ID || d.Kind != store.DutyObjection)) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	d, err := t.objectionOf(c, dutyID)
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	err = t.tx.CompleteDuty(d.ID, t.person.ID, text)
-	if errors.Is(err, store.ErrDutyDone) {
-		t.say(t.tr("rn.oa.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrDutyDone, "rn.oa.already"); !ok {
 		return err
 	}
 	if _, err := t.tx.AddReportEvent(c.ReportID, "objection_answer", text, true, nil); err != nil {
@@ -416,11 +410,10 @@ func (t *turn) answerObjection(c *store.Clue, dutyID int64, text string) error {
 // and may describe what happened.
 func (t *turn) answerFollowUp(dutyID int64, yes bool) error {
 	d, err := t.tx.FindDuty(dutyID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Kind != store.DutyFollowUp) {
-		t.say(t.tr("button.expired"))
-		return nil
+	if err == nil && d.Kind != store.DutyFollowUp {
+		err = store.ErrNotFound // a button names only a follow-up
 	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	ok, err := t.isReporter(d.ReportID)
@@ -435,11 +428,7 @@ func (t *turn) answerFollowUp(dutyID int64, yes bool) error {
 		answer = store.FollowUpYes
 	}
 	err = t.tx.CompleteDuty(d.ID, 0, answer)
-	if errors.Is(err, store.ErrDutyDone) {
-		t.say(t.tr("rn.fu.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrDutyDone, "rn.fu.already"); !ok {
 		return err
 	}
 	old, err := t.tx.FindClue(d.ClueID)

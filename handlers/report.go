@@ -191,32 +191,17 @@ func (t *turn) reportStep() error {
 		}
 		return t.next(stepTownship)
 	case stepTownship:
-		id, ok := idFrom(data, VerbTownship)
+		id, ok, err := t.pickTownship(data, t.expect)
 		if !ok {
-			return t.expect()
-		}
-		if _, err := t.tx.FindTownship(id); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return t.expect()
-			}
 			return err
 		}
 		d.TownshipID, d.VillageID, d.PlaceText = id, 0, ""
 		t.set(flowReport, stepVillage)
 		return t.prompt()
 	case stepVillage:
-		id, ok := idFrom(data, VerbVillage)
+		id, ok, err := t.pickVillage(data, d.TownshipID, t.expect)
 		if !ok {
-			return t.expect()
-		}
-		if id != 0 {
-			v, err := t.tx.FindVillage(id)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != d.TownshipID) {
-				return t.expect()
-			}
-			if err != nil {
-				return err
-			}
+			return err
 		}
 		d.VillageID = id
 		return t.next(stepSubject)
@@ -227,14 +212,11 @@ func (t *turn) reportStep() error {
 		d.PlaceText, d.TownshipID, d.VillageID = text, 0, 0
 		return t.next(stepSubject)
 	case stepSubject:
-		switch {
-		case data == "u":
-			d.Subject = ""
-		case text != "":
-			d.Subject = text
-		default:
+		subject, ok := skippable(data, text)
+		if !ok {
 			return t.expect()
 		}
+		d.Subject = subject
 		if t.st.Return == stepConfirm {
 			return t.next(stepConfirm)
 		}
@@ -255,14 +237,11 @@ func (t *turn) reportStep() error {
 		d.Description = strings.TrimSpace(d.Description + "\n" + text)
 		return t.afterDescription()
 	case stepWhen:
-		switch {
-		case data == "u":
-			d.When = ""
-		case text != "":
-			d.When = text
-		default:
+		when, ok := skippable(data, text)
+		if !ok {
 			return t.expect()
 		}
+		d.When = when
 		return t.next(stepFiles)
 	case stepFiles:
 		if data != "done" {
@@ -354,6 +333,50 @@ func idFrom(data, verb string) (int64, bool) {
 		return 0, false
 	}
 	return a.ID(0)
+}
+
+// skippable reads the answer to a question the sender may skip with the "not sure" button
+// (data "u"), which leaves it empty; ok is false when there is neither.
+func skippable(data, text string) (answer string, ok bool) {
+	switch {
+	case data == "u":
+		return "", true
+	case text != "":
+		return text, true
+	}
+	return "", false
+}
+
+// pickTownship reads the township button the sender pressed. Anything else, or a township
+// gone since the buttons were sent, is answered with expect (the step's question stays open)
+// and ok is false.
+func (t *turn) pickTownship(data string, expect func() error) (id int64, ok bool, err error) {
+	id, ok = idFrom(data, VerbTownship)
+	if !ok {
+		return 0, false, expect()
+	}
+	_, err = t.tx.FindTownship(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, false, expect()
+	}
+	return id, err == nil, err
+}
+
+// pickVillage reads the village button the sender pressed: a village of township, or 0 for
+// the whole township. Anything else is answered with expect, as in pickTownship.
+func (t *turn) pickVillage(data string, township int64, expect func() error) (id int64, ok bool, err error) {
+	id, ok = idFrom(data, VerbVillage)
+	if !ok {
+		return 0, false, expect()
+	}
+	if id == 0 {
+		return 0, true, nil
+	}
+	v, err := t.tx.FindVillage(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != township) {
+		return 0, false, expect()
+	}
+	return id, err == nil, err
 }
 
 // addFiles scrubs and stores the message's files, appending them to list. It answers and

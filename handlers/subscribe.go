@@ -50,14 +50,8 @@ func (t *turn) subscribeStep() error {
 	data := t.msg.Data
 	switch t.st.Step {
 	case "township":
-		id, ok := idFrom(data, VerbTownship)
+		id, ok, err := t.pickTownship(data, t.expectButton)
 		if !ok {
-			return t.expectButton()
-		}
-		if _, err := t.tx.FindTownship(id); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return t.expectButton()
-			}
 			return err
 		}
 		vs, err := t.tx.Villages(id)
@@ -73,19 +67,10 @@ func (t *turn) subscribeStep() error {
 		t.say(t.tr("sub.village"), append(rows, []store.Button{t.btn("cancel", "x")})...)
 		return nil
 	case "village":
-		id, ok := idFrom(data, VerbVillage)
 		township := t.st.TownshipID
+		id, ok, err := t.pickVillage(data, township, t.expectButton)
 		if !ok {
-			return t.expectButton()
-		}
-		if id != 0 {
-			v, err := t.tx.FindVillage(id)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != township) {
-				return t.expectButton()
-			}
-			if err != nil {
-				return err
-			}
+			return err
 		}
 		if err := t.tx.Subscribe(t.chat.ID, township, id); err != nil {
 			return err

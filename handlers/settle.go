@@ -1,0 +1,34 @@
+package handlers
+
+import (
+	"errors"
+
+	"xuncha/store"
+)
+
+// settled sorts the error of a store call for which one failure, want, is an answer rather
+// than an error: a record gone since its button was sent (store.ErrNotFound), a clock already
+// paused, a meeting already handed over. On want it calls answer and returns ok false with no
+// error; on any other error ok is false and the error is returned; with none ok is true.
+// Callers read:
+//
+//	if ok, err := settled(err, store.ErrNotFound, answer); !ok {
+//		return err
+//	}
+func settled(err, want error, answer func()) (ok bool, _ error) {
+	if errors.Is(err, want) {
+		answer()
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// proceed is settled for a turn: on want the sender is told the text of key.
+func (t *turn) proceed(err, want error, key string) (ok bool, _ error) {
+	return settled(err, want, func() { t.say(t.tr(key)) })
+}
+
+// found is proceed for a lookup: a record that is gone is answered with key.
+func (t *turn) found(err error, key string) (ok bool, _ error) {
+	return t.proceed(err, store.ErrNotFound, key)
+}
