@@ -72,6 +72,13 @@ func newEnv(t *testing.T) *env {
 	return en
 }
 
+// newEngine is newEnv with an engine on it: the set-up most tests start with.
+func newEngine(t *testing.T) (*env, *handlers.Engine) {
+	t.Helper()
+	en := newEnv(t)
+	return en, en.engine(t)
+}
+
 // engine builds an engine on the env's current database.
 func (en *env) engine(t *testing.T) *handlers.Engine {
 	t.Helper()
@@ -100,6 +107,15 @@ func (en *env) count(t *testing.T, query string, args ...any) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// wantCount checks that query, run by count (an env's), counts want rows; why says what
+// another count would mean.
+func wantCount(t *testing.T, count func(*testing.T, string, ...any) int, want int, why, query string, args ...any) {
+	t.Helper()
+	if n := count(t, query, args...); n != want {
+		t.Errorf("%s: %d rows, want %d (%s %v)", why, n, want, query, args)
+	}
 }
 
 // state returns a chat's saved conversation state (nil when none).

@@ -106,12 +106,16 @@ type ltOut struct {
 	others []handlers.Outgoing
 }
 
+// has reports whether a button's data is data.
 func (o ltOut) has(data string) bool {
+	return o.any(func(b store.Button) bool { return b.Data == data })
+}
+
+// any reports whether one of the buttons is match's.
+func (o ltOut) any(match func(store.Button) bool) bool {
 	for _, r := range o.rows {
-		for _, b := range r {
-			if b.Data == data {
-				return true
-			}
+		if slices.ContainsFunc(r, match) {
+			return true
 		}
 	}
 	return false
@@ -568,14 +572,7 @@ func TestLedgerOverdueLadder(t *testing.T) {
 
 // hasText reports whether a button's label is text.
 func (o ltOut) hasText(text string) bool {
-	for _, r := range o.rows {
-		for _, b := range r {
-			if b.Text == text {
-				return true
-			}
-		}
-	}
-	return false
+	return o.any(func(b store.Button) bool { return b.Text == text })
 }
 
 // TestLedgerColours: every open clue on a clock shows its colour, in words, in the chat lists,

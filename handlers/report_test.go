@@ -17,8 +17,7 @@ import (
 )
 
 func TestResidentReportFlow(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	const chat = "tg-778899001"
 	ctx := context.Background()
 
@@ -74,12 +73,8 @@ func TestResidentReportFlow(t *testing.T) {
 	if got, err := en.db.ReporterChat(ctx, rep.ID); err != nil || got != reporterChat {
 		t.Errorf("ReporterChat = %d, %v; want %d (the link was kept)", got, err, reporterChat)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 1 {
-		t.Errorf("reports = %d, want 1", n)
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM report_attachments WHERE report_id = ? AND sha256 = ?`, rep.ID, scrubbedSHA(t, photo)); n != 1 {
-		t.Errorf("attachments with the photo's digest = %d, want 1", n)
-	}
+	wantCount(t, en.count, 1, "reports", `SELECT COUNT(*) FROM reports`)
+	wantCount(t, en.count, 1, "attachments with the photo's digest", `SELECT COUNT(*) FROM report_attachments WHERE report_id = ? AND sha256 = ?`, rep.ID, scrubbedSHA(t, photo))
 
 	// Someone else holding the code sees the status, and nothing about the reporter.
 	r = send(t, e, "web-other-chat", strings.ReplaceAll(codes[0], " ", ""))
@@ -88,14 +83,11 @@ func TestResidentReportFlow(t *testing.T) {
 	if r.res.ChatID == reporterChat {
 		t.Fatal("the other chat got the reporter's chat")
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 1 {
-		t.Errorf("reports after query = %d, want 1", n)
-	}
+	wantCount(t, en.count, 1, "reports after query", `SELECT COUNT(*) FROM reports`)
 }
 
 func TestDuplicateMessageIDChangesNothing(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	ctx := context.Background()
 
 	t.Run("SubmitTwice", func(t *testing.T) {
@@ -124,9 +116,7 @@ func TestDuplicateMessageIDChangesNothing(t *testing.T) {
 		if after.Pending != before.Pending {
 			t.Errorf("pending outbox rows %d → %d on a duplicate", before.Pending, after.Pending)
 		}
-		if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 1 {
-			t.Errorf("reports = %d, want 1", n)
-		}
+		wantCount(t, en.count, 1, "reports", `SELECT COUNT(*) FROM reports`)
 	})
 
 	t.Run("MidFlow", func(t *testing.T) {
@@ -251,8 +241,7 @@ func TestReportAsksForMissingInformation(t *testing.T) {
 			},
 		},
 	}
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			chat := "missing-" + tt.name
@@ -287,8 +276,7 @@ func TestOutOfScopeCategoryRedirects(t *testing.T) {
 		{"private", "调解"},
 		{"litigation", "人民法院"},
 	}
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.category, func(t *testing.T) {
 			chat := "scope-" + tt.category
@@ -303,14 +291,11 @@ func TestOutOfScopeCategoryRedirects(t *testing.T) {
 			send(t, e, chat, "他们不修路灯").must(t, "您好")
 		})
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 0 {
-		t.Errorf("reports = %d, want 0", n)
-	}
+	wantCount(t, en.count, 0, "reports", `SELECT COUNT(*) FROM reports`)
 }
 
 func TestRealNameReport(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	ctx := context.Background()
 	const (
 		name  = "张三丰"
@@ -394,8 +379,7 @@ func TestRealNameReport(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 
 	t.Run("TextTooLong", func(t *testing.T) {
 		const chat = "limit-long"
@@ -459,9 +443,7 @@ func TestLimits(t *testing.T) {
 		if len(st.Report.Files) != 0 {
 			t.Errorf("draft got attachments %+v", st.Report.Files)
 		}
-		if n := en.count(t, `SELECT COUNT(*) FROM blobs`); n != blobs {
-			t.Errorf("blobs %d → %d after a refused file", blobs, n)
-		}
+		wantCount(t, en.count, blobs, "a refused file changed the blobs", `SELECT COUNT(*) FROM blobs`)
 		// A good photo with a bad one: neither is kept.
 		sendFiles(t, e, chat, "", pngFile(t), handlers.File{Name: "x.jpg", Size: int64(len(bad)), Data: bad}).must(t, "无法读取这个文件")
 		press(t, e, chat, "done")
@@ -526,9 +508,7 @@ func TestLimits(t *testing.T) {
 		doc := []byte("%PDF-1.4\nonly for the idle-file test\n%%EOF\n")
 		sendFiles(t, e, chat, "", handlers.File{Name: "a.pdf", Size: int64(len(doc)), Data: doc}).must(t, "不需要附件")
 		sum := sha256.Sum256(doc)
-		if n := en.count(t, `SELECT COUNT(*) FROM blobs WHERE sha256 = ?`, hex.EncodeToString(sum[:])); n != 0 {
-			t.Errorf("a file sent with no flow open was stored")
-		}
+		wantCount(t, en.count, 0, "a file sent with no flow open was stored", `SELECT COUNT(*) FROM blobs WHERE sha256 = ?`, hex.EncodeToString(sum[:]))
 	})
 }
 
@@ -557,9 +537,7 @@ func TestPanicInStepIsContained(t *testing.T) {
 	if after := en.state(t, id); string(after) != string(before) {
 		t.Errorf("state changed by a panicking step")
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM blobs`); n != blobs {
-		t.Errorf("blobs %d → %d", blobs, n)
-	}
+	wantCount(t, en.count, blobs, "the blobs changed", `SELECT COUNT(*) FROM blobs`)
 	if r := handle(t, e, m); !r.res.Duplicate {
 		t.Error("a message that panicked is processed again on redelivery")
 	}
