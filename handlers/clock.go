@@ -63,11 +63,7 @@ func (t *turn) assignKeeper(c *store.Clue, pid int64) error {
 		return err
 	}
 	if k.ID != t.person.ID {
-		chats, err := t.tx.PersonChatIDs(k.ID)
-		if err != nil {
-			return err
-		}
-		if err := t.tellChats(chats, c, "lg.keeper.notice", c.Number); err != nil {
+		if err := t.tellPerson(k.ID, c, "lg.keeper.notice", c.Number); err != nil {
 			return err
 		}
 	}

@@ -326,9 +326,16 @@ func (en *env) toSummary(t *testing.T, e *handlers.Engine, chat string) reply {
 	t.Helper()
 	en.toDescription(t, e, chat)
 	send(t, e, chat, descWithTime).must(t, "如有照片")
-	press(t, e, chat, "done").must(t, "请选择举报方式")
-	press(t, e, chat, "id:anon").must(t, "是否允许")
-	r := press(t, e, chat, "link:keep")
+	r := finishAnon(t, e, chat, "keep")
 	r.must(t, "请核对您的举报")
 	return r
+}
+
+// finishAnon ends a report's files step and answers anonymous, keeping the chat link or not
+// (link "keep" or "none"); it returns the answer to the last press, the summary.
+func finishAnon(t *testing.T, e *handlers.Engine, chat, link string) reply {
+	t.Helper()
+	press(t, e, chat, "done").must(t, "请选择举报方式")
+	press(t, e, chat, "id:anon").must(t, "是否允许")
+	return press(t, e, chat, "link:"+link)
 }

@@ -38,18 +38,10 @@ func (t *turn) relayRequest(c *store.Clue, q *store.Question) error {
 	if err != nil {
 		return err
 	}
-	for _, chat := range chats {
-		lang, err := t.tx.ChatLang(chat)
-		if err != nil {
-			return err
-		}
-		msg := store.OutMessage{Text: T(lang, "lg.relay.offer", c.Number, t.ledger().UnitName(c.Unit, lang), q.Body),
-			Buttons: [][]store.Button{{{Text: T(lang, "lg.act.relay"), Data: NewAction(VerbLedger, "rl", q.ID).Data()}}, t.openButton(lang, c)}}
-		if err := t.tell(chat, msg, fmt.Sprintf("question:%d:offer:%d", q.ID, chat)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.tellEach(chats, fmt.Sprintf("question:%d:offer", q.ID), func(lang string) (store.OutMessage, error) {
+		return store.OutMessage{Text: T(lang, "lg.relay.offer", c.Number, t.ledger().UnitName(c.Unit, lang), q.Body),
+			Buttons: [][]store.Button{{{Text: T(lang, "lg.act.relay"), Data: NewAction(VerbLedger, "rl", q.ID).Data()}}, t.openButton(lang, c)}}, nil
+	})
 }
 
 // relayQuestion sends a question to the reporter and tells the official how it went: to their

@@ -164,14 +164,11 @@ func (t *turn) handOver(id int64) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range chats {
-			lang, err := t.tx.ChatLang(c)
-			if err != nil {
-				return err
-			}
-			if err := t.tell(c, store.OutMessage{Text: T(lang, "rd.mt.received", m.Round)}, fmt.Sprintf("handover:%d:%d", id, c)); err != nil {
-				return err
-			}
+		err = t.tellEach(chats, fmt.Sprintf("handover:%d", id), func(lang string) (store.OutMessage, error) {
+			return store.OutMessage{Text: T(lang, "rd.mt.received", m.Round)}, nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	t.say(t.tr("rd.mt.handedok", m.Round))

@@ -292,18 +292,11 @@ func (t *turn) askForHelp(taskID int64, text string) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range chats {
-		if c == t.chat.ID {
-			continue
-		}
-		lang, err := t.tx.ChatLang(c)
-		if err != nil {
-			return err
-		}
-		msg := store.OutMessage{Text: T(lang, "task.help.notice", tk.Title, text)}
-		if err := t.tell(c, msg, ""); err != nil {
-			return err
-		}
+	err = t.tellEach(t.notMine(chats), "", func(lang string) (store.OutMessage, error) {
+		return store.OutMessage{Text: T(lang, "task.help.notice", tk.Title, text)}, nil
+	})
+	if err != nil {
+		return err
 	}
 	return nil
 }

@@ -90,11 +90,7 @@ func (t *turn) referClue(c *store.Clue, key string) error {
 		return err
 	}
 	if c.KeeperID != 0 && c.KeeperID != t.person.ID {
-		chats, err := t.tx.PersonChatIDs(c.KeeperID)
-		if err != nil {
-			return err
-		}
-		if err := t.tellChats(chats, c, "refer.notice", c.Number); err != nil {
+		if err := t.tellPerson(c.KeeperID, c, "refer.notice", c.Number); err != nil {
 			return err
 		}
 	}

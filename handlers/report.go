@@ -547,14 +547,10 @@ func (t *turn) notifyOfficials(r *store.Report, files int) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range chats {
-		lang, err := t.tx.ChatLang(c)
-		if err != nil {
-			return err
-		}
+	return t.tellEach(chats, fmt.Sprintf("report:%d:notice", r.ID), func(lang string) (store.OutMessage, error) {
 		place, err := t.placeName(r.TownshipID, r.VillageID, r.PlaceText)
 		if err != nil {
-			return err
+			return store.OutMessage{}, err
 		}
 		cat, _ := t.category(r.Category)
 		kind := T(lang, "notice.anonymous")
@@ -571,15 +567,12 @@ func (t *turn) notifyOfficials(r *store.Report, files int) error {
 		msg := store.OutMessage{Text: T(lang, "notice.report", r.ID, cat.Name(lang), place, subject, kind, truncate(r.Description, 200), files)}
 		number, open, err := t.clueNotice(r.ID, lang)
 		if err != nil {
-			return err
+			return store.OutMessage{}, err
 		}
 		msg.Text += number
 		if open != nil {
 			msg.Buttons = [][]store.Button{open}
 		}
-		if err := t.tell(c, msg, fmt.Sprintf("report:%d:notice:%d", r.ID, c)); err != nil {
-			return err
-		}
-	}
-	return nil
+		return msg, nil
+	})
 }

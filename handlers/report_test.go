@@ -48,9 +48,7 @@ func TestResidentReportFlow(t *testing.T) {
 
 	photo := pngFile(t)
 	sendFiles(t, e, chat, "", photo).must(t, "已收到附件（共 1 个）")
-	press(t, e, chat, "done").must(t, "请选择举报方式")
-	press(t, e, chat, "id:anon").must(t, "是否允许")
-	r = press(t, e, chat, "link:keep")
+	r = finishAnon(t, e, chat, "keep")
 	r.must(t, "请核对您的举报", descWithTime, "新站镇 东风村", subjectText, "附件：1 个", "匿名（保留聊天联系）")
 	r.button(t, "ok")
 
@@ -187,9 +185,7 @@ func TestConversationSurvivesRestart(t *testing.T) {
 	r.button(t, "resume")
 	press(t, e, chat, "resume").must(t, "继续您未完成的举报", "请描述发生了什么")
 	send(t, e, chat, descWithTime).must(t, "如有照片")
-	press(t, e, chat, "done")
-	press(t, e, chat, "id:anon")
-	r = press(t, e, chat, "link:none")
+	r = finishAnon(t, e, chat, "none")
 	r.must(t, subjectText, descWithTime, "匿名（仅查询码）")
 
 	en.reopen(t)
@@ -256,9 +252,7 @@ func TestReportAsksForMissingInformation(t *testing.T) {
 				r.must(t, s.want)
 				r.mustNot(t, s.notWant)
 			}
-			press(t, e, chat, "done")
-			press(t, e, chat, "id:anon")
-			r := press(t, e, chat, "link:none")
+			r := finishAnon(t, e, chat, "none")
 			r.must(t, "请核对您的举报")
 			if tt.name == "ShortThenNoTimeThenUnknown" {
 				// Both answers are kept, and the skipped time shows as not given.
@@ -409,9 +403,7 @@ func TestLimits(t *testing.T) {
 		sendFiles(t, e, chat, "", files[:6]...).must(t, "共 6 个")
 		sendFiles(t, e, chat, "", files[:5]...).must(t, "附件最多 10 个")
 		sendFiles(t, e, chat, "", files[:4]...).must(t, "共 10 个")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：10 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：10 个")
 	})
 
 	t.Run("FileTooBig", func(t *testing.T) {
@@ -419,9 +411,7 @@ func TestLimits(t *testing.T) {
 		en.toDescription(t, e, chat)
 		send(t, e, chat, descWithTime)
 		sendFiles(t, e, chat, "", handlers.File{Name: "video.mp4", Size: handlers.MaxFileBytes + 1}).must(t, "超过 20MB")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：0 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：0 个")
 	})
 
 	t.Run("CorruptJPEG", func(t *testing.T) {
@@ -446,9 +436,7 @@ func TestLimits(t *testing.T) {
 		wantCount(t, en.count, blobs, "a refused file changed the blobs", `SELECT COUNT(*) FROM blobs`)
 		// A good photo with a bad one: neither is kept.
 		sendFiles(t, e, chat, "", pngFile(t), handlers.File{Name: "x.jpg", Size: int64(len(bad)), Data: bad}).must(t, "无法读取这个文件")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：0 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：0 个")
 	})
 
 	t.Run("Flood", func(t *testing.T) {
@@ -498,9 +486,7 @@ func TestLimits(t *testing.T) {
 		send(t, e, chat, descWithTime)
 		mp4 := []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41")
 		sendFiles(t, e, chat, "", handlers.File{Name: "v.mp4", Size: int64(len(mp4)), Data: mp4}).must(t, "这个文件没有被记录")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：0 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：0 个")
 	})
 
 	t.Run("FileOutsideFilesStep", func(t *testing.T) {
