@@ -3,7 +3,6 @@ package handlers
 import (
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"xuncha/store"
 )
@@ -175,12 +174,10 @@ func (t *turn) clockStep(c *store.Clue, d *ledgerDraft, reason string) (bool, er
 	if step != lgPause && step != lgExtend {
 		return false, nil
 	}
-	if utf8.RuneCountInString(reason) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	reason, ok := t.reasonGiven(reason, 500)
+	if !ok {
 		return true, nil
 	}
-	reason = truncate(reason, 500)
-	t.reset()
 	if t.clockClosed(c) {
 		return true, nil
 	}

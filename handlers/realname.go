@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"xuncha/store"
 )
@@ -169,12 +168,10 @@ func (t *turn) resultDuty(clueID int64) (*store.Duty, error) {
 // sealed link, keeps them on the report's public timeline (a reporter who kept no link reads
 // them by query code) and marks the duty done.
 func (t *turn) sendResultNotice(c *store.Clue, text string) error {
-	if utf8.RuneCountInString(text) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	text, ok := t.reasonGiven(text, 1000)
+	if !ok {
 		return nil
 	}
-	text = truncate(text, 1000)
-	t.reset()
 	d, err := t.resultDuty(c.ID)
 	if err != nil {
 		return err
@@ -227,12 +224,10 @@ func (t *turn) toReporter(c *store.Clue, key, what string, objection bool, args 
 // notAccept closes the clue as not accepted (不予受理): the reason stays in the ledger, and
 // the reporter is told in fixed words that reveal nothing more, with the way to object.
 func (t *turn) notAccept(c *store.Clue, reason string) error {
-	if utf8.RuneCountInString(reason) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	reason, ok := t.reasonGiven(reason, 500)
+	if !ok {
 		return nil
 	}
-	reason = truncate(reason, 500)
-	t.reset()
 	if c.Status == store.ClueClosed {
 		t.say(t.tr("lg.closed.already"))
 		return nil
@@ -306,12 +301,10 @@ func (t *turn) objection(d *ledgerDraft, text string) error {
 	if err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(text) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	text, ok := t.reasonGiven(text, 1000)
+	if !ok {
 		return nil
 	}
-	text = truncate(text, 1000)
-	t.reset()
 	seq, err := t.tx.NextObjection(c.ID)
 	if err != nil {
 		return err
@@ -369,12 +362,10 @@ func (t *turn) objectionOf(c *store.Clue, id int64) (*store.Duty, error) {
 
 // answerObjection records the office's answer to an objection and relays it to the reporter.
 func (t *turn) answerObjection(c *store.Clue, dutyID int64, text string) error {
-	if utf8.RuneCountInString(text) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	text, ok := t.reasonGiven(text, 1000)
+	if !ok {
 		return nil
 	}
-	text = truncate(text, 1000)
-	t.reset()
 	d, err := t.objectionOf(c, dutyID)
 	if ok, err := t.found(err, "button.expired"); !ok {
 		return err

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"errors"
+	"unicode/utf8"
 
 	"xuncha/store"
 )
@@ -31,4 +32,16 @@ func (t *turn) proceed(err, want error, key string) (ok bool, _ error) {
 // found is proceed for a lookup: a record that is gone is answered with key.
 func (t *turn) found(err error, key string) (ok bool, _ error) {
 	return t.proceed(err, store.ErrNotFound, key)
+}
+
+// reasonGiven takes a reason or answer an official typed. Under four characters it is refused
+// and the question stays open (ok false); otherwise it is cut to max characters and the step
+// ends.
+func (t *turn) reasonGiven(text string, max int) (_ string, ok bool) {
+	if utf8.RuneCountInString(text) < 4 {
+		t.say(t.tr("lg.reveal.short"))
+		return "", false
+	}
+	t.reset()
+	return truncate(text, max), true
 }
