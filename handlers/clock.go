@@ -35,15 +35,13 @@ func (t *turn) chooseKeeper(c *store.Clue) error {
 		t.say(t.tr("lg.keeper.nobody"))
 		return nil
 	}
-	var rows [][]store.Button
-	for _, k := range cands {
+	t.sayCancel(t.tr("lg.keeper.which", c.Number), column(cands, func(k store.Keeper) store.Button {
 		label := k.Label()
 		if k.ID == c.KeeperID {
 			label = "✓ " + label
 		}
-		rows = append(rows, []store.Button{{Text: label, Data: NewAction(VerbLedger, "kpp", c.ID, k.ID).Data()}})
-	}
-	t.say(t.tr("lg.keeper.which", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		return store.Button{Text: label, Data: NewAction(VerbLedger, "kpp", c.ID, k.ID).Data()}
+	})...)
 	return nil
 }
 
@@ -141,7 +139,7 @@ func (t *turn) clockChange(op Action, c *store.Clue) error {
 		for _, d := range t.ledger().DueDays {
 			row = append(row, store.Button{Text: t.tr("lg.days", d), Data: NewAction(VerbLedger, "exd", c.ID, d).Data()})
 		}
-		t.say(t.tr("lg.extend.which", c.Number, t.formatDay(c.DueAt)), row, []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.extend.which", c.Number, t.formatDay(c.DueAt)), row)
 		return nil
 	}
 	// exd: the days chosen; the reason comes next.

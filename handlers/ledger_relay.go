@@ -147,7 +147,7 @@ func (t *turn) startAnswer(qid int64) error {
 	t.reset()
 	t.st.Ledger = &ledgerDraft{QuestionID: q.ID, Resume: resume}
 	t.set(flowLedger, lgAnswer)
-	t.say(t.tr("lg.ans.prompt", q.Body), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("lg.ans.prompt", q.Body))
 	return nil
 }
 

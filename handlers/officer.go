@@ -13,7 +13,7 @@ func (t *turn) startCheckin() error {
 	t.reset()
 	t.st.Checkin = &checkinDraft{}
 	t.set(flowCheckin, "visitors")
-	t.say(t.tr("ci.visitors"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("ci.visitors"))
 	return nil
 }
 
@@ -31,12 +31,12 @@ func (t *turn) checkinStep() error {
 	case "visitors":
 		n, err := strconv.Atoi(text)
 		if m.Data != "" || err != nil || n < 0 || n > 100000 {
-			t.say(t.tr("ci.visitors.bad"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("ci.visitors.bad"))
 			return nil
 		}
 		c.Visitors = n
 		t.set(flowCheckin, "kind")
-		t.say(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", AnswerProblems)}, []store.Button{t.btn("ci.zero", AnswerZeroReport)}, []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", AnswerProblems)}, []store.Button{t.btn("ci.zero", AnswerZeroReport)})
 		return nil
 	case "kind":
 		switch m.Data {
@@ -45,7 +45,7 @@ func (t *turn) checkinStep() error {
 			return t.checkinPhotoPrompt()
 		case AnswerProblems:
 			t.set(flowCheckin, "problem")
-			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("ci.problem", len(c.Problems)+1))
 			return nil
 		}
 		return t.expectButton()
@@ -78,7 +78,7 @@ func (t *turn) checkinStep() error {
 		switch {
 		case m.Data == AnswerAnotherProblem:
 			t.set(flowCheckin, "problem")
-			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("ci.problem", len(c.Problems)+1))
 			return nil
 		case m.Data == "done":
 			return t.checkinPhotoPrompt()
@@ -113,7 +113,7 @@ func (t *turn) checkinStep() error {
 
 func (t *turn) checkinPhotoPrompt() error {
 	t.set(flowCheckin, "photo")
-	t.say(t.tr("ci.photo"), []store.Button{t.btn("done", "done")}, []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("ci.photo"), []store.Button{t.btn("done", "done")})
 	return nil
 }
 
@@ -184,7 +184,7 @@ func (t *turn) listTasks() error {
 		rows = append(rows, []store.Button{{Text: label, Data: NewAction(VerbTask, tk.ID).Data()}})
 	}
 	t.set(flowTask, "list")
-	t.say(t.tr("task.list"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(t.tr("task.list"), rows...)
 	return nil
 }
 
@@ -212,9 +212,9 @@ func (t *turn) taskStep() error {
 		}
 		t.st.TaskID = id
 		t.set(flowTask, "act")
-		t.say(t.tr("task.detail", tk.Title, tk.Body, due, t.tr("task.state."+tk.LastKind)),
+		t.sayCancel(t.tr("task.detail", tk.Title, tk.Body, due, t.tr("task.state."+tk.LastKind)),
 			[]store.Button{t.btn("task.received", AnswerTaskReceived), t.btn("task.done", AnswerTaskDone)},
-			[]store.Button{t.btn("task.help", AnswerTaskHelp)}, []store.Button{t.btn("cancel", "x")})
+			[]store.Button{t.btn("task.help", AnswerTaskHelp)})
 		return nil
 	case "act":
 		switch m.Data {
@@ -227,11 +227,11 @@ func (t *turn) taskStep() error {
 			return nil
 		case AnswerTaskDone:
 			t.set(flowTask, "done")
-			t.say(t.tr("task.ask.done"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("task.ask.done"))
 			return nil
 		case AnswerTaskHelp:
 			t.set(flowTask, "help")
-			t.say(t.tr("task.ask.help"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("task.ask.help"))
 			return nil
 		}
 		return t.expectButton()

@@ -290,7 +290,7 @@ func (t *turn) startObjection(clueID int64) error {
 	t.st.ReportID = c.ReportID
 	t.set(flowLedger, lgObjection)
 	t.resident = true
-	t.say(t.tr("rn.ob.prompt"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("rn.ob.prompt"))
 	return nil
 }
 

@@ -37,14 +37,11 @@ func (t *turn) category(key string) (Category, bool) { return t.e.category(key) 
 // prompt asks the question of the current step.
 func (t *turn) prompt() error {
 	d := t.st.Report
-	cancel := t.btn("cancel", "x")
 	switch t.st.Step {
 	case stepCategory:
-		var rows [][]store.Button
-		for _, c := range t.e.cfg.Categories {
-			rows = append(rows, []store.Button{{Text: c.Name(t.lang), Data: NewAction(VerbCategory, c.Key).Data()}})
-		}
-		t.say(t.tr("report.category"), append(rows, []store.Button{cancel})...)
+		t.sayCancel(t.tr("report.category"), column(t.e.cfg.Categories, func(c Category) store.Button {
+			return store.Button{Text: c.Name(t.lang), Data: NewAction(VerbCategory, c.Key).Data()}
+		})...)
 	case stepTownship:
 		tws, err := t.tx.Townships()
 		if err != nil {
@@ -54,38 +51,34 @@ func (t *turn) prompt() error {
 			t.st.Step = stepPlaceText
 			return t.prompt()
 		}
-		t.say(t.tr("report.township"), append(grid(tws, func(tw store.Township) store.Button {
-			return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
-		}), []store.Button{cancel})...)
+		t.sayCancel(t.tr("report.township"), townshipButtons(tws)...)
 	case stepVillage:
 		vs, err := t.tx.Villages(d.TownshipID)
 		if err != nil {
 			return err
 		}
-		rows := grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
-		})
-		t.say(t.tr("report.village"), append(rows, []store.Button{t.btn("report.township.level", NewAction(VerbVillage, 0).Data())}, []store.Button{cancel})...)
+		rows := append(villageButtons(vs), []store.Button{t.btn("report.township.level", NewAction(VerbVillage, 0).Data())})
+		t.sayCancel(t.tr("report.village"), rows...)
 	case stepPlaceText:
-		t.say(t.tr("report.place"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.place"))
 	case stepSubject:
-		t.say(t.tr("report.subject"), []store.Button{t.btn("unknown", "u")}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.subject"), []store.Button{t.btn("unknown", "u")})
 	case stepDescription:
-		t.say(t.tr("report.description"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.description"))
 	case stepMore:
-		t.say(t.tr("report.more"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.more"))
 	case stepWhen:
-		t.say(t.tr("report.when"), []store.Button{t.btn("unknown", "u")}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.when"), []store.Button{t.btn("unknown", "u")})
 	case stepFiles:
-		t.say(t.tr("report.files"), []store.Button{t.btn("done", "done")}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.files"), []store.Button{t.btn("done", "done")})
 	case stepIdentity:
-		t.say(t.tr("report.identity"), []store.Button{t.btn("report.realname", AnswerRealName), t.btn("report.anonymous", AnswerAnonymous)}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.identity"), []store.Button{t.btn("report.realname", AnswerRealName), t.btn("report.anonymous", AnswerAnonymous)})
 	case stepLink:
-		t.say(t.tr("report.link"), []store.Button{t.btn("report.link.keep", AnswerKeepLink)}, []store.Button{t.btn("report.link.none", AnswerNoLink)}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.link"), []store.Button{t.btn("report.link.keep", AnswerKeepLink)}, []store.Button{t.btn("report.link.none", AnswerNoLink)})
 	case stepName:
-		t.say(t.tr("report.name"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.name"))
 	case stepPhone:
-		t.say(t.tr("report.phone"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.phone"))
 	case stepConfirm:
 		return t.summary()
 	case stepEdit:
@@ -99,6 +92,28 @@ func (t *turn) prompt() error {
 		return fmt.Errorf("report: unknown step %q", t.st.Step)
 	}
 	return nil
+}
+
+// townshipButtons and villageButtons offer places to choose, two to a row.
+func townshipButtons(tws []store.Township) [][]store.Button {
+	return grid(tws, func(tw store.Township) store.Button {
+		return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
+	})
+}
+
+func villageButtons(vs []store.Village) [][]store.Button {
+	return grid(vs, func(v store.Village) store.Button {
+		return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
+	})
+}
+
+// column lays buttons out one to a row.
+func column[T any](items []T, button func(T) store.Button) [][]store.Button {
+	rows := make([][]store.Button, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, []store.Button{button(it)})
+	}
+	return rows
 }
 
 // grid lays buttons out two to a row.
@@ -488,10 +503,9 @@ func (t *turn) summary() error {
 	if d.When == "" && whenPattern.MatchString(d.Description) {
 		when = t.tr("when.in.description") // the description says when; it was not asked again
 	}
-	t.say(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), when,
+	t.sayCancel(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), when,
 		d.Description, len(d.Files), how),
-		[]store.Button{t.btn("report.confirm", "ok"), t.btn("report.edit", "edit")},
-		[]store.Button{t.btn("cancel", "x")})
+		[]store.Button{t.btn("report.confirm", "ok"), t.btn("report.edit", "edit")})
 	return nil
 }
 

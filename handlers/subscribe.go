@@ -17,9 +17,7 @@ func (t *turn) startSubscribe() error {
 	}
 	t.reset()
 	t.set(flowSubscribe, "township")
-	t.say(t.tr("sub.township"), append(grid(tws, func(tw store.Township) store.Button {
-		return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
-	}), []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(t.tr("sub.township"), townshipButtons(tws)...)
 	return nil
 }
 
@@ -42,7 +40,7 @@ func (t *turn) startUnsubscribe() error {
 	}
 	t.reset()
 	t.set(flowSubscribe, "remove")
-	t.say(t.tr("unsub.which"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(t.tr("unsub.which"), rows...)
 	return nil
 }
 
@@ -61,10 +59,8 @@ func (t *turn) subscribeStep() error {
 		t.st.TownshipID = id
 		t.set(flowSubscribe, "village")
 		rows := [][]store.Button{{t.btn("sub.whole", NewAction(VerbVillage, 0).Data())}}
-		rows = append(rows, grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
-		})...)
-		t.say(t.tr("sub.village"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		rows = append(rows, villageButtons(vs)...)
+		t.sayCancel(t.tr("sub.village"), rows...)
 		return nil
 	case "village":
 		township := t.st.TownshipID
@@ -107,6 +103,6 @@ func (t *turn) expectButton() error {
 		t.say(t.tr("button.expired"))
 		return nil
 	}
-	t.say(t.tr("need.button"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("need.button"))
 	return nil
 }

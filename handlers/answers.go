@@ -45,3 +45,8 @@ func (t *turn) reasonGiven(text string, max int) (_ string, ok bool) {
 	t.reset()
 	return truncate(text, max), true
 }
+
+// sayCancel says text with rows of buttons and, under them, the button that cancels the question.
+func (t *turn) sayCancel(text string, rows ...[]store.Button) {
+	t.say(text, append(rows, []store.Button{t.btn("cancel", "x")})...)
+}
