@@ -50,3 +50,13 @@ func (t *turn) reasonGiven(text string, max int) (_ string, ok bool) {
 func (t *turn) sayCancel(text string, rows ...[]store.Button) {
 	t.say(text, append(rows, []store.Button{t.btn("cancel", "x")})...)
 }
+
+// stalePress answers a button pressed on an old message, whose question is no longer the one
+// open, and reports whether the message was such a press.
+func (t *turn) stalePress() bool {
+	if t.msg.Data == "" {
+		return false
+	}
+	t.say(t.tr("button.expired"))
+	return true
+}

@@ -298,12 +298,7 @@ func (t *turn) ledgerStep() error {
 		if d == nil {
 			t.reset()
 		}
-		if m.Data != "" {
-			t.say(t.tr("button.expired"))
-		} else {
-			t.say(t.tr("need.text"))
-		}
-		return nil
+		return t.expectText()
 	}
 	if t.st.Step == lgAnswer {
 		return t.answer(d, text)

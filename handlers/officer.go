@@ -273,12 +273,11 @@ func (t *turn) taskStep() error {
 	return fmt.Errorf("task: unknown step %q", t.st.Step)
 }
 
+// expectText answers input that is not the text asked for; the question stays open.
 func (t *turn) expectText() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-		return nil
+	if !t.stalePress() {
+		t.say(t.tr("need.text"))
 	}
-	t.say(t.tr("need.text"))
 	return nil
 }
 

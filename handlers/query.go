@@ -128,9 +128,7 @@ func (t *turn) queryStep() error {
 }
 
 func (t *turn) expectQuery() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-	}
+	t.stalePress()
 	t.sayCancel(t.tr("query.ask"))
 	return nil
 }
@@ -147,8 +145,7 @@ func (t *turn) supplement() error {
 		t.reset()
 		return nil
 	}
-	if m.Data != "" {
-		t.say(t.tr("button.expired"))
+	if t.stalePress() {
 		return nil
 	}
 	text := strings.TrimSpace(m.Text)
@@ -185,8 +182,7 @@ func (t *turn) supplement() error {
 // runIdle handles a message as if the chat had no open flow.
 func (t *turn) runIdle() error {
 	m := t.msg
-	if m.Data != "" {
-		t.say(t.tr("button.expired"))
+	if t.stalePress() {
 		return nil
 	}
 	if code, ok := store.NormalizeQueryCode(m.Text); ok {

@@ -335,9 +335,7 @@ func (t *turn) reportStep() error {
 // expect answers an input that does not fit the step: a stale button or text where a button is
 // needed. It repeats the question and changes nothing.
 func (t *turn) expect() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-	}
+	t.stalePress()
 	return t.prompt()
 }
 

@@ -99,10 +99,8 @@ func (t *turn) subscribeStep() error {
 
 // expectButton answers input that is not one of the offered buttons; the question stays open.
 func (t *turn) expectButton() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-		return nil
+	if !t.stalePress() {
+		t.sayCancel(t.tr("need.button"))
 	}
-	t.sayCancel(t.tr("need.button"))
 	return nil
 }
