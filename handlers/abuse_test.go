@@ -36,13 +36,9 @@ func (c *testClock) advance(d time.Duration) {
 // moves.
 func (en *env) guessEngine(t *testing.T, budget handlers.GuessBudget) (*handlers.Engine, *testClock) {
 	t.Helper()
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := &testClock{now: time.Now()}
 	en.db.Now = clk.Now
-	e := handlers.New(slog.New(slog.DiscardHandler), en.db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC, Guess: budget})
+	e := handlers.New(slog.New(slog.DiscardHandler), en.db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC, Guess: budget}))
 	return e, clk
 }
 

@@ -82,12 +82,19 @@ func newEngine(t *testing.T) (*env, *handlers.Engine) {
 // engine builds an engine on the env's current database.
 func (en *env) engine(t *testing.T) *handlers.Engine {
 	t.Helper()
+	logger := slog.New(slog.NewTextHandler(en.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return handlers.New(logger, en.db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC}))
+}
+
+// withCategories is cfg with the built-in report categories, which every test engine has.
+func withCategories(tb testing.TB, cfg handlers.Config) handlers.Config {
+	tb.Helper()
 	cats, err := handlers.LoadCategories("")
 	if err != nil {
-		t.Fatalf("categories: %v", err)
+		tb.Fatalf("categories: %v", err)
 	}
-	logger := slog.New(slog.NewTextHandler(en.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return handlers.New(logger, en.db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC})
+	cfg.Categories = cats
+	return cfg
 }
 
 // reopen closes the database and opens it again, as a restarted process would.

@@ -54,14 +54,10 @@ func ltSetup(t *testing.T) *ltEnv {
 	if en.tw2, _, err = db.FindPlaceByName(ctx, "天岗镇", ""); err != nil {
 		t.Fatal(err)
 	}
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if en.ledger, err = handlers.LoadLedger(""); err != nil {
 		t.Fatal(err)
 	}
-	en.e = handlers.New(slog.New(slog.DiscardHandler), db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC, Ledger: en.ledger})
+	en.e = handlers.New(slog.New(slog.DiscardHandler), db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC, Ledger: en.ledger}))
 
 	// A real-name report with a kept chat link becomes clueTw; two more clues beside it.
 	en.reporter = "reporter-chat"

@@ -502,14 +502,10 @@ func TestLimits(t *testing.T) {
 // message is not processed again when the platform redelivers it.
 func TestPanicInStepIsContained(t *testing.T) {
 	en := newEnv(t)
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := handlers.New(slog.New(slog.NewTextHandler(en.log, nil)), en.db, handlers.Config{
-		Categories: cats, Location: time.UTC,
-		Scrub: func([]byte) ([]byte, string, error) { panic("scrubber bug") },
-	})
+	e := handlers.New(slog.New(slog.NewTextHandler(en.log, nil)), en.db, withCategories(t, handlers.Config{
+		Location: time.UTC,
+		Scrub:    func([]byte) ([]byte, string, error) { panic("scrubber bug") },
+	}))
 	const chat = "panic-chat"
 	en.toDescription(t, e, chat)
 	r := send(t, e, chat, descWithTime)
