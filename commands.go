@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 )
@@ -49,6 +50,30 @@ func (e *env) oneArg(what string) (string, error) {
 	return e.args[0], nil
 }
 
+// fileArg returns the one positional argument of a command that names a file (what, in its
+// synopsis), once the shared settings are valid: a bad setting fails before the file is read.
+func (c *common) fileArg(e *env, what string) (string, error) {
+	name, err := e.oneArg(what)
+	if err != nil {
+		return "", err
+	}
+	return name, c.validate()
+}
+
+// openFileArg is fileArg for a command that reads the file: it opens it, and the caller closes
+// it. f.Name() is the name given on the command line.
+func (c *common) openFileArg(e *env, what string) (*os.File, error) {
+	name, err := c.fileArg(e, what)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", e.name, err)
+	}
+	return f, nil
+}
+
 // commandTable is every command of the binary, in the order `xuncha --help` lists them.
 func commandTable() []command {
 	return []command{
@@ -58,7 +83,7 @@ func commandTable() []command {
 			summary: "issue (or revoke) a one-time invitation code that grants a role", setup: inviteCommand},
 		{name: "people list", args: "[--active]", summary: "list who holds a role: id, role, jurisdiction, channel, bound, last active, status (never a chat id)", setup: peopleListCommand},
 		{name: "people revoke", args: "--person ID --reason TEXT", summary: "withdraw a person's role: a resident again at the next message, on every channel", setup: peopleRevokeCommand},
-		{name: "places import", args: "FILE.csv", summary: "import townships and villages from a CSV file (UTF-8 or GBK, as Excel saves it)", setup: placesImport},
+		{name: "places import", args: "FILE.csv", summary: "import townships and villages from a CSV file (UTF-8 or GBK, as Excel saves it)", setup: importFile(readPlaces)},
 		{name: "places list", summary: "list the townships and villages", setup: placesList},
 		{name: "places rename", args: "--township T [--village V] --to NEW", summary: "rename a township or a village", setup: placesRename},
 		{name: "places remove", args: "--township T [--village V]", summary: "remove a township (with its villages) or a village that nothing refers to", setup: placesRemove},
@@ -97,7 +122,7 @@ func commandTable() []command {
 		{name: "announce add", args: "--title T --body-file F --township T [--village V] --publish 2026-12-01T09:00 [--open …] --close … [--remind-days 3]",
 			summary: "add an inspection announcement (巡察公告) pushed to subscribers", setup: announceAdd},
 		{name: "announce list", summary: "list the announcements and their state", setup: announceList},
-		{name: "calendar import", args: "FILE.csv   (lines: date,kind with kind holiday or workday)", summary: "import a year of holidays and make-up working days", setup: calendarImport},
+		{name: "calendar import", args: "FILE.csv   (lines: date,kind with kind holiday or workday)", summary: "import a year of holidays and make-up working days", setup: importFile(readCalendar)},
 	}
 }
 

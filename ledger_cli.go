@@ -159,18 +159,18 @@ func stats(ctx context.Context, e *env, c *common, f *ledgerFilters) error {
 // clueAdd registers a clue the inspection itself found.
 func clueAdd(fs *flag.FlagSet) runFunc {
 	var c common
-	var subject, summary, township, village, round string
+	var p placeFlags
+	var subject, summary, round string
 	c.register(fs, useDB|useTZ)
 	fs.StringVar(&subject, "subject", "", "the person or unit concerned")
 	fs.StringVar(&summary, "summary", "", "what the inspection found")
-	fs.StringVar(&township, "township", "", "township (乡镇), by name")
-	fs.StringVar(&village, "village", "", "village (村), by name; needs --township")
+	p.register(fs, "of the clue")
 	fs.StringVar(&round, "round", "", "the inspection round (name or number); default: the one under way")
 	return func(ctx context.Context, e *env) error {
 		if strings.TrimSpace(summary) == "" {
 			return errors.New("clue add: --summary is required")
 		}
-		if village != "" && township == "" {
+		if p.village != "" && p.township == "" {
 			return errors.New("--village needs --township")
 		}
 		db, err := c.openDB(ctx, e)
@@ -180,8 +180,8 @@ func clueAdd(fs *flag.FlagSet) runFunc {
 		defer db.Close()
 		cl := &store.Clue{Source: store.ClueFromInspection, Title: handlers.T(handlers.LangZH, "lg.source.inspection"),
 			Subject: subject, Summary: summary}
-		if township != "" {
-			if cl.TownshipID, cl.VillageID, err = db.FindPlaceByName(ctx, township, village); err != nil {
+		if p.township != "" {
+			if cl.TownshipID, cl.VillageID, err = db.FindPlaceByName(ctx, p.township, p.village); err != nil {
 				return fmt.Errorf("clue add: %w", err)
 			}
 		}

@@ -266,11 +266,8 @@ func backupCommand(fs *flag.FlagSet) runFunc {
 	var c common
 	c.register(fs, useDB)
 	return func(ctx context.Context, e *env) error {
-		out, err := e.oneArg("FILE")
+		out, err := c.fileArg(e, "FILE")
 		if err != nil {
-			return err
-		}
-		if err := c.validate(); err != nil {
 			return err
 		}
 		if _, err := os.Stat(out); err == nil {
