@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,14 +16,19 @@ import (
 	"testing"
 	"time"
 
+	"xuncha/bot/telegramtest"
+	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
+	"xuncha/store/storetest"
 )
 
 // The helpers every test of the real program shares: the environment, the CLI, serve on a free
 // port, a browser of the web chat, and the steps most tests begin with (the places, an
 // invitation, a report).
 
-const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+// testKey is the program's secret key in the tests (XUNCHA_SECRET_KEY): storetest's, so that a
+// test opens the program's database file with storetest.Open.
+var testKey = hex.EncodeToString(storetest.Key)
 
 // testEnv is a map-backed getenv.
 func testEnv(kv ...string) func(string) string {
@@ -31,6 +37,31 @@ func testEnv(kv ...string) func(string) string {
 		m[kv[i]] = kv[i+1]
 	}
 	return func(k string) string { return m[k] }
+}
+
+// fakeTelegram starts a fake Bot API that takes token and returns it with the settings that
+// point the program at it, for testEnv or testDB. It closes after serve has stopped (cleanups
+// run last first): serve holds a long poll open on it.
+func fakeTelegram(t *testing.T, token string) (*telegramtest.Server, []string) {
+	t.Helper()
+	fake := telegramtest.New(token)
+	t.Cleanup(fake.Close)
+	return fake, []string{"TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL}
+}
+
+// telegramLimits are Telegram's own rate limits, for a test that checks the program keeps
+// them; the slack absorbs scheduling jitter on a loaded machine (the bot itself keeps 1 s per
+// chat).
+var telegramLimits = telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20}
+
+// fakeWeChat starts a fake WeChat API for the test account (wxAppID) and returns it with the
+// settings of the channel in safe mode, for testEnv or testDB.
+func fakeWeChat(t *testing.T) (*wechattest.Server, []string) {
+	t.Helper()
+	fake := wechattest.New(wxAppID, wxSecret)
+	t.Cleanup(fake.Close)
+	return fake, []string{"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
+		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL}
 }
 
 // mustRun runs a short command of the CLI and returns its output.

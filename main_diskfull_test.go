@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestDiskFull makes the database unwritable while a resident is writing a report in the web
@@ -48,11 +48,7 @@ func TestDiskFull(t *testing.T) {
 
 func diskFailure(t *testing.T, step string, fail, restore func(context.Context, *store.DB) error) {
 	dbPath, _ := testDB(t)
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	defer db.Close()
 	cats, err := handlers.LoadCategories("")
 	if err != nil {

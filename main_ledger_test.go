@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 var lgCluePattern = regexp.MustCompile(`JH-\d{4}-\d{4}`)
@@ -287,11 +287,7 @@ func TestLedgerStatsCLI(t *testing.T) {
 	path := filepath.Join(dir, "x.db")
 	env := testEnv("XUNCHA_DB", path)
 	mustRun(t, env, "round", "add", "--name", "十五届市委第五轮巡察", "--from", "2024-04-08", "--to", "2024-05-17")
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), path, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, path)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	disciplined := []int{3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}      // per filed case: 11 people
 	handled := []int{1, 0, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0} // 12 people

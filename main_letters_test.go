@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"image"
 	"image/jpeg"
 	"os"
@@ -17,6 +16,7 @@ import (
 	"xuncha/internal/docx/docxtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // letterWorld is a served program on the Telegram fake with people bound straight in the
@@ -26,30 +26,20 @@ type letterWorld struct {
 	fake *telegramtest.Server
 	env  func(string) string
 	path string
-	key  []byte
 }
 
 func newLetterWorld(t *testing.T, extra ...string) *letterWorld {
 	t.Helper()
-	const token = "987654:LETTER-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.db")
-	env := testEnv(append([]string{"XUNCHA_DB", path, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL}, extra...)...)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	key, _ := hex.DecodeString(testKey)
-	return &letterWorld{t: t, fake: fake, env: env, path: path, key: key}
+	fake, tg := fakeTelegram(t, "987654:LETTER-token")
+	path, env := testDB(t, append(tg, extra...)...)
+	return &letterWorld{t: t, fake: fake, env: env, path: path}
 }
 
 // update runs fn on the store while serve is not running.
 func (w *letterWorld) update(fn func(ctx context.Context, db *store.DB, tx *store.Tx) error) {
 	w.t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, w.path, w.key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := storetest.Open(w.t, w.path)
 	defer db.Close()
 	if err := db.Update(ctx, func(tx *store.Tx) error { return fn(ctx, db, tx) }); err != nil {
 		w.t.Fatal(err)
@@ -60,10 +50,7 @@ func (w *letterWorld) update(fn func(ctx context.Context, db *store.DB, tx *stor
 func (w *letterWorld) bind(ext int64, inv store.Invitation) int64 {
 	w.t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, w.path, w.key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := storetest.Open(w.t, w.path)
 	defer db.Close()
 	inv.ExpiresAt = time.Now().Add(time.Hour)
 	code, err := db.CreateInvitation(ctx, &inv)
@@ -91,10 +78,7 @@ func (w *letterWorld) bind(ext int64, inv store.Invitation) int64 {
 // place finds a township (and village) by name.
 func (w *letterWorld) place(township, village string) (int64, int64) {
 	w.t.Helper()
-	db, err := store.Open(context.Background(), w.path, w.key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := storetest.Open(w.t, w.path)
 	defer db.Close()
 	tw, v, err := db.FindPlaceByName(context.Background(), township, village)
 	if err != nil {

@@ -16,7 +16,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,6 +23,7 @@ import (
 
 	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
+	"xuncha/internal/docx/docxtest"
 	"xuncha/internal/syncbuf"
 )
 
@@ -46,16 +46,9 @@ var plants = []string{plantGPS, "31.2304", "121.4737", plantAuthor, "张三作�
 // what is accepted, and the reports go on. Then neither the position nor the name (nor the
 // uploaders' file names) is anywhere in the blob table, the database file or its WAL.
 func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
-	const token = "24680:Media-secret-token"
-	tg := telegramtest.New(token)
-	t.Cleanup(tg.Close)
-	wx := wechattest.New(wxAppID, wxSecret)
-	t.Cleanup(wx.Close)
-	dbPath := filepath.Join(t.TempDir(), "x.db")
-	env := testEnv("XUNCHA_DB", dbPath, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", tg.URL,
-		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
-		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", wx.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	tg, tgEnv := fakeTelegram(t, "24680:Media-secret-token")
+	wx, wxEnv := fakeWeChat(t)
+	dbPath, env := testDB(t, append(tgEnv, wxEnv...)...)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	jpg := gpsJPEG(t)
@@ -217,7 +210,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 			}
 		}
 		if strings.HasSuffix(mime, ".document") {
-			for name, part := range unzipParts(t, data) {
+			for name, part := range docxtest.Parts(t, data) {
 				for _, p := range plants {
 					if strings.Contains(part, p) {
 						t.Errorf("the stored Word document's %s holds %q", name, p)
@@ -298,25 +291,6 @@ func waitWeChat(t *testing.T, fake *wechattest.Server, openid string, skip int, 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func unzipParts(t *testing.T, data []byte) map[string]string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		out[f.Name] = string(b)
-	}
-	return out
 }
 
 // ---------------------------------------------------------------------------

@@ -22,6 +22,7 @@ import (
 	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestNoLinkReportJoinsNoChat files anonymous reports that keep no link to their chat, through
@@ -36,10 +37,8 @@ import (
 // chat-side times and inbox ids must already tell nothing; once the delivery records are two
 // days old and the nightly purge has run, nothing at all.
 func TestNoLinkReportJoinsNoChat(t *testing.T) {
-	const token = "987654:NoLink-secret-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	dbPath, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	fake, tg := fakeTelegram(t, "987654:NoLink-secret-token")
+	dbPath, env := testDB(t, tg...)
 	dir := filepath.Dir(dbPath)
 	invCode := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	logs := &syncbuf.Buffer{}
@@ -143,11 +142,7 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 	}
 
 	// Two days later, the nightly purge (the same call as serve's job, with the default periods).
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	db.Now = func() time.Time { return time.Now().Add(store.DeliveryRetention + time.Hour) }
 	var rf retentionFlags
 	rf.link, rf.contact, rf.draft = 180, 180, 30

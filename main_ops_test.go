@@ -83,9 +83,8 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // counters moving; /healthz answers 200, and 503 while the Telegram channel cannot poll.
 func TestMetricsAndHealth(t *testing.T) {
 	const token = "123456:metrics-test-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	_, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	fake, tg := fakeTelegram(t, token)
+	_, env := testDB(t, tg...)
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
@@ -281,13 +280,8 @@ func TestBackupRestore(t *testing.T) {
 // TestWeChatMetricsAndHealth: WeChat callbacks are counted, a retried callback as a duplicate;
 // /healthz fails once the channel cannot get an access token (here: a wrong AppSecret).
 func TestWeChatMetricsAndHealth(t *testing.T) {
-	fake := wechattest.New(wxAppID, wxSecret)
-	defer fake.Close()
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"),
-		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", "not-the-secret", "WECHAT_TOKEN", wxToken,
-		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, wx := fakeWeChat(t)
+	_, env := testDB(t, append(wx, "WECHAT_APP_SECRET", "not-the-secret")...)
 	srv := startServer(t, env, &syncbuf.Buffer{}) // healthy: receiving needs no token
 	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
 	const openid = "oOpsResident4kQ9zX"

@@ -20,12 +20,10 @@ import (
 // the staff messages queued for them before (a new report's notice, a new task) are never
 // delivered. Every step is in the audit log.
 func TestPeopleRevokeEndToEnd(t *testing.T) {
-	const token = "987654:people-e2e-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20})
+	fake, tg := fakeTelegram(t, "987654:people-e2e-token")
+	fake.SetLimits(telegramLimits)
 	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	env := testEnv(append([]string{"XUNCHA_DB", filepath.Join(dir, "x.db")}, tg...)...)
 
 	for _, args := range [][]string{{"people", "--help"}, {"people", "list", "--help"}, {"people", "revoke", "--help"}} {
 		var out, errb bytes.Buffer
@@ -159,13 +157,8 @@ func personID(t *testing.T, list, role string) string {
 // a task's notice waits for them. After the restart the notice is never sent, and the number
 // of 我的任务 in the numbered menu they were last shown is answered as a resident's.
 func TestPeopleRevokeWeChat(t *testing.T) {
-	fake := wechattest.New(wxAppID, wxSecret)
-	defer fake.Close()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", db, "WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret,
-		"WECHAT_TOKEN", wxToken, "WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	fake, wx := fakeWeChat(t)
+	db, env := testDB(t, wx...)
 	code := inviteCode(t, env, "--role", "officer", "--township", "天岗镇", "--village", "民主村")
 
 	srv := startServer(t, env, &syncbuf.Buffer{})

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,6 +18,7 @@ import (
 	"xuncha/internal/docx/docxtest"
 	"xuncha/scheduler"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // roundWorld is one database on a virtual clock, with the engine and the scheduler on it:
@@ -162,11 +162,7 @@ func newRoundWorld(t *testing.T, start time.Time) *roundWorld {
 	path := filepath.Join(dir, "x.db")
 	env := testEnv("XUNCHA_DB", path)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), path, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, path)
 	t.Cleanup(func() { db.Close() })
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	w := &roundWorld{t: t, ctx: t.Context(), env: env, db: db, loc: sh, now: start,

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -12,6 +11,7 @@ import (
 	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestScheduleCLIAndServe imports a calendar year and adds an announcement through the CLI,
@@ -87,20 +87,13 @@ func TestBroadcastRestartTelegram(t *testing.T) {
 		token       = "987654:BROADCAST-token"
 		subscribers = 1000
 	)
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
+	fake, tg := fakeTelegram(t, token)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Global: 30})
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL,
-		"TELEGRAM_RATE", "29")
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t, append(tg, "TELEGRAM_RATE", "29")...)
+	dir := filepath.Dir(dbPath)
 
 	// The subscribers, as /subscribe would leave them (1,000 conversations would only slow this).
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), filepath.Join(dir, "x.db"), key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, filepath.Join(dir, "x.db"))
 	tw, _, err := db.FindPlaceByName(t.Context(), "新站镇", "")
 	if err != nil {
 		t.Fatal(err)

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
@@ -18,11 +17,9 @@ import (
 // that `invite` prints and confirms a task given with `task add`.
 func TestTelegramEndToEnd(t *testing.T) {
 	const token = "987654:E2E-secret-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
-	// Slack absorbs scheduling jitter on a loaded machine; the bot itself keeps 1 s per chat.
-	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20})
-	_, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	fake, tg := fakeTelegram(t, token)
+	fake.SetLimits(telegramLimits)
+	_, env := testDB(t, tg...)
 	logs := &syncbuf.Buffer{}
 	startServer(t, env, logs)
 
