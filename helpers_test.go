@@ -64,6 +64,40 @@ func fakeWeChat(t *testing.T) (*wechattest.Server, []string) {
 		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL}
 }
 
+// tgUpdates sends updates to the program through the fake Bot API, each with the next update
+// id, and waits for the answers.
+type tgUpdates struct {
+	t    *testing.T
+	fake *telegramtest.Server
+	id   int64 // the last update id sent
+}
+
+// next is the id of a new update.
+func (u *tgUpdates) next() int64 {
+	u.id++
+	return u.id
+}
+
+// send sends update, from chat, and waits for a message to chat holding want.
+func (u *tgUpdates) send(chat int64, update, want string) telegramtest.Sent {
+	u.t.Helper()
+	n := len(u.fake.SentTo(chat))
+	u.fake.AddUpdate(update)
+	return u.fake.WaitText(u.t, chat, n, want)
+}
+
+// say sends text from chat and waits for an answer holding want.
+func (u *tgUpdates) say(chat int64, text, want string) telegramtest.Sent {
+	u.t.Helper()
+	return u.send(chat, telegramtest.Message(u.next(), chat, text), want)
+}
+
+// press presses the button labelled label under a message and waits for an answer holding want.
+func (u *tgUpdates) press(under telegramtest.Sent, label, want string) telegramtest.Sent {
+	u.t.Helper()
+	return u.send(under.ChatID, telegramtest.Press(u.next(), under, telegramtest.ButtonData(u.t, under, label)), want)
+}
+
 // mustRun runs a short command of the CLI and returns its output.
 func mustRun(t *testing.T, getenv func(string) string, args ...string) (stdout, stderr string) {
 	t.Helper()

@@ -255,15 +255,9 @@ func TestClueFilesTelegram(t *testing.T) {
 	w.env = withEnv(w.env, "XUNCHA_SCHEDULER_OFF", "true")
 	srv := startServer(t, w.env, &syncbuf.Buffer{})
 
-	var id int64 = 3000
-	next := func() int64 { id++; return id }
-	say := func(chat int64, text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(w.fake.SentTo(chat))
-		w.fake.AddUpdate(telegramtest.Message(next(), chat, text))
-		return w.fake.WaitText(t, chat, n, want)
-	}
-	card := say(official, "/clue "+number, "附件（2 个")
+	updates := &tgUpdates{t: t, fake: w.fake, id: 3000}
+	next := updates.next
+	card := updates.say(official, "/clue "+number, "附件（2 个")
 	for _, want := range []string{"附件1.jpg", "附件2.jpg", "（补充材料）"} {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("the clue card does not list %q:\n%s", want, card.Text)
@@ -284,11 +278,9 @@ func TestClueFilesTelegram(t *testing.T) {
 
 	// The same buttons, forged by people outside the clue's scope.
 	for _, chat := range []int64{official2, otherUnit} {
-		under := say(chat, "/help", "/")
+		under := updates.say(chat, "/help", "/")
 		for _, data := range []string{photoData, letterData} {
-			n := len(w.fake.SentTo(chat))
-			w.fake.AddUpdate(telegramtest.Press(next(), under, data))
-			w.fake.WaitText(t, chat, n, "您没有权限")
+			updates.send(chat, telegramtest.Press(next(), under, data), "您没有权限")
 		}
 		for _, d := range w.fake.Documents() {
 			if d.ChatID == strconv.FormatInt(chat, 10) {

@@ -92,34 +92,16 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 
 	// Telegram: a photo, documents, a video, a round video and a voice message.
 	const chat = 770011
-	var update int64 = 100
-	next := func() int64 { update++; return update }
-	say := func(text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(tg.SentTo(chat))
-		tg.AddUpdate(telegramtest.Message(next(), chat, text))
-		return tg.WaitText(t, chat, n, want)
-	}
-	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(tg.SentTo(chat))
-		tg.AddUpdate(telegramtest.Press(next(), under, telegramtest.ButtonData(t, under, label)))
-		return tg.WaitText(t, chat, n, want)
-	}
-	send := func(update, want string) {
-		t.Helper()
-		n := len(tg.SentTo(chat))
-		tg.AddUpdate(update)
-		tg.WaitText(t, chat, n, want)
-	}
-	m := say("/report", "请选择问题类别")
+	updates := &tgUpdates{t: t, fake: tg, id: 100}
+	press := updates.press
+	m := updates.say(chat, "/report", "请选择问题类别")
 	m = press(m, "作风问题", "哪个乡镇")
 	m = press(m, "新站镇", "哪个村")
 	press(m, "向阳村", "涉及哪个人")
-	say("村会计", "请描述发生了什么")
-	filesStep := say("2024年6月，村会计把集体土地租金存入个人账户，共三万元。", "如有照片")
+	updates.say(chat, "村会计", "请描述发生了什么")
+	filesStep := updates.say(chat, "2024年6月，村会计把集体土地租金存入个人账户，共三万元。", "如有照片")
 	tg.AddFile("ph-1", jpg)
-	send(telegramtest.Photo(next(), chat, "ph-1", len(jpg), ""), "已收到附件（共 1 个）")
+	updates.send(chat, telegramtest.Photo(updates.next(), chat, "ph-1", len(jpg), ""), "已收到附件（共 1 个）")
 	tgFiles := []struct {
 		kind string
 		i    int // into files
@@ -142,7 +124,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 			name, data = files[f.i].name, files[f.i].data
 		}
 		tg.AddFile(id, data)
-		send(telegramtest.File(next(), chat, f.kind, id, name, len(data)), f.want)
+		updates.send(chat, telegramtest.File(updates.next(), chat, f.kind, id, name, len(data)), f.want)
 	}
 	m = press(filesStep, "完成", "举报方式")
 	m = press(m, "匿名举报", "是否允许")

@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
 	"xuncha/store/storetest"
@@ -79,20 +78,8 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 		}
 	}
 
-	var update int64 = 5000
-	next := func() int64 { update++; return update }
-	say := func(chat int64, text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(fake.SentTo(chat))
-		fake.AddUpdate(telegramtest.Message(next(), chat, text))
-		return fake.WaitText(t, chat, n, want)
-	}
-	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(fake.SentTo(under.ChatID))
-		fake.AddUpdate(telegramtest.Press(next(), under, telegramtest.ButtonData(t, under, label)))
-		return fake.WaitText(t, under.ChatID, n, want)
-	}
+	updates := &tgUpdates{t: t, fake: fake, id: 5000}
+	say, press := updates.say, updates.press
 	tgReport := func(chat int64, desc string) {
 		t.Helper()
 		m := say(chat, "/report", "请选择问题类别")

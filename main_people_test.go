@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
 )
@@ -53,14 +52,8 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 
 	official := newWebClient(t, srv.url, "official")
 	mustContain(t, official.do("/bind "+officialCode, ""), "绑定成功")
-	var update int64 = 7000
-	say := func(chat int64, text, want string) {
-		t.Helper()
-		n := len(fake.SentTo(chat))
-		update++
-		fake.AddUpdate(telegramtest.Message(update, chat, text))
-		fake.WaitText(t, chat, n, want)
-	}
+	updates := &tgUpdates{t: t, fake: fake, id: 7000}
+	say := updates.say
 	const officer = 5550777
 	say(officer, "/start "+officerCode, "绑定成功")
 
