@@ -181,12 +181,9 @@ type webClient struct {
 }
 
 type webMsg struct {
-	ID   int64  `json:"id"`
-	Text string `json:"text"`
-	File *struct {
-		Name string `json:"name"`
-		URL  string `json:"url"`
-	} `json:"file"`
+	ID      int64    `json:"id"`
+	Text    string   `json:"text"`
+	File    *webFile `json:"file"`
 	Buttons [][]struct {
 		Text string `json:"text"`
 		Data string `json:"data"`
@@ -249,6 +246,12 @@ func (c *webClient) read() []webMsg {
 		c.last = max(c.last, m.ID)
 	}
 	return a.Messages
+}
+
+// webFile is a file in a message of the web chat.
+type webFile struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
 }
 
 // button finds the data of the button whose text contains label in the messages.
