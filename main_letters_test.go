@@ -35,6 +35,20 @@ func newLetterWorld(t *testing.T, extra ...string) *letterWorld {
 	return &letterWorld{t: t, fake: fake, env: env, path: path}
 }
 
+// workdayToday imports a calendar in which today is a working day, and returns now in the
+// program's time zone: the ladder writes letters on working days, and the tests' letters must
+// be written whatever day they run.
+func (w *letterWorld) workdayToday() time.Time {
+	w.t.Helper()
+	now := time.Now().In(mustLoc(w.t, "Asia/Shanghai"))
+	cal := filepath.Join(w.t.TempDir(), "cal.csv")
+	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+	mustRun(w.t, w.env, "calendar", "import", cal)
+	return now
+}
+
 // update runs fn on the store while serve is not running.
 func (w *letterWorld) update(fn func(ctx context.Context, db *store.DB, tx *store.Tx) error) {
 	w.t.Helper()
@@ -110,14 +124,7 @@ func (w *letterWorld) waitDocument(chat int64, name string) telegramtest.Documen
 // the unit as addressee, the issuing office from XUNCHA_OFFICE_NAME and the date in Chinese.
 func TestLetterFileTelegram(t *testing.T) {
 	w := newLetterWorld(t, "XUNCHA_OFFICE_NAME", "蛟河市委巡察工作领导小组办公室")
-	loc := mustLoc(t, "Asia/Shanghai")
-	now := time.Now().In(loc)
-	// The ladder writes letters on working days: today is one, whatever day the test runs.
-	cal := filepath.Join(t.TempDir(), "cal.csv")
-	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, w.env, "calendar", "import", cal)
+	now := w.workdayToday()
 	const unitChat = 5551001
 	w.bind(unitChat, store.Invitation{Role: store.RoleUnit, Unit: "case1"})
 	tw, _ := w.place("新站镇", "")
@@ -160,13 +167,7 @@ func TestLetterFileTelegram(t *testing.T) {
 // letter is about: the stage and the day the clue entered it, not a deadline it never had.
 func TestStageLetterFileTelegram(t *testing.T) {
 	w := newLetterWorld(t)
-	loc := mustLoc(t, "Asia/Shanghai")
-	now := time.Now().In(loc)
-	cal := filepath.Join(t.TempDir(), "cal.csv")
-	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, w.env, "calendar", "import", cal)
+	now := w.workdayToday()
 	tw, _ := w.place("新站镇", "")
 	const officeChat = 5551011
 	w.bind(officeChat, store.Invitation{Role: store.RoleOfficial, TownshipID: tw})

@@ -95,14 +95,7 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 	// is revoked. After the restart the task's notice never goes out; the delivery worker sends a
 	// chat's messages in order, so it would have gone before the answer to /tasks.
 	srv.stop(t)
-	// The bind's answer may still be pending: WeChat took it in the callback's response, and
-	// the stop can come before the sender marks it sent. Count what the task adds.
-	staffPending := `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`
-	before := countRows(t, db, staffPending)
-	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
-	if n := countRows(t, db, staffPending) - before; n != 1 {
-		t.Fatalf("the task queued %d staff messages, want its notice", n)
-	}
+	queueOfficerTask(t, env, db)
 	revoked, _ := mustRun(t, env, "invite", "--revoke", officerCode, "--reason", "手机丢失")
 	if !strings.Contains(revoked, "revoked") || !strings.Contains(revoked, "withdrew the officer role") ||
 		!strings.Contains(revoked, "1 pending message(s) cancelled") {
@@ -165,14 +158,7 @@ func TestPeopleRevokeWeChat(t *testing.T) {
 	}
 
 	srv.stop(t)
-	// The bind's answer may still be pending: WeChat took it in the callback's response, and
-	// the stop can come before the sender marks it sent. Count what the task adds.
-	staffPending := `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`
-	before := countRows(t, db, staffPending)
-	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
-	if n := countRows(t, db, staffPending) - before; n != 1 {
-		t.Fatalf("the task queued %d staff messages, want its notice", n)
-	}
+	queueOfficerTask(t, env, db)
 	mustRun(t, env, "people", "revoke", "--person", personID(t, list, "officer"), "--reason", "离任")
 	srv = startServer(t, env, &syncbuf.Buffer{})
 	officer.url = srv.url + "wechat"
@@ -186,5 +172,19 @@ func TestPeopleRevokeWeChat(t *testing.T) {
 		if strings.Contains(m.Text, "核实民主村低保名单") {
 			t.Errorf("the withdrawn officer was sent the task: %q", m.Text)
 		}
+	}
+}
+
+// queueOfficerTask gives the officers of 天岗镇 民主村 a task while serve is down, and checks that
+// its notice is the one staff message it queues. The bind's answer may still be pending (WeChat
+// took it in the callback's response, and the stop can come before the sender marks it sent):
+// only what the task adds is counted.
+func queueOfficerTask(t *testing.T, env func(string) string, db string) {
+	t.Helper()
+	staffPending := `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`
+	before := countRows(t, db, staffPending)
+	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
+	if n := countRows(t, db, staffPending) - before; n != 1 {
+		t.Fatalf("the task queued %d staff messages, want its notice", n)
 	}
 }

@@ -106,6 +106,15 @@ func (w *roundWorld) job(name string, fn func(context.Context, time.Time) error)
 	}
 }
 
+// rounds runs the rounds job at the clock's time and returns what it sent chat: what chat had
+// before is read first and left out.
+func (w *roundWorld) rounds(chat string) string {
+	w.t.Helper()
+	w.inbox(chat)
+	w.job("rounds", w.sch.Rounds)
+	return inboxText(w.inbox(chat))
+}
+
 func outText(out []handlers.Outgoing) string {
 	var s []string
 	for _, o := range out {
@@ -285,12 +294,9 @@ func TestRoundEndToEnd(t *testing.T) {
 
 	// Step 3: the departments; late, so the scheduler nudges them.
 	wantIn(t, outText(w.say(admin, "/classify 新站镇/向阳村 重点", "")), "第 3 步「部门提出意见」，这一步由承办单位办理；您的身份是管理员")
-	w.inbox(commission)
 	w.set(w.clock().AddDate(0, 0, 10))
-	w.job("rounds", w.sch.Rounds)
-	wantIn(t, inboxText(w.inbox(commission)), "【村级分类催办】新站镇 的村级分类「部门提出意见」环节已超过期限")
-	w.job("rounds", w.sch.Rounds) // a second run nudges no one twice
-	if got := inboxText(w.inbox(commission)); got != "" {
+	wantIn(t, w.rounds(commission), "【村级分类催办】新站镇 的村级分类「部门提出意见」环节已超过期限")
+	if got := w.rounds(commission); got != "" { // a second run nudges no one twice
 		t.Fatalf("nudged twice: %s", got)
 	}
 	out = w.say(commission, "/classify 新站镇/向阳村 重点 信访件反映集体资金问题", "")
@@ -391,10 +397,8 @@ func TestRoundEndToEnd(t *testing.T) {
 	wantIn(t, inboxText(notice), "【会议通知】动员部署会\n十五届市委第五轮巡察")
 	wantIn(t, outText(w.say(party, "", press(t, "确认参会", nil, notice...))), "已确认参加动员部署会")
 	wantIn(t, outText(w.say(audit, "", press(t, "确认参会", nil, notice...))), "您不在这次会议的参会名单中")
-	w.inbox(orgDept)
 	w.set(time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, sh).AddDate(0, 0, -1).Add(9 * time.Hour))
-	w.job("rounds", w.sch.Rounds)
-	wantIn(t, inboxText(w.inbox(orgDept)), "【会议提醒】明天召开动员部署会")
+	wantIn(t, w.rounds(orgDept), "【会议提醒】明天召开动员部署会")
 
 	// --- the announcement, published by the scheduler to the township's subscribers ---
 	if err := w.db.Update(w.ctx, func(tx *store.Tx) error { return tx.Subscribe(w.chats[resident], xz, 0) }); err != nil {
@@ -491,15 +495,12 @@ func TestRoundEndToEnd(t *testing.T) {
 	w.say(official, "", press(t, "记录实地督导", out))
 	wantIn(t, outText(w.say(official, "到向阳村查看账目公开栏，已按方案张贴。", "")), "实地督导已记录")
 	// Task 2 has no plan when its plan deadline passes: escalated, once.
-	w.inbox(admin)
 	w.set(w.clock().AddDate(0, 0, 16))
-	w.job("rounds", w.sch.Rounds)
-	esc := inboxText(w.inbox(admin))
+	esc := w.rounds(admin)
 	wantIn(t, esc, "【整改提级督办】")
 	wantIn(t, esc, "「村务公开不及时」逾期未完成")
 	wantNotIn(t, esc, "村集体资金管理不规范")
-	w.job("rounds", w.sch.Rounds)
-	if got := inboxText(w.inbox(admin)); got != "" {
+	if got := w.rounds(admin); got != "" {
 		t.Fatalf("escalated twice: %s", got)
 	}
 	cli, _ = mustRun(t, w.env, "rectify", "list")
@@ -508,9 +509,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	// --- a rectification suggestion to another department ---
 	wantIn(t, outText(w.say(orgDept, "/suggest 1 市委组织部 村干部队伍建设薄弱", "")), "仅限巡察工作人员或管理员")
 	wantIn(t, outText(w.say(official, "/suggest 1 org 村干部队伍建设薄弱", "")), "已发出整改建议书 #3 给 市委组织部")
-	w.inbox(orgDept)
-	w.job("rounds", w.sch.Rounds)
-	wantIn(t, inboxText(w.inbox(orgDept)), "【整改建议书】村干部队伍建设薄弱")
+	wantIn(t, w.rounds(orgDept), "【整改建议书】村干部队伍建设薄弱")
 	out = w.say(orgDept, "/rectify", "")
 	w.say(orgDept, "", press(t, "报送整改进展", out))
 	wantIn(t, outText(w.say(orgDept, "已对 3 个村班子开展专题培训。", "")), "整改进展已收到（#3）")
