@@ -190,6 +190,15 @@ type webMsg struct {
 	} `json:"buttons"`
 }
 
+// bindWeb is a browser of the web chat, named name, that has sent /bind CODE; the answer must
+// hold want (the role's name, 绑定成功, or why the code is refused).
+func bindWeb(t *testing.T, base, name, code, want string) *webClient {
+	t.Helper()
+	c := newWebClient(t, base, name)
+	mustContain(t, c.do("/bind "+code, ""), want)
+	return c
+}
+
 func newWebClient(t *testing.T, base, name string) *webClient {
 	jar, err := cookiejar.New(nil)
 	if err != nil {
@@ -286,6 +295,15 @@ func mustContain(t *testing.T, msgs []webMsg, want string) {
 }
 
 var codePattern = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
+
+// exportFiles writes the clue ledger with export ledger as .xlsx and as .csv into dir.
+func exportFiles(t *testing.T, env func(string) string, dir string) (xlsx, csv string) {
+	t.Helper()
+	xlsx, csv = filepath.Join(dir, "ledger.xlsx"), filepath.Join(dir, "ledger.csv")
+	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsx)
+	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csv)
+	return xlsx, csv
+}
 
 // testDB is a database path in a temporary folder, the environment that names it (and kv), and
 // the sample places imported into it.

@@ -91,10 +91,7 @@ func webExport(t *testing.T, r webReport) (env func(string) string, official, re
 	_, env = testDB(t)
 	code := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	srv := startServer(t, env, &syncbuf.Buffer{})
-	official = newWebClient(t, srv.url, "official")
-	bound := official.do("/bind "+code, "")
-	mustContain(t, bound, "绑定成功")
-	mustContain(t, bound, "巡察工作人员")
+	official = bindWeb(t, srv.url, "official", code, "绑定成功")
 	resident = newWebClient(t, srv.url, "resident")
 	r.category, r.village, r.subject, r.description = "违反党纪", "红旗村", "红旗村主任", "今年三月红旗村主任用公款请客，花了两千元。"
 	r.file(t, resident)

@@ -42,10 +42,8 @@ func TestLedgerEndToEnd(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+offCode, ""), "巡察工作人员")
-	unit := newWebClient(t, srv.url, "unit")
-	mustContain(t, unit.do("/bind "+unitCode, ""), "承办单位")
+	official := bindWeb(t, srv.url, "official", offCode, "巡察工作人员")
+	unit := bindWeb(t, srv.url, "unit", unitCode, "承办单位")
 	otherUnit := newWebClient(t, srv.url, "other-unit")
 	otherUnit.do("/bind "+otherUnitCode, "")
 
@@ -206,9 +204,7 @@ func TestLedgerExport(t *testing.T) {
 		t.Fatalf("clue add: %s", out)
 	}
 
-	xlsx, csvPath := filepath.Join(dir, "ledger.xlsx"), filepath.Join(dir, "ledger.csv")
-	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsx)
-	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csvPath)
+	xlsx, csvPath := exportFiles(t, env, dir)
 
 	f, err := excelize.OpenFile(xlsx)
 	if err != nil {

@@ -43,8 +43,7 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+invCode, ""), "巡察工作人员")
+	official := bindWeb(t, srv.url, "official", invCode, "巡察工作人员")
 	bystander := newWebClient(t, srv.url, "bystander")
 	bystander.do("/help", "")
 

@@ -50,8 +50,7 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 	officerCode := inviteCode(t, env, "--role", "officer", "--township", "天岗镇", "--village", "民主村", "--note", "赵七")
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+officialCode, ""), "绑定成功")
+	official := bindWeb(t, srv.url, "official", officialCode, "绑定成功")
 	updates := &tgUpdates{t: t, fake: fake, id: 7000}
 	say := updates.say
 	const officer = 5550777

@@ -46,9 +46,7 @@ func TestTextSafeExport(t *testing.T) {
 		}
 	}
 
-	csvPath, xlsxPath := filepath.Join(dir, "ledger.csv"), filepath.Join(dir, "ledger.xlsx")
-	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csvPath)
-	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsxPath)
+	xlsxPath, csvPath := exportFiles(t, env, dir)
 
 	raw, err := os.ReadFile(csvPath)
 	if err != nil {
