@@ -178,14 +178,20 @@ func rowBytes(t *testing.T, path, q string) []byte {
 
 func rowScan(t *testing.T, path, q string, dst any) {
 	t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRO(t, path)
 	defer db.Close()
 	if err := db.QueryRow(q).Scan(dst); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", q, err))
 	}
 }
 
-func sqlOpenRO(path string) (*sql.DB, error) { return sql.Open("sqlite", "file:"+path+"?mode=ro") }
+// openRO opens the database file read-only, as someone holding a copy of it would; the caller
+// closes it.
+func openRO(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}

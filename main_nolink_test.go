@@ -265,10 +265,7 @@ func (k *keyHolder) victims(db *sql.DB, reporters map[string]string) (map[int64]
 // records' period is over (the purge ran), so their rows are attacked too.
 func (k *keyHolder) attack(path string, reporters map[string]string, delivery bool) []string {
 	k.t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		k.t.Fatal(err)
-	}
+	db := openRO(k.t, path)
 	defer db.Close()
 	chats, victims := k.victims(db, reporters)
 	var leaks []string
@@ -408,10 +405,7 @@ func (k *keyHolder) attack(path string, reporters map[string]string, delivery bo
 // sealed payloads.
 func (k *keyHolder) reporterRowBytes(path string, reporters map[string]string) map[string][]byte {
 	k.t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		k.t.Fatal(err)
-	}
+	db := openRO(k.t, path)
 	defer db.Close()
 	_, victims := k.victims(db, reporters)
 	out := map[string][]byte{}
@@ -434,10 +428,7 @@ func (k *keyHolder) reporterRowBytes(path string, reporters map[string]string) m
 // it names the report.
 func logLeaks(t *testing.T, logs, path string) []string {
 	t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRO(t, path)
 	defer db.Close()
 	var leaks []string
 	rows := query(t, db, `SELECT r.id, IFNULL(c.number, '') FROM reports r LEFT JOIN clues c ON c.report_id = r.id
