@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -303,6 +304,16 @@ func exportFiles(t *testing.T, env func(string) string, dir string) (xlsx, csv s
 	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsx)
 	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csv)
 	return xlsx, csv
+}
+
+// writeFile writes data to a file in dir and returns its path: a file for a command to read.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // testDB is a database path in a temporary folder, the environment that names it (and kv), and

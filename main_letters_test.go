@@ -5,8 +5,6 @@ import (
 	"context"
 	"image"
 	"image/jpeg"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,10 +39,7 @@ func newLetterWorld(t *testing.T, extra ...string) *letterWorld {
 func (w *letterWorld) workdayToday() time.Time {
 	w.t.Helper()
 	now := time.Now().In(mustLoc(w.t, "Asia/Shanghai"))
-	cal := filepath.Join(w.t.TempDir(), "cal.csv")
-	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
-		w.t.Fatal(err)
-	}
+	cal := writeFile(w.t, w.t.TempDir(), "cal.csv", []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"))
 	mustRun(w.t, w.env, "calendar", "import", cal)
 	return now
 }

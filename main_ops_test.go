@@ -23,16 +23,11 @@ import (
 // scrape fetches /metrics.
 func scrape(t *testing.T, base string) string {
 	t.Helper()
-	res, err := http.Get(base + "metrics")
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
+	status, b := httpGet(t, base, "metrics")
+	if status != http.StatusOK {
+		t.Fatalf("scrape: %d\n%s", status, b)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("scrape: %s\n%s", res.Status, b)
-	}
-	return string(b)
+	return b
 }
 
 // metricValue finds one series in the text exposition format; labels are written as
@@ -58,9 +53,15 @@ func metricValue(body, name, labels string) float64 {
 // healthz returns the status and body of /healthz.
 func healthz(t *testing.T, base string) (int, string) {
 	t.Helper()
-	res, err := http.Get(base + "healthz")
+	return httpGet(t, base, "healthz")
+}
+
+// httpGet fetches a path of the server at base and returns the status and the body.
+func httpGet(t *testing.T, base, path string) (int, string) {
+	t.Helper()
+	res, err := http.Get(base + path)
 	if err != nil {
-		t.Fatalf("healthz: %v", err)
+		t.Fatalf("GET /%s: %v", path, err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)

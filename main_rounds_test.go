@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -327,10 +326,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	from := real.AddDate(0, 0, 10)
 	to := from.AddDate(0, 0, 40)
 	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	body := filepath.Join(t.TempDir(), "ann.txt")
-	if err := os.WriteFile(body, []byte("市委第一巡察组进驻新站镇，受理反映新站镇党委及所辖村的问题。"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	body := writeFile(t, t.TempDir(), "ann.txt", []byte("市委第一巡察组进驻新站镇，受理反映新站镇党委及所辖村的问题。"))
 	cli, _ := mustRun(t, w.env, "round", "create", "--name", "十五届市委第五轮巡察", "--from", day(from), "--to", day(to),
 		"--group", "第一巡察组", "--org", "新站镇党委", "--township", "新站镇", "--announce-file", body, "--contact", "0432-0000000")
 	wantIn(t, cli, "round 1 十五届市委第五轮巡察")
