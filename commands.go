@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"slices"
 	"strings"
 )
@@ -50,28 +49,24 @@ func (e *env) oneArg(what string) (string, error) {
 	return e.args[0], nil
 }
 
-// fileArg returns the one positional argument of a command that names a file (what, in its
-// synopsis), once the shared settings are valid: a bad setting fails before the file is read.
-func (c *common) fileArg(e *env, what string) (string, error) {
-	name, err := e.oneArg(what)
-	if err != nil {
-		return "", err
+// fileCommand declares a command with the store's settings and one positional argument, a file
+// (what, in its synopsis): run gets the file's name once the settings are valid, so that a bad
+// setting fails before the file is read or written.
+func fileCommand(what string, run func(ctx context.Context, e *env, c *common, name string) error) func(*flag.FlagSet) runFunc {
+	return func(fs *flag.FlagSet) runFunc {
+		var c common
+		c.register(fs, useDB)
+		return func(ctx context.Context, e *env) error {
+			name, err := e.oneArg(what)
+			if err != nil {
+				return err
+			}
+			if err := c.validate(); err != nil {
+				return err
+			}
+			return run(ctx, e, &c, name)
+		}
 	}
-	return name, c.validate()
-}
-
-// openFileArg is fileArg for a command that reads the file: it opens it, and the caller closes
-// it. f.Name() is the name given on the command line.
-func (c *common) openFileArg(e *env, what string) (*os.File, error) {
-	name, err := c.fileArg(e, what)
-	if err != nil {
-		return nil, err
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", e.name, err)
-	}
-	return f, nil
 }
 
 // commandTable is every command of the binary, in the order `xuncha --help` lists them.
@@ -89,7 +84,7 @@ func commandTable() []command {
 		{name: "places remove", args: "--township T [--village V]", summary: "remove a township (with its villages) or a village that nothing refers to", setup: placesRemove},
 		{name: "task add", args: "--township T [--village V] --title TITLE [--body TEXT] [--due YYYY-MM-DD]",
 			summary: "give a task to the information officers of a village or township", setup: taskAdd},
-		{name: "backup", args: "FILE", summary: "write a consistent copy of the database while the bot runs", setup: backupCommand},
+		{name: "backup", args: "FILE", summary: "write a consistent copy of the database while the bot runs", setup: fileCommand("FILE", backup)},
 		{name: "purge", args: "[--dry-run]", summary: "apply the retention periods now (--dry-run: only show what would go)", setup: purgeCommand},
 		{name: "wechat menu", summary: "install the WeChat Official Account custom menu (举报 / 查询 / 我的)", setup: wechatMenu},
 		{name: "clue add", args: "--subject WHO --summary TEXT [--township T] [--village V] [--round R]",

@@ -30,30 +30,26 @@ const maxPlacesFile = 16 << 20
 // import, calendar import). read parses the file before the store is opened, so that a file it
 // refuses changes nothing, and returns write, which stores what it read and says so on stdout.
 func importFile(read func(f *os.File) (write importWrite, err error)) func(*flag.FlagSet) runFunc {
-	return func(fs *flag.FlagSet) runFunc {
-		var c common
-		c.register(fs, useDB)
-		return func(ctx context.Context, e *env) error {
-			f, err := c.openFileArg(e, "FILE.csv")
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			write, err := read(f)
-			if err != nil {
-				return fmt.Errorf("%s %s: %w", e.name, f.Name(), err)
-			}
-			db, err := c.openDB(ctx, e)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			if err := write(ctx, db, e.stdout); err != nil {
-				return fmt.Errorf("%s: %w", e.name, err)
-			}
-			return nil
+	return fileCommand("FILE.csv", func(ctx context.Context, e *env, c *common, name string) error {
+		f, err := os.Open(name)
+		if err != nil {
+			return fmt.Errorf("%s: %w", e.name, err)
 		}
-	}
+		defer f.Close()
+		write, err := read(f)
+		if err != nil {
+			return fmt.Errorf("%s %s: %w", e.name, name, err)
+		}
+		db, err := c.openDB(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := write(ctx, db, e.stdout); err != nil {
+			return fmt.Errorf("%s: %w", e.name, err)
+		}
+		return nil
+	})
 }
 
 // importWrite stores what an import read.
