@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -304,10 +303,8 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, "encrypted callback without WECHAT_AES_KEY")
 		return
 	case safe:
-		var env struct {
-			Encrypt string `xml:"Encrypt"`
-		}
-		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+		var env wxEnvelope
+		if err := decodeEnvelope(body, &env); err != nil || env.Encrypt == "" {
 			w.refuse(rw, "no Encrypt element")
 			return
 		}
@@ -328,7 +325,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var m wxMsg
-	if err := xml.Unmarshal(raw, &m); err != nil || m.FromUserName == "" || m.MsgType == "" {
+	if err := decodeWeChat(raw, &m); err != nil || m.FromUserName == "" || m.MsgType == "" {
 		w.refuse(rw, "malformed message")
 		return
 	}
@@ -469,21 +466,16 @@ func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce, key stri
 	rw.Write(body)
 }
 
-type cdata struct {
-	Value string `xml:",cdata"`
-}
-
 // passiveXML is a passive text reply.
 func passiveXML(from, to string, at int64, text string) []byte {
-	b, _ := xml.Marshal(struct {
-		XMLName      xml.Name `xml:"xml"`
-		ToUserName   cdata
-		FromUserName cdata
-		CreateTime   int64
-		MsgType      cdata
-		Content      cdata
-	}{ToUserName: cdata{to}, FromUserName: cdata{from}, CreateTime: at, MsgType: cdata{"text"}, Content: cdata{text}})
-	return b
+	b := make([]byte, 0, 160+len(from)+len(to)+len(text))
+	b = append(b, "<xml>"...)
+	b = appendCDATAElement(b, "ToUserName", to)
+	b = appendCDATAElement(b, "FromUserName", from)
+	b = appendTextElement(b, "CreateTime", strconv.FormatInt(at, 10))
+	b = appendCDATAElement(b, "MsgType", "text")
+	b = appendCDATAElement(b, "Content", text)
+	return append(b, "</xml>"...)
 }
 
 // encryptReply wraps a reply for safe mode, signed with msg_signature.
@@ -495,17 +487,13 @@ func encryptReply(cfg WeChatConfig, key string, plain []byte, nonce string, at i
 		return nil, fmt.Errorf("encrypt reply: %w", err)
 	}
 	ts := strconv.FormatInt(at, 10)
-	b, err := xml.Marshal(struct {
-		XMLName      xml.Name `xml:"xml"`
-		Encrypt      cdata
-		MsgSignature cdata
-		TimeStamp    string
-		Nonce        cdata
-	}{Encrypt: cdata{string(enc)}, MsgSignature: cdata{util.Signature(cfg.Token, ts, nonce, string(enc))}, TimeStamp: ts, Nonce: cdata{nonce}})
-	if err != nil {
-		return nil, fmt.Errorf("encrypt reply: %w", err)
-	}
-	return b, nil
+	b := make([]byte, 0, 200+len(enc)+len(nonce))
+	b = append(b, "<xml>"...)
+	b = appendCDATAElement(b, "Encrypt", string(enc))
+	b = appendCDATAElement(b, "MsgSignature", util.Signature(cfg.Token, ts, nonce, string(enc)))
+	b = appendTextElement(b, "TimeStamp", ts)
+	b = appendCDATAElement(b, "Nonce", nonce)
+	return append(b, "</xml>"...), nil
 }
 
 // receive stores a verified message and returns the passive reply ("" for none) and the job
@@ -1229,7 +1217,7 @@ func (w *WeChat) sweep(ctx context.Context) {
 			continue
 		}
 		var m wxMsg
-		if err := xml.Unmarshal(p.Payload, &m); err != nil || m.FromUserName == "" {
+		if err := decodeWeChat(p.Payload, &m); err != nil || m.FromUserName == "" {
 			w.log.Warn("undecodable wechat message skipped", "msg", p.MsgID)
 			if err := w.skip(ctx, &wxJob{msgID: p.MsgID}); err != nil {
 				w.log.Error("skip wechat message failed", "error", err)
