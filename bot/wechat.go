@@ -16,8 +16,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/silenceper/wechat/v2/util"
-
 	"xuncha/handlers"
 	"xuncha/store"
 )
@@ -104,8 +102,10 @@ type WeChat struct {
 	store  WeChatStore
 	api    *WeChatAPI
 	now    func() time.Time
-	media  *Uploads
-	wake   chan struct{}
+	// aes and previousAES are the ciphers of cfg.AESKey and cfg.PreviousAESKey (nil if unset).
+	aes, previousAES *wxCipher
+	media            *Uploads
+	wake             chan struct{}
 	// Metrics counts received callbacks; set it before serving.
 	Metrics ChannelMetrics
 
@@ -180,8 +180,10 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	if err := WeChatModeError(cfg.AESKey, cfg.Plaintext); err != nil {
 		return nil, err
 	}
+	var current, previous *wxCipher
 	if cfg.AESKey != "" {
-		if err := ValidateWeChatAESKey(cfg.AESKey); err != nil {
+		var err error
+		if current, err = newWXCipher(cfg.AESKey); err != nil {
 			return nil, err
 		}
 	}
@@ -189,7 +191,8 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		if cfg.AESKey == "" {
 			return nil, errors.New("WECHAT_AES_KEY_PREVIOUS is set without WECHAT_AES_KEY")
 		}
-		if err := ValidateWeChatAESKey(cfg.PreviousAESKey); err != nil {
+		var err error
+		if previous, err = newWXCipher(cfg.PreviousAESKey); err != nil {
 			return nil, fmt.Errorf("WECHAT_AES_KEY_PREVIOUS: %w", err)
 		}
 	}
@@ -213,7 +216,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		log.Warn("wechat plaintext mode: callbacks are neither encrypted nor their bodies signed; set WECHAT_AES_KEY for safe mode")
 	}
 	return &WeChat{
-		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
+		log: log, cfg: cfg, engine: engine, store: st, now: time.Now, aes: current, previousAES: previous,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
 		media: cfg.Uploads, wake: make(chan struct{}, 1),
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
@@ -293,7 +296,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := body
-	key := "" // the EncodingAESKey the callback came with, for the reply; "" in plaintext mode
+	var key *wxCipher // the EncodingAESKey the callback came with, for the reply; nil in plaintext mode
 	safe := q.Get("encrypt_type") == "aes"
 	switch {
 	case w.cfg.AESKey != "" && !safe:
@@ -308,16 +311,16 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 			w.refuse(rw, "no Encrypt element")
 			return
 		}
-		want := util.Signature(w.cfg.Token, ts, nonce, env.Encrypt)
+		want := wxSignature(w.cfg.Token, ts, nonce, env.Encrypt)
 		if subtle.ConstantTimeCompare([]byte(want), []byte(q.Get("msg_signature"))) != 1 {
 			w.refuse(rw, "msg_signature")
 			return
 		}
-		key = w.cfg.AESKey
-		_, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, key)
-		if err != nil && w.cfg.PreviousAESKey != "" {
-			key = w.cfg.PreviousAESKey
-			_, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, key)
+		key = w.aes
+		raw, err = key.decrypt(w.cfg.AppID, env.Encrypt)
+		if err != nil && w.previousAES != nil {
+			key = w.previousAES
+			raw, err = key.decrypt(w.cfg.AppID, env.Encrypt)
 		}
 		if err != nil {
 			w.refuse(rw, "decrypt")
@@ -331,7 +334,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 	}
 	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
 	claim := &wxClaim{ts: ts, nonce: nonce, body: body, until: time.Unix(sec, 0).Add(callbackSkew)}
-	if key == "" {
+	if key == nil {
 		// Plaintext mode: the body is not signed, so the claim goes before anything reads it,
 		// the engine's flood count included; in safe mode the msg_signature already covers it.
 		if err := w.claimAlone(claim); err != nil {
@@ -369,7 +372,7 @@ func (w *WeChat) verify(ts, nonce, sig string) string {
 	if d := w.now().Sub(time.Unix(sec, 0)); d > callbackSkew || d < -callbackSkew {
 		return "stale timestamp"
 	}
-	want := util.Signature(w.cfg.Token, ts, nonce)
+	want := wxSignature(w.cfg.Token, ts, nonce)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
 		return "signature"
 	}
@@ -445,20 +448,14 @@ func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {
 
 // answer writes the passive reply, or "success" for none (in safe mode too: an encrypted empty
 // reply is not what WeChat documents). A reply is encrypted with key when it is set.
-func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce, key string) {
+func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce string, key *wxCipher) {
 	if reply == "" {
 		io.WriteString(rw, "success")
 		return
 	}
 	body := passiveXML(m.ToUserName, m.FromUserName, w.now().Unix(), reply)
-	if key != "" {
-		enc, err := encryptReply(w.cfg, key, body, nonce, w.now().Unix())
-		if err != nil {
-			w.log.Error("encrypt wechat reply failed", "error", err)
-			io.WriteString(rw, "success")
-			return
-		}
-		body = enc
+	if key != nil {
+		body = w.encryptReply(key, body, nonce, w.now().Unix())
 	}
 	// With its length the answer goes out whole at the Flush that follows, not chunked.
 	rw.Header().Set("Content-Type", "application/xml; charset=utf-8")
@@ -479,21 +476,18 @@ func passiveXML(from, to string, at int64, text string) []byte {
 }
 
 // encryptReply wraps a reply for safe mode, signed with msg_signature.
-func encryptReply(cfg WeChatConfig, key string, plain []byte, nonce string, at int64) ([]byte, error) {
-	random := make([]byte, 16)
-	rand.Read(random)
-	enc, err := util.EncryptMsg(random, plain, cfg.AppID, key)
-	if err != nil {
-		return nil, fmt.Errorf("encrypt reply: %w", err)
-	}
+func (w *WeChat) encryptReply(key *wxCipher, plain []byte, nonce string, at int64) []byte {
+	var random [16]byte
+	rand.Read(random[:])
+	enc := key.encrypt(random[:], plain, w.cfg.AppID)
 	ts := strconv.FormatInt(at, 10)
 	b := make([]byte, 0, 200+len(enc)+len(nonce))
 	b = append(b, "<xml>"...)
 	b = appendCDATAElement(b, "Encrypt", string(enc))
-	b = appendCDATAElement(b, "MsgSignature", util.Signature(cfg.Token, ts, nonce, string(enc)))
+	b = appendCDATAElement(b, "MsgSignature", wxSignature(w.cfg.Token, ts, nonce, string(enc)))
 	b = appendTextElement(b, "TimeStamp", ts)
 	b = appendCDATAElement(b, "Nonce", nonce)
-	return append(b, "</xml>"...), nil
+	return append(b, "</xml>"...)
 }
 
 // receive stores a verified message and returns the passive reply ("" for none) and the job

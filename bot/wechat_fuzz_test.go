@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/silenceper/wechat/v2/util"
+
 	"xuncha/bot/wechattest"
 )
 
@@ -62,9 +64,11 @@ func FuzzWeChatCallback(f *testing.F) {
 	})
 }
 
-// FuzzWeChatXML: the flat XML reader and writer (wechat_xml.go) agree with encoding/xml. A
-// document the reader takes must decode to what encoding/xml decodes it to (anything else is
-// left to encoding/xml); a reply written must be byte for byte what xml.Marshal writes.
+// FuzzWeChatXML: the flat XML reader and writer (wechat_xml.go) agree with encoding/xml, and
+// the cipher (wechat_crypto.go) with silenceper's util. A document the reader takes must decode
+// to what encoding/xml decodes it to (anything else is left to encoding/xml); a reply written
+// must be byte for byte what xml.Marshal writes; an Encrypt element must decrypt, or be
+// refused, as util.DecryptMsg does it.
 //
 //	go test -run '^$' -fuzz FuzzWeChatXML -fuzztime 2000000x ./bot/
 func FuzzWeChatXML(f *testing.F) {
@@ -103,8 +107,13 @@ func FuzzWeChatXML(f *testing.F) {
 		"<xml><Content></Contents></xml>",
 		"<xml><![CDATA[",
 		"",
+		"jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg==",
 	} {
 		f.Add(body, "oFuzz", "回复 ]]> 文字")
+	}
+	c, err := newWXCipher(wxAESKey)
+	if err != nil {
+		f.Fatal(err)
 	}
 	f.Fuzz(func(t *testing.T, body, user, text string) {
 		var fast, std wxMsg
@@ -132,6 +141,19 @@ func FuzzWeChatXML(f *testing.F) {
 		}{ToUserName: cdata{user}, FromUserName: cdata{"gh_fuzz"}, CreateTime: -17, MsgType: cdata{"text"}, Content: cdata{text}})
 		if got := passiveXML("gh_fuzz", user, -17, text); err != nil || !bytes.Equal(got, want) {
 			t.Fatalf("reply to %q, %q:\n%s\nencoding/xml:\n%s %v", user, text, got, want, err)
+		}
+		plain, err := c.decrypt(wxAppID, body)
+		_, utilPlain, utilErr := util.DecryptMsg(wxAppID, body, wxAESKey)
+		if (err == nil) != (utilErr == nil) || err == nil && !bytes.Equal(plain, utilPlain) {
+			t.Fatalf("decrypt(%q) = %q, %v; util.DecryptMsg: %q, %v", body, plain, err, utilPlain, utilErr)
+		}
+		random := []byte("0123456789abcdef")
+		enc, err := util.EncryptMsg(random, []byte(text), wxAppID, wxAESKey)
+		if got := c.encrypt(random, []byte(text), wxAppID); err != nil || !bytes.Equal(got, enc) {
+			t.Fatalf("encrypt(%q) = %s; util.EncryptMsg: %s, %v", text, got, enc, err)
+		}
+		if plain, err := c.decrypt(wxAppID, string(enc)); err != nil || string(plain) != text {
+			t.Fatalf("decrypt(encrypt(%q)) = %q, %v", text, plain, err)
 		}
 	})
 }
