@@ -1,5 +1,5 @@
-// Package docxtest reads back the Word documents the letters are sent as, for the tests of
-// every package that sends or serves one.
+// Package docxtest reads back the Word documents the letters are sent as, and the parts of any
+// Office file, for the tests of every package that sends, serves or cleans one.
 package docxtest
 
 import (
@@ -9,12 +9,13 @@ import (
 	"testing"
 )
 
-// Parts unzips a .docx (or any zip: an .xlsx too) and returns its parts by name.
+// Parts unzips an Office file (.docx, .xlsx, .pptx: each is a zip of XML parts) and returns
+// every part by its name.
 func Parts(t testing.TB, data []byte) map[string]string {
 	t.Helper()
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
-		t.Fatalf("not a .docx: %v", err)
+		t.Fatalf("not an Office file: %v", err)
 	}
 	parts := map[string]string{}
 	for _, f := range zr.File {
