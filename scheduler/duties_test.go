@@ -4,9 +4,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
-	"xuncha/internal/sqltest"
 	"xuncha/store"
 )
 
@@ -123,16 +121,4 @@ func TestFollowUpsOnceThroughRestarts(t *testing.T) {
 			t.Errorf("%d follow-ups still in the index", n)
 		}
 	})
-}
-
-// TestDutiesReadTheIndex: the pass reads the duties due from the index of next looks, not the
-// table: its cost is the work due, however many clues were closed.
-func TestDutiesReadTheIndex(t *testing.T) {
-	f := newFixture(t, Config{})
-	joined := strings.Join(sqltest.QueryPlan(t, f.raw, `SELECT d.id FROM realname_duties d JOIN clues c ON c.id = d.clue_id
-		WHERE d.next_at IS NOT NULL AND d.next_at <= ? ORDER BY d.next_at, d.id LIMIT ?`, time.Now().Unix(), 200), "; ")
-	if !strings.Contains(joined, "USING INDEX realname_duties_next") || strings.Contains(joined, "TEMP B-TREE") ||
-		strings.Contains(joined, "SCAN c") {
-		t.Errorf("plan: %s", joined)
-	}
 }
