@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"xuncha/internal/sqltest"
 )
 
 // TestHotStatementPlans checks the query plans of the statements the daily passes and every
@@ -55,20 +57,7 @@ func TestHotStatementPlans(t *testing.T) {
 	}
 	check := func(stage string) {
 		for _, h := range hot {
-			rows, err := db.db.Query(`EXPLAIN QUERY PLAN `+h.query, h.args...)
-			if err != nil {
-				t.Fatalf("%s: %v", h.name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := sqltest.QueryPlan(t, db.db, h.query, h.args...)
 			for _, step := range plan {
 				if (strings.HasPrefix(step, "SCAN") && step != h.allow) || (strings.Contains(step, "TEMP B-TREE") && !h.sort) {
 					t.Errorf("%s, %s: plan %q reads a growing table whole or sorts it", stage, h.name, strings.Join(plan, "; "))
