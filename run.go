@@ -213,7 +213,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
-	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, ledger.Stages, met, engine, func() {
+	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, ledger, met, engine, func() {
 		for _, wake := range wakes {
 			wake()
 		}

@@ -71,10 +71,10 @@ func (f *scheduleFlags) validate() error {
 }
 
 // start starts the scheduler on cal, the calendar serve loaded once for the ledger and the
-// jobs alike, with the stages of the ledger file serve loaded (the ladder's thresholds). The
-// caller stops it with <-s.Stop().Done() before closing the database. It returns nil when the
-// jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, stages []handlers.Stage, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
+// jobs alike, with the ledger file serve loaded (the ladder's thresholds, the referral watch's
+// days). The caller stops it with <-s.Stop().Done() before closing the database. It returns
+// nil when the jobs are off.
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, ledger *handlers.Ledger, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
@@ -82,7 +82,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 	s, err := scheduler.New(logger, db, cal, scheduler.Config{
 		Location:      loc,
 		Ladder:        scheduler.LadderConfig{NudgeBefore: f.nudgeDays, SupervisionAfter: f.supervDays},
-		Stages:        stages,
+		Ledger:        ledger,
 		CheckinEvery:  f.checkinEvery,
 		CheckinMisses: f.checkinMisses,
 		RealNameDays:  f.realNameDays,

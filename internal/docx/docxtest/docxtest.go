@@ -9,19 +9,6 @@ import (
 	"testing"
 )
 
-// Document unzips a .docx and returns word/document.xml, failing the test unless the package
-// has its content types and relationships: the parts Word and WPS need to open it.
-func Document(t testing.TB, data []byte) string {
-	t.Helper()
-	parts := Parts(t, data)
-	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
-		if parts[name] == "" {
-			t.Fatalf("the .docx has no %s", name)
-		}
-	}
-	return parts["word/document.xml"]
-}
-
 // Parts unzips an Office file (.docx, .xlsx, .pptx: each is a zip of XML parts) and returns
 // every part by its name.
 func Parts(t testing.TB, data []byte) map[string]string {
@@ -44,4 +31,17 @@ func Parts(t testing.TB, data []byte) map[string]string {
 		parts[f.Name] = string(b)
 	}
 	return parts
+}
+
+// Document unzips a .docx and returns word/document.xml, failing the test unless the package
+// has its content types and relationships: the parts Word and WPS need to open it.
+func Document(t testing.TB, data []byte) string {
+	t.Helper()
+	parts := Parts(t, data)
+	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/_rels/document.xml.rels", "word/document.xml"} {
+		if parts[name] == "" {
+			t.Fatalf("the .docx has no %s", name)
+		}
+	}
+	return parts["word/document.xml"]
 }
