@@ -118,7 +118,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
-func (c *common) validate() error {
+// validate checks the shared settings, then the command's own groups of flags (more), in
+// order; it returns the first error.
+func (c *common) validate(more ...func() error) error {
 	if c.uses&useDB != 0 && c.db == "" {
 		return errors.New("XUNCHA_DB (--db) must not be empty")
 	}
@@ -141,6 +143,16 @@ func (c *common) validate() error {
 	}
 	if c.keyFile == "" {
 		c.keyFile = c.db + ".key"
+	}
+	return firstError(more...)
+}
+
+// firstError runs the checks in order and returns the first error.
+func firstError(checks ...func() error) error {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
 	}
 	return nil
 }

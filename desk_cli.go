@@ -54,18 +54,15 @@ func (f *deskFlags) start(engine *handlers.Engine, ln net.Listener, stdout io.Wr
 func deskLink(fs *flag.FlagSet) runFunc {
 	var (
 		c      common
-		person int64
+		person personFlag
 		df     deskFlags
 	)
 	c.register(fs, useDB)
-	fs.Int64Var(&person, "person", 0, "the person's id, from xuncha people list: an official, administrator or unit member")
+	person.register(fs, ": an official, administrator or unit member")
 	df.register(fs)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
+		if err := c.validate(person.check); err != nil {
 			return err
-		}
-		if person <= 0 {
-			return errors.New("XUNCHA_PERSON (--person) must be a person's id, from xuncha people list")
 		}
 		db, err := c.openDB(ctx, e)
 		if err != nil {
@@ -74,9 +71,9 @@ func deskLink(fs *flag.FlagSet) runFunc {
 		defer db.Close()
 		var token string
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			p, err := tx.FindPerson(person)
+			p, err := tx.FindPerson(int64(person))
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("desk link: no person %d (see xuncha people list)", person)
+				return person.notFound(e)
 			}
 			if err != nil {
 				return err
