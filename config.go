@@ -242,11 +242,11 @@ func (c *common) open(ctx context.Context, getenv func(string) string, logger *s
 	return db, nil
 }
 
-// openDB validates the shared settings and opens the store, logging to the command's stderr;
-// the caller closes it. A command that must refuse bad settings before it reads its input
-// validates first as well: validating again changes nothing.
-func (c *common) openDB(ctx context.Context, e *env) (*store.DB, error) {
-	if err := c.validate(); err != nil {
+// openDB validates the shared settings and then the command's own (more), and opens the store,
+// logging to the command's stderr; the caller closes it. A command that must refuse bad
+// settings before it reads its input validates first as well: validating again changes nothing.
+func (c *common) openDB(ctx context.Context, e *env, more ...func() error) (*store.DB, error) {
+	if err := c.validate(more...); err != nil {
 		return nil, err
 	}
 	return c.open(ctx, e.getenv, c.logger(e.stderr))

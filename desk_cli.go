@@ -61,10 +61,7 @@ func deskLink(fs *flag.FlagSet) runFunc {
 	person.register(fs, ": an official, administrator or unit member")
 	df.register(fs)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(person.check); err != nil {
-			return err
-		}
-		db, err := c.openDB(ctx, e)
+		db, err := c.openDB(ctx, e, person.check)
 		if err != nil {
 			return err
 		}

@@ -120,13 +120,12 @@ func peopleRevokeCommand(fs *flag.FlagSet) runFunc {
 	person.register(fs, "")
 	fs.StringVar(&reason, "reason", "", "why the role is withdrawn (lost phone, left the post…), for the audit log")
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(person.check); err != nil {
-			return err
-		}
-		if strings.TrimSpace(reason) == "" {
-			return errors.New("XUNCHA_REASON (--reason) must say why the role is withdrawn (it goes to the audit log)")
-		}
-		db, err := c.openDB(ctx, e)
+		db, err := c.openDB(ctx, e, person.check, func() error {
+			if strings.TrimSpace(reason) == "" {
+				return errors.New("XUNCHA_REASON (--reason) must say why the role is withdrawn (it goes to the audit log)")
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
