@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,6 +18,7 @@ import (
 
 	"xuncha/bot/telegramtest"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestCrashLoop builds the binary, drives 200 resident conversations through the fake Bot API
@@ -44,8 +44,7 @@ func TestCrashLoop(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, token)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 100 * time.Millisecond, Global: 40})
 	dbPath := filepath.Join(dir, "x.db")
 	env := append(os.Environ(), "XUNCHA_DB="+dbPath, "XUNCHA_SECRET_KEY="+testKey, "XUNCHA_ADDR=127.0.0.1:0",
@@ -135,11 +134,7 @@ func TestCrashLoop(t *testing.T) {
 	cmd.Start()
 	mu.Unlock()
 
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	defer db.Close()
 	var reports int
 	err = db.Update(context.Background(), func(tx *store.Tx) error {

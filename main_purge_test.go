@@ -3,17 +3,15 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"xuncha/internal/sqltest"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestPurgeCommand files a real-name report whose clue was closed 200 days ago, then runs
@@ -22,15 +20,11 @@ import (
 func TestPurgeCommand(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "x.db")
 	env := testEnv("XUNCHA_DB", dbPath)
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	db.Now = func() time.Time { return time.Now().Add(-200 * 24 * time.Hour) }
 	var number string
 	var reportID int64
-	err = db.Update(context.Background(), func(tx *store.Tx) error {
+	err := db.Update(context.Background(), func(tx *store.Tx) error {
 		chat, err := tx.EnsureChat("web", "resident-chat", "zh", false)
 		if err != nil {
 			return err
@@ -54,7 +48,7 @@ func TestPurgeCommand(t *testing.T) {
 	}
 	sealed := rowBytes(t, dbPath, fmt.Sprintf(`SELECT contact_sealed FROM reports WHERE id = %d`, reportID))
 	db.Close()
-	if len(sealed) < 28 || !bytes.Contains(dbFiles(t, dbPath), sealed) {
+	if len(sealed) < 28 || !bytes.Contains(sqltest.FileBytes(t, dbPath), sealed) {
 		t.Fatalf("the sealed contact (%d bytes) is not in the file before the purge: the scan proves nothing", len(sealed))
 	}
 
@@ -81,7 +75,7 @@ func TestPurgeCommand(t *testing.T) {
 			t.Errorf("output names the reporter:\n%s", s)
 		}
 	}
-	files := dbFiles(t, dbPath)
+	files := sqltest.FileBytes(t, dbPath)
 	for _, secret := range [][]byte{sealed, []byte("王秀英"), []byte("13912345678")} {
 		if bytes.Contains(files, secret) {
 			t.Errorf("%q… still in the database files after the purge", secret[:6])
@@ -90,10 +84,7 @@ func TestPurgeCommand(t *testing.T) {
 	if out, _ := mustRun(t, env, "purge", "--dry-run"); !strings.Contains(out, "links of closed clues: 0") {
 		t.Errorf("after the purge:\n%s", out)
 	}
-	db, err = store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = storetest.Open(t, dbPath)
 	defer db.Close()
 	if _, err := db.ReporterChat(context.Background(), reportID); err != store.ErrNotFound {
 		t.Errorf("reporter link after purge: %v", err)
@@ -104,21 +95,4 @@ func TestPurgeCommand(t *testing.T) {
 		strings.NewReader(""), &bad, &bad); err == nil || !strings.Contains(err.Error(), "XUNCHA_RETAIN_LINK") {
 		t.Errorf("negative period: %v", err)
 	}
-}
-
-// dbFiles returns the bytes of the database file and of its WAL, if any.
-func dbFiles(t *testing.T, path string) []byte {
-	t.Helper()
-	var out []byte
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) && p != path {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b...)
-	}
-	return out
 }

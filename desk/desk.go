@@ -122,8 +122,8 @@ func New(logger *slog.Logger, st Store, eng Engine, cfg Config) (*Desk, error) {
 	return d, nil
 }
 
-// filterField is a filter of a page's form (templates/parts.html "filter"): the catalog key
-// of its label, the query parameter, the choices, and whether "all" comes first.
+// filterField is a filter of a page's form (templates/parts.html "filter"): its label, the
+// query parameter, the choices, and whether "all" comes first.
 type filterField struct {
 	Label, Name string
 	Options     []option

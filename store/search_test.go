@@ -1,10 +1,13 @@
 package store
 
 import (
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 // TestSearch: the desk's search finds a text of one, two or more characters in the subject,
@@ -120,14 +123,14 @@ func TestSearchPlans(t *testing.T) {
 	check := func(stage string) {
 		for _, f := range filters {
 			count, args := ledgerCount(f)
-			if plan := queryPlan(t, db, count, args...); strings.Contains(plan, "SCAN c") || strings.Contains(plan, "SCAN clue_grams") ||
+			if plan := queryPlan(t, db.db, count, args...); strings.Contains(plan, "SCAN c") || strings.Contains(plan, "SCAN clue_grams") ||
 				!strings.Contains(plan, "SEARCH clue_grams USING PRIMARY KEY") {
 				t.Errorf("%s, search %q %+v: the count's plan %q reads the ledger, not the search's matches", stage, f.Search, f, plan)
 			}
 			for _, order := range []string{"received", "due"} {
 				for _, many := range []bool{false, true} {
 					page, args := ledgerPageQuery(f, order, true, many)
-					plan := queryPlan(t, db, `SELECT `+clueColumns+page, append(args, 50, 0)...)
+					plan := queryPlan(t, db.db, `SELECT `+clueColumns+page, append(args, 50, 0)...)
 					if strings.Contains(plan, "SCAN clue_grams") || !strings.Contains(plan, "SEARCH clue_grams USING PRIMARY KEY") {
 						t.Errorf("%s, search %q: the page's plan %q does not look its bigrams up", stage, f.Search, plan)
 					}
@@ -149,30 +152,12 @@ func TestSearchPlans(t *testing.T) {
 	}
 	check("after ANALYZE")
 	// The bigrams of one clue are found through its id, not by reading every clue.
-	if plan := queryPlan(t, db, `SELECT gram, clue_id FROM clue_gram_rows WHERE clue_id = ?`, 5); strings.Contains(plan, "SCAN clues") {
+	if plan := queryPlan(t, db.db, `SELECT gram, clue_id FROM clue_gram_rows WHERE clue_id = ?`, 5); strings.Contains(plan, "SCAN clues") {
 		t.Errorf("the triggers' bigrams of one clue: plan %q reads every clue", plan)
 	}
 }
 
-// queryPlan returns the steps of a statement's plan, joined by "; ".
-func queryPlan(tb testing.TB, db *DB, query string, args ...any) string {
-	tb.Helper()
-	rows, err := db.db.Query(`EXPLAIN QUERY PLAN `+query, args...)
-	if err != nil {
-		tb.Fatalf("%s: %v", query, err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			tb.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	if err := rows.Err(); err != nil {
-		tb.Fatal(err)
-	}
-	return strings.Join(plan, "; ")
+// queryPlan is a statement's plan as one line.
+func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) string {
+	return strings.Join(sqltest.QueryPlan(tb, db, query, args...), "; ")
 }
