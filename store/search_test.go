@@ -79,7 +79,7 @@ func TestSearch(t *testing.T) {
 	mustUpdate(t, db, func(tx *Tx) error {
 		clues, n, err := tx.LedgerPage(ClueFilter{Search: "低保"}, "received", true, 0, 3)
 		if err == nil && (n != SearchCountMax+1 || len(clues) != 3 || clues[0].Number != "JH-2024-1100") {
-			t.Errorf("a word in 1,100 clues: count %d, page of %d from %v, want %d and JH-2024-1100 first", n, len(clues), clues[0].Number, SearchCountMax+1)
+			t.Errorf("a word in 1,100 clues: count %d, page %v, want %d and JH-2024-1100 first", n, clues, SearchCountMax+1)
 		}
 		return err
 	})
