@@ -16,16 +16,10 @@ import (
 func TestSearch(t *testing.T) {
 	db := MustOpenDB(t)
 	setClock(db, t0)
-	var ids []int64
-	for i, c := range []*Clue{
-		{Subject: "东风村村委会", Summary: "惠农补贴被截留"},
-		{Subject: "胜利村", Summary: "路灯坏了三天没人修"},
-		{Subject: "红旗村 Co-op", Summary: "账目不公开，路灯也坏了"},
-	} {
-		c.Source = ClueFromInspection
-		c.ReceivedAt = t0.Add(time.Duration(i) * time.Hour)
-		ids = append(ids, mustClue(t, db, c).ID)
-	}
+	ids := mustInspectionClues(t, db,
+		&Clue{Subject: "东风村村委会", Summary: "惠农补贴被截留"},
+		&Clue{Subject: "胜利村", Summary: "路灯坏了三天没人修"},
+		&Clue{Subject: "红旗村 Co-op", Summary: "账目不公开，路灯也坏了"})
 	find := func(search string) []int64 {
 		t.Helper()
 		var got []int64
@@ -91,6 +85,19 @@ func TestSearch(t *testing.T) {
 	if grams != 20 {
 		t.Errorf("clue with a changed text holds %d bigrams, want 20 (the old ones left behind?)", grams)
 	}
+}
+
+// mustInspectionClues registers clues the inspection found, an hour apart from t0, and
+// returns their ids.
+func mustInspectionClues(tb testing.TB, db *DB, clues ...*Clue) []int64 {
+	tb.Helper()
+	ids := make([]int64, len(clues))
+	for i, c := range clues {
+		c.Source = ClueFromInspection
+		c.ReceivedAt = t0.Add(time.Duration(i) * time.Hour)
+		ids[i] = mustClue(tb, db, c).ID
+	}
+	return ids
 }
 
 // TestSearchPlans checks the plans of the desk's search statements (the count and the page),
