@@ -5,9 +5,25 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
+
+// newDeskProgram is a desk browser test's program (newBrowserProgram) and the two minutes
+// the whole test may take.
+func newDeskProgram(t *testing.T) (context.Context, *browserProgram) {
+	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
+	t.Cleanup(cancel)
+	return ctx, newBrowserProgram(t, ctx)
+}
+
+// serveDesk starts the program's server and a Chromium whose language is lang, and returns
+// the server's address and the browser's first tab.
+func serveDesk(t *testing.T, ctx context.Context, prog *browserProgram, lang string) (string, *deskTab) {
+	url := prog.serve()
+	return url, newDeskTab(t, openBrowser(t, ctx, lang))
+}
 
 // deskTab drives one browser context of a desk test: steps that fail the test with the page's
 // text, the text of an element, and screenshots into the folder XUNCHA_DESK_SCREENSHOTS names

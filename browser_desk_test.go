@@ -34,9 +34,7 @@ import (
 // XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-ledger.png, docs/desk-clue.png,
 // docs/desk-clue-actions.png and docs/desk-unit.png (1366×768).
 func TestBrowserDesk(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	t.Cleanup(cancel)
-	prog := newBrowserProgram(t, ctx)
+	ctx, prog := newDeskProgram(t)
 	dbPath, key, cli := prog.dbPath, prog.key, prog.cli
 	invitation := regexp.MustCompile(`invitation code: (\S+)`).FindStringSubmatch(cli("invite", "--db", dbPath, "--role", "official", "--township", "新站镇"))
 	if invitation == nil {
@@ -109,10 +107,8 @@ func TestBrowserDesk(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url := prog.serve()
-	bctx := openBrowser(t, ctx, "zh-CN")
-	tab := newDeskTab(t, bctx)
-	step, text, shoot := tab.step, tab.text, tab.shoot
+	url, tab := serveDesk(t, ctx, prog, "zh-CN")
+	bctx, step, text, shoot := tab.ctx, tab.step, tab.text, tab.shoot
 
 	// The chat page as a resident: its cookie opens nothing on the desk.
 	// The first action runs on the browser's own context: a step's shorter one would end the

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -20,9 +19,7 @@ import (
 // XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-stats.png (1366×768) and, for a look only,
 // desk-stats-phone.png and desk-stats-whole.png (the whole page).
 func TestBrowserDeskStats(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	t.Cleanup(cancel)
-	prog := newBrowserProgram(t, ctx)
+	ctx, prog := newDeskProgram(t)
 	dbPath, key := prog.dbPath, prog.key
 
 	// A year of clues: more in the bigger townships, most transferred, some closed with
@@ -100,10 +97,8 @@ func TestBrowserDeskStats(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url := prog.serve()
-	bctx := openBrowser(t, ctx, "zh-CN")
-	tab := newDeskTab(t, bctx)
-	step, shoot := tab.step, tab.shoot
+	url, tab := serveDesk(t, ctx, prog, "zh-CN")
+	bctx, step, shoot := tab.ctx, tab.step, tab.shoot
 
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(handlers.DeskLink(url, token))); err != nil {
 		t.Fatalf("open the link: %v", err)
