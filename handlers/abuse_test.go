@@ -36,13 +36,9 @@ func (c *testClock) advance(d time.Duration) {
 // moves.
 func (en *env) guessEngine(t *testing.T, budget handlers.GuessBudget) (*handlers.Engine, *testClock) {
 	t.Helper()
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := &testClock{now: time.Now()}
 	en.db.Now = clk.Now
-	e := handlers.New(slog.New(slog.DiscardHandler), en.db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC, Guess: budget})
+	e := handlers.New(slog.New(slog.DiscardHandler), en.db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC, Guess: budget}))
 	return e, clk
 }
 
@@ -114,9 +110,7 @@ func TestGuessBudget(t *testing.T) {
 	clk.advance(time.Second)
 	send(t, e, "new-officer", "/bind "+valid).must(t, "绑定成功")
 
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'guess.limited' AND person_id IS NULL AND object = ''`); n != 5 {
-		t.Errorf("guess.limited audit rows: %d, want 5", n)
-	}
+	wantCount(t, en.count, 5, "guess.limited audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'guess.limited' AND person_id IS NULL AND object = ''`)
 
 	// Failed attempts are kept only for the per-chat window: a flood of fresh chats does not
 	// grow the table for ever.
@@ -283,9 +277,7 @@ func TestBlockReporter(t *testing.T) {
 	if strings.Contains(done.text, reporter) || len(done.others) != 0 {
 		t.Errorf("blocking showed or told something about the chat: %+v", done)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'clue.block' AND object = ? AND detail = '连续多日发送辱骂信息' AND person_id IS NOT NULL`, "clue:"+linked.Number); n != 1 {
-		t.Errorf("clue.block audit rows: %d", n)
-	}
+	wantCount(t, en.count, 1, "clue.block audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'clue.block' AND object = ? AND detail = '连续多日发送辱骂信息' AND person_id IS NOT NULL`, "clue:"+linked.Number)
 
 	// The blocked chat: a neutral answer, nothing stored.
 	reports := en.count(t, `SELECT COUNT(*) FROM reports`)
@@ -299,15 +291,9 @@ func TestBlockReporter(t *testing.T) {
 		t.Error("a blocked chat is offered to add information")
 	}
 	en.press(t, reporter, "q:add").mustHave(t, "不再受理")
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != reports {
-		t.Errorf("a blocked chat changed the reports: %d, was %d", n, reports)
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM report_events WHERE kind = 'supplement'`); n != 0 {
-		t.Errorf("a blocked chat added %d supplements", n)
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM subscriptions`); n != 0 {
-		t.Errorf("a blocked chat subscribed")
-	}
+	wantCount(t, en.count, reports, "a blocked chat changed the reports", `SELECT COUNT(*) FROM reports`)
+	wantCount(t, en.count, 0, "a blocked chat added supplements", `SELECT COUNT(*) FROM report_events WHERE kind = 'supplement'`)
+	wantCount(t, en.count, 0, "a blocked chat subscribed", `SELECT COUNT(*) FROM subscriptions`)
 	en.send(t, reporter, "/lang en")
 	en.send(t, reporter, "hello").mustHave(t, "This channel no longer takes your messages", "query code")
 	en.send(t, reporter, "/lang zh")
@@ -316,9 +302,7 @@ func TestBlockReporter(t *testing.T) {
 
 	// Unblocking from the same clue restores the chat.
 	en.press(t, official, unblock).mustHave(t, "不在屏蔽名单中")
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'clue.unblock' AND object = ?`, "clue:"+linked.Number); n != 1 {
-		t.Errorf("clue.unblock audit rows: %d", n)
-	}
+	wantCount(t, en.count, 1, "clue.unblock audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'clue.unblock' AND object = ?`, "clue:"+linked.Number)
 	en.send(t, reporter, "/report").mustHave(t, "请选择问题类别")
 
 	// English, for an official who chose it.

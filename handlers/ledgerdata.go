@@ -2,10 +2,8 @@ package handlers
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -264,17 +262,9 @@ var defaultLedger []byte
 
 // LoadLedger reads the ledger data from a JSON file, or the built-in data when path is empty.
 func LoadLedger(path string) (*Ledger, error) {
-	data := defaultLedger
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read ledger data: %w", err)
-		}
-		data = b
-	}
 	var l Ledger
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("parse ledger data: %w", err)
+	if err := loadJSON(path, defaultLedger, "ledger data", &l); err != nil {
+		return nil, err
 	}
 	if len(l.Dispositions) == 0 || len(l.Units) == 0 || len(l.DueDays) == 0 {
 		return nil, errors.New("parse ledger data: dispositions, units and due_days must not be empty")
@@ -356,4 +346,12 @@ func (w Weekdays) AddWorkingDays(t time.Time, n int) time.Time {
 	}
 	y, m, day := d.Date()
 	return time.Date(y, m, day, 23, 59, 59, 0, loc)
+}
+
+// unitButtons offers units, one a row, each button the ledger action args followed by the
+// unit's key.
+func (t *turn) unitButtons(units []Unit, args ...any) [][]store.Button {
+	return column(units, func(u Unit) store.Button {
+		return store.Button{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, append(args[:len(args):len(args)], u.Key)...).Data()}
+	})
 }
