@@ -713,76 +713,101 @@ func TestWeChatReceiptBeforeSuccess(t *testing.T) {
 // (safe mode) from concurrent users, from the request to the decrypted reply: each request is
 // a new resident's first message, so each step creates a chat and answers the welcome menu.
 // p50/p99 are computed over every request. Sub-benchmarks: 200 concurrent callbacks (the
-// goal), 1 at a time (the service time of one callback), and the engine's step alone called by
-// 200 goroutines (the floor the channel adds to: one SQLite transaction, one fsync, per step).
+// goal), 1 at a time (the service time of one callback), the engine's step alone called by
+// 200 goroutines (the floor the channel adds to: one SQLite transaction, one fsync, per step),
+// and both of these in alternating rounds (interleaved=200), for their ratio on a shared
+// machine.
 func BenchmarkWeChatPassive(b *testing.B) {
 	b.Run("callbacks=200", func(b *testing.B) { benchCallbacks(b, 200) })
 	b.Run("callbacks=1", func(b *testing.B) { benchCallbacks(b, 1) })
 	b.Run("engine-only=200", benchEngine)
 	b.Run("net-http-client=200", benchCallbacksHTTPClient)
+	b.Run("interleaved=200", benchInterleaved)
 }
 
 // benchCallbacks sends signed, encrypted callbacks from clients connections at once, each a
 // new user's first message, and checks that each got its passive reply.
-//
-// The client is WeChat's side, which runs on other machines; here it shares the CPU with the
-// server. It writes requests built before the clock on kept-alive connections and reads the
-// answers with one goroutine per connection, so that the benchmark measures the server rather
-// than net/http's client (three goroutines and their hand-offs per request; see
-// benchCallbacksHTTPClient for the same load through it).
 func benchCallbacks(b *testing.B, clients int) {
 	f := newWXFixture(b, WeChatConfig{AESKey: wxAESKey})
 	f.start()
-	// The latency is the server's: WeChat's side of the exchange (signing and encrypting a
-	// callback, decrypting the reply) runs before and after the clock, not inside it.
-	reqs := make([][]byte, b.N)
+	c := newCallbackClient(b, f, b.N, clients)
+	b.ResetTimer()
+	cpu := processCPU()
+	c.send(0, b.N)
+	b.StopTimer()
+	reportCPU(b, cpu)
+	checkReplies(b, f, c.replies)
+	reportLatency(b, c.lat)
+}
+
+// callbackClient is WeChat's side of benchCallbacks, which runs on other machines; here it
+// shares the CPU with the server. It writes requests built before the clock on kept-alive
+// connections and reads the answers with one goroutine per connection, so that the benchmark
+// measures the server rather than net/http's client (three goroutines and their hand-offs per
+// request; see benchCallbacksHTTPClient for the same load through it). Signing and encrypting
+// a callback, and decrypting the reply, run before and after the clock, not inside it.
+type callbackClient struct {
+	conns   []net.Conn
+	readers []*bufio.Reader
+	reqs    [][]byte
+	replies []string
+	lat     []time.Duration
+}
+
+func newCallbackClient(b *testing.B, f *wxFixture, n, clients int) *callbackClient {
+	c := &callbackClient{reqs: make([][]byte, n), replies: make([]string, n), lat: make([]time.Duration, n)}
 	host := f.srv.Listener.Addr().String()
-	for i := range b.N {
+	for i := range n {
 		s := f.cb.Sign(f.cb.Text(fmt.Sprintf("oBench%07d", i), int64(900000+i), "你好"), time.Now())
-		reqs[i] = fmt.Appendf(nil, "POST /?%s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s",
+		c.reqs[i] = fmt.Appendf(nil, "POST /?%s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s",
 			s.Query.Encode(), host, len(s.Body), s.Body)
 	}
-	conns := make([]net.Conn, clients)
-	for c := range conns {
+	for range clients {
 		conn, err := net.Dial("tcp", host)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer conn.Close()
-		conns[c] = conn
+		b.Cleanup(func() { conn.Close() })
+		c.conns = append(c.conns, conn)
+		c.readers = append(c.readers, bufio.NewReader(conn))
 	}
-	replies := make([]string, b.N)
-	lat := make([]time.Duration, b.N)
+	return c
+}
+
+// send sends requests lo to hi-1, one connection's requests at a time each, all connections at once.
+func (c *callbackClient) send(lo, hi int) {
+	spread(lo, hi, len(c.conns), func(conn, i int) {
+		start := time.Now()
+		if _, err := c.conns[conn].Write(c.reqs[i]); err != nil {
+			return
+		}
+		res, err := http.ReadResponse(c.readers[conn], nil)
+		if err != nil {
+			return
+		}
+		c.replies[i] = readAll(res)
+		c.lat[i] = time.Since(start)
+	})
+}
+
+// spread runs fn for lo to hi-1 from workers goroutines at once, each taking the next i when
+// done with its last; fn is told which worker runs it.
+func spread(lo, hi, workers int, fn func(worker, i int)) {
 	var next atomic.Int64
+	next.Store(int64(lo))
 	var wg sync.WaitGroup
-	b.ResetTimer()
-	cpu := processCPU()
-	for _, conn := range conns {
+	for w := range workers {
 		wg.Go(func() {
-			br := bufio.NewReader(conn)
 			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
+				i := int(next.Add(1) - 1)
+				if i >= hi {
 					return
 				}
-				start := time.Now()
-				if _, err := conn.Write(reqs[i]); err != nil {
-					return
-				}
-				res, err := http.ReadResponse(br, nil)
-				if err != nil {
-					return
-				}
-				replies[i] = readAll(res)
-				lat[i] = time.Since(start)
+				fn(w, i)
 			}
 		})
 	}
 	wg.Wait()
-	b.StopTimer()
-	reportCPU(b, cpu)
-	checkReplies(b, f, replies)
-	reportLatency(b, lat)
 }
 
 // benchCallbacksHTTPClient is benchCallbacks at 200 through net/http's client, as this
@@ -799,7 +824,7 @@ func benchCallbacksHTTPClient(b *testing.B) {
 		urls[i], bodies[i] = s.URL(f.srv.URL), s.Body
 	}
 	replies := make([]string, b.N)
-	lat := runConcurrent(b, clients, func(i int64) {
+	lat := runConcurrent(b, clients, func(i int) {
 		res, err := client.Post(urls[i], "text/xml", strings.NewReader(bodies[i]))
 		if err == nil {
 			replies[i] = readAll(res)
@@ -824,38 +849,68 @@ func checkReplies(b *testing.B, f *wxFixture, replies []string) {
 
 func benchEngine(b *testing.B) {
 	f := newWXFixture(b, WeChatConfig{})
-	lat := runConcurrent(b, 200, func(i int64) {
-		_, err := f.engine.Handle(context.Background(), handlers.Message{Platform: handlers.PlatformWeChat,
-			ChatID: fmt.Sprintf("oBench%07d", i), MsgID: fmt.Sprintf("m%d", 900000+i), Text: "你好", Passive: true})
-		if err != nil {
-			b.Error(err)
-		}
-	})
+	lat := runConcurrent(b, 200, func(i int) { engineStep(b, f, i) })
 	reportLatency(b, lat)
+}
 
+// engineStep is the step of a callback without the channel: a new chat's first message,
+// answered passively.
+func engineStep(b *testing.B, f *wxFixture, i int) {
+	_, err := f.engine.Handle(context.Background(), handlers.Message{Platform: handlers.PlatformWeChat,
+		ChatID: fmt.Sprintf("oStep%07d", i), MsgID: fmt.Sprintf("s%d", 900000+i), Text: "你好", Passive: true})
+	if err != nil {
+		b.Error(err)
+	}
+}
+
+// benchInterleaved runs b.N callbacks and b.N bare steps, each 200 at once, in alternating
+// rounds of 2,000 on one database, and reports each one's throughput and p99 and their ratios.
+// The two sub-benchmarks above run seconds apart, and on a shared machine the load changes in
+// between: their ratio swung by 2-3x from one run to the next (BENCHMARKS.md, WeChat). Here
+// both see the same moments' load, round after round.
+func benchInterleaved(b *testing.B) {
+	const clients, round = 200, 2000
+	f := newWXFixture(b, WeChatConfig{AESKey: wxAESKey})
+	f.start()
+	c := newCallbackClient(b, f, b.N, clients)
+	steps := make([]time.Duration, b.N)
+	var inCallbacks, inSteps time.Duration
+	b.ResetTimer()
+	for lo := 0; lo < b.N; lo += round {
+		hi := min(lo+round, b.N)
+		start := time.Now()
+		c.send(lo, hi)
+		inCallbacks += time.Since(start)
+		start = time.Now()
+		spread(lo, hi, clients, func(_, i int) {
+			t := time.Now()
+			engineStep(b, f, i)
+			steps[i] = time.Since(t)
+		})
+		inSteps += time.Since(start)
+	}
+	b.StopTimer()
+	checkReplies(b, f, c.replies)
+	cb, step := float64(b.N)/inCallbacks.Seconds(), float64(b.N)/inSteps.Seconds()
+	cbP99, stepP99 := p99(c.lat), p99(steps)
+	b.ReportMetric(cb, "callbacks/s")
+	b.ReportMetric(step, "steps/s")
+	b.ReportMetric(cb/step, "ratio")
+	b.ReportMetric(cbP99, "callbacks-p99-ms")
+	b.ReportMetric(stepP99, "steps-p99-ms")
+	b.ReportMetric(cbP99/stepP99, "p99-ratio")
 }
 
 // runConcurrent runs b.N calls of fn from clients goroutines and returns each call's latency.
-func runConcurrent(b *testing.B, clients int, fn func(i int64)) []time.Duration {
+func runConcurrent(b *testing.B, clients int, fn func(i int)) []time.Duration {
 	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	b.ResetTimer()
 	cpu := processCPU()
-	for range clients {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				start := time.Now()
-				fn(i)
-				lat[i] = time.Since(start)
-			}
-		})
-	}
-	wg.Wait()
+	spread(0, b.N, clients, func(_, i int) {
+		start := time.Now()
+		fn(i)
+		lat[i] = time.Since(start)
+	})
 	b.StopTimer()
 	reportCPU(b, cpu)
 	return lat
@@ -868,11 +923,17 @@ func reportCPU(b *testing.B, start time.Duration) {
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
+	b.ReportMetric(percentile(lat, 0.99), "p99-ms")
 	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "req/s")
+}
+
+func p99(lat []time.Duration) float64 { return percentile(lat, 0.99) }
+
+// percentile sorts lat and returns its p-th percentile in milliseconds.
+func percentile(lat []time.Duration, p float64) float64 {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 }
 
 func readAll(res *http.Response) string {
