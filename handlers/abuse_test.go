@@ -5,38 +5,20 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/testclock"
 	"xuncha/store"
 )
 
-// testClock is a settable time for the store (and so for every step's transaction).
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // guessEngine is an engine on en's database with the given guess budget and a clock the test
 // moves.
-func (en *env) guessEngine(t *testing.T, budget handlers.GuessBudget) (*handlers.Engine, *testClock) {
+func (en *env) guessEngine(t *testing.T, budget handlers.GuessBudget) (*handlers.Engine, *testclock.Clock) {
 	t.Helper()
-	clk := &testClock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	en.db.Now = clk.Now
 	e := handlers.New(slog.New(slog.DiscardHandler), en.db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC, Guess: budget}))
 	return e, clk
@@ -96,7 +78,7 @@ func TestGuessBudget(t *testing.T) {
 
 	// A guess a second comes back: a right code uses none of it, so the wrong guess after
 	// it is still checked; the one after that is not.
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	send(t, e, "late-holder", code).must(t, "举报状态")
 	send(t, e, "guesser-6", "/query 1111 2222 3333 4447").must(t, "没有找到")
 	send(t, e, "guesser-7", "/query 1111 2222 3333 4448").must(t, "此刻有太多")
@@ -107,14 +89,14 @@ func TestGuessBudget(t *testing.T) {
 	}
 	valid := en.invite(t, store.RoleOfficer, en.township, en.village)
 	send(t, e, "new-officer", "/bind "+valid).must(t, "此刻有太多")
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	send(t, e, "new-officer", "/bind "+valid).must(t, "绑定成功")
 
 	wantCount(t, en.count, 5, "guess.limited audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'guess.limited' AND person_id IS NULL AND object = ''`)
 
 	// Failed attempts are kept only for the per-chat window: a flood of fresh chats does not
 	// grow the table for ever.
-	clk.advance(16 * time.Minute)
+	clk.Add(16 * time.Minute)
 	send(t, e, "guesser-8", "/query 1111 2222 3333 4449").must(t, "没有找到")
 	if n := attempts(); n != 1 {
 		t.Errorf("code attempts after the window: %d, want 1", n)
@@ -137,7 +119,7 @@ func TestRefusalsSummarised(t *testing.T) {
 		if !strings.Contains(r.text(), "邀请码无效") && !strings.Contains(r.text(), "此刻有太多") {
 			t.Fatalf("guess %d: %s", i, r.text())
 		}
-		clk.advance(time.Millisecond)
+		clk.Add(time.Millisecond)
 	}
 	rows := en.count(t, `SELECT COUNT(*) FROM audit`)
 	t.Logf("%d wrong invitation codes wrote %d audit rows", guesses, rows)
@@ -145,7 +127,7 @@ func TestRefusalsSummarised(t *testing.T) {
 		t.Fatalf("%d wrong codes wrote %d audit rows, want at most %d", guesses, rows, 2*store.RefusalRows+2)
 	}
 	// The window closes; the next step of anyone writes the summaries.
-	clk.advance(store.RefusalWindow)
+	clk.Add(store.RefusalWindow)
 	send(t, e, "someone", "/help")
 	summaries, err := en.raw.Query(`SELECT object, detail FROM audit WHERE action = 'abuse.summary' ORDER BY object`)
 	if err != nil {

@@ -613,8 +613,8 @@ func TestLedgerColours(t *testing.T) {
 	for _, tc := range []struct {
 		chat, red, yellow, card string
 	}{
-		{"county", "🔴红灯·已发督办函", "🟡黄灯·已催办", "办理阶段：待会商研判（自 " + stageAt.Format("2006-01-02") + " 起）；🔴红灯·已发督办函"},
-		{"county-en", "🔴 red: supervision letter", "🟡 yellow: nudged", "Stage: awaiting joint study (since " + stageAt.Format("2006-01-02") + "); 🔴 red: supervision letter"},
+		{"county", "🔴红灯·已发督办函", "🔵蓝灯·已催办", "办理阶段：待会商研判（自 " + stageAt.Format("2006-01-02") + " 起）；🔴红灯·已发督办函"},
+		{"county-en", "🔴 red: supervision letter", "🔵 blue: nudged", "Stage: awaiting joint study (since " + stageAt.Format("2006-01-02") + "); 🔴 red: supervision letter"},
 	} {
 		o := en.press(t, tc.chat, "lg:l:open")
 		if l := line(o.text, en.clueTw2.Number); !strings.Contains(l, tc.red) {

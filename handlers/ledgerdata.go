@@ -81,12 +81,13 @@ func (l *Ledger) StageOf(status string, hasDeadline bool) (Stage, bool) {
 	return Stage{}, false
 }
 
-// Colour is where a clue stands on its clock, as a traffic light with its words (never the
-// colour alone): green, on time (no step yet); yellow, nudged or sent a reminder letter;
-// red, sent a supervision letter. Level is the step taken (store.Ladder*); Stage the stage's
-// name; "" for a clue on no clock (closed, or held pending new evidence).
+// Colour is where a clue stands on its clock, as a light with its words (never the colour
+// alone), after the three levels of DOMAIN.md's escalation practice: green, on time (no step
+// yet); blue, nudged; yellow, sent a reminder letter; red, sent a supervision letter. Level is
+// the step taken (store.Ladder*); Stage the stage's name; "" for a clue on no clock (closed, or
+// held pending new evidence).
 type Colour struct {
-	Key   string // "green", "yellow", "red": a CSS class, a stable export value
+	Key   string // "green", "blue", "yellow", "red": a CSS class, a stable export value
 	Label string // the colour and the step, in words
 	Stage string
 }
@@ -101,7 +102,7 @@ func (l *Ledger) ClueColour(c *store.Clue, lang string) Colour {
 		return Colour{}
 	}
 	level := min(max(c.Level, store.LadderNone), store.LadderSupervision)
-	key := [...]string{"green", "yellow", "yellow", "red"}[level]
+	key := [...]string{"green", "blue", "yellow", "red"}[level]
 	return Colour{Key: key, Label: T(lang, fmt.Sprintf("lg.colour.%d", level)), Stage: st.Name(lang)}
 }
 

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"xuncha/store"
 )
@@ -122,30 +121,4 @@ func TestFollowUpsOnceThroughRestarts(t *testing.T) {
 			t.Errorf("%d follow-ups still in the index", n)
 		}
 	})
-}
-
-// TestDutiesReadTheIndex: the pass reads the duties due from the index of next looks, not the
-// table: its cost is the work due, however many clues were closed.
-func TestDutiesReadTheIndex(t *testing.T) {
-	f := newFixture(t, Config{})
-	rows, err := f.raw.Query(`EXPLAIN QUERY PLAN SELECT d.id FROM realname_duties d JOIN clues c ON c.id = d.clue_id
-		WHERE d.next_at IS NOT NULL AND d.next_at <= ? ORDER BY d.next_at, d.id LIMIT ?`, time.Now().Unix(), 200)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	joined := strings.Join(plan, "; ")
-	if !strings.Contains(joined, "USING INDEX realname_duties_next") || strings.Contains(joined, "TEMP B-TREE") ||
-		strings.Contains(joined, "SCAN c") {
-		t.Errorf("plan: %s", joined)
-	}
 }

@@ -41,8 +41,8 @@ func TestStageClockUntouched(t *testing.T) {
 		f.until(at(2026, 1, 5, 10, 30))
 		id := f.newClue("S-1", tw, keeper, f.clock())
 
-		f.wantColours(id, colourAt{at(2026, 2, 3, 18, 0), "🟢绿灯·按期"}, colourAt{at(2026, 2, 4, 18, 0), "🟡黄灯·已催办"},
-			colourAt{at(2026, 4, 10, 18, 0), "🟡黄灯·已催办"}, colourAt{at(2026, 4, 13, 18, 0), "🟡黄灯·已发提醒函"},
+		f.wantColours(id, colourAt{at(2026, 2, 3, 18, 0), "🟢绿灯·按期"}, colourAt{at(2026, 2, 4, 18, 0), "🔵蓝灯·已催办"},
+			colourAt{at(2026, 4, 10, 18, 0), "🔵蓝灯·已催办"}, colourAt{at(2026, 4, 13, 18, 0), "🟡黄灯·已发提醒函"},
 			colourAt{at(2026, 7, 15, 18, 0), "🟡黄灯·已发提醒函"}, colourAt{at(2026, 7, 16, 18, 0), "🔴红灯·已发督办函"})
 		f.until(at(2026, 9, 1, 8, 0))
 		want := []string{"02-04 【线索办理提醒】 S-1", "04-13 【提醒函】 S-1", "07-16 【督办函】 S-1"}
@@ -136,7 +136,7 @@ func TestStageClockRestartsOnStudy(t *testing.T) {
 // TestStageThresholdsFromLedgerFile runs the real scheduler on the virtual clock: the
 // thresholds, and so the colours, are the ledger file's. A clue whose next step the built-in
 // file set for 04-01 is worked out again after a restart with a county's file that says 3, 5
-// and 8 working days, and climbs at those: yellow on its 3rd working day, the reminder letter
+// and 8 working days, and climbs at those: blue on its 3rd working day, the reminder letter
 // on the 5th, red on the 8th.
 func TestStageThresholdsFromLedgerFile(t *testing.T) {
 	county := ledgerFile(t, `"nudge": 22, "reminder": 65, "supervision": 130},`, `"nudge": 3, "reminder": 5, "supervision": 8},`)
@@ -148,7 +148,7 @@ func TestStageThresholdsFromLedgerFile(t *testing.T) {
 		f.until(at(2026, 3, 3, 12, 0))
 		f.cfg.Ledger = county
 		f.restart()
-		f.wantColours(id, colourAt{at(2026, 3, 4, 18, 0), "🟢绿灯·按期"}, colourAt{at(2026, 3, 5, 18, 0), "🟡黄灯·已催办"},
+		f.wantColours(id, colourAt{at(2026, 3, 4, 18, 0), "🟢绿灯·按期"}, colourAt{at(2026, 3, 5, 18, 0), "🔵蓝灯·已催办"},
 			colourAt{at(2026, 3, 9, 18, 0), "🟡黄灯·已发提醒函"}, colourAt{at(2026, 3, 11, 18, 0), "🟡黄灯·已发提醒函"},
 			colourAt{at(2026, 3, 12, 18, 0), "🔴红灯·已发督办函"})
 		f.until(at(2026, 3, 20, 8, 0))

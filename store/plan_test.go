@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"xuncha/internal/sqltest"
 )
 
 // TestHotStatementPlans checks the query plans of the statements the daily passes and every
@@ -45,23 +47,17 @@ func TestHotStatementPlans(t *testing.T) {
 		{"dedupe", `SELECT id FROM outbox WHERE dedupe_key = ?`, []any{"ladder:1:2:3"}, "", false},
 		{"review open", reviewOpenQuery, []any{2000000}, "SCAN c USING COVERING INDEX clues_open_review", false},
 		{"review closed", reviewClosedQuery, []any{1000, 2000}, "", true}, // groups the month's closures
+		// The passes over the indexes of next looks (migrations 0031, 0033): the work due only.
+		{"duties due", `SELECT ` + dutyColumns + dutyFrom + ` WHERE d.next_at IS NOT NULL AND d.next_at <= ? ORDER BY d.next_at, d.id LIMIT ?`,
+			[]any{2000000, 200}, "", false},
+		{"refer watch due", `SELECT w.clue_id, c.number FROM refer_watch w JOIN clues c ON c.id = w.clue_id
+			WHERE w.next_at IS NOT NULL AND w.next_at <= ? ORDER BY w.next_at, w.clue_id LIMIT ?`, []any{2000000, 200}, "", false},
+		{"tasks due", `SELECT id, title FROM tasks WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`,
+			[]any{2000000, 200}, "", false},
 	}
 	check := func(stage string) {
 		for _, h := range hot {
-			rows, err := db.db.Query(`EXPLAIN QUERY PLAN `+h.query, h.args...)
-			if err != nil {
-				t.Fatalf("%s: %v", h.name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := sqltest.QueryPlan(t, db.db, h.query, h.args...)
 			for _, step := range plan {
 				if (strings.HasPrefix(step, "SCAN") && step != h.allow) || (strings.Contains(step, "TEMP B-TREE") && !h.sort) {
 					t.Errorf("%s, %s: plan %q reads a growing table whole or sorts it", stage, h.name, strings.Join(plan, "; "))
