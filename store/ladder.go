@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -429,4 +430,47 @@ func (tx *Tx) Units() ([]string, error) {
 		out = append(out, u)
 	}
 	return out, rows.Err()
+}
+
+// Queued is one message of Tx.EnqueueAll.
+type Queued struct {
+	ChatID    int64
+	Msg       OutMessage
+	DedupeKey string
+}
+
+// EnqueueAll is Enqueue for the messages of one scheduled step (a letter to a unit, its
+// keeper and the office): one statement for all of them. A pass of the escalation ladder
+// queues tens of thousands, and one INSERT … SELECT each cost a statement's set-up and its
+// own statement journal per message. A message whose key was queued before, or whose chat
+// is gone, is left out; it returns how many rows were added.
+func (tx *Tx) EnqueueAll(msgs []Queued) (int, error) {
+	if len(msgs) == 0 {
+		return 0, nil
+	}
+	args := make([]any, 0, 1+4*len(msgs))
+	args = append(args, tx.now.Unix())
+	for _, m := range msgs {
+		body, err := json.Marshal(m.Msg)
+		if err != nil {
+			return 0, fmt.Errorf("marshal message: %w", err)
+		}
+		args = append(args, m.ChatID, tx.keys.seal("outbox", body), nullString(m.DedupeKey), m.Msg.Resident)
+	}
+	res, err := tx.exec(enqueueAllQuery(len(msgs)), args...)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}
+
+// enqueueAllQuery inserts n messages given as (chat, sealed body, dedupe key, resident) after
+// the time ?1; the chat's platform and person come from chats, as in Enqueue.
+func enqueueAllQuery(n int) string {
+	// WHERE true: without it SQLite would read ON CONFLICT as the join's constraint.
+	return `INSERT INTO outbox (chat_id, platform, payload, dedupe_key, next_attempt_at, created_at, person_id)
+		SELECT c.id, c.platform, v.column2, v.column3, ?1, ?1, IIF(v.column4, NULL, c.person_id)
+		FROM (VALUES ` + strings.Repeat("(?, ?, ?, ?), ", n-1) + `(?, ?, ?, ?)) v JOIN chats c ON c.id = v.column1
+		WHERE true ON CONFLICT (dedupe_key) DO NOTHING`
 }
