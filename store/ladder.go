@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -342,6 +343,18 @@ func (tx *Tx) ReviewTownship(now, from, to time.Time, township int64) (ReviewCou
 
 func (tx *Tx) reviewTotals(openQuery, closedQuery string, openArgs, closedArgs []any) (ReviewTotals, error) {
 	rt := ReviewTotals{County: newReviewCounts(), Townships: map[int64]ReviewCounts{}, Units: map[string]ReviewCounts{}}
+	// The walk looks up the ladder row of every overdue clue, in the order of the index of open
+	// clues, which is no order of the ladder's: at 1,000,000 clues 300,000 lookups in a 10 MB
+	// table. With the connection's 2 MB of pages nearly each one read its page from the file
+	// again. The connection gets room for the table while the review reads, and gives it back.
+	var pages int
+	if err := tx.queryRow(`PRAGMA cache_size`).Scan(&pages); err != nil {
+		return rt, fmt.Errorf("review counts: %w", err)
+	}
+	if _, err := tx.exec(`PRAGMA cache_size = -` + strconv.Itoa(reviewCacheKiB)); err != nil {
+		return rt, fmt.Errorf("review counts: %w", err)
+	}
+	defer tx.exec(`PRAGMA cache_size = ` + strconv.Itoa(pages))
 	part := func(township int64, unit string) (ReviewCounts, ReviewCounts) {
 		t, ok := rt.Townships[township]
 		if !ok {
@@ -398,6 +411,10 @@ func (tx *Tx) reviewTotals(openQuery, closedQuery string, openArgs, closedArgs [
 	}
 	return rt, rows.Err()
 }
+
+// reviewCacheKiB is the page cache of the review's connection while it counts: the ladder's
+// rows of a million-clue ledger (10 MB) and the index pages on the way.
+const reviewCacheKiB = 16 << 10
 
 // reviewOpenQuery walks the covering index of open clues (clues_open_review) in its order, so
 // the grouping needs no sort; the ladder row is looked up only for an overdue clue.
