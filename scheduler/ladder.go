@@ -66,17 +66,35 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 				done, levels = 0, map[int]int{}
 				start := time.Now()
 				rc := newLadderRecipients()
-				for _, c := range batch[i:min(i+ladderTxMax, len(batch))] {
-					level, err := s.ladderStep(tx, rc, c.ID, now)
+				todo := batch[i:min(i+ladderTxMax, len(batch))]
+				for len(todo) > 0 {
+					// The clues' state is read here, in the transaction that steps them, a few
+					// dozen in one statement; a clue that is gone since the scan is left.
+					chunk := todo[:min(store.LadderClueBatch, len(todo))]
+					todo = todo[len(chunk):]
+					ids := make([]int64, len(chunk))
+					for k, c := range chunk {
+						ids[k] = c.ID
+					}
+					clues, err := tx.LadderClues(ids)
 					if err != nil {
-						return fmt.Errorf("clue %d: %w", c.ID, err)
+						return err
 					}
-					if level != store.LadderNone {
-						levels[level]++
-					}
-					done++
-					if took := time.Since(start); took >= ladderTxBudget || took >= ladderTxSlice && tx.Contended() {
-						break
+					for _, id := range ids {
+						if len(clues) > 0 && clues[0].ID == id {
+							level, err := s.ladderStep(tx, rc, clues[0], now)
+							if err != nil {
+								return fmt.Errorf("clue %d: %w", id, err)
+							}
+							if level != store.LadderNone {
+								levels[level]++
+							}
+							clues = clues[1:]
+						}
+						done++
+						if took := time.Since(start); took >= ladderTxBudget || took >= ladderTxSlice && tx.Contended() {
+							return nil
+						}
 					}
 				}
 				return nil
@@ -154,14 +172,10 @@ func (s *Scheduler) checkLadderConfig(ctx context.Context) error {
 	})
 }
 
-// ladderStep takes the step clue id owes at now, if any, and returns its ladder level
+// ladderStep takes the step clue c (read in tx) owes at now, if any, and returns its ladder level
 // (store.LadderNone when no step was taken). Either way it records when the clue's next step
 // is due, always after now, or that none is.
-func (s *Scheduler) ladderStep(tx *store.Tx, rc *ladderRecipients, id int64, now time.Time) (int, error) {
-	c, err := tx.LadderClue(id)
-	if err != nil {
-		return store.LadderNone, err
-	}
+func (s *Scheduler) ladderStep(tx *store.Tx, rc *ladderRecipients, c *store.LadderClue, now time.Time) (int, error) {
 	if !c.Open {
 		return store.LadderNone, tx.SetNextStep(c.ID, time.Time{})
 	}

@@ -91,20 +91,56 @@ const ladderDueQuery = `SELECT id, next_step_at FROM clues
 // LadderClue reads one clue and its ladder state inside the step's transaction, so that a
 // clue closed, paused or given a new deadline since the scan is seen as it is now.
 func (tx *Tx) LadderClue(id int64) (*LadderClue, error) {
-	c := &LadderClue{ID: id}
+	c, err := scanLadderClue(tx.queryRow(`SELECT `+ladderClueColumns+ladderClueFrom+` WHERE c.id = ?`, id))
+	if err != nil {
+		return nil, errNoRows(err, "ladder clue")
+	}
+	return c, nil
+}
+
+// LadderClues is LadderClue for up to LadderClueBatch clues at once, in id order; a clue that
+// is gone is left out. One statement instead of one per clue: the pass reads the state of
+// tens of thousands.
+func (tx *Tx) LadderClues(ids []int64) ([]*LadderClue, error) {
+	if len(ids) > LadderClueBatch {
+		return nil, fmt.Errorf("ladder clues: %d ids, at most %d", len(ids), LadderClueBatch)
+	}
+	args := make([]any, LadderClueBatch)
+	for i := range args {
+		args[i] = 0 // no clue has id 0: one statement for every length
+		if i < len(ids) {
+			args[i] = ids[i]
+		}
+	}
+	rows, err := tx.query(ladderCluesQuery, args...)
+	return collect("ladder clues", rows, err, func(rows *sql.Rows, c **LadderClue) (err error) {
+		*c, err = scanLadderClue(rows)
+		return err
+	})
+}
+
+// LadderClueBatch is how many clues LadderClues reads at a time.
+const LadderClueBatch = 32
+
+const ladderClueColumns = `c.id, c.number, c.title, c.unit, IFNULL(c.township_id, 0), IFNULL(c.keeper_id, 0), c.due_at,
+	c.status, c.disposal, IFNULL(c.stage_at, c.received_at), c.closed_at, c.paused_at, IFNULL(l.due_at, 0),
+	IFNULL(l.stage, ''), IFNULL(l.level, 0), l.next_at`
+
+const ladderClueFrom = ` FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id`
+
+var ladderCluesQuery = `SELECT ` + ladderClueColumns + ladderClueFrom + ` WHERE c.id IN (?` +
+	strings.Repeat(", ?", LadderClueBatch-1) + `) ORDER BY c.id`
+
+func scanLadderClue(row interface{ Scan(...any) error }) (*LadderClue, error) {
+	c := &LadderClue{}
 	var (
 		due, closed, paused, nxt sql.NullInt64
 		stageAt, ldue            int64
 		lstage                   string
 	)
-	err := tx.queryRow(`SELECT c.number, c.title, c.unit, IFNULL(c.township_id, 0), IFNULL(c.keeper_id, 0), c.due_at,
-		c.status, c.disposal, IFNULL(c.stage_at, c.received_at), c.closed_at, c.paused_at, IFNULL(l.due_at, 0),
-		IFNULL(l.stage, ''), IFNULL(l.level, 0), l.next_at
-		FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id WHERE c.id = ?`, id).
-		Scan(&c.Number, &c.Title, &c.Unit, &c.TownshipID, &c.KeeperID, &due, &c.Status, &c.Disposal, &stageAt, &closed, &paused,
-			&ldue, &lstage, &c.Level, &nxt)
-	if err != nil {
-		return nil, errNoRows(err, "ladder clue")
+	if err := row.Scan(&c.ID, &c.Number, &c.Title, &c.Unit, &c.TownshipID, &c.KeeperID, &due, &c.Status, &c.Disposal, &stageAt,
+		&closed, &paused, &ldue, &lstage, &c.Level, &nxt); err != nil {
+		return nil, err
 	}
 	c.DueAt, c.NextAt = unixOrZero(due), unixOrZero(nxt)
 	c.Open = c.Status != ClueClosed && !closed.Valid && !paused.Valid

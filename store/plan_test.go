@@ -37,6 +37,7 @@ func TestHotStatementPlans(t *testing.T) {
 	}{
 		{"ladder due", ladderDueQuery, []any{2000000, 0, 0, 1000}, "", false},
 		{"ladder clue", `SELECT c.number FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id WHERE c.id = ?`, []any{5}, "", false},
+		{"ladder clues", ladderCluesQuery, make([]any, LadderClueBatch), "", false},
 		{"letter acked", `SELECT COUNT(*) FROM clue_letters WHERE clue_id = ? AND due_at = ? AND kind = ? AND acked_at IS NOT NULL`,
 			[]any{2, 1002000, LetterReminder}, "", false},
 		{"number", `SELECT last FROM number_counters WHERE series = ? AND year = ?`, []any{"clue", 2026}, "", false},
