@@ -6,11 +6,11 @@ import (
 	"io"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
 )
@@ -25,17 +25,11 @@ import (
 // a wrong secret token, and WeChat callbacks with a forged signature and a replayed (stale)
 // timestamp. Each is refused and nothing reaches the inbox.
 func TestAbuseWebhooks(t *testing.T) {
-	const token = "987654:abuse-token"
-	tg := telegramtest.New(token)
-	t.Cleanup(tg.Close)
-	wx := wechattest.New(wxAppID, wxSecret)
-	t.Cleanup(wx.Close)
+	_, tg := fakeTelegram(t, "987654:abuse-token")
+	_, wxEnv := fakeWeChat(t)
 	dbPath := filepath.Join(t.TempDir(), "x.db")
-	env := testEnv("XUNCHA_DB", dbPath,
-		"TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", tg.URL,
-		"TELEGRAM_WEBHOOK_URL", "https://bot.example.org/tg/hook", "TELEGRAM_WEBHOOK_SECRET", "right-secret-0123456789",
-		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
-		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", wx.URL)
+	env := testEnv(slices.Concat([]string{"XUNCHA_DB", dbPath,
+		"TELEGRAM_WEBHOOK_URL", "https://bot.example.org/tg/hook", "TELEGRAM_WEBHOOK_SECRET", "right-secret-0123456789"}, tg, wxEnv)...)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	update := `{"update_id": 777, "message": {"message_id": 1, "date": 1700000000, "chat": {"id": 4242, "type": "private"},

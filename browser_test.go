@@ -35,25 +35,12 @@ func TestBrowserReport(t *testing.T) {
 		description = "2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。"
 	)
 
-	// The page sends /start by itself and shows the menu.
-	p.waitBot(zh("welcome"))
-	p.click(zh("menu.report"))
-	p.waitBot(zh("report.category"))
-	p.click("侵害群众利益")
-	p.waitBot(zh("report.township"))
-	p.click("新站镇")
-	p.waitBot(zh("report.village"))
-	p.click("东风村")
-	p.waitBot(zh("report.subject"))
+	// The page sends /start by itself and shows the menu (reportAbout waits for it).
+	p.reportAbout(handlers.LangZH, "侵害群众利益", "东风村")
 	p.typeLine(xss) // changed to subjectText below, through the summary's edit button
 	p.waitBot(zh("report.description"))
 	p.typeLine(description) // long enough, and it names a time: no follow-up questions
-	p.waitBot(zh("report.files"))
-	p.click(zh("done"))
-	p.waitBot(zh("report.identity"))
-	p.click(zh("report.anonymous"))
-	p.waitBot(zh("report.link"))
-	p.click(zh("report.link.keep"))
+	p.finishAnonymous(handlers.LangZH)
 
 	// The summary echoes what was typed, markup included, as plain text.
 	summary := p.waitBot(zh("field.subject") + "：")
@@ -223,13 +210,7 @@ func (p *chatPage) waitBotMatch(pattern string) string {
 // meCount is the number of the user's own bubbles.
 func (p *chatPage) meCount() int {
 	p.t.Helper()
-	ctx, cancel := p.step()
-	defer cancel()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#log .msg.me").length`))
-	if err != nil {
-		p.t.Fatalf("count messages: %v", err)
-	}
-	return n
+	return eval[int](p, `document.querySelectorAll("#log .msg.me").length`)
 }
 
 // waitMe waits until the user's bubble number n (from 1) exists and contains text: the page
@@ -281,13 +262,7 @@ func (p *chatPage) typeLine(text string) {
 // noImages fails when the conversation holds an <img>: every text must be shown as text.
 func (p *chatPage) noImages() {
 	p.t.Helper()
-	ctx, cancel := p.step()
-	defer cancel()
-	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#log img").length`))
-	if err != nil {
-		p.t.Fatalf("count images: %v", err)
-	}
-	if n != 0 {
+	if n := eval[int](p, `document.querySelectorAll("#log img").length`); n != 0 {
 		p.t.Errorf("#log holds %d <img> elements: typed text was rendered as HTML\n%s", n, p.transcript())
 	}
 }

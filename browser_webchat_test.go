@@ -150,32 +150,50 @@ func TestBrowserLanguage(t *testing.T) {
 	}
 }
 
-// fileReport walks a report up to its confirmation with the sample places.
-func (p *chatPage) fileReport(lang string) {
+// startReport waits for the menu the page opens with and presses 举报 (Report): the page then
+// asks for the category.
+func (p *chatPage) startReport(lang string) {
+	p.t.Helper()
+	p.waitBot(handlers.T(lang, "welcome"))
+	p.click(handlers.T(lang, "menu.report"))
+	p.waitBot(handlers.T(lang, "report.category"))
+}
+
+// reportAbout starts a report of category about village of 新站镇, one of the sample places:
+// the page then asks whom it is about.
+func (p *chatPage) reportAbout(lang, category, village string) {
+	p.t.Helper()
+	p.startReport(lang)
+	p.click(category)
+	p.waitBot(handlers.T(lang, "report.township"))
+	p.click("新站镇")
+	p.waitBot(handlers.T(lang, "report.village"))
+	p.click(village)
+	p.waitBot(handlers.T(lang, "report.subject"))
+}
+
+// finishAnonymous answers the steps after a report's description: no files, anonymous, the
+// chat's link kept. The page then shows the summary.
+func (p *chatPage) finishAnonymous(lang string) {
 	p.t.Helper()
 	tr := func(key string) string { return handlers.T(lang, key) }
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	p.waitBot(tr("welcome"))
-	p.click(tr("menu.report"))
-	p.waitBot(tr("report.category"))
-	p.click(cats[1].Name(lang))
-	p.waitBot(tr("report.township"))
-	p.click("新站镇")
-	p.waitBot(tr("report.village"))
-	p.click("东风村")
-	p.waitBot(tr("report.subject"))
-	p.typeLine("东风村村委会")
-	p.waitBot(tr("report.description"))
-	p.typeLine("2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。")
 	p.waitBot(tr("report.files"))
 	p.click(tr("done"))
 	p.waitBot(tr("report.identity"))
 	p.click(tr("report.anonymous"))
 	p.waitBot(tr("report.link"))
 	p.click(tr("report.link.keep"))
+}
+
+// fileReport walks a report up to its confirmation with the sample places.
+func (p *chatPage) fileReport(lang string) {
+	p.t.Helper()
+	tr := func(key string) string { return handlers.T(lang, key) }
+	p.reportAbout(lang, mustCategory(p.t, lang), "东风村")
+	p.typeLine("东风村村委会")
+	p.waitBot(tr("report.description"))
+	p.typeLine("2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。")
+	p.finishAnonymous(lang)
 	p.waitBot(strings.SplitN(tr("report.summary"), "\n", 2)[0])
 }
 
@@ -280,15 +298,7 @@ func TestBrowserTextLimit(t *testing.T) {
 		t.Run(bl.lang, func(t *testing.T) {
 			p := startChat(t, bl.accept)
 			tr := func(key string) string { return handlers.T(bl.lang, key) }
-			p.waitBot(tr("welcome"))
-			p.click(tr("menu.report"))
-			p.waitBot(tr("report.category"))
-			p.click(mustCategory(t, bl.lang))
-			p.waitBot(tr("report.township"))
-			p.click("新站镇")
-			p.waitBot(tr("report.village"))
-			p.click("东风村")
-			p.waitBot(tr("report.subject"))
+			p.reportAbout(bl.lang, mustCategory(t, bl.lang), "东风村")
 			p.typeLine("东风村村委会")
 			p.waitBot(tr("report.description"))
 
@@ -369,9 +379,7 @@ func TestBrowserAnsweredButtons(t *testing.T) {
 		t.Run(bl.lang, func(t *testing.T) {
 			p := startChat(t, bl.accept)
 			tr := func(key string) string { return handlers.T(bl.lang, key) }
-			p.waitBot(tr("welcome"))
-			p.click(tr("menu.report"))
-			p.waitBot(tr("report.category"))
+			p.startReport(bl.lang)
 			// The menu's row: all off, the choice marked.
 			menu := eval[struct {
 				Answered bool

@@ -49,6 +49,26 @@ func (e *env) oneArg(what string) (string, error) {
 	return e.args[0], nil
 }
 
+// fileCommand declares a command with the store's settings and one positional argument, a file
+// (what, in its synopsis): run gets the file's name once the settings are valid, so that a bad
+// setting fails before the file is read or written.
+func fileCommand(what string, run func(ctx context.Context, e *env, c *common, name string) error) func(*flag.FlagSet) runFunc {
+	return func(fs *flag.FlagSet) runFunc {
+		var c common
+		c.register(fs, useDB)
+		return func(ctx context.Context, e *env) error {
+			name, err := e.oneArg(what)
+			if err != nil {
+				return err
+			}
+			if err := c.validate(); err != nil {
+				return err
+			}
+			return run(ctx, e, &c, name)
+		}
+	}
+}
+
 // commandTable is every command of the binary, in the order `xuncha --help` lists them.
 func commandTable() []command {
 	return []command{
@@ -58,13 +78,13 @@ func commandTable() []command {
 			summary: "issue (or revoke) a one-time invitation code that grants a role", setup: inviteCommand},
 		{name: "people list", args: "[--active]", summary: "list who holds a role: id, role, jurisdiction, channel, bound, last active, status (never a chat id)", setup: peopleListCommand},
 		{name: "people revoke", args: "--person ID --reason TEXT", summary: "withdraw a person's role: a resident again at the next message, on every channel", setup: peopleRevokeCommand},
-		{name: "places import", args: "FILE.csv", summary: "import townships and villages from a CSV file (UTF-8 or GBK, as Excel saves it)", setup: placesImport},
+		{name: "places import", args: "FILE.csv", summary: "import townships and villages from a CSV file (UTF-8 or GBK, as Excel saves it)", setup: importFile(readPlaces)},
 		{name: "places list", summary: "list the townships and villages", setup: placesList},
 		{name: "places rename", args: "--township T [--village V] --to NEW", summary: "rename a township or a village", setup: placesRename},
 		{name: "places remove", args: "--township T [--village V]", summary: "remove a township (with its villages) or a village that nothing refers to", setup: placesRemove},
 		{name: "task add", args: "--township T [--village V] --title TITLE [--body TEXT] [--due YYYY-MM-DD]",
 			summary: "give a task to the information officers of a village or township", setup: taskAdd},
-		{name: "backup", args: "FILE", summary: "write a consistent copy of the database while the bot runs", setup: backupCommand},
+		{name: "backup", args: "FILE", summary: "write a consistent copy of the database while the bot runs", setup: fileCommand("FILE", backup)},
 		{name: "purge", args: "[--dry-run]", summary: "apply the retention periods now (--dry-run: only show what would go)", setup: purgeCommand},
 		{name: "wechat menu", summary: "install the WeChat Official Account custom menu (举报 / 查询 / 我的)", setup: wechatMenu},
 		{name: "clue add", args: "--subject WHO --summary TEXT [--township T] [--village V] [--round R]",
@@ -97,7 +117,7 @@ func commandTable() []command {
 		{name: "announce add", args: "--title T --body-file F --township T [--village V] --publish 2026-12-01T09:00 [--open …] --close … [--remind-days 3]",
 			summary: "add an inspection announcement (巡察公告) pushed to subscribers", setup: announceAdd},
 		{name: "announce list", summary: "list the announcements and their state", setup: announceList},
-		{name: "calendar import", args: "FILE.csv   (lines: date,kind with kind holiday or workday)", summary: "import a year of holidays and make-up working days", setup: calendarImport},
+		{name: "calendar import", args: "FILE.csv   (lines: date,kind with kind holiday or workday)", summary: "import a year of holidays and make-up working days", setup: importFile(readCalendar)},
 	}
 }
 

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -19,6 +18,7 @@ import (
 
 	"xuncha/bot/telegramtest"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestCrashLoop builds the binary, drives 200 resident conversations through the fake Bot API
@@ -135,11 +135,7 @@ func TestCrashLoop(t *testing.T) {
 	cmd.Start()
 	mu.Unlock()
 
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	defer db.Close()
 	var reports int
 	err = db.Update(context.Background(), func(tx *store.Tx) error {

@@ -3,26 +3,33 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"xuncha/bot/telegramtest"
+	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
+	"xuncha/store/storetest"
 )
 
 // The helpers every test of the real program shares: the environment, the CLI, serve on a free
 // port, a browser of the web chat, and the steps most tests begin with (the places, an
 // invitation, a report).
 
-const testKey = "000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+// testKey is the program's secret key in the tests (XUNCHA_SECRET_KEY): storetest's, so that a
+// test opens the program's database file with storetest.Open.
+var testKey = hex.EncodeToString(storetest.Key)
 
 // testEnv is a map-backed getenv.
 func testEnv(kv ...string) func(string) string {
@@ -31,6 +38,65 @@ func testEnv(kv ...string) func(string) string {
 		m[kv[i]] = kv[i+1]
 	}
 	return func(k string) string { return m[k] }
+}
+
+// fakeTelegram starts a fake Bot API that takes token and returns it with the settings that
+// point the program at it, for testEnv or testDB. It closes after serve has stopped (cleanups
+// run last first): serve holds a long poll open on it.
+func fakeTelegram(t *testing.T, token string) (*telegramtest.Server, []string) {
+	t.Helper()
+	fake := telegramtest.New(token)
+	t.Cleanup(fake.Close)
+	return fake, []string{"TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL}
+}
+
+// telegramLimits are Telegram's own rate limits, for a test that checks the program keeps
+// them; the slack absorbs scheduling jitter on a loaded machine (the bot itself keeps 1 s per
+// chat).
+var telegramLimits = telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20}
+
+// fakeWeChat starts a fake WeChat API for the test account (wxAppID) and returns it with the
+// settings of the channel in safe mode, for testEnv or testDB.
+func fakeWeChat(t *testing.T) (*wechattest.Server, []string) {
+	t.Helper()
+	fake := wechattest.New(wxAppID, wxSecret)
+	t.Cleanup(fake.Close)
+	return fake, []string{"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
+		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL}
+}
+
+// tgUpdates sends updates to the program through the fake Bot API, each with the next update
+// id, and waits for the answers.
+type tgUpdates struct {
+	t    *testing.T
+	fake *telegramtest.Server
+	id   int64 // the last update id sent
+}
+
+// next is the id of a new update.
+func (u *tgUpdates) next() int64 {
+	u.id++
+	return u.id
+}
+
+// send sends update, from chat, and waits for a message to chat holding want.
+func (u *tgUpdates) send(chat int64, update, want string) telegramtest.Sent {
+	u.t.Helper()
+	n := len(u.fake.SentTo(chat))
+	u.fake.AddUpdate(update)
+	return u.fake.WaitText(u.t, chat, n, want)
+}
+
+// say sends text from chat and waits for an answer holding want.
+func (u *tgUpdates) say(chat int64, text, want string) telegramtest.Sent {
+	u.t.Helper()
+	return u.send(chat, telegramtest.Message(u.next(), chat, text), want)
+}
+
+// press presses the button labelled label under a message and waits for an answer holding want.
+func (u *tgUpdates) press(under telegramtest.Sent, label, want string) telegramtest.Sent {
+	u.t.Helper()
+	return u.send(under.ChatID, telegramtest.Press(u.next(), under, telegramtest.ButtonData(u.t, under, label)), want)
 }
 
 // mustRun runs a short command of the CLI and returns its output.
@@ -116,16 +182,22 @@ type webClient struct {
 }
 
 type webMsg struct {
-	ID   int64  `json:"id"`
-	Text string `json:"text"`
-	File *struct {
-		Name string `json:"name"`
-		URL  string `json:"url"`
-	} `json:"file"`
+	ID      int64    `json:"id"`
+	Text    string   `json:"text"`
+	File    *webFile `json:"file"`
 	Buttons [][]struct {
 		Text string `json:"text"`
 		Data string `json:"data"`
 	} `json:"buttons"`
+}
+
+// bindWeb is a browser of the web chat, named name, that has sent /bind CODE; the answer must
+// hold want (the role's name, 绑定成功, or why the code is refused).
+func bindWeb(t *testing.T, base, name, code, want string) *webClient {
+	t.Helper()
+	c := newWebClient(t, base, name)
+	mustContain(t, c.do("/bind "+code, ""), want)
+	return c
 }
 
 func newWebClient(t *testing.T, base, name string) *webClient {
@@ -186,6 +258,12 @@ func (c *webClient) read() []webMsg {
 	return a.Messages
 }
 
+// webFile is a file in a message of the web chat.
+type webFile struct {
+	Name string `json:"name"`
+	URL  string `json:"url"`
+}
+
 // button finds the data of the button whose text contains label in the messages.
 func button(t *testing.T, msgs []webMsg, label string) string {
 	t.Helper()
@@ -218,6 +296,25 @@ func mustContain(t *testing.T, msgs []webMsg, want string) {
 }
 
 var codePattern = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
+
+// exportFiles writes the clue ledger with export ledger as .xlsx and as .csv into dir.
+func exportFiles(t *testing.T, env func(string) string, dir string) (xlsx, csv string) {
+	t.Helper()
+	xlsx, csv = filepath.Join(dir, "ledger.xlsx"), filepath.Join(dir, "ledger.csv")
+	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsx)
+	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csv)
+	return xlsx, csv
+}
+
+// writeFile writes data to a file in dir and returns its path: a file for a command to read.
+func writeFile(t *testing.T, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // testDB is a database path in a temporary folder, the environment that names it (and kv), and
 // the sample places imported into it.

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"time"
 
@@ -15,8 +16,8 @@ import (
 	"xuncha/store"
 )
 
-// The clue ledger from the command line: register a clue the inspection found, read the
-// statistics, export the ledger. Every read and change is itself
+// The clue ledger from the command line: register a clue the inspection found, give a clue
+// its keeper, read the statistics, export the ledger. Every read and change is itself
 // audit-logged with channel "cli".
 
 // ledgerFilters are the filters the read-only ledger commands share.
@@ -159,18 +160,18 @@ func stats(ctx context.Context, e *env, c *common, f *ledgerFilters) error {
 // clueAdd registers a clue the inspection itself found.
 func clueAdd(fs *flag.FlagSet) runFunc {
 	var c common
-	var subject, summary, township, village, round string
+	var p placeFlags
+	var subject, summary, round string
 	c.register(fs, useDB|useTZ)
 	fs.StringVar(&subject, "subject", "", "the person or unit concerned")
 	fs.StringVar(&summary, "summary", "", "what the inspection found")
-	fs.StringVar(&township, "township", "", "township (乡镇), by name")
-	fs.StringVar(&village, "village", "", "village (村), by name; needs --township")
+	p.register(fs, "of the clue")
 	fs.StringVar(&round, "round", "", "the inspection round (name or number); default: the one under way")
 	return func(ctx context.Context, e *env) error {
 		if strings.TrimSpace(summary) == "" {
 			return errors.New("clue add: --summary is required")
 		}
-		if village != "" && township == "" {
+		if p.village != "" && p.township == "" {
 			return errors.New("--village needs --township")
 		}
 		db, err := c.openDB(ctx, e)
@@ -180,8 +181,8 @@ func clueAdd(fs *flag.FlagSet) runFunc {
 		defer db.Close()
 		cl := &store.Clue{Source: store.ClueFromInspection, Title: handlers.T(handlers.LangZH, "lg.source.inspection"),
 			Subject: subject, Summary: summary}
-		if township != "" {
-			if cl.TownshipID, cl.VillageID, err = db.FindPlaceByName(ctx, township, village); err != nil {
+		if p.township != "" {
+			if cl.TownshipID, cl.VillageID, err = db.FindPlaceByName(ctx, p.township, p.village); err != nil {
 				return fmt.Errorf("clue add: %w", err)
 			}
 		}
@@ -206,6 +207,53 @@ func clueAdd(fs *flag.FlagSet) runFunc {
 		if len(cl.Linked) > 0 {
 			fmt.Fprintf(e.stdout, "repeat: the same subject as %s\n", strings.Join(cl.Linked, ", "))
 		}
+		return nil
+	}
+}
+
+// clueKeeper assigns or changes the keeper (台账管理人) of a clue.
+func clueKeeper(fs *flag.FlagSet) runFunc {
+	var c common
+	var number string
+	var person int64
+	c.register(fs, useDB|useTZ)
+	fs.StringVar(&number, "clue", "", "the clue's number, e.g. JH-2026-0042")
+	fs.Int64Var(&person, "person", 0, "the keeper's person id (xuncha people list): an official or administrator")
+	return func(ctx context.Context, e *env) error {
+		if number == "" || person <= 0 {
+			return errors.New("clue keeper: --clue and --person are required")
+		}
+		db, err := c.openDB(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		var label string
+		err = db.Update(ctx, func(tx *store.Tx) error {
+			cl, err := tx.FindClueByNumber(number)
+			if err != nil {
+				return fmt.Errorf("--clue %q: %w", number, err)
+			}
+			k, err := tx.FindKeeper(person)
+			if errors.Is(err, store.ErrNotFound) {
+				return fmt.Errorf("--person %d: not an official or administrator whose role holds", person)
+			}
+			if err != nil {
+				return err
+			}
+			if err := tx.SetKeeper(cl.ID, k, 0); err != nil {
+				if errors.Is(err, store.ErrKeeperScope) {
+					return fmt.Errorf("--person %d: their township is not the clue's", person)
+				}
+				return err
+			}
+			label = k.Label()
+			return tx.Audit(0, "cli", "clue.keeper", "clue:"+cl.Number, "person="+strconv.FormatInt(person, 10))
+		})
+		if err != nil {
+			return fmt.Errorf("clue keeper: %w", err)
+		}
+		fmt.Fprintf(e.stdout, "clue %s: keeper %s\n", number, label)
 		return nil
 	}
 }

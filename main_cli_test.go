@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -131,16 +130,6 @@ func TestRoundAddIsRoundCreate(t *testing.T) {
 	if _, _, err := runCLI(t, env, "round", "create", "--name", "x", "--from", "2024-04-08", "--to", "2024-05-17", "--announce-file", "README.md"); err == nil {
 		t.Error("an announcement with no places to reach was accepted")
 	}
-}
-
-// writeFile writes data to a file in dir and returns its path.
-func writeFile(t *testing.T, dir, name string, data []byte) string {
-	t.Helper()
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
 }
 
 // TestPlacesImportExcel imports what Excel on Chinese Windows saves: "CSV" in GBK and "CSV

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestDiskFull makes the database unwritable while a resident is writing a report in the web
@@ -48,11 +48,7 @@ func TestDiskFull(t *testing.T) {
 
 func diskFailure(t *testing.T, step string, fail, restore func(context.Context, *store.DB) error) {
 	dbPath, _ := testDB(t)
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	defer db.Close()
 	cats, err := handlers.LoadCategories("")
 	if err != nil {
@@ -182,14 +178,20 @@ func rowBytes(t *testing.T, path, q string) []byte {
 
 func rowScan(t *testing.T, path, q string, dst any) {
 	t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRO(t, path)
 	defer db.Close()
 	if err := db.QueryRow(q).Scan(dst); err != nil {
 		t.Fatal(fmt.Errorf("%s: %w", q, err))
 	}
 }
 
-func sqlOpenRO(path string) (*sql.DB, error) { return sql.Open("sqlite", "file:"+path+"?mode=ro") }
+// openRO opens the database file read-only, as someone holding a copy of it would; the caller
+// closes it.
+func openRO(t *testing.T, path string) *sql.DB {
+	t.Helper()
+	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db
+}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 var lgCluePattern = regexp.MustCompile(`JH-\d{4}-\d{4}`)
@@ -42,10 +42,8 @@ func TestLedgerEndToEnd(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+offCode, ""), "巡察工作人员")
-	unit := newWebClient(t, srv.url, "unit")
-	mustContain(t, unit.do("/bind "+unitCode, ""), "承办单位")
+	official := bindWeb(t, srv.url, "official", offCode, "巡察工作人员")
+	unit := bindWeb(t, srv.url, "unit", unitCode, "承办单位")
 	otherUnit := newWebClient(t, srv.url, "other-unit")
 	otherUnit.do("/bind "+otherUnitCode, "")
 
@@ -206,9 +204,7 @@ func TestLedgerExport(t *testing.T) {
 		t.Fatalf("clue add: %s", out)
 	}
 
-	xlsx, csvPath := filepath.Join(dir, "ledger.xlsx"), filepath.Join(dir, "ledger.csv")
-	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsx)
-	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csvPath)
+	xlsx, csvPath := exportFiles(t, env, dir)
 
 	f, err := excelize.OpenFile(xlsx)
 	if err != nil {
@@ -287,11 +283,7 @@ func TestLedgerStatsCLI(t *testing.T) {
 	path := filepath.Join(dir, "x.db")
 	env := testEnv("XUNCHA_DB", path)
 	mustRun(t, env, "round", "add", "--name", "十五届市委第五轮巡察", "--from", "2024-04-08", "--to", "2024-05-17")
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), path, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, path)
 	loc, _ := time.LoadLocation("Asia/Shanghai")
 	disciplined := []int{3, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}      // per filed case: 11 people
 	handled := []int{1, 0, 2, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 0} // 12 people

@@ -3,11 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"image"
 	"image/jpeg"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -17,6 +14,7 @@ import (
 	"xuncha/internal/docx/docxtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // letterWorld is a served program on the Telegram fake with people bound straight in the
@@ -26,30 +24,31 @@ type letterWorld struct {
 	fake *telegramtest.Server
 	env  func(string) string
 	path string
-	key  []byte
 }
 
 func newLetterWorld(t *testing.T, extra ...string) *letterWorld {
 	t.Helper()
-	const token = "987654:LETTER-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.db")
-	env := testEnv(append([]string{"XUNCHA_DB", path, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL}, extra...)...)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	key, _ := hex.DecodeString(testKey)
-	return &letterWorld{t: t, fake: fake, env: env, path: path, key: key}
+	fake, tg := fakeTelegram(t, "987654:LETTER-token")
+	path, env := testDB(t, append(tg, extra...)...)
+	return &letterWorld{t: t, fake: fake, env: env, path: path}
+}
+
+// workdayToday imports a calendar in which today is a working day, and returns now in the
+// program's time zone: the ladder writes letters on working days, and the tests' letters must
+// be written whatever day they run.
+func (w *letterWorld) workdayToday() time.Time {
+	w.t.Helper()
+	now := time.Now().In(mustLoc(w.t, "Asia/Shanghai"))
+	cal := writeFile(w.t, w.t.TempDir(), "cal.csv", []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"))
+	mustRun(w.t, w.env, "calendar", "import", cal)
+	return now
 }
 
 // update runs fn on the store while serve is not running.
 func (w *letterWorld) update(fn func(ctx context.Context, db *store.DB, tx *store.Tx) error) {
 	w.t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, w.path, w.key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := storetest.Open(w.t, w.path)
 	defer db.Close()
 	if err := db.Update(ctx, func(tx *store.Tx) error { return fn(ctx, db, tx) }); err != nil {
 		w.t.Fatal(err)
@@ -60,10 +59,7 @@ func (w *letterWorld) update(fn func(ctx context.Context, db *store.DB, tx *stor
 func (w *letterWorld) bind(ext int64, inv store.Invitation) int64 {
 	w.t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, w.path, w.key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := storetest.Open(w.t, w.path)
 	defer db.Close()
 	inv.ExpiresAt = time.Now().Add(time.Hour)
 	code, err := db.CreateInvitation(ctx, &inv)
@@ -91,10 +87,7 @@ func (w *letterWorld) bind(ext int64, inv store.Invitation) int64 {
 // place finds a township (and village) by name.
 func (w *letterWorld) place(township, village string) (int64, int64) {
 	w.t.Helper()
-	db, err := store.Open(context.Background(), w.path, w.key)
-	if err != nil {
-		w.t.Fatal(err)
-	}
+	db := storetest.Open(w.t, w.path)
 	defer db.Close()
 	tw, v, err := db.FindPlaceByName(context.Background(), township, village)
 	if err != nil {
@@ -126,14 +119,7 @@ func (w *letterWorld) waitDocument(chat int64, name string) telegramtest.Documen
 // the unit as addressee, the issuing office from XUNCHA_OFFICE_NAME and the date in Chinese.
 func TestLetterFileTelegram(t *testing.T) {
 	w := newLetterWorld(t, "XUNCHA_OFFICE_NAME", "蛟河市委巡察工作领导小组办公室")
-	loc := mustLoc(t, "Asia/Shanghai")
-	now := time.Now().In(loc)
-	// The ladder writes letters on working days: today is one, whatever day the test runs.
-	cal := filepath.Join(t.TempDir(), "cal.csv")
-	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, w.env, "calendar", "import", cal)
+	now := w.workdayToday()
 	const unitChat = 5551001
 	w.bind(unitChat, store.Invitation{Role: store.RoleUnit, Unit: "case1"})
 	tw, _ := w.place("新站镇", "")
@@ -176,13 +162,7 @@ func TestLetterFileTelegram(t *testing.T) {
 // letter is about: the stage and the day the clue entered it, not a deadline it never had.
 func TestStageLetterFileTelegram(t *testing.T) {
 	w := newLetterWorld(t)
-	loc := mustLoc(t, "Asia/Shanghai")
-	now := time.Now().In(loc)
-	cal := filepath.Join(t.TempDir(), "cal.csv")
-	if err := os.WriteFile(cal, []byte("date,kind\n"+now.Format("2006-01-02")+",workday\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	mustRun(t, w.env, "calendar", "import", cal)
+	now := w.workdayToday()
 	tw, _ := w.place("新站镇", "")
 	const officeChat = 5551011
 	w.bind(officeChat, store.Invitation{Role: store.RoleOfficial, TownshipID: tw})
@@ -271,15 +251,9 @@ func TestClueFilesTelegram(t *testing.T) {
 	w.env = withEnv(w.env, "XUNCHA_SCHEDULER_OFF", "true")
 	srv := startServer(t, w.env, &syncbuf.Buffer{})
 
-	var id int64 = 3000
-	next := func() int64 { id++; return id }
-	say := func(chat int64, text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(w.fake.SentTo(chat))
-		w.fake.AddUpdate(telegramtest.Message(next(), chat, text))
-		return w.fake.WaitText(t, chat, n, want)
-	}
-	card := say(official, "/clue "+number, "附件（2 个")
+	updates := &tgUpdates{t: t, fake: w.fake, id: 3000}
+	next := updates.next
+	card := updates.say(official, "/clue "+number, "附件（2 个")
 	for _, want := range []string{"附件1.jpg", "附件2.jpg", "（补充材料）"} {
 		if !strings.Contains(card.Text, want) {
 			t.Errorf("the clue card does not list %q:\n%s", want, card.Text)
@@ -300,11 +274,9 @@ func TestClueFilesTelegram(t *testing.T) {
 
 	// The same buttons, forged by people outside the clue's scope.
 	for _, chat := range []int64{official2, otherUnit} {
-		under := say(chat, "/help", "/")
+		under := updates.say(chat, "/help", "/")
 		for _, data := range []string{photoData, letterData} {
-			n := len(w.fake.SentTo(chat))
-			w.fake.AddUpdate(telegramtest.Press(next(), under, data))
-			w.fake.WaitText(t, chat, n, "您没有权限")
+			updates.send(chat, telegramtest.Press(next(), under, data), "您没有权限")
 		}
 		for _, d := range w.fake.Documents() {
 			if d.ChatID == strconv.FormatInt(chat, 10) {

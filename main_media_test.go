@@ -16,7 +16,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,6 +23,7 @@ import (
 
 	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
+	"xuncha/internal/docx/docxtest"
 	"xuncha/internal/syncbuf"
 )
 
@@ -46,16 +46,9 @@ var plants = []string{plantGPS, "31.2304", "121.4737", plantAuthor, "张三作�
 // what is accepted, and the reports go on. Then neither the position nor the name (nor the
 // uploaders' file names) is anywhere in the blob table, the database file or its WAL.
 func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
-	const token = "24680:Media-secret-token"
-	tg := telegramtest.New(token)
-	t.Cleanup(tg.Close)
-	wx := wechattest.New(wxAppID, wxSecret)
-	t.Cleanup(wx.Close)
-	dbPath := filepath.Join(t.TempDir(), "x.db")
-	env := testEnv("XUNCHA_DB", dbPath, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", tg.URL,
-		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
-		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", wx.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	tg, tgEnv := fakeTelegram(t, "24680:Media-secret-token")
+	wx, wxEnv := fakeWeChat(t)
+	dbPath, env := testDB(t, append(tgEnv, wxEnv...)...)
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
 	jpg := gpsJPEG(t)
@@ -99,34 +92,16 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 
 	// Telegram: a photo, documents, a video, a round video and a voice message.
 	const chat = 770011
-	var update int64 = 100
-	next := func() int64 { update++; return update }
-	say := func(text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(tg.SentTo(chat))
-		tg.AddUpdate(telegramtest.Message(next(), chat, text))
-		return tg.WaitText(t, chat, n, want)
-	}
-	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(tg.SentTo(chat))
-		tg.AddUpdate(telegramtest.Press(next(), under, telegramtest.ButtonData(t, under, label)))
-		return tg.WaitText(t, chat, n, want)
-	}
-	send := func(update, want string) {
-		t.Helper()
-		n := len(tg.SentTo(chat))
-		tg.AddUpdate(update)
-		tg.WaitText(t, chat, n, want)
-	}
-	m := say("/report", "请选择问题类别")
+	updates := &tgUpdates{t: t, fake: tg, id: 100}
+	press := updates.press
+	m := updates.say(chat, "/report", "请选择问题类别")
 	m = press(m, "作风问题", "哪个乡镇")
 	m = press(m, "新站镇", "哪个村")
 	press(m, "向阳村", "涉及哪个人")
-	say("村会计", "请描述发生了什么")
-	filesStep := say("2024年6月，村会计把集体土地租金存入个人账户，共三万元。", "如有照片")
+	updates.say(chat, "村会计", "请描述发生了什么")
+	filesStep := updates.say(chat, "2024年6月，村会计把集体土地租金存入个人账户，共三万元。", "如有照片")
 	tg.AddFile("ph-1", jpg)
-	send(telegramtest.Photo(next(), chat, "ph-1", len(jpg), ""), "已收到附件（共 1 个）")
+	updates.send(chat, telegramtest.Photo(updates.next(), chat, "ph-1", len(jpg), ""), "已收到附件（共 1 个）")
 	tgFiles := []struct {
 		kind string
 		i    int // into files
@@ -149,7 +124,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 			name, data = files[f.i].name, files[f.i].data
 		}
 		tg.AddFile(id, data)
-		send(telegramtest.File(next(), chat, f.kind, id, name, len(data)), f.want)
+		updates.send(chat, telegramtest.File(updates.next(), chat, f.kind, id, name, len(data)), f.want)
 	}
 	m = press(filesStep, "完成", "举报方式")
 	m = press(m, "匿名举报", "是否允许")
@@ -217,7 +192,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 			}
 		}
 		if strings.HasSuffix(mime, ".document") {
-			for name, part := range unzipParts(t, data) {
+			for name, part := range docxtest.Parts(t, data) {
 				for _, p := range plants {
 					if strings.Contains(part, p) {
 						t.Errorf("the stored Word document's %s holds %q", name, p)
@@ -298,25 +273,6 @@ func waitWeChat(t *testing.T, fake *wechattest.Server, openid string, skip int, 
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-func unzipParts(t *testing.T, data []byte) map[string]string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		out[f.Name] = string(b)
-	}
-	return out
 }
 
 // ---------------------------------------------------------------------------

@@ -19,9 +19,9 @@ import (
 	"testing"
 	"time"
 
-	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestNoLinkReportJoinsNoChat files anonymous reports that keep no link to their chat, through
@@ -36,17 +36,14 @@ import (
 // chat-side times and inbox ids must already tell nothing; once the delivery records are two
 // days old and the nightly purge has run, nothing at all.
 func TestNoLinkReportJoinsNoChat(t *testing.T) {
-	const token = "987654:NoLink-secret-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	dbPath, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	fake, tg := fakeTelegram(t, "987654:NoLink-secret-token")
+	dbPath, env := testDB(t, tg...)
 	dir := filepath.Dir(dbPath)
 	invCode := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+invCode, ""), "巡察工作人员")
+	official := bindWeb(t, srv.url, "official", invCode, "巡察工作人员")
 	bystander := newWebClient(t, srv.url, "bystander")
 	bystander.do("/help", "")
 
@@ -80,20 +77,8 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 		}
 	}
 
-	var update int64 = 5000
-	next := func() int64 { update++; return update }
-	say := func(chat int64, text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(fake.SentTo(chat))
-		fake.AddUpdate(telegramtest.Message(next(), chat, text))
-		return fake.WaitText(t, chat, n, want)
-	}
-	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(fake.SentTo(under.ChatID))
-		fake.AddUpdate(telegramtest.Press(next(), under, telegramtest.ButtonData(t, under, label)))
-		return fake.WaitText(t, under.ChatID, n, want)
-	}
+	updates := &tgUpdates{t: t, fake: fake, id: 5000}
+	say, press := updates.say, updates.press
 	tgReport := func(chat int64, desc string) {
 		t.Helper()
 		m := say(chat, "/report", "请选择问题类别")
@@ -143,11 +128,7 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 	}
 
 	// Two days later, the nightly purge (the same call as serve's job, with the default periods).
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	db.Now = func() time.Time { return time.Now().Add(store.DeliveryRetention + time.Hour) }
 	var rf retentionFlags
 	rf.link, rf.contact, rf.draft = 180, 180, 30
@@ -284,10 +265,7 @@ func (k *keyHolder) victims(db *sql.DB, reporters map[string]string) (map[int64]
 // records' period is over (the purge ran), so their rows are attacked too.
 func (k *keyHolder) attack(path string, reporters map[string]string, delivery bool) []string {
 	k.t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		k.t.Fatal(err)
-	}
+	db := openRO(k.t, path)
 	defer db.Close()
 	chats, victims := k.victims(db, reporters)
 	var leaks []string
@@ -427,10 +405,7 @@ func (k *keyHolder) attack(path string, reporters map[string]string, delivery bo
 // sealed payloads.
 func (k *keyHolder) reporterRowBytes(path string, reporters map[string]string) map[string][]byte {
 	k.t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		k.t.Fatal(err)
-	}
+	db := openRO(k.t, path)
 	defer db.Close()
 	_, victims := k.victims(db, reporters)
 	out := map[string][]byte{}
@@ -453,10 +428,7 @@ func (k *keyHolder) reporterRowBytes(path string, reporters map[string]string) m
 // it names the report.
 func logLeaks(t *testing.T, logs, path string) []string {
 	t.Helper()
-	db, err := sqlOpenRO(path)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := openRO(t, path)
 	defer db.Close()
 	var leaks []string
 	rows := query(t, db, `SELECT r.id, IFNULL(c.number, '') FROM reports r LEFT JOIN clues c ON c.report_id = r.id

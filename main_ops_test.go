@@ -23,16 +23,11 @@ import (
 // scrape fetches /metrics.
 func scrape(t *testing.T, base string) string {
 	t.Helper()
-	res, err := http.Get(base + "metrics")
-	if err != nil {
-		t.Fatalf("scrape: %v", err)
+	status, b := httpGet(t, base, "metrics")
+	if status != http.StatusOK {
+		t.Fatalf("scrape: %d\n%s", status, b)
 	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK {
-		t.Fatalf("scrape: %s\n%s", res.Status, b)
-	}
-	return string(b)
+	return b
 }
 
 // metricValue finds one series in the text exposition format; labels are written as
@@ -58,9 +53,15 @@ func metricValue(body, name, labels string) float64 {
 // healthz returns the status and body of /healthz.
 func healthz(t *testing.T, base string) (int, string) {
 	t.Helper()
-	res, err := http.Get(base + "healthz")
+	return httpGet(t, base, "healthz")
+}
+
+// httpGet fetches a path of the server at base and returns the status and the body.
+func httpGet(t *testing.T, base, path string) (int, string) {
+	t.Helper()
+	res, err := http.Get(base + path)
 	if err != nil {
-		t.Fatalf("healthz: %v", err)
+		t.Fatalf("GET /%s: %v", path, err)
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
@@ -83,9 +84,8 @@ func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 // counters moving; /healthz answers 200, and 503 while the Telegram channel cannot poll.
 func TestMetricsAndHealth(t *testing.T) {
 	const token = "123456:metrics-test-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	_, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	fake, tg := fakeTelegram(t, token)
+	_, env := testDB(t, tg...)
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
@@ -281,13 +281,8 @@ func TestBackupRestore(t *testing.T) {
 // TestWeChatMetricsAndHealth: WeChat callbacks are counted, a retried callback as a duplicate;
 // /healthz fails once the channel cannot get an access token (here: a wrong AppSecret).
 func TestWeChatMetricsAndHealth(t *testing.T) {
-	fake := wechattest.New(wxAppID, wxSecret)
-	defer fake.Close()
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"),
-		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", "not-the-secret", "WECHAT_TOKEN", wxToken,
-		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	_, wx := fakeWeChat(t)
+	_, env := testDB(t, append(wx, "WECHAT_APP_SECRET", "not-the-secret")...)
 	srv := startServer(t, env, &syncbuf.Buffer{}) // healthy: receiving needs no token
 	cb := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey, Account: "gh_xuncha"}
 	const openid = "oOpsResident4kQ9zX"

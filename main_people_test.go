@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
 )
@@ -20,12 +19,10 @@ import (
 // the staff messages queued for them before (a new report's notice, a new task) are never
 // delivered. Every step is in the audit log.
 func TestPeopleRevokeEndToEnd(t *testing.T) {
-	const token = "987654:people-e2e-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
-	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20})
+	fake, tg := fakeTelegram(t, "987654:people-e2e-token")
+	fake.SetLimits(telegramLimits)
 	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	env := testEnv(append([]string{"XUNCHA_DB", filepath.Join(dir, "x.db")}, tg...)...)
 
 	for _, args := range [][]string{{"people", "--help"}, {"people", "list", "--help"}, {"people", "revoke", "--help"}} {
 		var out, errb bytes.Buffer
@@ -53,16 +50,9 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 	officerCode := inviteCode(t, env, "--role", "officer", "--township", "天岗镇", "--village", "民主村", "--note", "赵七")
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+officialCode, ""), "绑定成功")
-	var update int64 = 7000
-	say := func(chat int64, text, want string) {
-		t.Helper()
-		n := len(fake.SentTo(chat))
-		update++
-		fake.AddUpdate(telegramtest.Message(update, chat, text))
-		fake.WaitText(t, chat, n, want)
-	}
+	official := bindWeb(t, srv.url, "official", officialCode, "绑定成功")
+	updates := &tgUpdates{t: t, fake: fake, id: 7000}
+	say := updates.say
 	const officer = 5550777
 	say(officer, "/start "+officerCode, "绑定成功")
 
@@ -104,14 +94,7 @@ func TestPeopleRevokeEndToEnd(t *testing.T) {
 	// is revoked. After the restart the task's notice never goes out; the delivery worker sends a
 	// chat's messages in order, so it would have gone before the answer to /tasks.
 	srv.stop(t)
-	// The bind's answer may still be pending: WeChat took it in the callback's response, and
-	// the stop can come before the sender marks it sent. Count what the task adds.
-	staffPending := `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`
-	before := countRows(t, db, staffPending)
-	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
-	if n := countRows(t, db, staffPending) - before; n != 1 {
-		t.Fatalf("the task queued %d staff messages, want its notice", n)
-	}
+	queueOfficerTask(t, env, db)
 	revoked, _ := mustRun(t, env, "invite", "--revoke", officerCode, "--reason", "手机丢失")
 	if !strings.Contains(revoked, "revoked") || !strings.Contains(revoked, "withdrew the officer role") ||
 		!strings.Contains(revoked, "1 pending message(s) cancelled") {
@@ -159,13 +142,8 @@ func personID(t *testing.T, list, role string) string {
 // a task's notice waits for them. After the restart the notice is never sent, and the number
 // of 我的任务 in the numbered menu they were last shown is answered as a resident's.
 func TestPeopleRevokeWeChat(t *testing.T) {
-	fake := wechattest.New(wxAppID, wxSecret)
-	defer fake.Close()
-	dir := t.TempDir()
-	db := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", db, "WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret,
-		"WECHAT_TOKEN", wxToken, "WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	fake, wx := fakeWeChat(t)
+	db, env := testDB(t, wx...)
 	code := inviteCode(t, env, "--role", "officer", "--township", "天岗镇", "--village", "民主村")
 
 	srv := startServer(t, env, &syncbuf.Buffer{})
@@ -179,14 +157,7 @@ func TestPeopleRevokeWeChat(t *testing.T) {
 	}
 
 	srv.stop(t)
-	// The bind's answer may still be pending: WeChat took it in the callback's response, and
-	// the stop can come before the sender marks it sent. Count what the task adds.
-	staffPending := `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`
-	before := countRows(t, db, staffPending)
-	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
-	if n := countRows(t, db, staffPending) - before; n != 1 {
-		t.Fatalf("the task queued %d staff messages, want its notice", n)
-	}
+	queueOfficerTask(t, env, db)
 	mustRun(t, env, "people", "revoke", "--person", personID(t, list, "officer"), "--reason", "离任")
 	srv = startServer(t, env, &syncbuf.Buffer{})
 	officer.url = srv.url + "wechat"
@@ -200,5 +171,19 @@ func TestPeopleRevokeWeChat(t *testing.T) {
 		if strings.Contains(m.Text, "核实民主村低保名单") {
 			t.Errorf("the withdrawn officer was sent the task: %q", m.Text)
 		}
+	}
+}
+
+// queueOfficerTask gives the officers of 天岗镇 民主村 a task while serve is down, and checks that
+// its notice is the one staff message it queues. The bind's answer may still be pending (WeChat
+// took it in the callback's response, and the stop can come before the sender marks it sent):
+// only what the task adds is counted.
+func queueOfficerTask(t *testing.T, env func(string) string, db string) {
+	t.Helper()
+	staffPending := `SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND person_id IS NOT NULL`
+	before := countRows(t, db, staffPending)
+	mustRun(t, env, "task", "add", "--township", "天岗镇", "--village", "民主村", "--title", "核实民主村低保名单")
+	if n := countRows(t, db, staffPending) - before; n != 1 {
+		t.Fatalf("the task queued %d staff messages, want its notice", n)
 	}
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestPurgeCommand files a real-name report whose clue was closed 200 days ago, then runs
@@ -22,15 +22,11 @@ import (
 func TestPurgeCommand(t *testing.T) {
 	dbPath := filepath.Join(t.TempDir(), "x.db")
 	env := testEnv("XUNCHA_DB", dbPath)
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	db.Now = func() time.Time { return time.Now().Add(-200 * 24 * time.Hour) }
 	var number string
 	var reportID int64
-	err = db.Update(context.Background(), func(tx *store.Tx) error {
+	err := db.Update(context.Background(), func(tx *store.Tx) error {
 		chat, err := tx.EnsureChat("web", "resident-chat", "zh", false)
 		if err != nil {
 			return err
@@ -90,10 +86,7 @@ func TestPurgeCommand(t *testing.T) {
 	if out, _ := mustRun(t, env, "purge", "--dry-run"); !strings.Contains(out, "links of closed clues: 0") {
 		t.Errorf("after the purge:\n%s", out)
 	}
-	db, err = store.Open(context.Background(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db = storetest.Open(t, dbPath)
 	defer db.Close()
 	if _, err := db.ReporterChat(context.Background(), reportID); err != store.ErrNotFound {
 		t.Errorf("reporter link after purge: %v", err)

@@ -24,8 +24,7 @@ func TestRealNameDutiesEndToEnd(t *testing.T) {
 	offCode := inviteCode(t, env, "--role", "official", "--township", "新站镇")
 	srv := startServer(t, env, &syncbuf.Buffer{})
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+offCode, ""), "巡察工作人员")
+	official := bindWeb(t, srv.url, "official", offCode, "巡察工作人员")
 	resident := newWebClient(t, srv.url, "resident")
 	lgReport(t, resident, "东风村村委会会计", "东风村会计截留惠农补贴，2024年3月每户少发200元，涉及三十多户。", "赵六", "13800000001")
 	number := lgCluePattern.FindString(texts(official.read()))

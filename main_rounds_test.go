@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +17,7 @@ import (
 	"xuncha/internal/docx/docxtest"
 	"xuncha/scheduler"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // roundWorld is one database on a virtual clock, with the engine and the scheduler on it:
@@ -106,6 +105,15 @@ func (w *roundWorld) job(name string, fn func(context.Context, time.Time) error)
 	}
 }
 
+// rounds runs the rounds job at the clock's time and returns what it sent chat: what chat had
+// before is read first and left out.
+func (w *roundWorld) rounds(chat string) string {
+	w.t.Helper()
+	w.inbox(chat)
+	w.job("rounds", w.sch.Rounds)
+	return inboxText(w.inbox(chat))
+}
+
 func outText(out []handlers.Outgoing) string {
 	var s []string
 	for _, o := range out {
@@ -162,11 +170,7 @@ func newRoundWorld(t *testing.T, start time.Time) *roundWorld {
 	path := filepath.Join(dir, "x.db")
 	env := testEnv("XUNCHA_DB", path)
 	mustRun(t, env, "places", "import", "samples/places.sample.csv")
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), path, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, path)
 	t.Cleanup(func() { db.Close() })
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	w := &roundWorld{t: t, ctx: t.Context(), env: env, db: db, loc: sh, now: start,
@@ -289,12 +293,9 @@ func TestRoundEndToEnd(t *testing.T) {
 
 	// Step 3: the departments; late, so the scheduler nudges them.
 	wantIn(t, outText(w.say(admin, "/classify 新站镇/向阳村 重点", "")), "第 3 步「部门提出意见」，这一步由承办单位办理；您的身份是管理员")
-	w.inbox(commission)
 	w.set(w.clock().AddDate(0, 0, 10))
-	w.job("rounds", w.sch.Rounds)
-	wantIn(t, inboxText(w.inbox(commission)), "【村级分类催办】新站镇 的村级分类「部门提出意见」环节已超过期限")
-	w.job("rounds", w.sch.Rounds) // a second run nudges no one twice
-	if got := inboxText(w.inbox(commission)); got != "" {
+	wantIn(t, w.rounds(commission), "【村级分类催办】新站镇 的村级分类「部门提出意见」环节已超过期限")
+	if got := w.rounds(commission); got != "" { // a second run nudges no one twice
 		t.Fatalf("nudged twice: %s", got)
 	}
 	out = w.say(commission, "/classify 新站镇/向阳村 重点 信访件反映集体资金问题", "")
@@ -325,10 +326,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	from := real.AddDate(0, 0, 10)
 	to := from.AddDate(0, 0, 40)
 	day := func(t time.Time) string { return t.Format("2006-01-02") }
-	body := filepath.Join(t.TempDir(), "ann.txt")
-	if err := os.WriteFile(body, []byte("市委第一巡察组进驻新站镇，受理反映新站镇党委及所辖村的问题。"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	body := writeFile(t, t.TempDir(), "ann.txt", []byte("市委第一巡察组进驻新站镇，受理反映新站镇党委及所辖村的问题。"))
 	cli, _ := mustRun(t, w.env, "round", "create", "--name", "十五届市委第五轮巡察", "--from", day(from), "--to", day(to),
 		"--group", "第一巡察组", "--org", "新站镇党委", "--township", "新站镇", "--announce-file", body, "--contact", "0432-0000000")
 	wantIn(t, cli, "round 1 十五届市委第五轮巡察")
@@ -395,10 +393,8 @@ func TestRoundEndToEnd(t *testing.T) {
 	wantIn(t, inboxText(notice), "【会议通知】动员部署会\n十五届市委第五轮巡察")
 	wantIn(t, outText(w.say(party, "", press(t, "确认参会", nil, notice...))), "已确认参加动员部署会")
 	wantIn(t, outText(w.say(audit, "", press(t, "确认参会", nil, notice...))), "您不在这次会议的参会名单中")
-	w.inbox(orgDept)
 	w.set(time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, sh).AddDate(0, 0, -1).Add(9 * time.Hour))
-	w.job("rounds", w.sch.Rounds)
-	wantIn(t, inboxText(w.inbox(orgDept)), "【会议提醒】明天召开动员部署会")
+	wantIn(t, w.rounds(orgDept), "【会议提醒】明天召开动员部署会")
 
 	// --- the announcement, published by the scheduler to the township's subscribers ---
 	if err := w.db.Update(w.ctx, func(tx *store.Tx) error { return tx.Subscribe(w.chats[resident], xz, 0) }); err != nil {
@@ -495,15 +491,12 @@ func TestRoundEndToEnd(t *testing.T) {
 	w.say(official, "", press(t, "记录实地督导", out))
 	wantIn(t, outText(w.say(official, "到向阳村查看账目公开栏，已按方案张贴。", "")), "实地督导已记录")
 	// Task 2 has no plan when its plan deadline passes: escalated, once.
-	w.inbox(admin)
 	w.set(w.clock().AddDate(0, 0, 16))
-	w.job("rounds", w.sch.Rounds)
-	esc := inboxText(w.inbox(admin))
+	esc := w.rounds(admin)
 	wantIn(t, esc, "【整改提级督办】")
 	wantIn(t, esc, "「村务公开不及时」逾期未完成")
 	wantNotIn(t, esc, "村集体资金管理不规范")
-	w.job("rounds", w.sch.Rounds)
-	if got := inboxText(w.inbox(admin)); got != "" {
+	if got := w.rounds(admin); got != "" {
 		t.Fatalf("escalated twice: %s", got)
 	}
 	cli, _ = mustRun(t, w.env, "rectify", "list")
@@ -512,9 +505,7 @@ func TestRoundEndToEnd(t *testing.T) {
 	// --- a rectification suggestion to another department ---
 	wantIn(t, outText(w.say(orgDept, "/suggest 1 市委组织部 村干部队伍建设薄弱", "")), "仅限巡察工作人员或管理员")
 	wantIn(t, outText(w.say(official, "/suggest 1 org 村干部队伍建设薄弱", "")), "已发出整改建议书 #3 给 市委组织部")
-	w.inbox(orgDept)
-	w.job("rounds", w.sch.Rounds)
-	wantIn(t, inboxText(w.inbox(orgDept)), "【整改建议书】村干部队伍建设薄弱")
+	wantIn(t, w.rounds(orgDept), "【整改建议书】村干部队伍建设薄弱")
 	out = w.say(orgDept, "/rectify", "")
 	w.say(orgDept, "", press(t, "报送整改进展", out))
 	wantIn(t, outText(w.say(orgDept, "已对 3 个村班子开展专题培训。", "")), "整改进展已收到（#3）")

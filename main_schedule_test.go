@@ -1,8 +1,6 @@
 package main
 
 import (
-	"encoding/hex"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -12,6 +10,7 @@ import (
 	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 // TestScheduleCLIAndServe imports a calendar year and adds an announcement through the CLI,
@@ -21,10 +20,7 @@ func TestScheduleCLIAndServe(t *testing.T) {
 	dbPath, env := testDB(t)
 	dir := filepath.Dir(dbPath)
 
-	cal := filepath.Join(dir, "2027.csv")
-	if err := os.WriteFile(cal, []byte("date,kind\n2027-01-01,holiday\n2027-02-20,workday\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	cal := writeFile(t, dir, "2027.csv", []byte("date,kind\n2027-01-01,holiday\n2027-02-20,workday\n"))
 	out, _ := mustRun(t, env, "calendar", "import", cal)
 	if !strings.Contains(out, "2 days imported for [2027]") {
 		t.Fatalf("calendar import: %s", out)
@@ -38,10 +34,7 @@ func TestScheduleCLIAndServe(t *testing.T) {
 	mustContain(t, resident.do("", button(t, msgs, "整个乡镇")), "已订阅")
 	srv.stop(t)
 
-	body := filepath.Join(dir, "body.txt")
-	if err := os.WriteFile(body, []byte("市委第一巡察组进驻新站镇，受理反映。"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	body := writeFile(t, dir, "body.txt", []byte("市委第一巡察组进驻新站镇，受理反映。"))
 	sh, _ := time.LoadLocation("Asia/Shanghai")
 	now := time.Now().In(sh)
 	out, _ = mustRun(t, env, "announce", "add", "--title", "十五届市委第五轮巡察", "--body-file", body, "--township", "新站镇",
@@ -87,20 +80,13 @@ func TestBroadcastRestartTelegram(t *testing.T) {
 		token       = "987654:BROADCAST-token"
 		subscribers = 1000
 	)
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
+	fake, tg := fakeTelegram(t, token)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Global: 30})
-	dir := t.TempDir()
-	env := testEnv("XUNCHA_DB", filepath.Join(dir, "x.db"), "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL,
-		"TELEGRAM_RATE", "29")
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	dbPath, env := testDB(t, append(tg, "TELEGRAM_RATE", "29")...)
+	dir := filepath.Dir(dbPath)
 
 	// The subscribers, as /subscribe would leave them (1,000 conversations would only slow this).
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), filepath.Join(dir, "x.db"), key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, filepath.Join(dir, "x.db"))
 	tw, _, err := db.FindPlaceByName(t.Context(), "新站镇", "")
 	if err != nil {
 		t.Fatal(err)
@@ -120,10 +106,7 @@ func TestBroadcastRestartTelegram(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	body := filepath.Join(dir, "body.txt")
-	if err := os.WriteFile(body, []byte("市委第一巡察组进驻新站镇。"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	body := writeFile(t, dir, "body.txt", []byte("市委第一巡察组进驻新站镇。"))
 	now := time.Now().In(mustLoc(t, "Asia/Shanghai"))
 	mustRun(t, env, "announce", "add", "--title", "第五轮巡察", "--body-file", body, "--township", "新站镇",
 		"--publish", now.Add(-time.Minute).Format(timeLayout), "--close", now.AddDate(0, 0, 40).Format(timeLayout))
@@ -178,10 +161,7 @@ func mustLoc(t *testing.T, name string) *time.Location {
 func TestReportAfterWindowClosed(t *testing.T) {
 	dbPath, env := testDB(t)
 	dir := filepath.Dir(dbPath)
-	body := filepath.Join(dir, "body.txt")
-	if err := os.WriteFile(body, []byte("巡察组进驻。"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	body := writeFile(t, dir, "body.txt", []byte("巡察组进驻。"))
 	now := time.Now().In(mustLoc(t, "Asia/Shanghai"))
 	mustRun(t, env, "announce", "add", "--title", "第四轮巡察", "--body-file", body, "--township", "新站镇",
 		"--publish", now.AddDate(0, 0, -20).Format(timeLayout), "--close", now.AddDate(0, 0, -1).Format(timeLayout))

@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"xuncha/bot/telegramtest"
 	"xuncha/internal/syncbuf"
@@ -18,30 +17,16 @@ import (
 // that `invite` prints and confirms a task given with `task add`.
 func TestTelegramEndToEnd(t *testing.T) {
 	const token = "987654:E2E-secret-token"
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
-	// Slack absorbs scheduling jitter on a loaded machine; the bot itself keeps 1 s per chat.
-	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30, PerGroup: 20})
-	_, env := testDB(t, "TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL)
+	fake, tg := fakeTelegram(t, token)
+	fake.SetLimits(telegramLimits)
+	_, env := testDB(t, tg...)
 	logs := &syncbuf.Buffer{}
 	startServer(t, env, logs)
 
 	// The resident.
 	const resident = 5550001
-	var id int64 = 1000
-	next := func() int64 { id++; return id }
-	say := func(chat int64, text, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(fake.SentTo(chat))
-		fake.AddUpdate(telegramtest.Message(next(), chat, text))
-		return fake.WaitText(t, chat, n, want)
-	}
-	press := func(under telegramtest.Sent, label, want string) telegramtest.Sent {
-		t.Helper()
-		n := len(fake.SentTo(under.ChatID))
-		fake.AddUpdate(telegramtest.Press(next(), under, telegramtest.ButtonData(t, under, label)))
-		return fake.WaitText(t, under.ChatID, n, want)
-	}
+	updates := &tgUpdates{t: t, fake: fake, id: 1000}
+	say, press := updates.say, updates.press
 	m := say(resident, "/start", "巡察监督举报服务")
 	m = press(m, "我要举报", "请选择问题类别")
 	m = press(m, "违反党纪", "哪个乡镇")
@@ -54,9 +39,7 @@ func TestTelegramEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	fake.AddFile("receipt", photo.Bytes())
-	n := len(fake.SentTo(resident))
-	fake.AddUpdate(telegramtest.Photo(next(), resident, "receipt", photo.Len(), "发票照片"))
-	fake.WaitText(t, resident, n, "已收到附件（共 1 个）")
+	updates.send(resident, telegramtest.Photo(updates.next(), resident, "receipt", photo.Len(), "发票照片"), "已收到附件（共 1 个）")
 	m = press(files, "完成", "举报方式")
 	m = press(m, "匿名举报", "是否允许")
 	m = press(m, "保留", "请核对")

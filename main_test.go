@@ -75,8 +75,7 @@ func TestAnonymousReporterNeverInClear(t *testing.T) {
 	logs := &syncbuf.Buffer{}
 	srv := startServer(t, env, logs)
 
-	official := newWebClient(t, srv.url, "official")
-	mustContain(t, official.do("/bind "+invCode[1], ""), "巡察工作人员")
+	official := bindWeb(t, srv.url, "official", invCode[1], "巡察工作人员")
 
 	resident := newWebClient(t, srv.url, "resident")
 	queryCode(t, webReport{}.file(t, resident))
@@ -165,8 +164,7 @@ func TestCommands(t *testing.T) {
 	code := inviteCode(t, env, "--role", "official")
 	mustRun(t, env, "invite", "--revoke", code)
 	srv := startServer(t, env, &syncbuf.Buffer{})
-	c := newWebClient(t, srv.url, "c")
-	mustContain(t, c.do("/bind "+code, ""), "已被撤销")
+	c := bindWeb(t, srv.url, "c", code, "已被撤销")
 	mustContain(t, c.do("/checkin", ""), "仅限")
 }
 

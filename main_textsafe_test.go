@@ -46,9 +46,7 @@ func TestTextSafeExport(t *testing.T) {
 		}
 	}
 
-	csvPath, xlsxPath := filepath.Join(dir, "ledger.csv"), filepath.Join(dir, "ledger.xlsx")
-	mustRun(t, env, "export", "ledger", "--format", "csv", "--out", csvPath)
-	mustRun(t, env, "export", "ledger", "--format", "xlsx", "--out", xlsxPath)
+	xlsxPath, csvPath := exportFiles(t, env, dir)
 
 	raw, err := os.ReadFile(csvPath)
 	if err != nil {
@@ -115,10 +113,7 @@ func TestTextSafeInput(t *testing.T) {
 		"control": "township,village,class\n新站镇\x1b[2J,东风村,key\n",
 		"isolate": "乡镇,村,类别\n天岗镇,民主村\u2067,重点村\n",
 	} {
-		path := filepath.Join(dir, name+".csv")
-		if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		path := writeFile(t, dir, name+".csv", []byte(content))
 		var out, errb bytes.Buffer
 		err := run(t.Context(), []string{"xuncha", "places", "import", path}, env, strings.NewReader(""), &out, &errb)
 		if err == nil || !strings.Contains(err.Error(), "line ") || !strings.Contains(err.Error(), "U+") {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +12,7 @@ import (
 	"xuncha/bot/wechattest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
+	"xuncha/store/storetest"
 )
 
 const (
@@ -82,14 +82,8 @@ func pick(t *testing.T, msg, label string) string {
 // The CLI installs the custom menu and prints an invitation QR code whose scan binds the role.
 // The resident's openid appears nowhere in clear.
 func TestEndToEndWeChat(t *testing.T) {
-	fake := wechattest.New(wxAppID, wxSecret)
-	defer fake.Close()
-	dir := t.TempDir()
-	dbPath := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", dbPath, "XUNCHA_LOG_LEVEL", "debug",
-		"WECHAT_APP_ID", wxAppID, "WECHAT_APP_SECRET", wxSecret, "WECHAT_TOKEN", wxToken,
-		"WECHAT_AES_KEY", wxAESKey, "WECHAT_API_URL", fake.URL, "WECHAT_TEMPLATE_NOTICE", "TPL_STATUS")
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	fake, wx := fakeWeChat(t)
+	dbPath, env := testDB(t, append(wx, "XUNCHA_LOG_LEVEL", "debug", "WECHAT_TEMPLATE_NOTICE", "TPL_STATUS")...)
 
 	out, _ := mustRun(t, env, "wechat", "menu")
 	if !strings.Contains(out, "举报 / 查询 / 我的") || len(fake.Calls("/cgi-bin/menu/create")) != 1 {
@@ -146,11 +140,7 @@ func TestEndToEndWeChat(t *testing.T) {
 	}
 
 	// A status change, weeks later: the window is closed, so a template message carries it.
-	key, _ := hex.DecodeString(testKey)
-	db, err := store.Open(t.Context(), dbPath, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	db := storetest.Open(t, dbPath)
 	defer db.Close()
 	chat, err := db.ReporterChat(t.Context(), 1)
 	if err != nil {

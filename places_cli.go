@@ -26,49 +26,60 @@ import (
 // maxPlacesFile bounds what places import reads: a county's places are a few hundred lines.
 const maxPlacesFile = 16 << 20
 
-func placesImport(fs *flag.FlagSet) runFunc {
-	var c common
-	c.register(fs, useDB)
-	return func(ctx context.Context, e *env) error {
-		name, err := e.oneArg("FILE.csv")
-		if err != nil {
-			return err
-		}
-		if err := c.validate(); err != nil {
-			return err
-		}
+// importFile declares a command that imports the one file it names into the store (places
+// import, calendar import). read parses the file before the store is opened, so that a file it
+// refuses changes nothing, and returns write, which stores what it read and says so on stdout.
+func importFile(read func(f *os.File) (write importWrite, err error)) func(*flag.FlagSet) runFunc {
+	return fileCommand("FILE.csv", func(ctx context.Context, e *env, c *common, name string) error {
 		f, err := os.Open(name)
 		if err != nil {
-			return fmt.Errorf("places import: %w", err)
+			return fmt.Errorf("%s: %w", e.name, err)
 		}
 		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, maxPlacesFile+1))
+		write, err := read(f)
 		if err != nil {
-			return fmt.Errorf("places import: %w", err)
-		}
-		if len(data) > maxPlacesFile {
-			return fmt.Errorf("places import %s: larger than %d MiB", name, maxPlacesFile>>20)
-		}
-		rows, ignored, err := parsePlaces(bytes.NewReader(data))
-		if err != nil {
-			return fmt.Errorf("places import %s: %w", name, err)
+			return fmt.Errorf("%s %s: %w", e.name, name, err)
 		}
 		db, err := c.openDB(ctx, e)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
+		if err := write(ctx, db, e.stdout); err != nil {
+			return fmt.Errorf("%s: %w", e.name, err)
+		}
+		return nil
+	})
+}
+
+// importWrite stores what an import read.
+type importWrite func(ctx context.Context, db *store.DB, stdout io.Writer) error
+
+// readPlaces reads a places file for places import.
+func readPlaces(f *os.File) (importWrite, error) {
+	data, err := io.ReadAll(io.LimitReader(f, maxPlacesFile+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxPlacesFile {
+		return nil, fmt.Errorf("larger than %d MiB", maxPlacesFile>>20)
+	}
+	rows, ignored, err := parsePlaces(bytes.NewReader(data))
+	if err != nil {
+		return nil, err
+	}
+	return func(ctx context.Context, db *store.DB, stdout io.Writer) error {
 		res, err := db.ImportPlaces(ctx, rows)
 		if err != nil {
-			return fmt.Errorf("places import: %w", err)
+			return err
 		}
 		if len(ignored) > 0 {
-			fmt.Fprintf(e.stdout, "columns ignored: %s\n", strings.Join(ignored, ", "))
+			fmt.Fprintf(stdout, "columns ignored: %s\n", strings.Join(ignored, ", "))
 		}
-		fmt.Fprintf(e.stdout, "%d rows read: %d townships added, %d villages added, %d villages updated\n",
+		fmt.Fprintf(stdout, "%d rows read: %d townships added, %d villages added, %d villages updated\n",
 			len(rows), res.TownshipsAdded, res.VillagesAdded, res.VillagesUpdated)
 		return nil
-	}
+	}, nil
 }
 
 // placeColumns are the columns of a places file, in the order of a file without a header row,
@@ -312,12 +323,30 @@ func placesList(fs *flag.FlagSet) runFunc {
 	}
 }
 
-// placeFlags are the flags that name one place.
+// placeFlags are the flags that name one place, a township or a village of it, by name: the
+// place to rename or remove, or the one a task, a clue or an announcement is about.
 type placeFlags struct{ township, village string }
 
-func (p *placeFlags) register(fs *flag.FlagSet, verb string) {
-	fs.StringVar(&p.township, "township", "", "the township (乡镇) to "+verb+", or the township of the village")
-	fs.StringVar(&p.village, "village", "", "the village (村) to "+verb+"; empty: the township itself")
+// register declares the flags; what says what the place is to the command ("to rename", "of
+// the task").
+func (p *placeFlags) register(fs *flag.FlagSet, what string) {
+	fs.StringVar(&p.township, "township", "", "the township (乡镇) "+what+", or the township of the village")
+	fs.StringVar(&p.village, "village", "", "the village (村) "+what+"; empty: the township itself")
+}
+
+// find opens the store and finds the place, for places rename and remove; the caller closes
+// the store.
+func (p *placeFlags) find(ctx context.Context, c *common, e *env) (db *store.DB, tw, v int64, err error) {
+	db, err = c.openDB(ctx, e)
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	tw, v, err = db.FindPlaceByName(ctx, p.township, p.village)
+	if err != nil {
+		db.Close()
+		return nil, 0, 0, fmt.Errorf("%s: %w (see xuncha places list)", e.name, err)
+	}
+	return db, tw, v, nil
 }
 
 func (p *placeFlags) String() string {
@@ -332,7 +361,7 @@ func placesRename(fs *flag.FlagSet) runFunc {
 	var p placeFlags
 	var to string
 	c.register(fs, useDB)
-	p.register(fs, "rename")
+	p.register(fs, "to rename")
 	fs.StringVar(&to, "to", "", "the new name")
 	return func(ctx context.Context, e *env) error {
 		to = strings.TrimSpace(to)
@@ -343,15 +372,11 @@ func placesRename(fs *flag.FlagSet) runFunc {
 		if utf8.RuneCountInString(to) > 50 {
 			return errors.New("places rename: --to is longer than 50 characters")
 		}
-		db, err := c.openDB(ctx, e)
+		db, tw, v, err := p.find(ctx, &c, e)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		tw, v, err := db.FindPlaceByName(ctx, p.township, p.village)
-		if err != nil {
-			return fmt.Errorf("places rename: %w (see xuncha places list)", err)
-		}
 		switch err := db.RenamePlace(ctx, tw, v, to); {
 		case errors.Is(err, store.ErrPlaceExists):
 			return fmt.Errorf("places rename: %s: there is already one named %q", p.String(), to)
@@ -367,21 +392,17 @@ func placesRemove(fs *flag.FlagSet) runFunc {
 	var c common
 	var p placeFlags
 	c.register(fs, useDB)
-	p.register(fs, "remove")
+	p.register(fs, "to remove")
 	return func(ctx context.Context, e *env) error {
 		if p.township == "" {
 			e.usage(e.stderr)
 			return errors.New("places remove: --township is required")
 		}
-		db, err := c.openDB(ctx, e)
+		db, tw, v, err := p.find(ctx, &c, e)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		tw, v, err := db.FindPlaceByName(ctx, p.township, p.village)
-		if err != nil {
-			return fmt.Errorf("places remove: %w (see xuncha places list)", err)
-		}
 		refs, err := db.RemovePlace(ctx, tw, v)
 		if errors.Is(err, store.ErrPlaceInUse) {
 			var parts []string

@@ -213,7 +213,7 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 
 	// Scheduled jobs; stopped (running jobs finished) after intake stops and before the
 	// database closes: defers run in reverse order.
-	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, ledger.Stages, met, engine, func() {
+	sch, err := cfg.sched.start(ctx, logger, db, cal, cfg.loc, ledger, met, engine, func() {
 		for _, wake := range wakes {
 			wake()
 		}
@@ -262,29 +262,19 @@ func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, st
 	return nil
 }
 
-func backupCommand(fs *flag.FlagSet) runFunc {
-	var c common
-	c.register(fs, useDB)
-	return func(ctx context.Context, e *env) error {
-		out, err := e.oneArg("FILE")
-		if err != nil {
-			return err
-		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		if _, err := os.Stat(out); err == nil {
-			return fmt.Errorf("backup: %s already exists", out)
-		}
-		db, err := c.openDB(ctx, e)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		if err := db.Backup(ctx, out); err != nil {
-			return fmt.Errorf("backup: %w", err)
-		}
-		fmt.Fprintf(e.stdout, "backup written to %s (keep the secret key with it: sealed data needs it)\n", out)
-		return nil
+// backup is `xuncha backup FILE`.
+func backup(ctx context.Context, e *env, c *common, out string) error {
+	if _, err := os.Stat(out); err == nil {
+		return fmt.Errorf("backup: %s already exists", out)
 	}
+	db, err := c.openDB(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Backup(ctx, out); err != nil {
+		return fmt.Errorf("backup: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "backup written to %s (keep the secret key with it: sealed data needs it)\n", out)
+	return nil
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strconv"
@@ -70,10 +71,10 @@ func (f *scheduleFlags) validate() error {
 }
 
 // start starts the scheduler on cal, the calendar serve loaded once for the ledger and the
-// jobs alike, with the stages of the ledger file serve loaded (the ladder's thresholds). The
-// caller stops it with <-s.Stop().Done() before closing the database. It returns nil when the
-// jobs are off.
-func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, stages []handlers.Stage, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
+// jobs alike, with the ledger file serve loaded (the ladder's thresholds, the referral watch's
+// days). The caller stops it with <-s.Stop().Done() before closing the database. It returns
+// nil when the jobs are off.
+func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *store.DB, cal *scheduler.Calendar, loc *time.Location, ledger *handlers.Ledger, m scheduler.JobMetrics, letters scheduler.LetterFiles, wake func()) (*scheduler.Scheduler, error) {
 	if f.off {
 		logger.Info("scheduled jobs off")
 		return nil, nil
@@ -81,7 +82,7 @@ func (f *scheduleFlags) start(ctx context.Context, logger *slog.Logger, db *stor
 	s, err := scheduler.New(logger, db, cal, scheduler.Config{
 		Location:      loc,
 		Ladder:        scheduler.LadderConfig{NudgeBefore: f.nudgeDays, SupervisionAfter: f.supervDays},
-		Stages:        stages,
+		Ledger:        ledger,
 		CheckinEvery:  f.checkinEvery,
 		CheckinMisses: f.checkinMisses,
 		RealNameDays:  f.realNameDays,
@@ -119,7 +120,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 	var (
 		c                        common
 		title, bodyFile, contact string
-		township, village        string
+		p                        placeFlags
 		publish, openAt, closeAt string
 		remindDays               int
 	)
@@ -127,8 +128,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 	fs.StringVar(&title, "title", "", "title: the round and group, e.g. 十五届市委第五轮巡察第一巡察组")
 	fs.StringVar(&bodyFile, "body-file", "", "file with the announcement text (UTF-8)")
 	fs.StringVar(&contact, "contact", "", "the group's channels and duty hours, shown under the text")
-	fs.StringVar(&township, "township", "", "township (乡镇) covered, by name")
-	fs.StringVar(&village, "village", "", "village (村) covered, by name; the whole township when empty")
+	p.register(fs, "covered")
 	fs.StringVar(&publish, "publish", "", "when to push it to subscribers, local time "+timeLayout)
 	fs.StringVar(&openAt, "open", "", "when the reporting window opens (default: --publish)")
 	fs.StringVar(&closeAt, "close", "", "when the reporting window closes, local time "+timeLayout)
@@ -137,7 +137,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 		if err := c.validate(); err != nil {
 			return err
 		}
-		if title == "" || bodyFile == "" || township == "" || publish == "" || closeAt == "" {
+		if title == "" || bodyFile == "" || p.township == "" || publish == "" || closeAt == "" {
 			e.usage(e.stderr)
 			return errors.New("announce add: --title, --body-file, --township, --publish and --close are required")
 		}
@@ -175,7 +175,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer db.Close()
-		tid, vid, err := db.FindPlaceByName(ctx, township, village)
+		tid, vid, err := db.FindPlaceByName(ctx, p.township, p.village)
 		if err != nil {
 			return fmt.Errorf("announce add: %w (import places first: xuncha places import FILE.csv)", err)
 		}
@@ -184,7 +184,7 @@ func announceAdd(fs *flag.FlagSet) runFunc {
 			return fmt.Errorf("announce add: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "announcement %d: published to the subscribers of %s %s at %s; window %s – %s\n", a.ID,
-			township, village, a.PublishAt.In(c.loc).Format(timeLayout), a.OpenAt.In(c.loc).Format(timeLayout), a.CloseAt.In(c.loc).Format(timeLayout))
+			p.township, p.village, a.PublishAt.In(c.loc).Format(timeLayout), a.OpenAt.In(c.loc).Format(timeLayout), a.CloseAt.In(c.loc).Format(timeLayout))
 		return nil
 	}
 }
@@ -224,39 +224,21 @@ func announceList(fs *flag.FlagSet) runFunc {
 	}
 }
 
-func calendarImport(fs *flag.FlagSet) runFunc {
-	var c common
-	c.register(fs, useDB)
-	return func(ctx context.Context, e *env) error {
-		name, err := e.oneArg("FILE.csv")
-		if err != nil {
-			return err
-		}
-		if err := c.validate(); err != nil {
-			return err
-		}
-		f, err := os.Open(name)
-		if err != nil {
-			return fmt.Errorf("calendar import: %w", err)
-		}
-		defer f.Close()
-		days, err := scheduler.ParseCalendar(f)
-		if err != nil {
-			return fmt.Errorf("calendar import %s: %w", name, err)
-		}
-		if len(days) == 0 {
-			return fmt.Errorf("calendar import %s: no days", name)
-		}
-		db, err := c.openDB(ctx, e)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		years, err := db.ImportCalendar(ctx, days, name)
-		if err != nil {
-			return fmt.Errorf("calendar import: %w", err)
-		}
-		fmt.Fprintf(e.stdout, "%d days imported for %v; these years replace the built-in table (restart serve to use them)\n", len(days), years)
-		return nil
+// readCalendar reads a calendar file for calendar import.
+func readCalendar(f *os.File) (importWrite, error) {
+	days, err := scheduler.ParseCalendar(f)
+	if err != nil {
+		return nil, err
 	}
+	if len(days) == 0 {
+		return nil, errors.New("no days")
+	}
+	return func(ctx context.Context, db *store.DB, stdout io.Writer) error {
+		years, err := db.ImportCalendar(ctx, days, f.Name())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "%d days imported for %v; these years replace the built-in table (restart serve to use them)\n", len(days), years)
+		return nil
+	}, nil
 }

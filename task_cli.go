@@ -16,12 +16,12 @@ import (
 // taskAdd gives a task to the information officers and liaisons of a village or township.
 func taskAdd(fs *flag.FlagSet) runFunc {
 	var (
-		c                                   common
-		township, village, title, body, due string
+		c                common
+		p                placeFlags
+		title, body, due string
 	)
 	c.register(fs, useDB|useTZ|useLang|useCategories)
-	fs.StringVar(&township, "township", "", "township (乡镇) by name")
-	fs.StringVar(&village, "village", "", "village (村) by name; empty: the whole township")
+	p.register(fs, "of the task")
 	fs.StringVar(&title, "title", "", "what is to be done")
 	fs.StringVar(&body, "body", "", "details")
 	fs.StringVar(&due, "due", "", "due date, YYYY-MM-DD, today or later")
@@ -29,7 +29,7 @@ func taskAdd(fs *flag.FlagSet) runFunc {
 		if err := c.validate(); err != nil {
 			return err
 		}
-		if township == "" || strings.TrimSpace(title) == "" {
+		if p.township == "" || strings.TrimSpace(title) == "" {
 			e.usage(e.stderr)
 			return errors.New("task add: --township and --title are required")
 		}
@@ -58,7 +58,7 @@ func taskAdd(fs *flag.FlagSet) runFunc {
 			return err
 		}
 		defer db.Close()
-		if tk.TownshipID, tk.VillageID, err = db.FindPlaceByName(ctx, township, village); err != nil {
+		if tk.TownshipID, tk.VillageID, err = db.FindPlaceByName(ctx, p.township, p.village); err != nil {
 			return fmt.Errorf("task add: %w", err)
 		}
 		engine := handlers.New(logger, db, handlers.Config{DefaultLang: c.lang, Categories: cats, Location: c.loc, Scrub: media.Scrub})

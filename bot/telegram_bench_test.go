@@ -28,8 +28,7 @@ func BenchmarkTelegram(b *testing.B) {
 	// latency 0 is loopback (the durable step's own cost shows); 20ms models the round trip to
 	// api.telegram.org from a county server, where the network dominates both.
 	for _, latency := range []time.Duration{0, 20 * time.Millisecond} {
-		fake := telegramtest.New(testToken)
-		b.Cleanup(fake.Close)
+		fake := telegramtest.Start(b, testToken)
 		fake.Delay("sendMessage", latency)
 		b.Run(fmt.Sprintf("latency=%v/echo", latency), func(b *testing.B) { benchEcho(b, fake) })
 		b.Run(fmt.Sprintf("latency=%v/xuncha", latency), func(b *testing.B) { benchStep(b, fake) })
@@ -37,8 +36,7 @@ func BenchmarkTelegram(b *testing.B) {
 	// Under load: getUpdates brings up to 100 updates at once. The echo bot handles each in its
 	// own goroutine (the library's default); Xuncha commits the batch, runs the steps of
 	// different chats concurrently (their commits shared: group commit), and sends concurrently.
-	fake := telegramtest.New(testToken)
-	b.Cleanup(fake.Close)
+	fake := telegramtest.Start(b, testToken)
 	b.Run("batch=100/echo", func(b *testing.B) { benchEchoBatch(b, fake, 100) })
 	b.Run("batch=100/xuncha", func(b *testing.B) { benchStepBatch(b, fake, 100) })
 }

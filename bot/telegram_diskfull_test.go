@@ -14,8 +14,7 @@ import (
 // confirmed and Telegram keeps it: nothing is stored, nothing sent. When space returns, the
 // same update is stored, confirmed and answered once.
 func TestTelegramDiskFull(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	const chat = 901

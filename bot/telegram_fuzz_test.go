@@ -34,8 +34,7 @@ func FuzzTelegramUpdate(f *testing.F) {
 	f.Add(`{"update_id":8,"message":{"chat":{"id":0},"document":{"file_id":"d","file_size":-1}}}`)
 	f.Add(`{"update_id":9}`)
 	f.Add(`not json`)
-	fake := telegramtest.New(testToken)
-	f.Cleanup(fake.Close)
+	fake := telegramtest.Start(f, testToken)
 	// Each fuzzing worker process gets its own database.
 	// On tmpfs where there is one: fuzzing measures inputs, not fsync.
 	tmp := ""

@@ -39,8 +39,31 @@ type tgFixture struct {
 	tg     *Telegram
 	disp   *outbox.Dispatcher
 	logs   *syncbuf.Buffer
+	loops  loops
+}
+
+// loops runs a fixture's long-running loops (an adapter's, a dispatcher's) until stop.
+type loops struct {
 	cancel context.CancelFunc
 	done   sync.WaitGroup
+}
+
+// start runs each loop in its own goroutine under one context.
+func (l *loops) start(run ...func(context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	l.cancel = cancel
+	for _, r := range run {
+		l.done.Go(func() { r(ctx) })
+	}
+}
+
+// stop cancels the loops and waits for them to return; it may be called again.
+func (l *loops) stop() {
+	if l.cancel != nil {
+		l.cancel()
+		l.cancel = nil
+	}
+	l.done.Wait()
 }
 
 func openTestDB(t testing.TB, path string) *store.DB {
@@ -81,22 +104,25 @@ func newTGFixture(t testing.TB, fake *telegramtest.Server, dbPath string, cfg Te
 	return f
 }
 
-func (f *tgFixture) start() {
-	ctx, cancel := context.WithCancel(context.Background())
-	f.cancel = cancel
-	f.done.Go(func() { f.tg.Run(ctx) })
-	f.done.Go(func() { f.disp.Run(ctx) })
-}
+func (f *tgFixture) start() { f.loops.start(f.tg.Run, f.disp.Run) }
 
 func (f *tgFixture) stop() {
-	if f.cancel != nil {
-		f.cancel()
-		f.cancel = nil
-	}
-	f.done.Wait()
+	f.loops.stop()
 	if strings.Contains(f.logs.String(), testToken) {
 		f.t.Errorf("the bot token appears in the logs")
 	}
+}
+
+// postWebhook posts an update to a webhook handler as Telegram does, with the secret token
+// header unless secret is "", and returns the status answered.
+func postWebhook(h http.Handler, secret, update string) int {
+	req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(update))
+	if secret != "" {
+		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec.Code
 }
 
 // waitFor polls until cond holds, failing after a deadline.
@@ -123,8 +149,7 @@ func pngBytes(t *testing.T) []byte {
 // done, so however many workers there are, at most MediaWorkers steps with a file run at once;
 // the others wait their turn and every photo is still answered.
 func TestTelegramMediaAtOnce(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	fake.Delay("download", 100*time.Millisecond)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{MediaWorkers: 3})
 	png := pngBytes(t)
@@ -155,8 +180,7 @@ func TestTelegramMediaAtOnce(t *testing.T) {
 // press is answered, the pressed question is edited, the photo is fetched with getFile and
 // the download path, and a query code comes back.
 func TestTelegramConversation(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 30})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 25})
 	if _, err := f.db.ImportPlaces(t.Context(), []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
@@ -224,8 +248,7 @@ func TestTelegramConversation(t *testing.T) {
 // TestTelegramRedelivery: the same update delivered twice (by getUpdates and by a retried
 // webhook POST) changes the store once and is answered once.
 func TestTelegramRedelivery(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	fake.AddUpdate(telegramtest.Message(7, 501, "/start"))
@@ -236,12 +259,8 @@ func TestTelegramRedelivery(t *testing.T) {
 	h := f.tg.WebhookHandler()
 	f.tg.cfg.WebhookSecret = "0123456789abcdef"
 	for range 2 {
-		req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(7, 501, "/start")))
-		req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "0123456789abcdef")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK {
-			t.Fatalf("webhook answered %d", rec.Code)
+		if code := postWebhook(h, "0123456789abcdef", telegramtest.Message(7, 501, "/start")); code != http.StatusOK {
+			t.Fatalf("webhook answered %d", code)
 		}
 	}
 	fake.AddUpdate(telegramtest.Message(8, 501, "/help"))
@@ -254,8 +273,7 @@ func TestTelegramRedelivery(t *testing.T) {
 // TestTelegramStopBeforeCommit stops the channel after getUpdates answered and before the
 // batch was committed; after a restart every update is processed exactly once.
 func TestTelegramStopBeforeCommit(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	dbPath := filepath.Join(t.TempDir(), "x.db")
 	for i := range 5 {
 		fake.AddUpdate(telegramtest.Message(int64(10+i), int64(600+i), "/start"))
@@ -263,7 +281,7 @@ func TestTelegramStopBeforeCommit(t *testing.T) {
 	f := newTGFixture(t, fake, dbPath, TelegramConfig{})
 	stopped := make(chan struct{})
 	f.tg.beforeCommit = func() {
-		f.cancel() // the process dies here: the batch is in memory only
+		f.loops.cancel() // the process dies here: the batch is in memory only
 		close(stopped)
 	}
 	f.start()
@@ -296,8 +314,7 @@ func TestTelegramStopBeforeCommit(t *testing.T) {
 // TestTelegramWebhookSecret: a wrong secret gets 401 and stores nothing; the right one is
 // processed.
 func TestTelegramWebhookSecret(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{
 		WebhookURL: "https://bot.example.gov.cn/telegram", WebhookSecret: "s3cret-s3cret-s3cret",
 	})
@@ -305,26 +322,16 @@ func TestTelegramWebhookSecret(t *testing.T) {
 	waitFor(t, "setWebhook", func() bool { return fake.Webhook() == "https://bot.example.gov.cn/telegram" })
 	h := f.tg.WebhookHandler()
 	for _, secret := range []string{"", "wrong-secret-wrong", "s3cret-s3cret-s3creT"} {
-		req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(31, 801, "/start")))
-		if secret != "" {
-			req.Header.Set("X-Telegram-Bot-Api-Secret-Token", secret)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusUnauthorized {
-			t.Errorf("secret %q: status %d, want 401", secret, rec.Code)
+		if code := postWebhook(h, secret, telegramtest.Message(31, 801, "/start")); code != http.StatusUnauthorized {
+			t.Errorf("secret %q: status %d, want 401", secret, code)
 		}
 	}
 	pending, err := f.db.PendingMessages(t.Context(), handlers.PlatformTelegram, 10)
 	if err != nil || len(pending) != 0 {
 		t.Fatalf("refused webhook calls stored %d updates (%v)", len(pending), err)
 	}
-	req := httptest.NewRequest(http.MethodPost, "/telegram", strings.NewReader(telegramtest.Message(31, 801, "/start")))
-	req.Header.Set("X-Telegram-Bot-Api-Secret-Token", "s3cret-s3cret-s3cret")
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != http.StatusOK {
-		t.Fatalf("right secret: status %d", rec.Code)
+	if code := postWebhook(h, "s3cret-s3cret-s3cret", telegramtest.Message(31, 801, "/start")); code != http.StatusOK {
+		t.Fatalf("right secret: status %d", code)
 	}
 	fake.WaitText(t, 801, 0, "巡察监督举报服务")
 	if len(fake.Calls("getUpdates")) != 0 {
@@ -339,8 +346,7 @@ func TestTelegramSendLimits(t *testing.T) {
 	if testing.Short() {
 		t.Skip("sends 1,000 messages at the rate limit")
 	}
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	// A scaled global limit keeps the test short; the per-chat limit is Telegram's own.
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 150 * time.Millisecond, Global: 200, PerGroup: 20})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: 150})
@@ -420,8 +426,7 @@ func TestTelegramSendStall(t *testing.T) {
 		t.Skip("sends 300 messages at the rate limit")
 	}
 	const limit = 50
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	fake.SetLimits(telegramtest.Limits{Global: limit, PerChat: time.Second})
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{GlobalRate: limit})
 	f.disp.Concurrency = limit + 1 // as serve sets it: the rate plus one
@@ -456,8 +461,7 @@ func TestTelegramSendStall(t *testing.T) {
 // TestTelegramSendErrors covers 403 (blocked), a long text split at 4,096, and the library's
 // copy_text quirk that our keyboard avoids.
 func TestTelegramSendErrors(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	ctx := t.Context()
 
@@ -510,8 +514,7 @@ func asSendError(err error, se **outbox.SendError) bool {
 // TestTelegramCommandsAndGroups: commands after Chinese text or with @botname are matched; in
 // groups the bot answers only commands, never takes a report, and ignores other bots' commands.
 func TestTelegramCommandsAndGroups(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
 	f.start()
 	fake.AddUpdate(telegramtest.Message(1, 301, "投诉 /help"))
@@ -539,8 +542,7 @@ func TestTelegramCommandsAndGroups(t *testing.T) {
 // TestTelegramPanicRecovered: a step that panics (here the image scrubber, inside the step's
 // transaction) is recovered, logged, and answered politely; the bot keeps serving.
 func TestTelegramPanicRecovered(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close) // after the channel stops: it holds a long poll open
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{},
 		func([]byte) ([]byte, string, error) { panic("scrubber exploded") })
 	f.start()
@@ -572,18 +574,9 @@ var regexpCode = regexp.MustCompile(`\d{4} \d{4} \d{4} \d{4}`)
 // TestTelegramSendsFiles: a message with a stored file goes out as a document upload, the text
 // as its caption.
 func TestTelegramSendsFiles(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
-	var sha string
-	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
-		var err error
-		sha, err = tx.PutBlob([]byte("PK\x03\x04 ledger"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sha := storetest.PutBlob(t, f.db, []byte("PK\x03\x04 ledger"), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	msg := store.OutMessage{Text: "线索台账已导出", File: &store.Attachment{SHA256: sha, Name: "线索台账.xlsx"}}
 	if err := f.tg.Send(t.Context(), "904", msg); err != nil {
 		t.Fatal(err)
@@ -602,20 +595,11 @@ func TestTelegramSendsFiles(t *testing.T) {
 // chat a second apart; spacing the requests' starts let them land 0.4 s apart here (and, with
 // the machine's own delays, broke the end-to-end test's limit one run in four).
 func TestTelegramSpacesAChatFromItsLastArrival(t *testing.T) {
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second})
 	fake.Delay("sendDocument", 600*time.Millisecond) // a slow upload: recorded when it has arrived
 	f := newTGFixture(t, fake, filepath.Join(t.TempDir(), "x.db"), TelegramConfig{})
-	var sha string
-	err := f.db.Update(t.Context(), func(tx *store.Tx) error {
-		var err error
-		sha, err = tx.PutBlob([]byte("%PDF-1.4 letter"), "application/pdf")
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	sha := storetest.PutBlob(t, f.db, []byte("%PDF-1.4 letter"), "application/pdf")
 	// A text over a caption's 1,024 units goes as a message after the document.
 	msg := store.OutMessage{Text: strings.Repeat("督办函正文。", 200), File: &store.Attachment{SHA256: sha, Name: "督办函.pdf"}}
 	if err := f.tg.Send(t.Context(), "905", msg); err != nil {

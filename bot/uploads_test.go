@@ -94,8 +94,7 @@ func TestUploadsSharedByChannels(t *testing.T) {
 	}
 	png := pngBytes(t)
 
-	fake := telegramtest.New(testToken)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, testToken)
 	tg := newTGFixture(t, fake, filepath.Join(t.TempDir(), "tg.db"), TelegramConfig{Uploads: u})
 	fake.AddFile("photo-1", png)
 	fake.AddUpdate(telegramtest.Photo(501, 7001, "photo-1", len(png), "村口路灯坏了"))

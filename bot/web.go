@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"xuncha/handlers"
+	"xuncha/internal/httpsec"
 	"xuncha/store"
 )
 
@@ -154,20 +155,12 @@ func (w *Web) Handler() http.Handler {
 	mux.HandleFunc("POST /api/upload", w.upload)
 	mux.HandleFunc("GET /api/messages", w.messages)
 	mux.HandleFunc("GET /api/file/{id}", w.file)
-	return secureHeaders(mux)
-}
-
-// secureHeaders forbids inline script and framing: even if text slipped through unescaped, a
-// browser would not run it.
-func secureHeaders(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		h := rw.Header()
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Cache-Control", "no-store")
-		next.ServeHTTP(rw, r)
-	})
+	// No inline script and no framing: even if text slipped through unescaped, a browser
+	// would not run it.
+	return httpsec.Policy{
+		CSP:      "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'",
+		Referrer: "no-referrer",
+	}.Wrap(mux)
 }
 
 // chatID returns the browser's chat id, issuing a new one when its cookie holds none that the

@@ -6,7 +6,6 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -16,8 +15,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/silenceper/wechat/v2/util"
 
 	"xuncha/handlers"
 	"xuncha/store"
@@ -105,8 +102,10 @@ type WeChat struct {
 	store  WeChatStore
 	api    *WeChatAPI
 	now    func() time.Time
-	media  *Uploads
-	wake   chan struct{}
+	// aes and previousAES are the ciphers of cfg.AESKey and cfg.PreviousAESKey (nil if unset).
+	aes, previousAES *wxCipher
+	media            *Uploads
+	wake             chan struct{}
 	// Metrics counts received callbacks; set it before serving.
 	Metrics ChannelMetrics
 
@@ -181,8 +180,10 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 	if err := WeChatModeError(cfg.AESKey, cfg.Plaintext); err != nil {
 		return nil, err
 	}
+	var current, previous *wxCipher
 	if cfg.AESKey != "" {
-		if err := ValidateWeChatAESKey(cfg.AESKey); err != nil {
+		var err error
+		if current, err = newWXCipher(cfg.AESKey); err != nil {
 			return nil, err
 		}
 	}
@@ -190,7 +191,8 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		if cfg.AESKey == "" {
 			return nil, errors.New("WECHAT_AES_KEY_PREVIOUS is set without WECHAT_AES_KEY")
 		}
-		if err := ValidateWeChatAESKey(cfg.PreviousAESKey); err != nil {
+		var err error
+		if previous, err = newWXCipher(cfg.PreviousAESKey); err != nil {
 			return nil, fmt.Errorf("WECHAT_AES_KEY_PREVIOUS: %w", err)
 		}
 	}
@@ -214,7 +216,7 @@ func NewWeChat(logger *slog.Logger, cfg WeChatConfig, engine WeChatEngine, st We
 		log.Warn("wechat plaintext mode: callbacks are neither encrypted nor their bodies signed; set WECHAT_AES_KEY for safe mode")
 	}
 	return &WeChat{
-		log: log, cfg: cfg, engine: engine, store: st, now: time.Now,
+		log: log, cfg: cfg, engine: engine, store: st, now: time.Now, aes: current, previousAES: previous,
 		api:   NewWeChatAPI(log, WeChatAPIConfig{AppID: cfg.AppID, AppSecret: cfg.AppSecret, APIURL: cfg.APIURL}),
 		media: cfg.Uploads, wake: make(chan struct{}, 1),
 		lanes: map[string]*wxLane{}, inflight: map[string]*wxJob{}, fetchErr: map[string]int{}, answering: map[string]*wxJob{},
@@ -294,7 +296,7 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		return
 	}
 	raw := body
-	key := "" // the EncodingAESKey the callback came with, for the reply; "" in plaintext mode
+	var key *wxCipher // the EncodingAESKey the callback came with, for the reply; nil in plaintext mode
 	safe := q.Get("encrypt_type") == "aes"
 	switch {
 	case w.cfg.AESKey != "" && !safe:
@@ -304,23 +306,21 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		w.refuse(rw, "encrypted callback without WECHAT_AES_KEY")
 		return
 	case safe:
-		var env struct {
-			Encrypt string `xml:"Encrypt"`
-		}
-		if err := xml.Unmarshal(body, &env); err != nil || env.Encrypt == "" {
+		var env wxEnvelope
+		if err := decodeEnvelope(body, &env); err != nil || env.Encrypt == "" {
 			w.refuse(rw, "no Encrypt element")
 			return
 		}
-		want := util.Signature(w.cfg.Token, ts, nonce, env.Encrypt)
+		want := wxSignature(w.cfg.Token, ts, nonce, env.Encrypt)
 		if subtle.ConstantTimeCompare([]byte(want), []byte(q.Get("msg_signature"))) != 1 {
 			w.refuse(rw, "msg_signature")
 			return
 		}
-		key = w.cfg.AESKey
-		_, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, key)
-		if err != nil && w.cfg.PreviousAESKey != "" {
-			key = w.cfg.PreviousAESKey
-			_, raw, err = util.DecryptMsg(w.cfg.AppID, env.Encrypt, key)
+		key = w.aes
+		raw, err = key.decrypt(w.cfg.AppID, env.Encrypt)
+		if err != nil && w.previousAES != nil {
+			key = w.previousAES
+			raw, err = key.decrypt(w.cfg.AppID, env.Encrypt)
 		}
 		if err != nil {
 			w.refuse(rw, "decrypt")
@@ -328,13 +328,13 @@ func (w *WeChat) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
 		}
 	}
 	var m wxMsg
-	if err := xml.Unmarshal(raw, &m); err != nil || m.FromUserName == "" || m.MsgType == "" {
+	if err := decodeWeChat(raw, &m); err != nil || m.FromUserName == "" || m.MsgType == "" {
 		w.refuse(rw, "malformed message")
 		return
 	}
 	sec, _ := strconv.ParseInt(ts, 10, 64) // verify parsed it
 	claim := &wxClaim{ts: ts, nonce: nonce, body: body, until: time.Unix(sec, 0).Add(callbackSkew)}
-	if key == "" {
+	if key == nil {
 		// Plaintext mode: the body is not signed, so the claim goes before anything reads it,
 		// the engine's flood count included; in safe mode the msg_signature already covers it.
 		if err := w.claimAlone(claim); err != nil {
@@ -372,7 +372,7 @@ func (w *WeChat) verify(ts, nonce, sig string) string {
 	if d := w.now().Sub(time.Unix(sec, 0)); d > callbackSkew || d < -callbackSkew {
 		return "stale timestamp"
 	}
-	want := util.Signature(w.cfg.Token, ts, nonce)
+	want := wxSignature(w.cfg.Token, ts, nonce)
 	if subtle.ConstantTimeCompare([]byte(want), []byte(sig)) != 1 {
 		return "signature"
 	}
@@ -448,20 +448,14 @@ func (w *WeChat) refuse(rw http.ResponseWriter, reason string) {
 
 // answer writes the passive reply, or "success" for none (in safe mode too: an encrypted empty
 // reply is not what WeChat documents). A reply is encrypted with key when it is set.
-func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce, key string) {
+func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce string, key *wxCipher) {
 	if reply == "" {
 		io.WriteString(rw, "success")
 		return
 	}
 	body := passiveXML(m.ToUserName, m.FromUserName, w.now().Unix(), reply)
-	if key != "" {
-		enc, err := encryptReply(w.cfg, key, body, nonce, w.now().Unix())
-		if err != nil {
-			w.log.Error("encrypt wechat reply failed", "error", err)
-			io.WriteString(rw, "success")
-			return
-		}
-		body = enc
+	if key != nil {
+		body = w.encryptReply(key, body, nonce, w.now().Unix())
 	}
 	// With its length the answer goes out whole at the Flush that follows, not chunked.
 	rw.Header().Set("Content-Type", "application/xml; charset=utf-8")
@@ -469,43 +463,31 @@ func (w *WeChat) answer(rw http.ResponseWriter, m *wxMsg, reply, nonce, key stri
 	rw.Write(body)
 }
 
-type cdata struct {
-	Value string `xml:",cdata"`
-}
-
 // passiveXML is a passive text reply.
 func passiveXML(from, to string, at int64, text string) []byte {
-	b, _ := xml.Marshal(struct {
-		XMLName      xml.Name `xml:"xml"`
-		ToUserName   cdata
-		FromUserName cdata
-		CreateTime   int64
-		MsgType      cdata
-		Content      cdata
-	}{ToUserName: cdata{to}, FromUserName: cdata{from}, CreateTime: at, MsgType: cdata{"text"}, Content: cdata{text}})
-	return b
+	b := make([]byte, 0, 160+len(from)+len(to)+len(text))
+	b = append(b, "<xml>"...)
+	b = appendCDATAElement(b, "ToUserName", to)
+	b = appendCDATAElement(b, "FromUserName", from)
+	b = appendTextElement(b, "CreateTime", strconv.FormatInt(at, 10))
+	b = appendCDATAElement(b, "MsgType", "text")
+	b = appendCDATAElement(b, "Content", text)
+	return append(b, "</xml>"...)
 }
 
 // encryptReply wraps a reply for safe mode, signed with msg_signature.
-func encryptReply(cfg WeChatConfig, key string, plain []byte, nonce string, at int64) ([]byte, error) {
-	random := make([]byte, 16)
-	rand.Read(random)
-	enc, err := util.EncryptMsg(random, plain, cfg.AppID, key)
-	if err != nil {
-		return nil, fmt.Errorf("encrypt reply: %w", err)
-	}
+func (w *WeChat) encryptReply(key *wxCipher, plain []byte, nonce string, at int64) []byte {
+	var random [16]byte
+	rand.Read(random[:])
+	enc := key.encrypt(random[:], plain, w.cfg.AppID)
 	ts := strconv.FormatInt(at, 10)
-	b, err := xml.Marshal(struct {
-		XMLName      xml.Name `xml:"xml"`
-		Encrypt      cdata
-		MsgSignature cdata
-		TimeStamp    string
-		Nonce        cdata
-	}{Encrypt: cdata{string(enc)}, MsgSignature: cdata{util.Signature(cfg.Token, ts, nonce, string(enc))}, TimeStamp: ts, Nonce: cdata{nonce}})
-	if err != nil {
-		return nil, fmt.Errorf("encrypt reply: %w", err)
-	}
-	return b, nil
+	b := make([]byte, 0, 200+len(enc)+len(nonce))
+	b = append(b, "<xml>"...)
+	b = appendCDATAElement(b, "Encrypt", string(enc))
+	b = appendCDATAElement(b, "MsgSignature", wxSignature(w.cfg.Token, ts, nonce, string(enc)))
+	b = appendTextElement(b, "TimeStamp", ts)
+	b = appendCDATAElement(b, "Nonce", nonce)
+	return append(b, "</xml>"...)
 }
 
 // receive stores a verified message and returns the passive reply ("" for none) and the job
@@ -1229,7 +1211,7 @@ func (w *WeChat) sweep(ctx context.Context) {
 			continue
 		}
 		var m wxMsg
-		if err := xml.Unmarshal(p.Payload, &m); err != nil || m.FromUserName == "" {
+		if err := decodeWeChat(p.Payload, &m); err != nil || m.FromUserName == "" {
 			w.log.Warn("undecodable wechat message skipped", "msg", p.MsgID)
 			if err := w.skip(ctx, &wxJob{msgID: p.MsgID}); err != nil {
 				w.log.Error("skip wechat message failed", "error", err)

@@ -186,26 +186,38 @@ func countRows(t testing.TB, path, query string) int {
 }
 
 // TestWeChatKnownAnswer reproduces the official vector of WeChat's WXBizMsgCrypt samples
-// (WXBizMsgCryptTest.java in cryptoDemo.zip): the same random, message, app id and key give the
-// same ciphertext, and the channel's reply encryption round-trips through the same functions.
+// (WXBizMsgCryptTest.java in cryptoDemo.zip) with the channel's cipher and with silenceper's
+// util: the same random, message, app id and key give the same ciphertext, each decrypts the
+// other's, and the channel's reply (its signature too) round-trips through WeChat's side.
 func TestWeChatKnownAnswer(t *testing.T) {
 	const want = "jn1L23DB+6ELqJ+6bruv21Y6MD7KeIfP82D6gU39rmkgczbWwt5+3bnyg5K55bgVtVzd832WzZGMhkP72vVOfg=="
-	got, err := util.EncryptMsg([]byte("aaaabbbbccccdddd"), []byte("我是中文abcd123"), wxAppID, wxAESKey)
-	if err != nil || string(got) != want {
-		t.Fatalf("EncryptMsg = %s, %v\nwant %s", got, err, want)
-	}
-	random, plain, err := util.DecryptMsg(wxAppID, want, wxAESKey)
-	if err != nil || string(plain) != "我是中文abcd123" || string(random) != "aaaabbbbccccdddd" {
-		t.Fatalf("DecryptMsg = %q %q %v", random, plain, err)
-	}
-	if _, _, err := util.DecryptMsg("wx0000000000000000", want, wxAESKey); err == nil {
-		t.Error("a message for another app id was accepted")
-	}
-	cfg := WeChatConfig{AppID: wxAppID, Token: wxToken, AESKey: wxAESKey}
-	env, err := encryptReply(cfg, cfg.AESKey, passiveXML("gh_test", "oUser", 1409304348, "你好"), "xxxxxx", 1409304348)
+	c, err := newWXCipher(wxAESKey)
 	if err != nil {
 		t.Fatal(err)
 	}
+	random, msg := []byte("aaaabbbbccccdddd"), []byte("我是中文abcd123")
+	if got := c.encrypt(random, msg, wxAppID); string(got) != want {
+		t.Fatalf("encrypt = %s\nwant %s", got, want)
+	}
+	if got, err := util.EncryptMsg(random, msg, wxAppID, wxAESKey); err != nil || string(got) != want {
+		t.Fatalf("util.EncryptMsg = %s, %v", got, err)
+	}
+	if plain, err := c.decrypt(wxAppID, want); err != nil || string(plain) != string(msg) {
+		t.Fatalf("decrypt = %q %v", plain, err)
+	}
+	if _, err := c.decrypt("wx0000000000000000", want); err == nil {
+		t.Error("a message for another app id was accepted")
+	}
+	for _, bad := range []string{"", "not base64!", want[:len(want)-4], "AAAA" + want[4:]} {
+		if _, err := c.decrypt(wxAppID, bad); err == nil {
+			t.Errorf("decrypt(%q) accepted", bad)
+		}
+	}
+	if got, want := wxSignature(wxToken, "1409304348", "xxxxxx", want), util.Signature(wxToken, "1409304348", "xxxxxx", want); got != want {
+		t.Errorf("wxSignature = %s; util.Signature %s", got, want)
+	}
+	w := &WeChat{cfg: WeChatConfig{AppID: wxAppID, Token: wxToken}}
+	env := w.encryptReply(c, passiveXML("gh_test", "oUser", 1409304348, "你好"), "xxxxxx", 1409304348)
 	reply, err := wechattest.Callback{Token: wxToken, AppID: wxAppID, AESKey: wxAESKey}.Reply(env)
 	if err != nil || reply != "你好" {
 		t.Fatalf("reply round trip = %q, %v", reply, err)

@@ -177,7 +177,7 @@ func (d *Desk) cluePage(tx *store.Tx, q *req) error {
 		byEvent := map[int64][]fileView{}
 		for _, f := range files {
 			byEvent[f.EventID] = append(byEvent[f.EventID], fileView{ID: f.ID, Name: f.Name,
-				URL: fmt.Sprintf("/desk/clue/%d/file/%d", c.ID, f.ID), Image: inlineImages[f.MIME], Size: size(f.Size)})
+				URL: fmt.Sprintf("/desk/clue/%d/file/%d", c.ID, f.ID), Image: inlineImages[f.MIME], Size: handlers.FileSize(f.Size)})
 		}
 		events, err := tx.ReportEvents(r.ID, false)
 		if err != nil {
@@ -327,16 +327,6 @@ func (d *Desk) clockAndDuties(tx *store.Tx, q *req, c *store.Clue, pg *cluePage)
 	}
 	pg.Result = c.Status == store.ClueClosed && owed && r.CanOn(handlers.PermResult, c)
 	return nil
-}
-
-func size(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%d KB", n>>10)
-	}
-	return fmt.Sprintf("%d B", n)
 }
 
 // file serves one of a clue's files, only through a clue the viewer may open and only a file

@@ -79,7 +79,7 @@ func (t *turn) guessBusy(kind string) error {
 	if err := t.auditRefusal("guess.limited", "", kind); err != nil {
 		return err
 	}
-	t.say(t.tr("guess.busy"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("guess.busy"))
 	return nil
 }
 

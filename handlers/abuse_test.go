@@ -5,44 +5,22 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"xuncha/handlers"
 	"xuncha/handlers/media"
+	"xuncha/internal/testclock"
 	"xuncha/store"
 )
 
-// testClock is a settable time for the store (and so for every step's transaction).
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // guessEngine is an engine on en's database with the given guess budget and a clock the test
 // moves.
-func (en *env) guessEngine(t *testing.T, budget handlers.GuessBudget) (*handlers.Engine, *testClock) {
+func (en *env) guessEngine(t *testing.T, budget handlers.GuessBudget) (*handlers.Engine, *testclock.Clock) {
 	t.Helper()
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clk := &testClock{now: time.Now()}
+	clk := testclock.New(time.Now())
 	en.db.Now = clk.Now
-	e := handlers.New(slog.New(slog.DiscardHandler), en.db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC, Guess: budget})
+	e := handlers.New(slog.New(slog.DiscardHandler), en.db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC, Guess: budget}))
 	return e, clk
 }
 
@@ -100,7 +78,7 @@ func TestGuessBudget(t *testing.T) {
 
 	// A guess a second comes back: a right code uses none of it, so the wrong guess after
 	// it is still checked; the one after that is not.
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	send(t, e, "late-holder", code).must(t, "举报状态")
 	send(t, e, "guesser-6", "/query 1111 2222 3333 4447").must(t, "没有找到")
 	send(t, e, "guesser-7", "/query 1111 2222 3333 4448").must(t, "此刻有太多")
@@ -111,16 +89,14 @@ func TestGuessBudget(t *testing.T) {
 	}
 	valid := en.invite(t, store.RoleOfficer, en.township, en.village)
 	send(t, e, "new-officer", "/bind "+valid).must(t, "此刻有太多")
-	clk.advance(time.Second)
+	clk.Add(time.Second)
 	send(t, e, "new-officer", "/bind "+valid).must(t, "绑定成功")
 
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'guess.limited' AND person_id IS NULL AND object = ''`); n != 5 {
-		t.Errorf("guess.limited audit rows: %d, want 5", n)
-	}
+	wantCount(t, en.count, 5, "guess.limited audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'guess.limited' AND person_id IS NULL AND object = ''`)
 
 	// Failed attempts are kept only for the per-chat window: a flood of fresh chats does not
 	// grow the table for ever.
-	clk.advance(16 * time.Minute)
+	clk.Add(16 * time.Minute)
 	send(t, e, "guesser-8", "/query 1111 2222 3333 4449").must(t, "没有找到")
 	if n := attempts(); n != 1 {
 		t.Errorf("code attempts after the window: %d, want 1", n)
@@ -143,7 +119,7 @@ func TestRefusalsSummarised(t *testing.T) {
 		if !strings.Contains(r.text(), "邀请码无效") && !strings.Contains(r.text(), "此刻有太多") {
 			t.Fatalf("guess %d: %s", i, r.text())
 		}
-		clk.advance(time.Millisecond)
+		clk.Add(time.Millisecond)
 	}
 	rows := en.count(t, `SELECT COUNT(*) FROM audit`)
 	t.Logf("%d wrong invitation codes wrote %d audit rows", guesses, rows)
@@ -151,7 +127,7 @@ func TestRefusalsSummarised(t *testing.T) {
 		t.Fatalf("%d wrong codes wrote %d audit rows, want at most %d", guesses, rows, 2*store.RefusalRows+2)
 	}
 	// The window closes; the next step of anyone writes the summaries.
-	clk.advance(store.RefusalWindow)
+	clk.Add(store.RefusalWindow)
 	send(t, e, "someone", "/help")
 	summaries, err := en.raw.Query(`SELECT object, detail FROM audit WHERE action = 'abuse.summary' ORDER BY object`)
 	if err != nil {
@@ -283,9 +259,7 @@ func TestBlockReporter(t *testing.T) {
 	if strings.Contains(done.text, reporter) || len(done.others) != 0 {
 		t.Errorf("blocking showed or told something about the chat: %+v", done)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'clue.block' AND object = ? AND detail = '连续多日发送辱骂信息' AND person_id IS NOT NULL`, "clue:"+linked.Number); n != 1 {
-		t.Errorf("clue.block audit rows: %d", n)
-	}
+	wantCount(t, en.count, 1, "clue.block audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'clue.block' AND object = ? AND detail = '连续多日发送辱骂信息' AND person_id IS NOT NULL`, "clue:"+linked.Number)
 
 	// The blocked chat: a neutral answer, nothing stored.
 	reports := en.count(t, `SELECT COUNT(*) FROM reports`)
@@ -299,15 +273,9 @@ func TestBlockReporter(t *testing.T) {
 		t.Error("a blocked chat is offered to add information")
 	}
 	en.press(t, reporter, "q:add").mustHave(t, "不再受理")
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != reports {
-		t.Errorf("a blocked chat changed the reports: %d, was %d", n, reports)
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM report_events WHERE kind = 'supplement'`); n != 0 {
-		t.Errorf("a blocked chat added %d supplements", n)
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM subscriptions`); n != 0 {
-		t.Errorf("a blocked chat subscribed")
-	}
+	wantCount(t, en.count, reports, "a blocked chat changed the reports", `SELECT COUNT(*) FROM reports`)
+	wantCount(t, en.count, 0, "a blocked chat added supplements", `SELECT COUNT(*) FROM report_events WHERE kind = 'supplement'`)
+	wantCount(t, en.count, 0, "a blocked chat subscribed", `SELECT COUNT(*) FROM subscriptions`)
 	en.send(t, reporter, "/lang en")
 	en.send(t, reporter, "hello").mustHave(t, "This channel no longer takes your messages", "query code")
 	en.send(t, reporter, "/lang zh")
@@ -316,9 +284,7 @@ func TestBlockReporter(t *testing.T) {
 
 	// Unblocking from the same clue restores the chat.
 	en.press(t, official, unblock).mustHave(t, "不在屏蔽名单中")
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'clue.unblock' AND object = ?`, "clue:"+linked.Number); n != 1 {
-		t.Errorf("clue.unblock audit rows: %d", n)
-	}
+	wantCount(t, en.count, 1, "clue.unblock audit rows", `SELECT COUNT(*) FROM audit WHERE action = 'clue.unblock' AND object = ?`, "clue:"+linked.Number)
 	en.send(t, reporter, "/report").mustHave(t, "请选择问题类别")
 
 	// English, for an official who chose it.

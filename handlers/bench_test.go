@@ -18,11 +18,7 @@ import (
 func BenchmarkStep(b *testing.B) {
 	ctx := context.Background()
 	db := storetest.Open(b, "")
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := handlers.New(slog.New(slog.DiscardHandler), db, handlers.Config{Categories: cats})
+	e := handlers.New(slog.New(slog.DiscardHandler), db, withCategories(b, handlers.Config{}))
 	for i := 0; b.Loop(); i++ {
 		chat := fmt.Sprint("bench-", i)
 		if _, err := e.Handle(ctx, handlers.Message{Platform: "web", ChatID: chat, MsgID: chat, Text: "/start"}); err != nil {

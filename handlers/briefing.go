@@ -119,11 +119,7 @@ func (t *turn) storeFiles() ([]store.Attachment, error) {
 	return out, nil
 }
 
-func (t *turn) showBriefings(arg string) error {
-	r, err := t.findRound(arg)
-	if r == nil || err != nil {
-		return err
-	}
+func (t *turn) showBriefings(r *store.Round) error {
 	bs, err := t.tx.Briefings(r.ID)
 	if err != nil {
 		return err

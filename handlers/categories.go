@@ -38,19 +38,28 @@ func (c Category) Redirect(lang string) string {
 //go:embed categories.json
 var defaultCategories []byte
 
-// LoadCategories reads a category list from a JSON file, or the built-in list when path is empty.
-func LoadCategories(path string) ([]Category, error) {
-	data := defaultCategories
+// loadJSON decodes the JSON file at path into v, or builtin when path is empty; what names
+// the data in the errors.
+func loadJSON(path string, builtin []byte, what string, v any) error {
+	data := builtin
 	if path != "" {
 		b, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("read categories: %w", err)
+			return fmt.Errorf("read %s: %w", what, err)
 		}
 		data = b
 	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("parse %s: %w", what, err)
+	}
+	return nil
+}
+
+// LoadCategories reads a category list from a JSON file, or the built-in list when path is empty.
+func LoadCategories(path string) ([]Category, error) {
 	var cats []Category
-	if err := json.Unmarshal(data, &cats); err != nil {
-		return nil, fmt.Errorf("parse categories: %w", err)
+	if err := loadJSON(path, defaultCategories, "categories", &cats); err != nil {
+		return nil, err
 	}
 	seen := map[string]bool{}
 	inScope := 0

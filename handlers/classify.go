@@ -108,11 +108,7 @@ func (t *turn) classify(arg string) error {
 		return nil
 	}
 	c, err := t.tx.OpenClassCycle(v.TownshipID)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("rd.cl.nocycle"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "rd.cl.nocycle"); !ok {
 		return err
 	}
 	if !t.ownsClassStep(c) {
@@ -184,11 +180,7 @@ func (t *turn) startCycle(township string) error {
 		}
 		due := t.e.cfg.Calendar.AddWorkingDays(t.tx.Now(), ClassStepDays(store.ClassPropose))
 		c, err := t.tx.StartClassCycle(tw.ID, due)
-		if errors.Is(err, store.ErrCycleOpen) {
-			t.say(t.tr("rd.cl.open"))
-			return nil
-		}
-		if err != nil {
+		if ok, err := t.proceed(err, store.ErrCycleOpen, "rd.cl.open"); !ok {
 			return err
 		}
 		if err := t.audit("classify.start", fmt.Sprintf("cycle:%d", c.ID), tw.Name); err != nil {
@@ -303,11 +295,7 @@ func (t *turn) showCycles() error {
 // second press (or a stale message) cannot skip the next role's step.
 func (t *turn) advanceCycle(id int64, step int) error {
 	c, err := t.tx.FindClassCycle(id)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	if c.Step != step || c.Step >= store.ClassApproved {

@@ -1,10 +1,8 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"time"
-	"unicode/utf8"
 
 	"xuncha/store"
 )
@@ -37,15 +35,13 @@ func (t *turn) chooseKeeper(c *store.Clue) error {
 		t.say(t.tr("lg.keeper.nobody"))
 		return nil
 	}
-	var rows [][]store.Button
-	for _, k := range cands {
+	t.sayCancel(t.tr("lg.keeper.which", c.Number), column(cands, func(k store.Keeper) store.Button {
 		label := k.Label()
 		if k.ID == c.KeeperID {
 			label = "✓ " + label
 		}
-		rows = append(rows, []store.Button{{Text: label, Data: NewAction(VerbLedger, "kpp", c.ID, k.ID).Data()}})
-	}
-	t.say(t.tr("lg.keeper.which", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		return store.Button{Text: label, Data: NewAction(VerbLedger, "kpp", c.ID, k.ID).Data()}
+	})...)
 	return nil
 }
 
@@ -53,30 +49,18 @@ func (t *turn) chooseKeeper(c *store.Clue) error {
 // again here: the button may be old, the role withdrawn since.
 func (t *turn) assignKeeper(c *store.Clue, pid int64) error {
 	k, err := t.tx.FindKeeper(pid)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	err = t.tx.SetKeeper(c.ID, k, t.person.ID)
-	if errors.Is(err, store.ErrKeeperScope) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrKeeperScope, "button.expired"); !ok {
 		return err
 	}
 	if err := t.audit("clue.keeper", clueObject(c), fmt.Sprintf("person=%d", k.ID)); err != nil {
 		return err
 	}
 	if k.ID != t.person.ID {
-		chats, err := t.tx.PersonChatIDs(k.ID)
-		if err != nil {
-			return err
-		}
-		if err := t.tellChats(chats, c, "lg.keeper.notice", c.Number); err != nil {
+		if err := t.tellPerson(k.ID, c, "lg.keeper.notice", c.Number); err != nil {
 			return err
 		}
 	}
@@ -155,7 +139,7 @@ func (t *turn) clockChange(op Action, c *store.Clue) error {
 		for _, d := range t.ledger().DueDays {
 			row = append(row, store.Button{Text: t.tr("lg.days", d), Data: NewAction(VerbLedger, "exd", c.ID, d).Data()})
 		}
-		t.say(t.tr("lg.extend.which", c.Number, t.formatDay(c.DueAt)), row, []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.extend.which", c.Number, t.formatDay(c.DueAt)), row)
 		return nil
 	}
 	// exd: the days chosen; the reason comes next.
@@ -188,12 +172,10 @@ func (t *turn) clockStep(c *store.Clue, d *ledgerDraft, reason string) (bool, er
 	if step != lgPause && step != lgExtend {
 		return false, nil
 	}
-	if utf8.RuneCountInString(reason) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	reason, ok := t.reasonGiven(reason, 500)
+	if !ok {
 		return true, nil
 	}
-	reason = truncate(reason, 500)
-	t.reset()
 	if t.clockClosed(c) {
 		return true, nil
 	}
@@ -205,11 +187,7 @@ func (t *turn) clockStep(c *store.Clue, d *ledgerDraft, reason string) (bool, er
 
 func (t *turn) pauseClue(c *store.Clue, reason string) error {
 	err := t.tx.PauseClue(c.ID, t.person.ID, reason)
-	if errors.Is(err, store.ErrCluePaused) {
-		t.say(t.tr("lg.pause.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrCluePaused, "lg.pause.already"); !ok {
 		return err
 	}
 	if err := t.audit("clue.pause", clueObject(c), reason); err != nil {
@@ -235,11 +213,7 @@ func (t *turn) resumeClue(c *store.Clue) error {
 		body = "→ " + t.formatDay(due)
 	}
 	err := t.tx.ResumeClue(c.ID, t.person.ID, due, body)
-	if errors.Is(err, store.ErrClueNotPaused) {
-		t.say(t.tr("lg.resume.notpaused"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrClueNotPaused, "lg.resume.notpaused"); !ok {
 		return err
 	}
 	if err := t.audit("clue.resume", clueObject(c), body); err != nil {

@@ -193,7 +193,7 @@ func (t *turn) queryCommand(_, arg string) error {
 		return t.lookup(code)
 	}
 	t.set(flowQuery, "code")
-	t.say(t.tr("query.ask"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("query.ask"))
 	return nil
 }
 

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -173,12 +172,9 @@ func (e *Engine) DeskAct(ctx context.Context, a DeskAction) (DeskResult, error) 
 	var queued Result
 	err := e.store.Update(ctx, func(tx *store.Tx) error {
 		res, queued = DeskResult{}, Result{}
+		gone := func() { res.NotFound = true }
 		p, err := tx.FindPerson(a.PersonID)
-		if errors.Is(err, store.ErrNotFound) {
-			res.NotFound = true
-			return nil
-		}
-		if err != nil {
+		if ok, err := settled(err, store.ErrNotFound, gone); !ok {
 			return err
 		}
 		lang := NormalizeLang(a.Lang)
@@ -187,11 +183,7 @@ func (e *Engine) DeskAct(ctx context.Context, a DeskAction) (DeskResult, error) 
 		}
 		t := &turn{e: e, tx: tx, chat: &store.Chat{Platform: ChannelDesk, Lang: lang}, person: p, lang: lang}
 		c, err := tx.FindClue(a.ClueID)
-		if errors.Is(err, store.ErrNotFound) {
-			res.NotFound = true
-			return nil
-		}
-		if err != nil {
+		if ok, err := settled(err, store.ErrNotFound, gone); !ok {
 			return err
 		}
 		perm, known := deskVerbs[a.Verb]

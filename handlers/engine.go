@@ -565,21 +565,8 @@ func (t *turn) run() error {
 		t.say(t.tr("report.resume"))
 		return t.prompt()
 	}
-	switch t.st.Flow {
-	case flowReport:
-		return t.reportStep()
-	case flowQuery:
-		return t.queryStep()
-	case flowSubscribe:
-		return t.subscribeStep()
-	case flowCheckin:
-		return t.checkinStep()
-	case flowTask:
-		return t.taskStep()
-	case flowLedger:
-		return t.ledgerStep()
-	case flowRounds:
-		return t.roundsStep()
+	if step, ok := flowSteps[t.st.Flow]; ok {
+		return step(t)
 	}
 	if len(m.Files) > 0 && m.Data == "" {
 		t.say(t.tr("file.ignored"))

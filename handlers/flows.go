@@ -13,6 +13,18 @@ const (
 	flowTask      = "task"
 )
 
+// flowSteps are the steps that take the answer to each flow's open question; a new flow is
+// added here.
+var flowSteps = map[string]func(*turn) error{
+	flowReport:    (*turn).reportStep,
+	flowQuery:     (*turn).queryStep,
+	flowSubscribe: (*turn).subscribeStep,
+	flowCheckin:   (*turn).checkinStep,
+	flowTask:      (*turn).taskStep,
+	flowLedger:    (*turn).ledgerStep,
+	flowRounds:    (*turn).roundsStep,
+}
+
 // state is a chat's conversation, saved (sealed) after every step.
 type state struct {
 	Flow   string `json:"flow,omitempty"`

@@ -72,11 +72,7 @@ func FuzzStep(f *testing.F) {
 	if _, err := db.ImportPlaces(ctx, []store.PlaceRow{{Township: "新站镇", Village: "东风村", Class: "key"}}); err != nil {
 		f.Fatal(err)
 	}
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		f.Fatal(err)
-	}
-	e := handlers.New(slog.New(slog.DiscardHandler), db, handlers.Config{Categories: cats, Scrub: func(b []byte) ([]byte, string, error) { return b, "image/png", nil }})
+	e := handlers.New(slog.New(slog.DiscardHandler), db, withCategories(f, handlers.Config{Scrub: func(b []byte) ([]byte, string, error) { return b, "image/png", nil }}))
 	// Walk each path once and keep the state it leaves; every execution starts a new chat in
 	// one of those states, so that it costs one step instead of the whole walk.
 	states := make([][]byte, len(fuzzPaths))

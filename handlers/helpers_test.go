@@ -72,15 +72,29 @@ func newEnv(t *testing.T) *env {
 	return en
 }
 
+// newEngine is newEnv with an engine on it: the set-up most tests start with.
+func newEngine(t *testing.T) (*env, *handlers.Engine) {
+	t.Helper()
+	en := newEnv(t)
+	return en, en.engine(t)
+}
+
 // engine builds an engine on the env's current database.
 func (en *env) engine(t *testing.T) *handlers.Engine {
 	t.Helper()
+	logger := slog.New(slog.NewTextHandler(en.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return handlers.New(logger, en.db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC}))
+}
+
+// withCategories is cfg with the built-in report categories, which every test engine has.
+func withCategories(tb testing.TB, cfg handlers.Config) handlers.Config {
+	tb.Helper()
 	cats, err := handlers.LoadCategories("")
 	if err != nil {
-		t.Fatalf("categories: %v", err)
+		tb.Fatalf("categories: %v", err)
 	}
-	logger := slog.New(slog.NewTextHandler(en.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	return handlers.New(logger, en.db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC})
+	cfg.Categories = cats
+	return cfg
 }
 
 // reopen closes the database and opens it again, as a restarted process would.
@@ -100,6 +114,15 @@ func (en *env) count(t *testing.T, query string, args ...any) int {
 		t.Fatalf("%s: %v", query, err)
 	}
 	return n
+}
+
+// wantCount checks that query, run by count (an env's), counts want rows; why says what
+// another count would mean.
+func wantCount(t *testing.T, count func(*testing.T, string, ...any) int, want int, why, query string, args ...any) {
+	t.Helper()
+	if n := count(t, query, args...); n != want {
+		t.Errorf("%s: %d rows, want %d (%s %v)", why, n, want, query, args)
+	}
 }
 
 // state returns a chat's saved conversation state (nil when none).
@@ -310,9 +333,16 @@ func (en *env) toSummary(t *testing.T, e *handlers.Engine, chat string) reply {
 	t.Helper()
 	en.toDescription(t, e, chat)
 	send(t, e, chat, descWithTime).must(t, "如有照片")
-	press(t, e, chat, "done").must(t, "请选择举报方式")
-	press(t, e, chat, "id:anon").must(t, "是否允许")
-	r := press(t, e, chat, "link:keep")
+	r := finishAnon(t, e, chat, "keep")
 	r.must(t, "请核对您的举报")
 	return r
+}
+
+// finishAnon ends a report's files step and answers anonymous, keeping the chat link or not
+// (link "keep" or "none"); it returns the answer to the last press, the summary.
+func finishAnon(t *testing.T, e *handlers.Engine, chat, link string) reply {
+	t.Helper()
+	press(t, e, chat, "done").must(t, "请选择举报方式")
+	press(t, e, chat, "id:anon").must(t, "是否允许")
+	return press(t, e, chat, "link:"+link)
 }

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -92,11 +91,7 @@ func (t *turn) ledgerCommand(cmd, arg string) error {
 			return nil
 		}
 		c, err := t.tx.FindClueByNumber(arg)
-		if errors.Is(err, store.ErrNotFound) {
-			t.say(t.tr("lg.notfound"))
-			return nil
-		}
-		if err != nil {
+		if ok, err := t.found(err, "lg.notfound"); !ok {
 			return err
 		}
 		if !t.canSee(c) {
@@ -110,7 +105,7 @@ func (t *turn) ledgerCommand(cmd, arg string) error {
 		t.reset()
 		t.st.Ledger = &ledgerDraft{}
 		t.set(flowLedger, lgNewSubject)
-		t.say(t.tr("lg.new.subject"), []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.new.subject"))
 		return nil
 	case "stats":
 		if !t.can(PermStats) {
@@ -154,11 +149,7 @@ func (t *turn) ledgerButton(op Action) error {
 		return err
 	}
 	c, err := t.tx.FindClue(id)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	perm, known := buttonPerms[verb]
@@ -198,22 +189,18 @@ func (t *turn) ledgerButton(op Action) error {
 	case "st":
 		return t.startLedgerText(c, lgStudyWho, "lg.study.who")
 	case "dp":
-		var rows [][]store.Button
-		for _, d := range t.ledger().Dispositions {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, d.ZH, d.EN), Data: NewAction(VerbLedger, "d", c.ID, d.Key).Data()}})
-		}
-		t.say(t.tr("lg.disposal.which", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		t.sayCancel(t.tr("lg.disposal.which", c.Number), column(t.ledger().Dispositions, func(d Disposition) store.Button {
+			return store.Button{Text: pick(t.lang, d.ZH, d.EN), Data: NewAction(VerbLedger, "d", c.ID, d.Key).Data()}
+		})...)
 		return nil
 	case "d":
 		if _, ok := t.ledger().disposition(arg(2)); !ok {
 			t.say(t.tr("button.expired"))
 			return nil
 		}
-		var rows [][]store.Button
-		for _, f := range t.ledger().Forms {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, f.ZH+"（"+f.NoteZH+"）", f.EN+" ("+f.NoteEN+")"),
-				Data: NewAction(VerbLedger, "f", c.ID, arg(2), f.N).Data()}})
-		}
+		rows := column(t.ledger().Forms, func(f Form) store.Button {
+			return store.Button{Text: pick(t.lang, f.ZH+"（"+f.NoteZH+"）", f.EN+" ("+f.NoteEN+")"), Data: NewAction(VerbLedger, "f", c.ID, arg(2), f.N).Data()}
+		})
 		rows = append(rows, []store.Button{{Text: t.tr("lg.form.none"), Data: NewAction(VerbLedger, "f", c.ID, arg(2), "0").Data()}})
 		t.say(t.tr("lg.form.which"), rows...)
 		return nil
@@ -221,11 +208,7 @@ func (t *turn) ledgerButton(op Action) error {
 		n, _ := strconv.Atoi(arg(3))
 		return t.dispose(c, arg(2), n)
 	case "tr":
-		var rows [][]store.Button
-		for _, u := range t.ledger().Units {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, "u", c.ID, u.Key).Data()}})
-		}
-		t.say(t.tr("lg.transfer.unit", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		t.sayCancel(t.tr("lg.transfer.unit", c.Number), t.unitButtons(t.ledger().Units, "u", c.ID)...)
 		return nil
 	case "u":
 		if _, ok := t.ledger().unit(arg(2)); !ok {
@@ -236,7 +219,7 @@ func (t *turn) ledgerButton(op Action) error {
 		for _, d := range t.ledger().DueDays {
 			row = append(row, store.Button{Text: t.tr("lg.days", d), Data: NewAction(VerbLedger, "dd", c.ID, arg(2), d).Data()})
 		}
-		t.say(t.tr("lg.transfer.due"), row, []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.transfer.due"), row)
 		return nil
 	case "dd":
 		days, _ := strconv.Atoi(arg(3))
@@ -246,7 +229,7 @@ func (t *turn) ledgerButton(op Action) error {
 			t.say(t.tr("lg.closed.already"))
 			return nil
 		}
-		t.say(t.tr("lg.close.confirm", c.Number), []store.Button{t.btn("lg.close.yes", NewAction(VerbLedger, "cy", c.ID).Data())}, []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.close.confirm", c.Number), []store.Button{t.btn("lg.close.yes", NewAction(VerbLedger, "cy", c.ID).Data())})
 		return nil
 	case "cy":
 		return t.closeClue(c)
@@ -302,7 +285,7 @@ func (t *turn) startLedgerText(c *store.Clue, step, prompt string) error {
 	t.reset()
 	t.st.Ledger = &ledgerDraft{ClueID: c.ID}
 	t.set(flowLedger, step)
-	t.say(t.tr(prompt, c.Number), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr(prompt, c.Number))
 	return nil
 }
 
@@ -315,12 +298,7 @@ func (t *turn) ledgerStep() error {
 		if d == nil {
 			t.reset()
 		}
-		if m.Data != "" {
-			t.say(t.tr("button.expired"))
-		} else {
-			t.say(t.tr("need.text"))
-		}
-		return nil
+		return t.expectText()
 	}
 	if t.st.Step == lgAnswer {
 		return t.answer(d, text)
@@ -349,7 +327,7 @@ func (t *turn) ledgerStep() error {
 	case lgStudyWho:
 		d.Who = text
 		t.set(flowLedger, lgStudyOp)
-		t.say(t.tr("lg.study.opinion"), []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.study.opinion"))
 		return nil
 	case lgStudyOp:
 		return t.study(c, d.Who, text)

@@ -288,11 +288,7 @@ func (t *turn) blockReporter(c *store.Clue, block bool, reason string) error {
 	}
 	t.reset()
 	err := t.tx.SetReporterBlocked(c.ReportID, block)
-	if errors.Is(err, store.ErrNoReporterLink) {
-		t.say(t.tr("lg.block.nolink"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrNoReporterLink, "lg.block.nolink"); !ok {
 		return err
 	}
 	if !block {

@@ -233,15 +233,7 @@ func (t *turn) notifyClue(c *store.Clue, key string, args ...any) error {
 // tellChats sends a text with an open button to each chat except the sender's. An argument of
 // type func(lang string) string is resolved in each recipient's language.
 func (t *turn) tellChats(chats []int64, c *store.Clue, key string, args ...any) error {
-	for _, chat := range chats {
-		if chat == t.chat.ID {
-			continue
-		}
-		lang, err := t.tx.ChatLang(chat)
-		if err != nil {
-			return err
-		}
-		rows := [][]store.Button{t.openButton(lang, c)}
+	return t.tellEach(t.notMine(chats), "", func(lang string) (store.OutMessage, error) {
 		local := make([]any, len(args))
 		for i, a := range args {
 			if f, ok := a.(func(string) string); ok {
@@ -249,11 +241,51 @@ func (t *turn) tellChats(chats []int64, c *store.Clue, key string, args ...any) 
 			}
 			local[i] = a
 		}
-		if err := t.tell(chat, store.OutMessage{Text: T(lang, key, local...), Buttons: rows}, ""); err != nil {
+		return store.OutMessage{Text: T(lang, key, local...), Buttons: [][]store.Button{t.openButton(lang, c)}}, nil
+	})
+}
+
+// tellEach queues to each chat the message msg writes in that chat's language. With a key,
+// each message is named key:chat, so that a step run again does not queue it twice.
+func (t *turn) tellEach(chats []int64, key string, msg func(lang string) (store.OutMessage, error)) error {
+	for _, chat := range chats {
+		lang, err := t.tx.ChatLang(chat)
+		if err != nil {
+			return err
+		}
+		m, err := msg(lang)
+		if err != nil {
+			return err
+		}
+		name := ""
+		if key != "" {
+			name = key + ":" + strconv.FormatInt(chat, 10)
+		}
+		if err := t.tell(chat, m, name); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// notMine leaves out the sender's own chat: who acted needs no notice of it.
+func (t *turn) notMine(chats []int64) []int64 {
+	out := make([]int64, 0, len(chats))
+	for _, c := range chats {
+		if c != t.chat.ID {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// tellPerson tells person id, in each of their chats, about clue c as tellChats does.
+func (t *turn) tellPerson(id int64, c *store.Clue, key string, args ...any) error {
+	chats, err := t.tx.PersonChatIDs(id)
+	if err != nil {
+		return err
+	}
+	return t.tellChats(chats, c, key, args...)
 }
 
 // clueSupplement records a resident's supplement on the report's clue; a held clue is

@@ -43,7 +43,7 @@ func (t *turn) clueFiles(c *store.Clue, b *strings.Builder) ([][]store.Button, e
 			}
 			b.WriteString(t.tr("lg.files", len(files)))
 			for i, f := range files {
-				b.WriteString("\n" + f.Name + " · " + fileSize(f.Size))
+				b.WriteString("\n" + f.Name + " · " + FileSize(f.Size))
 				if supplement[f.EventID] {
 					b.WriteString(t.tr("lg.files.supplement"))
 				}
@@ -69,8 +69,8 @@ func (t *turn) clueFiles(c *store.Clue, b *strings.Builder) ([][]store.Button, e
 	return rows, nil
 }
 
-// fileSize is a file's size for people.
-func fileSize(n int64) string {
+// FileSize is a file's size for people, in the chat and on the desk.
+func FileSize(n int64) string {
 	switch {
 	case n >= 1<<20:
 		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))

@@ -17,7 +17,7 @@ func (t *turn) newClueStep(d *ledgerDraft, text string) error {
 	if t.st.Step == lgNewSubject {
 		d.Subject = truncate(text, 200)
 		t.set(flowLedger, lgNewDesc)
-		t.say(t.tr("lg.new.desc"), []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("lg.new.desc"))
 		return nil
 	}
 	c := &store.Clue{Source: store.ClueFromInspection, Title: T(LangZH, "lg.source.inspection"), Subject: d.Subject,
@@ -108,11 +108,7 @@ func (t *turn) listClues(filter, arg string) error {
 		}
 		f.RoundID, label = id, t.tr("lg.f.round")
 	case "units":
-		var rows [][]store.Button
-		for _, u := range t.ledger().Units {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, "l", "u", u.Key).Data()}})
-		}
-		t.say(t.tr("lg.f.units"), rows...)
+		t.say(t.tr("lg.f.units"), t.unitButtons(t.ledger().Units, "l", "u")...)
 		return nil
 	case "u":
 		f.Unit, label = t.ledger().CanonicalUnit(arg), t.ledger().UnitName(arg, t.lang)

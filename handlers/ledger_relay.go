@@ -3,7 +3,6 @@
 package handlers
 
 import (
-	"errors"
 	"fmt"
 
 	"xuncha/store"
@@ -39,18 +38,10 @@ func (t *turn) relayRequest(c *store.Clue, q *store.Question) error {
 	if err != nil {
 		return err
 	}
-	for _, chat := range chats {
-		lang, err := t.tx.ChatLang(chat)
-		if err != nil {
-			return err
-		}
-		msg := store.OutMessage{Text: T(lang, "lg.relay.offer", c.Number, t.ledger().UnitName(c.Unit, lang), q.Body),
-			Buttons: [][]store.Button{{{Text: T(lang, "lg.act.relay"), Data: NewAction(VerbLedger, "rl", q.ID).Data()}}, t.openButton(lang, c)}}
-		if err := t.tell(chat, msg, fmt.Sprintf("question:%d:offer:%d", q.ID, chat)); err != nil {
-			return err
-		}
-	}
-	return nil
+	return t.tellEach(chats, fmt.Sprintf("question:%d:offer", q.ID), func(lang string) (store.OutMessage, error) {
+		return store.OutMessage{Text: T(lang, "lg.relay.offer", c.Number, t.ledger().UnitName(c.Unit, lang), q.Body),
+			Buttons: [][]store.Button{{{Text: T(lang, "lg.act.relay"), Data: NewAction(VerbLedger, "rl", q.ID).Data()}}, t.openButton(lang, c)}}, nil
+	})
 }
 
 // relayQuestion sends a question to the reporter and tells the official how it went: to their
@@ -84,11 +75,7 @@ func (t *turn) deliverQuestion(c *store.Clue, q *store.Question) (bool, error) {
 // has expired and returns nil.
 func (t *turn) findQuestion(qid int64) (*store.Question, *store.Clue, error) {
 	q, err := t.tx.FindQuestion(qid)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil, nil, nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return nil, nil, err
 	}
 	c, err := t.tx.FindClue(q.ClueID)
@@ -160,7 +147,7 @@ func (t *turn) startAnswer(qid int64) error {
 	t.reset()
 	t.st.Ledger = &ledgerDraft{QuestionID: q.ID, Resume: resume}
 	t.set(flowLedger, lgAnswer)
-	t.say(t.tr("lg.ans.prompt", q.Body), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("lg.ans.prompt", q.Body))
 	return nil
 }
 

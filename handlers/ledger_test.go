@@ -54,14 +54,10 @@ func ltSetup(t *testing.T) *ltEnv {
 	if en.tw2, _, err = db.FindPlaceByName(ctx, "天岗镇", ""); err != nil {
 		t.Fatal(err)
 	}
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if en.ledger, err = handlers.LoadLedger(""); err != nil {
 		t.Fatal(err)
 	}
-	en.e = handlers.New(slog.New(slog.DiscardHandler), db, handlers.Config{Categories: cats, Scrub: media.Scrub, Location: time.UTC, Ledger: en.ledger})
+	en.e = handlers.New(slog.New(slog.DiscardHandler), db, withCategories(t, handlers.Config{Scrub: media.Scrub, Location: time.UTC, Ledger: en.ledger}))
 
 	// A real-name report with a kept chat link becomes clueTw; two more clues beside it.
 	en.reporter = "reporter-chat"
@@ -106,12 +102,16 @@ type ltOut struct {
 	others []handlers.Outgoing
 }
 
+// has reports whether a button's data is data.
 func (o ltOut) has(data string) bool {
+	return o.any(func(b store.Button) bool { return b.Data == data })
+}
+
+// any reports whether one of the buttons is match's.
+func (o ltOut) any(match func(store.Button) bool) bool {
 	for _, r := range o.rows {
-		for _, b := range r {
-			if b.Data == data {
-				return true
-			}
+		if slices.ContainsFunc(r, match) {
+			return true
 		}
 	}
 	return false
@@ -568,14 +568,7 @@ func TestLedgerOverdueLadder(t *testing.T) {
 
 // hasText reports whether a button's label is text.
 func (o ltOut) hasText(text string) bool {
-	for _, r := range o.rows {
-		for _, b := range r {
-			if b.Text == text {
-				return true
-			}
-		}
-	}
-	return false
+	return o.any(func(b store.Button) bool { return b.Text == text })
 }
 
 // TestLedgerColours: every open clue on a clock shows its colour, in words, in the chat lists,
@@ -620,8 +613,8 @@ func TestLedgerColours(t *testing.T) {
 	for _, tc := range []struct {
 		chat, red, yellow, card string
 	}{
-		{"county", "🔴红灯·已发督办函", "🟡黄灯·已催办", "办理阶段：待会商研判（自 " + stageAt.Format("2006-01-02") + " 起）；🔴红灯·已发督办函"},
-		{"county-en", "🔴 red: supervision letter", "🟡 yellow: nudged", "Stage: awaiting joint study (since " + stageAt.Format("2006-01-02") + "); 🔴 red: supervision letter"},
+		{"county", "🔴红灯·已发督办函", "🔵蓝灯·已催办", "办理阶段：待会商研判（自 " + stageAt.Format("2006-01-02") + " 起）；🔴红灯·已发督办函"},
+		{"county-en", "🔴 red: supervision letter", "🔵 blue: nudged", "Stage: awaiting joint study (since " + stageAt.Format("2006-01-02") + "); 🔴 red: supervision letter"},
 	} {
 		o := en.press(t, tc.chat, "lg:l:open")
 		if l := line(o.text, en.clueTw2.Number); !strings.Contains(l, tc.red) {

@@ -2,10 +2,8 @@ package handlers
 
 import (
 	_ "embed"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"slices"
 	"time"
 
@@ -83,12 +81,13 @@ func (l *Ledger) StageOf(status string, hasDeadline bool) (Stage, bool) {
 	return Stage{}, false
 }
 
-// Colour is where a clue stands on its clock, as a traffic light with its words (never the
-// colour alone): green, on time (no step yet); yellow, nudged or sent a reminder letter;
-// red, sent a supervision letter. Level is the step taken (store.Ladder*); Stage the stage's
-// name; "" for a clue on no clock (closed, or held pending new evidence).
+// Colour is where a clue stands on its clock, as a light with its words (never the colour
+// alone), after the three levels of DOMAIN.md's escalation practice: green, on time (no step
+// yet); blue, nudged; yellow, sent a reminder letter; red, sent a supervision letter. Level is
+// the step taken (store.Ladder*); Stage the stage's name; "" for a clue on no clock (closed, or
+// held pending new evidence).
 type Colour struct {
-	Key   string // "green", "yellow", "red": a CSS class, a stable export value
+	Key   string // "green", "blue", "yellow", "red": a CSS class, a stable export value
 	Label string // the colour and the step, in words
 	Stage string
 }
@@ -103,7 +102,7 @@ func (l *Ledger) ClueColour(c *store.Clue, lang string) Colour {
 		return Colour{}
 	}
 	level := min(max(c.Level, store.LadderNone), store.LadderSupervision)
-	key := [...]string{"green", "yellow", "yellow", "red"}[level]
+	key := [...]string{"green", "blue", "yellow", "red"}[level]
 	return Colour{Key: key, Label: T(lang, fmt.Sprintf("lg.colour.%d", level)), Stage: st.Name(lang)}
 }
 
@@ -264,17 +263,9 @@ var defaultLedger []byte
 
 // LoadLedger reads the ledger data from a JSON file, or the built-in data when path is empty.
 func LoadLedger(path string) (*Ledger, error) {
-	data := defaultLedger
-	if path != "" {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("read ledger data: %w", err)
-		}
-		data = b
-	}
 	var l Ledger
-	if err := json.Unmarshal(data, &l); err != nil {
-		return nil, fmt.Errorf("parse ledger data: %w", err)
+	if err := loadJSON(path, defaultLedger, "ledger data", &l); err != nil {
+		return nil, err
 	}
 	if len(l.Dispositions) == 0 || len(l.Units) == 0 || len(l.DueDays) == 0 {
 		return nil, errors.New("parse ledger data: dispositions, units and due_days must not be empty")
@@ -356,4 +347,12 @@ func (w Weekdays) AddWorkingDays(t time.Time, n int) time.Time {
 	}
 	y, m, day := d.Date()
 	return time.Date(y, m, day, 23, 59, 59, 0, loc)
+}
+
+// unitButtons offers units, one a row, each button the ledger action args followed by the
+// unit's key.
+func (t *turn) unitButtons(units []Unit, args ...any) [][]store.Button {
+	return column(units, func(u Unit) store.Button {
+		return store.Button{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, append(args[:len(args):len(args)], u.Key)...).Data()}
+	})
 }

@@ -12,8 +12,7 @@ import (
 // kinds that are accepted, nothing of it is stored, and the report goes on: the next photo is
 // taken, and the report is filed with it alone, stored under a neutral name.
 func TestRefusedAttachmentAnswersPolitely(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	refused := []handlers.File{
 		{Name: "IMG_0042.MOV", Data: []byte("\x00\x00\x00\x14ftypqt  \x00\x00\x00\x00qt  \x00\x00\x00\x08wide©xyz+31.2304+121.4737/")},
 		{Name: "VID_20260101.3gp", Data: []byte("\x00\x00\x00\x14ftyp3gp4\x00\x00\x02\x003gp4isom")},
@@ -40,13 +39,9 @@ func TestRefusedAttachmentAnswersPolitely(t *testing.T) {
 			t.Fatalf("%d blobs stored from refused files", n)
 		}
 		sendFiles(t, e, chat, "", pngFile(t)).must(t, "已收到附件（共 1 个）")
-		press(t, e, chat, "done").must(t, "请选择举报方式")
-		press(t, e, chat, "id:anon").must(t, "是否允许")
-		press(t, e, chat, "link:keep").must(t, "附件：1 个")
+		finishAnon(t, e, chat, "keep").must(t, "附件：1 个")
 		press(t, e, chat, "ok").must(t, "查询码")
-		if n := en.count(t, `SELECT COUNT(*) FROM report_attachments WHERE name = '附件1.png'`); n != 1 {
-			t.Errorf("the photo is not stored as 附件1.png")
-		}
+		wantCount(t, en.count, 1, "the photo is not stored as 附件1.png", `SELECT COUNT(*) FROM report_attachments WHERE name = '附件1.png'`)
 	})
 
 	t.Run("en", func(t *testing.T) {

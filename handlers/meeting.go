@@ -125,11 +125,7 @@ func (t *turn) listMeetings() error {
 
 func (t *turn) confirmMeeting(id int64) error {
 	m, err := t.tx.FindMeeting(id)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	err = t.tx.ConfirmAttendance(id, t.personID())
@@ -153,19 +149,11 @@ func (t *turn) handOver(id int64) error {
 		return t.roundsRefuse("meeting.handover", fmt.Sprintf("meeting:%d", id), "rd.denied.official")
 	}
 	m, err := t.tx.FindMeeting(id)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	err = t.tx.HandOverFeedback(id, t.personID())
-	if errors.Is(err, store.ErrAlreadyHanded) {
-		t.say(t.tr("rd.mt.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrAlreadyHanded, "rd.mt.already"); !ok {
 		return err
 	}
 	if err := t.audit("meeting.handover", fmt.Sprintf("meeting:%d", id), ""); err != nil {
@@ -176,14 +164,11 @@ func (t *turn) handOver(id int64) error {
 		if err != nil {
 			return err
 		}
-		for _, c := range chats {
-			lang, err := t.tx.ChatLang(c)
-			if err != nil {
-				return err
-			}
-			if err := t.tell(c, store.OutMessage{Text: T(lang, "rd.mt.received", m.Round)}, fmt.Sprintf("handover:%d:%d", id, c)); err != nil {
-				return err
-			}
+		err = t.tellEach(chats, fmt.Sprintf("handover:%d", id), func(lang string) (store.OutMessage, error) {
+			return store.OutMessage{Text: T(lang, "rd.mt.received", m.Round)}, nil
+		})
+		if err != nil {
+			return err
 		}
 	}
 	t.say(t.tr("rd.mt.handedok", m.Round))

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -14,7 +13,7 @@ func (t *turn) startCheckin() error {
 	t.reset()
 	t.st.Checkin = &checkinDraft{}
 	t.set(flowCheckin, "visitors")
-	t.say(t.tr("ci.visitors"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("ci.visitors"))
 	return nil
 }
 
@@ -32,12 +31,12 @@ func (t *turn) checkinStep() error {
 	case "visitors":
 		n, err := strconv.Atoi(text)
 		if m.Data != "" || err != nil || n < 0 || n > 100000 {
-			t.say(t.tr("ci.visitors.bad"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("ci.visitors.bad"))
 			return nil
 		}
 		c.Visitors = n
 		t.set(flowCheckin, "kind")
-		t.say(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", AnswerProblems)}, []store.Button{t.btn("ci.zero", AnswerZeroReport)}, []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("ci.kind"), []store.Button{t.btn("ci.problems", AnswerProblems)}, []store.Button{t.btn("ci.zero", AnswerZeroReport)})
 		return nil
 	case "kind":
 		switch m.Data {
@@ -46,7 +45,7 @@ func (t *turn) checkinStep() error {
 			return t.checkinPhotoPrompt()
 		case AnswerProblems:
 			t.set(flowCheckin, "problem")
-			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("ci.problem", len(c.Problems)+1))
 			return nil
 		}
 		return t.expectButton()
@@ -79,7 +78,7 @@ func (t *turn) checkinStep() error {
 		switch {
 		case m.Data == AnswerAnotherProblem:
 			t.set(flowCheckin, "problem")
-			t.say(t.tr("ci.problem", len(c.Problems)+1), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("ci.problem", len(c.Problems)+1))
 			return nil
 		case m.Data == "done":
 			return t.checkinPhotoPrompt()
@@ -114,7 +113,7 @@ func (t *turn) checkinStep() error {
 
 func (t *turn) checkinPhotoPrompt() error {
 	t.set(flowCheckin, "photo")
-	t.say(t.tr("ci.photo"), []store.Button{t.btn("done", "done")}, []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("ci.photo"), []store.Button{t.btn("done", "done")})
 	return nil
 }
 
@@ -185,7 +184,7 @@ func (t *turn) listTasks() error {
 		rows = append(rows, []store.Button{{Text: label, Data: NewAction(VerbTask, tk.ID).Data()}})
 	}
 	t.set(flowTask, "list")
-	t.say(t.tr("task.list"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(t.tr("task.list"), rows...)
 	return nil
 }
 
@@ -204,11 +203,7 @@ func (t *turn) taskStep() error {
 			return t.expectButton()
 		}
 		tk, err := t.tx.FindTaskFor(t.person, id)
-		if errors.Is(err, store.ErrNotFound) {
-			t.say(t.tr("task.gone"))
-			return nil
-		}
-		if err != nil {
+		if ok, err := t.found(err, "task.gone"); !ok {
 			return err
 		}
 		due := t.tr("task.nodue")
@@ -217,9 +212,9 @@ func (t *turn) taskStep() error {
 		}
 		t.st.TaskID = id
 		t.set(flowTask, "act")
-		t.say(t.tr("task.detail", tk.Title, tk.Body, due, t.tr("task.state."+tk.LastKind)),
+		t.sayCancel(t.tr("task.detail", tk.Title, tk.Body, due, t.tr("task.state."+tk.LastKind)),
 			[]store.Button{t.btn("task.received", AnswerTaskReceived), t.btn("task.done", AnswerTaskDone)},
-			[]store.Button{t.btn("task.help", AnswerTaskHelp)}, []store.Button{t.btn("cancel", "x")})
+			[]store.Button{t.btn("task.help", AnswerTaskHelp)})
 		return nil
 	case "act":
 		switch m.Data {
@@ -232,11 +227,11 @@ func (t *turn) taskStep() error {
 			return nil
 		case AnswerTaskDone:
 			t.set(flowTask, "done")
-			t.say(t.tr("task.ask.done"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("task.ask.done"))
 			return nil
 		case AnswerTaskHelp:
 			t.set(flowTask, "help")
-			t.say(t.tr("task.ask.help"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("task.ask.help"))
 			return nil
 		}
 		return t.expectButton()
@@ -278,12 +273,11 @@ func (t *turn) taskStep() error {
 	return fmt.Errorf("task: unknown step %q", t.st.Step)
 }
 
+// expectText answers input that is not the text asked for; the question stays open.
 func (t *turn) expectText() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-		return nil
+	if !t.stalePress() {
+		t.say(t.tr("need.text"))
 	}
-	t.say(t.tr("need.text"))
 	return nil
 }
 
@@ -297,18 +291,11 @@ func (t *turn) askForHelp(taskID int64, text string) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range chats {
-		if c == t.chat.ID {
-			continue
-		}
-		lang, err := t.tx.ChatLang(c)
-		if err != nil {
-			return err
-		}
-		msg := store.OutMessage{Text: T(lang, "task.help.notice", tk.Title, text)}
-		if err := t.tell(c, msg, ""); err != nil {
-			return err
-		}
+	err = t.tellEach(t.notMine(chats), "", func(lang string) (store.OutMessage, error) {
+		return store.OutMessage{Text: T(lang, "task.help.notice", tk.Title, text)}, nil
+	})
+	if err != nil {
+		return err
 	}
 	return nil
 }

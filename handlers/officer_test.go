@@ -12,8 +12,7 @@ import (
 )
 
 func TestInvitations(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 
 	t.Run("OnceOnly", func(t *testing.T) {
 		code := en.invite(t, store.RoleOfficer, en.township, en.village)
@@ -66,12 +65,8 @@ func TestInvitations(t *testing.T) {
 		// Even inside a flow, a crafted button does not reach the officer's steps.
 		send(t, e, chat, "/report")
 		press(t, e, chat, "tk:done").must(t, "已失效", "请选择问题类别")
-		if n := en.count(t, `SELECT COUNT(*) FROM task_events`); n != 0 {
-			t.Errorf("task_events = %d, want 0", n)
-		}
-		if n := en.count(t, `SELECT COUNT(*) FROM checkins`); n != 0 {
-			t.Errorf("checkins = %d, want 0", n)
-		}
+		wantCount(t, en.count, 0, "task_events", `SELECT COUNT(*) FROM task_events`)
+		wantCount(t, en.count, 0, "checkins", `SELECT COUNT(*) FROM checkins`)
 		evs, err := en.db.TaskEvents(context.Background(), tk.ID)
 		if err != nil || len(evs) != 0 {
 			t.Errorf("TaskEvents = %+v, %v", evs, err)
@@ -80,8 +75,7 @@ func TestInvitations(t *testing.T) {
 }
 
 func TestQueryCodeGuessingIsLimited(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	r := press(t, e, en.toSummaryChat(t, e, "guess-reporter"), "ok")
 	code := strings.ReplaceAll(codePattern.FindString(r.text()), " ", "")
 	if code == "" {
@@ -110,8 +104,7 @@ func (en *env) toSummaryChat(t *testing.T, e *handlers.Engine, chat string) stri
 }
 
 func TestOfficerTasks(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	ctx := context.Background()
 	officer := en.bind(t, e, "officer-1", store.RoleOfficer, en.township, en.village)
 	elsewhere := en.bind(t, e, "officer-2", store.RoleOfficer, en.township2, en.villageOther)
@@ -194,8 +187,7 @@ func TestOfficerTasks(t *testing.T) {
 }
 
 func TestOfficerCheckins(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	official := en.bind(t, e, "ci-official", store.RoleOfficial, en.township, 0)
 
 	t.Run("Problems", func(t *testing.T) {
@@ -242,23 +234,18 @@ func TestOfficerCheckins(t *testing.T) {
 		if len(r.others) != 0 {
 			t.Errorf("zero report notified %+v", r.others)
 		}
-		if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != reports {
-			t.Errorf("reports %d → %d on a zero report", reports, n)
-		}
+		wantCount(t, en.count, reports, "a zero report changed the reports", `SELECT COUNT(*) FROM reports`)
 		if n := en.count(t, `SELECT COUNT(*) FROM checkins WHERE zero = 1 AND visitors = 0 AND village_id = ? AND sha256 = ?`,
 			en.village2, scrubbedSHA(t, photo)); n != 1 {
 			t.Errorf("zero check-ins with the photo = %d, want 1", n)
 		}
 	})
 
-	if n := en.count(t, `SELECT COUNT(*) FROM checkins`); n != 2 {
-		t.Errorf("checkins = %d, want 2", n)
-	}
+	wantCount(t, en.count, 2, "checkins", `SELECT COUNT(*) FROM checkins`)
 }
 
 func TestEnglish(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	_, e := newEngine(t)
 
 	t.Run("SwitchWithLang", func(t *testing.T) {
 		const chat = "en-switch"
@@ -282,8 +269,7 @@ func TestEnglish(t *testing.T) {
 }
 
 func TestSubscribe(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	const chat = "sub-chat"
 
 	send(t, e, chat, "/unsubscribe").must(t, "您还没有订阅")

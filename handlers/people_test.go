@@ -74,8 +74,7 @@ func TestWithdrawnRole(t *testing.T) {
 // with the person, and withdrawn with them; a query code shown to that chat is its own, for the
 // chat as a resident, and is delivered whatever happens to the role.
 func TestStaffMessagesTagged(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	en.bind(t, e, "official", store.RoleOfficial, en.township, 0)
 	officerChat := en.bind(t, e, "officer", store.RoleOfficer, en.township, en.village)
 	// The officer reports in their own name, as a resident would.

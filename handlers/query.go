@@ -43,7 +43,7 @@ func (t *turn) lookup(code string) error {
 		if err := t.codeFailed(guessQuery); err != nil {
 			return err
 		}
-		t.say(t.tr("query.notfound"), []store.Button{t.btn("cancel", "x")})
+		t.sayCancel(t.tr("query.notfound"))
 		t.set(flowQuery, "code")
 		return nil
 	}
@@ -95,7 +95,7 @@ func (t *turn) lookup(code string) error {
 	t.st.ReportID = r.ID
 	t.set(flowQuery, "shown")
 	t.resident = true // the holder's own report, whatever role the chat holds
-	t.say(text, append(rows, []store.Button{t.btn("query.add", AnswerAddInfo)}, []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(text, append(rows, []store.Button{t.btn("query.add", AnswerAddInfo)})...)
 	return nil
 }
 
@@ -108,7 +108,7 @@ func (t *turn) queryStep() error {
 		}
 		code, ok := store.NormalizeQueryCode(m.Text)
 		if !ok {
-			t.say(t.tr("query.bad"), []store.Button{t.btn("cancel", "x")})
+			t.sayCancel(t.tr("query.bad"))
 			return nil
 		}
 		return t.lookup(code)
@@ -128,10 +128,8 @@ func (t *turn) queryStep() error {
 }
 
 func (t *turn) expectQuery() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-	}
-	t.say(t.tr("query.ask"), []store.Button{t.btn("cancel", "x")})
+	t.stalePress()
+	t.sayCancel(t.tr("query.ask"))
 	return nil
 }
 
@@ -147,8 +145,7 @@ func (t *turn) supplement() error {
 		t.reset()
 		return nil
 	}
-	if m.Data != "" {
-		t.say(t.tr("button.expired"))
+	if t.stalePress() {
 		return nil
 	}
 	text := strings.TrimSpace(m.Text)
@@ -185,8 +182,7 @@ func (t *turn) supplement() error {
 // runIdle handles a message as if the chat had no open flow.
 func (t *turn) runIdle() error {
 	m := t.msg
-	if m.Data != "" {
-		t.say(t.tr("button.expired"))
+	if t.stalePress() {
 		return nil
 	}
 	if code, ok := store.NormalizeQueryCode(m.Text); ok {

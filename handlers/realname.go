@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"xuncha/store"
 )
@@ -94,12 +93,8 @@ func (t *turn) realNameButton(op Action, c *store.Clue) (bool, error) {
 		return true, t.startLedgerText(c, lgNotAccept, "rn.na.prompt")
 	case "oa":
 		did, _ := op.ID(1)
-		d, err := t.tx.FindDuty(did)
-		if errors.Is(err, store.ErrNotFound) || (err == nil && (d.ClueID != c.ID || d.Kind != store.DutyObjection)) {
-			t.say(t.tr("button.expired"))
-			return true, nil
-		}
-		if err != nil {
+		d, err := t.objectionOf(c, did)
+		if ok, err := t.found(err, "button.expired"); !ok {
 			return true, err
 		}
 		if !d.DoneAt.IsZero() {
@@ -173,12 +168,10 @@ func (t *turn) resultDuty(clueID int64) (*store.Duty, error) {
 // sealed link, keeps them on the report's public timeline (a reporter who kept no link reads
 // them by query code) and marks the duty done.
 func (t *turn) sendResultNotice(c *store.Clue, text string) error {
-	if utf8.RuneCountInString(text) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	text, ok := t.reasonGiven(text, 1000)
+	if !ok {
 		return nil
 	}
-	text = truncate(text, 1000)
-	t.reset()
 	d, err := t.resultDuty(c.ID)
 	if err != nil {
 		return err
@@ -231,12 +224,10 @@ func (t *turn) toReporter(c *store.Clue, key, what string, objection bool, args 
 // notAccept closes the clue as not accepted (不予受理): the reason stays in the ledger, and
 // the reporter is told in fixed words that reveal nothing more, with the way to object.
 func (t *turn) notAccept(c *store.Clue, reason string) error {
-	if utf8.RuneCountInString(reason) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	reason, ok := t.reasonGiven(reason, 500)
+	if !ok {
 		return nil
 	}
-	reason = truncate(reason, 500)
-	t.reset()
 	if c.Status == store.ClueClosed {
 		t.say(t.tr("lg.closed.already"))
 		return nil
@@ -280,11 +271,7 @@ func (t *turn) notAccept(c *store.Clue, reason string) error {
 // startObjection lets the reporter of a closed (or not accepted) clue write an objection.
 func (t *turn) startObjection(clueID int64) error {
 	c, err := t.tx.FindClue(clueID)
-	if errors.Is(err, store.ErrNotFound) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	ok, err := t.isReporter(c.ReportID)
@@ -303,7 +290,7 @@ func (t *turn) startObjection(clueID int64) error {
 	t.st.ReportID = c.ReportID
 	t.set(flowLedger, lgObjection)
 	t.resident = true
-	t.say(t.tr("rn.ob.prompt"), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("rn.ob.prompt"))
 	return nil
 }
 
@@ -314,12 +301,10 @@ func (t *turn) objection(d *ledgerDraft, text string) error {
 	if err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(text) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	text, ok := t.reasonGiven(text, 1000)
+	if !ok {
 		return nil
 	}
-	text = truncate(text, 1000)
-	t.reset()
 	seq, err := t.tx.NextObjection(c.ID)
 	if err != nil {
 		return err
@@ -365,28 +350,28 @@ func (t *turn) tellOffice(c *store.Clue, key string, args ...any) error {
 	return t.tellChats(chats, c, key, args...)
 }
 
+// objectionOf finds the objection duty id of clue c. A duty of another clue or kind is
+// store.ErrNotFound: the button that named it cannot have been this clue's objection.
+func (t *turn) objectionOf(c *store.Clue, id int64) (*store.Duty, error) {
+	d, err := t.tx.FindDuty(id)
+	if err == nil && (d.ClueID != c.ID || d.Kind != store.DutyObjection) {
+		return nil, store.ErrNotFound
+	}
+	return d, err
+}
+
 // answerObjection records the office's answer to an objection and relays it to the reporter.
 func (t *turn) answerObjection(c *store.Clue, dutyID int64, text string) error {
-	if utf8.RuneCountInString(text) < 4 {
-		t.say(t.tr("lg.reveal.short"))
+	text, ok := t.reasonGiven(text, 1000)
+	if !ok {
 		return nil
 	}
-	text = truncate(text, 1000)
-	t.reset()
-	d, err := t.tx.FindDuty(dutyID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && (d.ClueID != c.ID || d.Kind != store.DutyObjection)) {
-		t.say(t.tr("button.expired"))
-		return nil
-	}
-	if err != nil {
+	d, err := t.objectionOf(c, dutyID)
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	err = t.tx.CompleteDuty(d.ID, t.person.ID, text)
-	if errors.Is(err, store.ErrDutyDone) {
-		t.say(t.tr("rn.oa.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrDutyDone, "rn.oa.already"); !ok {
 		return err
 	}
 	if _, err := t.tx.AddReportEvent(c.ReportID, "objection_answer", text, true, nil); err != nil {
@@ -416,11 +401,10 @@ func (t *turn) answerObjection(c *store.Clue, dutyID int64, text string) error {
 // and may describe what happened.
 func (t *turn) answerFollowUp(dutyID int64, yes bool) error {
 	d, err := t.tx.FindDuty(dutyID)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && d.Kind != store.DutyFollowUp) {
-		t.say(t.tr("button.expired"))
-		return nil
+	if err == nil && d.Kind != store.DutyFollowUp {
+		err = store.ErrNotFound // a button names only a follow-up
 	}
-	if err != nil {
+	if ok, err := t.found(err, "button.expired"); !ok {
 		return err
 	}
 	ok, err := t.isReporter(d.ReportID)
@@ -435,11 +419,7 @@ func (t *turn) answerFollowUp(dutyID int64, yes bool) error {
 		answer = store.FollowUpYes
 	}
 	err = t.tx.CompleteDuty(d.ID, 0, answer)
-	if errors.Is(err, store.ErrDutyDone) {
-		t.say(t.tr("rn.fu.already"))
-		return nil
-	}
-	if err != nil {
+	if ok, err := t.proceed(err, store.ErrDutyDone, "rn.fu.already"); !ok {
 		return err
 	}
 	old, err := t.tx.FindClue(d.ClueID)

@@ -237,9 +237,7 @@ func TestNotAccepted(t *testing.T) {
 		t.Errorf("audit: %+v", e)
 	}
 	// The report's status is what the query code shows; the acceptance deadline counts it told.
-	if n := en.count(t, `SELECT COUNT(*) FROM reports WHERE id = ? AND status = 'not_accepted'`, c.ReportID); n != 1 {
-		t.Errorf("report status not set")
-	}
+	wantCount(t, en.count, 1, "report status not set", `SELECT COUNT(*) FROM reports WHERE id = ? AND status = 'not_accepted'`, c.ReportID)
 	// Twice: refused as already closed.
 	en.mustAllow(t, en.press(t, "town", fmt.Sprintf("lg:na:%d", c.ID)), "已经办结")
 }
@@ -260,9 +258,7 @@ func TestObjection(t *testing.T) {
 	if o := en.press(t, "stranger", fmt.Sprintf("lg:ob:%d", c.ID)); !strings.Contains(o.text, "已失效") {
 		t.Errorf("a stranger may object: %s", o.text)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM audit WHERE action = 'relay.refused' AND object = ?`, fmt.Sprintf("objection:%d", c.ID)); n != 1 {
-		t.Errorf("stranger's refusal not logged: %d", n)
-	}
+	wantCount(t, en.count, 1, "stranger's refusal not logged", `SELECT COUNT(*) FROM audit WHERE action = 'relay.refused' AND object = ?`, fmt.Sprintf("objection:%d", c.ID))
 	en.at(time.Date(2026, 3, 3, 10, 0, 0, 0, time.UTC))
 	en.mustAllow(t, en.press(t, en.reporter, fmt.Sprintf("lg:ob:%d", c.ID)), "请写明您对办理结果的异议")
 	o := en.send(t, en.reporter, "我反映的是村干部截留补贴，不是民事纠纷")

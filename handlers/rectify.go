@@ -105,7 +105,7 @@ func (t *turn) rectButton(verb string, id int64) error {
 	t.reset()
 	t.st.Rounds = &roundsDraft{TaskID: r.ID}
 	t.set(flowRounds, step)
-	t.say(t.tr("rd.rc.ask."+step, r.Title), []store.Button{t.btn("cancel", "x")})
+	t.sayCancel(t.tr("rd.rc.ask."+step, r.Title))
 	return nil
 }
 

@@ -28,11 +28,7 @@ func (t *turn) referButton(op Action, c *store.Clue) (bool, error) {
 			t.say(t.tr("refer.none"))
 			return true, nil
 		}
-		var rows [][]store.Button
-		for _, u := range bodies {
-			rows = append(rows, []store.Button{{Text: pick(t.lang, u.ZH, u.EN), Data: NewAction(VerbLedger, "rfb", c.ID, u.Key).Data()}})
-		}
-		t.say(t.tr("refer.which", c.Number), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		t.sayCancel(t.tr("refer.which", c.Number), t.unitButtons(bodies, "rfb", c.ID)...)
 		return true, nil
 	case "rfb":
 		return true, t.referClue(c, op.Arg(1))
@@ -90,11 +86,7 @@ func (t *turn) referClue(c *store.Clue, key string) error {
 		return err
 	}
 	if c.KeeperID != 0 && c.KeeperID != t.person.ID {
-		chats, err := t.tx.PersonChatIDs(c.KeeperID)
-		if err != nil {
-			return err
-		}
-		if err := t.tellChats(chats, c, "refer.notice", c.Number); err != nil {
+		if err := t.tellPerson(c.KeeperID, c, "refer.notice", c.Number); err != nil {
 			return err
 		}
 	}

@@ -83,18 +83,12 @@ func TestReferral(t *testing.T) {
 		c.ID, time.Date(2026, 3, 4, 10, 0, 0, 0, time.UTC).Unix()); n != 1 {
 		t.Errorf("referral record: %d", n)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM clue_events WHERE clue_id = ? AND kind = 'referred' AND body = '市信访局'`, c.ID); n != 1 {
-		t.Errorf("timeline row: %d", n)
-	}
+	wantCount(t, en.count, 1, "timeline row", `SELECT COUNT(*) FROM clue_events WHERE clue_id = ? AND kind = 'referred' AND body = '市信访局'`, c.ID)
 	if e := en.audits(t, "clue.refer"); len(e) != 1 || e[0].Detail != "body=petition" {
 		t.Errorf("audit: %+v", e)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM refer_watch WHERE clue_id = ?`, c.ID); n != 0 {
-		t.Errorf("a referred clue is still watched")
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports WHERE id = ? AND status = 'referred'`, c.ReportID); n != 1 {
-		t.Errorf("report status not set")
-	}
+	wantCount(t, en.count, 0, "a referred clue is still watched", `SELECT COUNT(*) FROM refer_watch WHERE clue_id = ?`, c.ID)
+	wantCount(t, en.count, 1, "report status not set", `SELECT COUNT(*) FROM reports WHERE id = ? AND status = 'referred'`, c.ReportID)
 	told := containing(en.mailbox(t, en.reporter), "【转办告知】")
 	if len(told) != 1 || strings.Contains(told[0].Text, "信访") || len(told[0].Buttons) != 0 {
 		t.Fatalf("reporter's notice: %+v", told)
@@ -105,9 +99,7 @@ func TestReferral(t *testing.T) {
 	}
 	// Twice: refused, nothing more recorded or sent.
 	en.mustAllow(t, en.press(t, "town", rfb), "已处置或办结，不能再转办")
-	if n := en.count(t, `SELECT COUNT(*) FROM clue_events WHERE clue_id = ? AND kind = 'referred'`, c.ID); n != 1 {
-		t.Errorf("referred twice: %d", n)
-	}
+	wantCount(t, en.count, 1, "referred twice", `SELECT COUNT(*) FROM clue_events WHERE clue_id = ? AND kind = 'referred'`, c.ID)
 }
 
 // TestReferralWatch: a report nobody studies or refers is brought to the township's officials
@@ -158,9 +150,7 @@ func TestReferralWatch(t *testing.T) {
 		t.Errorf("nudges %v, want %v", log, want)
 	}
 	// Done with: off the index of next looks.
-	if n := en.count(t, `SELECT COUNT(*) FROM refer_watch WHERE next_at IS NOT NULL`); n != 0 {
-		t.Errorf("%d clues still on the index", n)
-	}
+	wantCount(t, en.count, 0, "clues still on the index", `SELECT COUNT(*) FROM refer_watch WHERE next_at IS NOT NULL`)
 }
 
 // TestTaskClock: an official gives a task in chat (/task 村 标题 日期; officers and units cannot,
@@ -244,7 +234,5 @@ func TestTaskClock(t *testing.T) {
 	if l := en.send(t, "off", "/tasks"); !l.hasText("核查低保名单 · 未确认 · 已逾期 · 截止 2026-10-09") {
 		t.Errorf("task list when late: %v", l.rows)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM tasks WHERE next_at IS NOT NULL`); n != 0 {
-		t.Errorf("%d tasks still on the index", n)
-	}
+	wantCount(t, en.count, 0, "tasks still on the index", `SELECT COUNT(*) FROM tasks WHERE next_at IS NOT NULL`)
 }

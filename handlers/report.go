@@ -37,14 +37,11 @@ func (t *turn) category(key string) (Category, bool) { return t.e.category(key) 
 // prompt asks the question of the current step.
 func (t *turn) prompt() error {
 	d := t.st.Report
-	cancel := t.btn("cancel", "x")
 	switch t.st.Step {
 	case stepCategory:
-		var rows [][]store.Button
-		for _, c := range t.e.cfg.Categories {
-			rows = append(rows, []store.Button{{Text: c.Name(t.lang), Data: NewAction(VerbCategory, c.Key).Data()}})
-		}
-		t.say(t.tr("report.category"), append(rows, []store.Button{cancel})...)
+		t.sayCancel(t.tr("report.category"), column(t.e.cfg.Categories, func(c Category) store.Button {
+			return store.Button{Text: c.Name(t.lang), Data: NewAction(VerbCategory, c.Key).Data()}
+		})...)
 	case stepTownship:
 		tws, err := t.tx.Townships()
 		if err != nil {
@@ -54,38 +51,34 @@ func (t *turn) prompt() error {
 			t.st.Step = stepPlaceText
 			return t.prompt()
 		}
-		t.say(t.tr("report.township"), append(grid(tws, func(tw store.Township) store.Button {
-			return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
-		}), []store.Button{cancel})...)
+		t.sayCancel(t.tr("report.township"), townshipButtons(tws)...)
 	case stepVillage:
 		vs, err := t.tx.Villages(d.TownshipID)
 		if err != nil {
 			return err
 		}
-		rows := grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
-		})
-		t.say(t.tr("report.village"), append(rows, []store.Button{t.btn("report.township.level", NewAction(VerbVillage, 0).Data())}, []store.Button{cancel})...)
+		rows := append(villageButtons(vs), []store.Button{t.btn("report.township.level", NewAction(VerbVillage, 0).Data())})
+		t.sayCancel(t.tr("report.village"), rows...)
 	case stepPlaceText:
-		t.say(t.tr("report.place"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.place"))
 	case stepSubject:
-		t.say(t.tr("report.subject"), []store.Button{t.btn("unknown", "u")}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.subject"), []store.Button{t.btn("unknown", "u")})
 	case stepDescription:
-		t.say(t.tr("report.description"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.description"))
 	case stepMore:
-		t.say(t.tr("report.more"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.more"))
 	case stepWhen:
-		t.say(t.tr("report.when"), []store.Button{t.btn("unknown", "u")}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.when"), []store.Button{t.btn("unknown", "u")})
 	case stepFiles:
-		t.say(t.tr("report.files"), []store.Button{t.btn("done", "done")}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.files"), []store.Button{t.btn("done", "done")})
 	case stepIdentity:
-		t.say(t.tr("report.identity"), []store.Button{t.btn("report.realname", AnswerRealName), t.btn("report.anonymous", AnswerAnonymous)}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.identity"), []store.Button{t.btn("report.realname", AnswerRealName), t.btn("report.anonymous", AnswerAnonymous)})
 	case stepLink:
-		t.say(t.tr("report.link"), []store.Button{t.btn("report.link.keep", AnswerKeepLink)}, []store.Button{t.btn("report.link.none", AnswerNoLink)}, []store.Button{cancel})
+		t.sayCancel(t.tr("report.link"), []store.Button{t.btn("report.link.keep", AnswerKeepLink)}, []store.Button{t.btn("report.link.none", AnswerNoLink)})
 	case stepName:
-		t.say(t.tr("report.name"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.name"))
 	case stepPhone:
-		t.say(t.tr("report.phone"), []store.Button{cancel})
+		t.sayCancel(t.tr("report.phone"))
 	case stepConfirm:
 		return t.summary()
 	case stepEdit:
@@ -99,6 +92,28 @@ func (t *turn) prompt() error {
 		return fmt.Errorf("report: unknown step %q", t.st.Step)
 	}
 	return nil
+}
+
+// townshipButtons and villageButtons offer places to choose, two to a row.
+func townshipButtons(tws []store.Township) [][]store.Button {
+	return grid(tws, func(tw store.Township) store.Button {
+		return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
+	})
+}
+
+func villageButtons(vs []store.Village) [][]store.Button {
+	return grid(vs, func(v store.Village) store.Button {
+		return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
+	})
+}
+
+// column lays buttons out one to a row.
+func column[T any](items []T, button func(T) store.Button) [][]store.Button {
+	rows := make([][]store.Button, 0, len(items))
+	for _, it := range items {
+		rows = append(rows, []store.Button{button(it)})
+	}
+	return rows
 }
 
 // grid lays buttons out two to a row.
@@ -191,32 +206,17 @@ func (t *turn) reportStep() error {
 		}
 		return t.next(stepTownship)
 	case stepTownship:
-		id, ok := idFrom(data, VerbTownship)
+		id, ok, err := t.pickTownship(data, t.expect)
 		if !ok {
-			return t.expect()
-		}
-		if _, err := t.tx.FindTownship(id); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return t.expect()
-			}
 			return err
 		}
 		d.TownshipID, d.VillageID, d.PlaceText = id, 0, ""
 		t.set(flowReport, stepVillage)
 		return t.prompt()
 	case stepVillage:
-		id, ok := idFrom(data, VerbVillage)
+		id, ok, err := t.pickVillage(data, d.TownshipID, t.expect)
 		if !ok {
-			return t.expect()
-		}
-		if id != 0 {
-			v, err := t.tx.FindVillage(id)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != d.TownshipID) {
-				return t.expect()
-			}
-			if err != nil {
-				return err
-			}
+			return err
 		}
 		d.VillageID = id
 		return t.next(stepSubject)
@@ -227,14 +227,11 @@ func (t *turn) reportStep() error {
 		d.PlaceText, d.TownshipID, d.VillageID = text, 0, 0
 		return t.next(stepSubject)
 	case stepSubject:
-		switch {
-		case data == "u":
-			d.Subject = ""
-		case text != "":
-			d.Subject = text
-		default:
+		subject, ok := skippable(data, text)
+		if !ok {
 			return t.expect()
 		}
+		d.Subject = subject
 		if t.st.Return == stepConfirm {
 			return t.next(stepConfirm)
 		}
@@ -255,14 +252,11 @@ func (t *turn) reportStep() error {
 		d.Description = strings.TrimSpace(d.Description + "\n" + text)
 		return t.afterDescription()
 	case stepWhen:
-		switch {
-		case data == "u":
-			d.When = ""
-		case text != "":
-			d.When = text
-		default:
+		when, ok := skippable(data, text)
+		if !ok {
 			return t.expect()
 		}
+		d.When = when
 		return t.next(stepFiles)
 	case stepFiles:
 		if data != "done" {
@@ -341,9 +335,7 @@ func (t *turn) reportStep() error {
 // expect answers an input that does not fit the step: a stale button or text where a button is
 // needed. It repeats the question and changes nothing.
 func (t *turn) expect() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-	}
+	t.stalePress()
 	return t.prompt()
 }
 
@@ -354,6 +346,50 @@ func idFrom(data, verb string) (int64, bool) {
 		return 0, false
 	}
 	return a.ID(0)
+}
+
+// skippable reads the answer to a question the sender may skip with the "not sure" button
+// (data "u"), which leaves it empty; ok is false when there is neither.
+func skippable(data, text string) (answer string, ok bool) {
+	switch {
+	case data == "u":
+		return "", true
+	case text != "":
+		return text, true
+	}
+	return "", false
+}
+
+// pickTownship reads the township button the sender pressed. Anything else, or a township
+// gone since the buttons were sent, is answered with expect (the step's question stays open)
+// and ok is false.
+func (t *turn) pickTownship(data string, expect func() error) (id int64, ok bool, err error) {
+	id, ok = idFrom(data, VerbTownship)
+	if !ok {
+		return 0, false, expect()
+	}
+	_, err = t.tx.FindTownship(id)
+	if errors.Is(err, store.ErrNotFound) {
+		return 0, false, expect()
+	}
+	return id, err == nil, err
+}
+
+// pickVillage reads the village button the sender pressed: a village of township, or 0 for
+// the whole township. Anything else is answered with expect, as in pickTownship.
+func (t *turn) pickVillage(data string, township int64, expect func() error) (id int64, ok bool, err error) {
+	id, ok = idFrom(data, VerbVillage)
+	if !ok {
+		return 0, false, expect()
+	}
+	if id == 0 {
+		return 0, true, nil
+	}
+	v, err := t.tx.FindVillage(id)
+	if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != township) {
+		return 0, false, expect()
+	}
+	return id, err == nil, err
 }
 
 // addFiles scrubs and stores the message's files, appending them to list. It answers and
@@ -465,10 +501,9 @@ func (t *turn) summary() error {
 	if d.When == "" && whenPattern.MatchString(d.Description) {
 		when = t.tr("when.in.description") // the description says when; it was not asked again
 	}
-	t.say(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), when,
+	t.sayCancel(t.tr("report.summary", c.Name(t.lang), place, t.orNotGiven(d.Subject), when,
 		d.Description, len(d.Files), how),
-		[]store.Button{t.btn("report.confirm", "ok"), t.btn("report.edit", "edit")},
-		[]store.Button{t.btn("cancel", "x")})
+		[]store.Button{t.btn("report.confirm", "ok"), t.btn("report.edit", "edit")})
 	return nil
 }
 
@@ -524,14 +559,10 @@ func (t *turn) notifyOfficials(r *store.Report, files int) error {
 	if err != nil {
 		return err
 	}
-	for _, c := range chats {
-		lang, err := t.tx.ChatLang(c)
-		if err != nil {
-			return err
-		}
+	return t.tellEach(chats, fmt.Sprintf("report:%d:notice", r.ID), func(lang string) (store.OutMessage, error) {
 		place, err := t.placeName(r.TownshipID, r.VillageID, r.PlaceText)
 		if err != nil {
-			return err
+			return store.OutMessage{}, err
 		}
 		cat, _ := t.category(r.Category)
 		kind := T(lang, "notice.anonymous")
@@ -548,15 +579,12 @@ func (t *turn) notifyOfficials(r *store.Report, files int) error {
 		msg := store.OutMessage{Text: T(lang, "notice.report", r.ID, cat.Name(lang), place, subject, kind, truncate(r.Description, 200), files)}
 		number, open, err := t.clueNotice(r.ID, lang)
 		if err != nil {
-			return err
+			return store.OutMessage{}, err
 		}
 		msg.Text += number
 		if open != nil {
 			msg.Buttons = [][]store.Button{open}
 		}
-		if err := t.tell(c, msg, fmt.Sprintf("report:%d:notice:%d", r.ID, c)); err != nil {
-			return err
-		}
-	}
-	return nil
+		return msg, nil
+	})
 }

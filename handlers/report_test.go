@@ -17,8 +17,7 @@ import (
 )
 
 func TestResidentReportFlow(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	const chat = "tg-778899001"
 	ctx := context.Background()
 
@@ -49,9 +48,7 @@ func TestResidentReportFlow(t *testing.T) {
 
 	photo := pngFile(t)
 	sendFiles(t, e, chat, "", photo).must(t, "已收到附件（共 1 个）")
-	press(t, e, chat, "done").must(t, "请选择举报方式")
-	press(t, e, chat, "id:anon").must(t, "是否允许")
-	r = press(t, e, chat, "link:keep")
+	r = finishAnon(t, e, chat, "keep")
 	r.must(t, "请核对您的举报", descWithTime, "新站镇 东风村", subjectText, "附件：1 个", "匿名（保留聊天联系）")
 	r.button(t, "ok")
 
@@ -74,12 +71,8 @@ func TestResidentReportFlow(t *testing.T) {
 	if got, err := en.db.ReporterChat(ctx, rep.ID); err != nil || got != reporterChat {
 		t.Errorf("ReporterChat = %d, %v; want %d (the link was kept)", got, err, reporterChat)
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 1 {
-		t.Errorf("reports = %d, want 1", n)
-	}
-	if n := en.count(t, `SELECT COUNT(*) FROM report_attachments WHERE report_id = ? AND sha256 = ?`, rep.ID, scrubbedSHA(t, photo)); n != 1 {
-		t.Errorf("attachments with the photo's digest = %d, want 1", n)
-	}
+	wantCount(t, en.count, 1, "reports", `SELECT COUNT(*) FROM reports`)
+	wantCount(t, en.count, 1, "attachments with the photo's digest", `SELECT COUNT(*) FROM report_attachments WHERE report_id = ? AND sha256 = ?`, rep.ID, scrubbedSHA(t, photo))
 
 	// Someone else holding the code sees the status, and nothing about the reporter.
 	r = send(t, e, "web-other-chat", strings.ReplaceAll(codes[0], " ", ""))
@@ -88,14 +81,11 @@ func TestResidentReportFlow(t *testing.T) {
 	if r.res.ChatID == reporterChat {
 		t.Fatal("the other chat got the reporter's chat")
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 1 {
-		t.Errorf("reports after query = %d, want 1", n)
-	}
+	wantCount(t, en.count, 1, "reports after query", `SELECT COUNT(*) FROM reports`)
 }
 
 func TestDuplicateMessageIDChangesNothing(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	ctx := context.Background()
 
 	t.Run("SubmitTwice", func(t *testing.T) {
@@ -124,9 +114,7 @@ func TestDuplicateMessageIDChangesNothing(t *testing.T) {
 		if after.Pending != before.Pending {
 			t.Errorf("pending outbox rows %d → %d on a duplicate", before.Pending, after.Pending)
 		}
-		if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 1 {
-			t.Errorf("reports = %d, want 1", n)
-		}
+		wantCount(t, en.count, 1, "reports", `SELECT COUNT(*) FROM reports`)
 	})
 
 	t.Run("MidFlow", func(t *testing.T) {
@@ -197,9 +185,7 @@ func TestConversationSurvivesRestart(t *testing.T) {
 	r.button(t, "resume")
 	press(t, e, chat, "resume").must(t, "继续您未完成的举报", "请描述发生了什么")
 	send(t, e, chat, descWithTime).must(t, "如有照片")
-	press(t, e, chat, "done")
-	press(t, e, chat, "id:anon")
-	r = press(t, e, chat, "link:none")
+	r = finishAnon(t, e, chat, "none")
 	r.must(t, subjectText, descWithTime, "匿名（仅查询码）")
 
 	en.reopen(t)
@@ -251,8 +237,7 @@ func TestReportAsksForMissingInformation(t *testing.T) {
 			},
 		},
 	}
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			chat := "missing-" + tt.name
@@ -267,9 +252,7 @@ func TestReportAsksForMissingInformation(t *testing.T) {
 				r.must(t, s.want)
 				r.mustNot(t, s.notWant)
 			}
-			press(t, e, chat, "done")
-			press(t, e, chat, "id:anon")
-			r := press(t, e, chat, "link:none")
+			r := finishAnon(t, e, chat, "none")
 			r.must(t, "请核对您的举报")
 			if tt.name == "ShortThenNoTimeThenUnknown" {
 				// Both answers are kept, and the skipped time shows as not given.
@@ -287,8 +270,7 @@ func TestOutOfScopeCategoryRedirects(t *testing.T) {
 		{"private", "调解"},
 		{"litigation", "人民法院"},
 	}
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	for _, tt := range tests {
 		t.Run(tt.category, func(t *testing.T) {
 			chat := "scope-" + tt.category
@@ -303,14 +285,11 @@ func TestOutOfScopeCategoryRedirects(t *testing.T) {
 			send(t, e, chat, "他们不修路灯").must(t, "您好")
 		})
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM reports`); n != 0 {
-		t.Errorf("reports = %d, want 0", n)
-	}
+	wantCount(t, en.count, 0, "reports", `SELECT COUNT(*) FROM reports`)
 }
 
 func TestRealNameReport(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	ctx := context.Background()
 	const (
 		name  = "张三丰"
@@ -394,8 +373,7 @@ func TestRealNameReport(t *testing.T) {
 }
 
 func TestLimits(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 
 	t.Run("TextTooLong", func(t *testing.T) {
 		const chat = "limit-long"
@@ -425,9 +403,7 @@ func TestLimits(t *testing.T) {
 		sendFiles(t, e, chat, "", files[:6]...).must(t, "共 6 个")
 		sendFiles(t, e, chat, "", files[:5]...).must(t, "附件最多 10 个")
 		sendFiles(t, e, chat, "", files[:4]...).must(t, "共 10 个")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：10 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：10 个")
 	})
 
 	t.Run("FileTooBig", func(t *testing.T) {
@@ -435,9 +411,7 @@ func TestLimits(t *testing.T) {
 		en.toDescription(t, e, chat)
 		send(t, e, chat, descWithTime)
 		sendFiles(t, e, chat, "", handlers.File{Name: "video.mp4", Size: handlers.MaxFileBytes + 1}).must(t, "超过 20MB")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：0 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：0 个")
 	})
 
 	t.Run("CorruptJPEG", func(t *testing.T) {
@@ -459,14 +433,10 @@ func TestLimits(t *testing.T) {
 		if len(st.Report.Files) != 0 {
 			t.Errorf("draft got attachments %+v", st.Report.Files)
 		}
-		if n := en.count(t, `SELECT COUNT(*) FROM blobs`); n != blobs {
-			t.Errorf("blobs %d → %d after a refused file", blobs, n)
-		}
+		wantCount(t, en.count, blobs, "a refused file changed the blobs", `SELECT COUNT(*) FROM blobs`)
 		// A good photo with a bad one: neither is kept.
 		sendFiles(t, e, chat, "", pngFile(t), handlers.File{Name: "x.jpg", Size: int64(len(bad)), Data: bad}).must(t, "无法读取这个文件")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：0 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：0 个")
 	})
 
 	t.Run("Flood", func(t *testing.T) {
@@ -516,9 +486,7 @@ func TestLimits(t *testing.T) {
 		send(t, e, chat, descWithTime)
 		mp4 := []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isommp41")
 		sendFiles(t, e, chat, "", handlers.File{Name: "v.mp4", Size: int64(len(mp4)), Data: mp4}).must(t, "这个文件没有被记录")
-		press(t, e, chat, "done")
-		press(t, e, chat, "id:anon")
-		press(t, e, chat, "link:none").must(t, "附件：0 个")
+		finishAnon(t, e, chat, "none").must(t, "附件：0 个")
 	})
 
 	t.Run("FileOutsideFilesStep", func(t *testing.T) {
@@ -526,9 +494,7 @@ func TestLimits(t *testing.T) {
 		doc := []byte("%PDF-1.4\nonly for the idle-file test\n%%EOF\n")
 		sendFiles(t, e, chat, "", handlers.File{Name: "a.pdf", Size: int64(len(doc)), Data: doc}).must(t, "不需要附件")
 		sum := sha256.Sum256(doc)
-		if n := en.count(t, `SELECT COUNT(*) FROM blobs WHERE sha256 = ?`, hex.EncodeToString(sum[:])); n != 0 {
-			t.Errorf("a file sent with no flow open was stored")
-		}
+		wantCount(t, en.count, 0, "a file sent with no flow open was stored", `SELECT COUNT(*) FROM blobs WHERE sha256 = ?`, hex.EncodeToString(sum[:]))
 	})
 }
 
@@ -536,14 +502,10 @@ func TestLimits(t *testing.T) {
 // message is not processed again when the platform redelivers it.
 func TestPanicInStepIsContained(t *testing.T) {
 	en := newEnv(t)
-	cats, err := handlers.LoadCategories("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := handlers.New(slog.New(slog.NewTextHandler(en.log, nil)), en.db, handlers.Config{
-		Categories: cats, Location: time.UTC,
-		Scrub: func([]byte) ([]byte, string, error) { panic("scrubber bug") },
-	})
+	e := handlers.New(slog.New(slog.NewTextHandler(en.log, nil)), en.db, withCategories(t, handlers.Config{
+		Location: time.UTC,
+		Scrub:    func([]byte) ([]byte, string, error) { panic("scrubber bug") },
+	}))
 	const chat = "panic-chat"
 	en.toDescription(t, e, chat)
 	r := send(t, e, chat, descWithTime)
@@ -557,9 +519,7 @@ func TestPanicInStepIsContained(t *testing.T) {
 	if after := en.state(t, id); string(after) != string(before) {
 		t.Errorf("state changed by a panicking step")
 	}
-	if n := en.count(t, `SELECT COUNT(*) FROM blobs`); n != blobs {
-		t.Errorf("blobs %d → %d", blobs, n)
-	}
+	wantCount(t, en.count, blobs, "the blobs changed", `SELECT COUNT(*) FROM blobs`)
 	if r := handle(t, e, m); !r.res.Duplicate {
 		t.Error("a message that panicked is processed again on redelivery")
 	}

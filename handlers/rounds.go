@@ -37,7 +37,7 @@ func (t *turn) roundsCommand(cmd, arg string) error {
 		if !t.isOfficial() {
 			return t.roundsRefuse("rounds", "rounds", "rd.denied.official")
 		}
-		return t.showRounds(arg)
+		return t.forRound(arg, t.showRound)
 	case "classify":
 		return t.classify(arg)
 	case "briefing":
@@ -52,7 +52,7 @@ func (t *turn) roundsCommand(cmd, arg string) error {
 		if rest, ok := strings.CutPrefix(arg, "request "); ok {
 			return t.requestBriefings(rest)
 		}
-		return t.showBriefings(arg)
+		return t.forRound(arg, t.showBriefings)
 	case "meetings":
 		if rest, ok := strings.CutPrefix(arg, "add "); ok {
 			if !t.isOfficial() {
@@ -114,11 +114,16 @@ func (t *turn) findRound(arg string) (*store.Round, error) {
 	return r, nil
 }
 
-func (t *turn) showRounds(arg string) error {
+// forRound runs show on the round arg names (see findRound), when there is one.
+func (t *turn) forRound(arg string, show func(*store.Round) error) error {
 	r, err := t.findRound(arg)
 	if r == nil || err != nil {
 		return err
 	}
+	return show(r)
+}
+
+func (t *turn) showRound(r *store.Round) error {
 	info, err := t.tx.RoundDetail(r.ID)
 	if err != nil {
 		return err

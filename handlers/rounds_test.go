@@ -14,8 +14,7 @@ import (
 // own it is refused with the step, its owner and their own role named, nothing is recorded, and
 // the refusal is audit-logged; the owner's entry goes through.
 func TestClassificationRefusesOtherRoles(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	chats := map[string]store.Role{}
 	bindAs := func(chat string, role store.Role, township int64) {
 		en.bind(t, e, chat, role, township, 0)
@@ -81,8 +80,7 @@ func TestClassificationRefusesOtherRoles(t *testing.T) {
 // TestRectificationRefusals: units act only on their own items, officials only on the
 // supervising side, residents on none.
 func TestRectificationRefusals(t *testing.T) {
-	en := newEnv(t)
-	e := en.engine(t)
+	en, e := newEngine(t)
 	ctx := context.Background()
 	if err := en.db.Update(ctx, func(tx *store.Tx) error {
 		r := &store.RoundPlan{Round: store.Round{Name: "第五轮", StartsAt: time.Now(), EndsAt: time.Now().AddDate(0, 1, 0)}, Orgs: []string{"新站镇党委"}}

@@ -17,9 +17,7 @@ func (t *turn) startSubscribe() error {
 	}
 	t.reset()
 	t.set(flowSubscribe, "township")
-	t.say(t.tr("sub.township"), append(grid(tws, func(tw store.Township) store.Button {
-		return store.Button{Text: tw.Name, Data: NewAction(VerbTownship, tw.ID).Data()}
-	}), []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(t.tr("sub.township"), townshipButtons(tws)...)
 	return nil
 }
 
@@ -42,7 +40,7 @@ func (t *turn) startUnsubscribe() error {
 	}
 	t.reset()
 	t.set(flowSubscribe, "remove")
-	t.say(t.tr("unsub.which"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+	t.sayCancel(t.tr("unsub.which"), rows...)
 	return nil
 }
 
@@ -50,14 +48,8 @@ func (t *turn) subscribeStep() error {
 	data := t.msg.Data
 	switch t.st.Step {
 	case "township":
-		id, ok := idFrom(data, VerbTownship)
+		id, ok, err := t.pickTownship(data, t.expectButton)
 		if !ok {
-			return t.expectButton()
-		}
-		if _, err := t.tx.FindTownship(id); err != nil {
-			if errors.Is(err, store.ErrNotFound) {
-				return t.expectButton()
-			}
 			return err
 		}
 		vs, err := t.tx.Villages(id)
@@ -67,25 +59,14 @@ func (t *turn) subscribeStep() error {
 		t.st.TownshipID = id
 		t.set(flowSubscribe, "village")
 		rows := [][]store.Button{{t.btn("sub.whole", NewAction(VerbVillage, 0).Data())}}
-		rows = append(rows, grid(vs, func(v store.Village) store.Button {
-			return store.Button{Text: v.Name, Data: NewAction(VerbVillage, v.ID).Data()}
-		})...)
-		t.say(t.tr("sub.village"), append(rows, []store.Button{t.btn("cancel", "x")})...)
+		rows = append(rows, villageButtons(vs)...)
+		t.sayCancel(t.tr("sub.village"), rows...)
 		return nil
 	case "village":
-		id, ok := idFrom(data, VerbVillage)
 		township := t.st.TownshipID
+		id, ok, err := t.pickVillage(data, township, t.expectButton)
 		if !ok {
-			return t.expectButton()
-		}
-		if id != 0 {
-			v, err := t.tx.FindVillage(id)
-			if errors.Is(err, store.ErrNotFound) || (err == nil && v.TownshipID != township) {
-				return t.expectButton()
-			}
-			if err != nil {
-				return err
-			}
+			return err
 		}
 		if err := t.tx.Subscribe(t.chat.ID, township, id); err != nil {
 			return err
@@ -118,10 +99,8 @@ func (t *turn) subscribeStep() error {
 
 // expectButton answers input that is not one of the offered buttons; the question stays open.
 func (t *turn) expectButton() error {
-	if t.msg.Data != "" {
-		t.say(t.tr("button.expired"))
-		return nil
+	if !t.stalePress() {
+		t.sayCancel(t.tr("need.button"))
 	}
-	t.say(t.tr("need.button"), []store.Button{t.btn("cancel", "x")})
 	return nil
 }

@@ -152,7 +152,7 @@ var ledgerTexts = map[string][2]string{
 	"lg.f.round":  {"本轮巡察", "This round"},
 	// A clue's colour on its clock (handlers.Ledger.ClueColour): the colour in words as well.
 	"lg.colour.0":     {"🟢绿灯·按期", "🟢 green: on time"},
-	"lg.colour.1":     {"🟡黄灯·已催办", "🟡 yellow: nudged"},
+	"lg.colour.1":     {"🔵蓝灯·已催办", "🔵 blue: nudged"},
 	"lg.colour.2":     {"🟡黄灯·已发提醒函", "🟡 yellow: reminder letter"},
 	"lg.colour.3":     {"🔴红灯·已发督办函", "🔴 red: supervision letter"},
 	"lg.detail.clock": {"\n办理阶段：%s（自 %s 起）；%s", "\nStage: %s (since %s); %s"},

@@ -14,30 +14,13 @@ import (
 	"testing"
 	"time"
 
+	"xuncha/internal/testclock"
 	"xuncha/outbox"
 	"xuncha/store"
 	"xuncha/store/storetest"
 )
 
 const platform = "telegram"
-
-// clock is a settable time shared by the store and the dispatcher.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // sent is one call of the fake sender.
 type sent struct {
@@ -76,7 +59,7 @@ func (f *fakeSender) Calls() []sent {
 type box struct {
 	db    *store.DB
 	raw   *sql.DB
-	clock *clock
+	clock *testclock.Clock
 }
 
 func newOutbox(t *testing.T) *box {
@@ -88,7 +71,7 @@ func newOutbox(t *testing.T) *box {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { raw.Close() })
-	c := &clock{t: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)}
+	c := testclock.New(time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC))
 	db.Now = c.Now
 	return &box{db: db, raw: raw, clock: c}
 }

@@ -13,10 +13,8 @@ import (
 // unit member would in Telegram: the letter is signed, the timeline records it, and the
 // supervision letter that would have followed never comes.
 func TestAckButton(t *testing.T) {
-	f := newFixture(t, Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}})
-	f.set(at(2026, 3, 1, 9, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	f := newShortLadder(t)
+	tw := f.township("新站镇")
 	_, unitChat := f.person(store.RoleUnit, 0, 0, "组织部", "801")
 	_, _ = f.person(store.RoleUnit, 0, 0, "宣传部", "802")
 	id := f.clue("K-1", "组织部", tw, 0, at(2026, 3, 20, 23, 59))

@@ -13,8 +13,7 @@ import (
 func TestAnnounceStages(t *testing.T) {
 	f := newFixture(t, Config{})
 	f.set(at(2026, 11, 1, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	var chat int64
 	f.update(func(tx *store.Tx) error {
 		c, err := tx.EnsureChat("telegram", "42", "en", false)
@@ -50,9 +49,7 @@ func TestAnnounceStages(t *testing.T) {
 		"11-04 09:00 [Inspection reminder] Round 6",
 		"11-17 18:00 [Inspection reminder] Round 5",
 	}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("got:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	wantLines(t, "announcements", got, want)
 	if n := f.count(`SELECT COUNT(*) FROM announcements WHERE closed_at IS NOT NULL`); n != 2 {
 		t.Fatalf("%d windows closed", n)
 	}
@@ -78,8 +75,7 @@ func TestAnnounceStages(t *testing.T) {
 func TestAnnounceToChannels(t *testing.T) {
 	f := newFixture(t, Config{Channels: []ChannelChat{{Platform: "telegram", Chat: "-1001234567890"}}})
 	f.set(at(2026, 11, 1, 8, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	a := &store.Announcement{Title: "十五届市委第五轮巡察", Body: "b", PublishAt: at(2026, 11, 2, 9, 0),
 		OpenAt: at(2026, 11, 2, 9, 0), CloseAt: at(2026, 11, 20, 18, 0), Areas: []store.Area{{TownshipID: tw}}}
 	if err := f.db.CreateAnnouncement(t.Context(), a); err != nil {

@@ -39,9 +39,7 @@ func TestCheckinCadence(t *testing.T) {
 		"03-23 【情况报告提醒】", "03-23 【情况报告未提交】",
 		"03-30 【情况报告提醒】", "03-30 【情况报告未提交】",
 	}
-	if strings.Join(got, "|") != strings.Join(want, "|") {
-		t.Fatalf("officer:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	wantLines(t, "officer", got, want)
 	var liaison []string
 	for _, m := range f.mailbox(liaisonChat) {
 		liaison = append(liaison, fmtDay(m.Created)+" "+m.Message.Text)
@@ -57,9 +55,7 @@ func TestCheckinCadence(t *testing.T) {
 func TestMonthlyReview(t *testing.T) {
 	f := newFixture(t, Config{})
 	f.set(at(2025, 9, 1, 9, 0))
-	f.places(store.PlaceRow{Township: "新站镇"}, store.PlaceRow{Township: "天岗镇"})
-	tw, _ := f.place("新站镇", "")
-	tw2, _ := f.place("天岗镇", "")
+	tw, tw2 := f.township("新站镇"), f.township("天岗镇")
 	_, official := f.person(store.RoleOfficial, tw, 0, "", "951")
 	_, admin := f.person(store.RoleAdmin, 0, 0, "", "952")
 	_, unit := f.person(store.RoleUnit, 0, 0, "审计局", "953")

@@ -91,8 +91,7 @@ func TestCalendar(t *testing.T) {
 func TestJobsOverNationalDay(t *testing.T) {
 	f := newFixture(t, Config{Ladder: LadderConfig{NudgeBefore: 5, SupervisionAfter: 3}})
 	f.set(at(2025, 9, 1, 9, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	_, unitChat := f.person(store.RoleUnit, 0, 0, "第一纪检监察室", "501")
 	_, officialChat := f.person(store.RoleOfficial, tw, 0, "", "502")
 

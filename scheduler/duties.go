@@ -135,22 +135,41 @@ func (s *Scheduler) followUp(tx *store.Tx, d *store.Duty, now time.Time) (int, e
 	return n, tx.SetDutyNext(d.ID, 1, time.Time{})
 }
 
-// toOffice sends a text with a button that opens the clue to its keeper, or when it has none
-// to its township's officials and the administrators; key claims it once.
+// toOffice sends a duty's text to those who answer for its clue; key claims it once.
 func (s *Scheduler) toOffice(tx *store.Tx, d *store.Duty, key string, text func(lang string) string) (int, error) {
-	var recips []store.Recipient
-	var err error
-	if d.KeeperID != 0 {
-		recips, err = tx.ChatsOfPerson(d.KeeperID)
-	} else {
-		recips, err = tx.RecipientsOfRoles(d.TownshipID, store.RoleOfficial, store.RoleAdmin)
+	return s.nudgeClue(tx, key, clueRef{d.ClueID, d.ClueNumber, d.KeeperID, d.TownshipID}, text)
+}
+
+// clueRef names a clue in a nudge and says who answers for it.
+type clueRef struct {
+	ID               int64
+	Number           string
+	Keeper, Township int64
+}
+
+// answerers returns the chats that answer for a clue: its keeper's, or when nobody keeps it
+// yet its township's officials' and the administrators'.
+func answerers(tx *store.Tx, c clueRef) ([]store.Recipient, error) {
+	if c.Keeper != 0 {
+		return tx.ChatsOfPerson(c.Keeper)
 	}
+	return tx.RecipientsOfRoles(c.Township, store.RoleOfficial, store.RoleAdmin)
+}
+
+// openClue is the button that opens a clue's card, with its number to say on the phone.
+func openClue(lang string, c clueRef) [][]store.Button {
+	return [][]store.Button{{{Text: i18n.T(lang, "realname.open", c.Number), Data: handlers.NewAction(handlers.VerbLedger, "o", c.ID).Data()}}}
+}
+
+// nudgeClue sends a text with a button that opens the clue to those who answer for it; key
+// claims it once.
+func (s *Scheduler) nudgeClue(tx *store.Tx, key string, c clueRef, text func(lang string) string) (int, error) {
+	recips, err := answerers(tx, c)
 	if err != nil {
 		return 0, err
 	}
 	return s.claimAndSend(tx, key, recips, func(lang string) store.OutMessage {
-		return store.OutMessage{Text: text(lang), Buttons: [][]store.Button{{{Text: i18n.T(lang, "realname.open", d.ClueNumber),
-			Data: handlers.NewAction(handlers.VerbLedger, "o", d.ClueID).Data()}}}}
+		return store.OutMessage{Text: text(lang), Buttons: openClue(lang, c)}
 	})
 }
 

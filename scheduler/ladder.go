@@ -143,12 +143,12 @@ const ladderConfigKey = "scheduler.ladder_config"
 // thresholds changed since the times were worked out (a nudge time depends on NudgeBefore,
 // a stage's steps on the ledger file's stages).
 func (s *Scheduler) checkLadderConfig(ctx context.Context) error {
-	stages, err := json.Marshal(s.cfg.Stages)
+	stages, err := json.Marshal(s.cfg.Ledger.Stages)
 	if err != nil {
 		return fmt.Errorf("ladder config: %w", err)
 	}
 	want := fmt.Sprintf("nudge_before=%d supervision_after=%d", s.cfg.Ladder.NudgeBefore, s.cfg.Ladder.SupervisionAfter)
-	if len(s.cfg.Stages) > 0 {
+	if len(s.cfg.Ledger.Stages) > 0 {
 		// The stages' clocks too: a changed ledger file changes every waiting clue's climb.
 		sum := sha256.Sum256(stages)
 		want += " stages=" + hex.EncodeToString(sum[:8])
@@ -236,7 +236,7 @@ func (s *Scheduler) ladderStep(tx *store.Tx, rc *ladderMemo, c *store.LadderClue
 // past a threshold takes the step it owes at once, one step a pass, the nudge skipped when
 // the reminder letter is owed already.
 func (s *Scheduler) stageStep(tx *store.Tx, rc *ladderMemo, c *store.LadderClue, now time.Time) (int, error) {
-	st, ok := (&handlers.Ledger{Stages: s.cfg.Stages}).StageOf(c.Status, false)
+	st, ok := s.cfg.Ledger.StageOf(c.Status, false)
 	if !ok {
 		return store.LadderNone, tx.SetNextStep(c.ID, time.Time{}) // held: waits for new evidence, on no clock
 	}

@@ -14,11 +14,8 @@ import (
 // the configured working days; an acknowledgement stops the climb; closing or pausing a clue
 // stops everything.
 func TestLadder(t *testing.T) {
-	f := newFixture(t, Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}})
-	f.set(at(2026, 3, 1, 9, 0))
-	f.places(store.PlaceRow{Township: "新站镇"}, store.PlaceRow{Township: "天岗镇"})
-	tw, _ := f.place("新站镇", "")
-	tw2, _ := f.place("天岗镇", "")
+	f := newShortLadder(t)
+	tw, tw2 := f.township("新站镇"), f.township("天岗镇")
 	unitPerson, unitChat := f.person(store.RoleUnit, 0, 0, "第二纪检监察室", "601")
 	_, officeChat := f.person(store.RoleOfficial, tw, 0, "", "602")
 	_, otherOffice := f.person(store.RoleOfficial, tw2, 0, "", "603") // another township: never told
@@ -78,9 +75,7 @@ func TestLadder(t *testing.T) {
 		"03-24 B letter_acknowledged 提醒〔2026〕2号",
 		"03-30 A supervision_letter 督办〔2026〕1号",
 	}
-	if strings.Join(got, "\n") != strings.Join(want, "\n") {
-		t.Fatalf("timeline:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
-	}
+	wantLines(t, "timeline", got, want)
 	// The unit's chat: nudges for all four on Mar 17 (three working days before Mar 20), the
 	// two reminder letters, the one supervision letter; nothing for C and D after Mar 18.
 	var unitTexts []string

@@ -14,11 +14,9 @@ import (
 // reminder letter and, unacknowledged, the supervision letter, which names the reminder — and
 // the document says the number, the addressee, the clue and the date in Chinese.
 func TestLetterDocuments(t *testing.T) {
-	f := newFixture(t, Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}})
+	f := newShortLadder(t)
 	f.s.cfg.Letters = handlers.New(f.log, f.db, handlers.Config{Location: shanghai, Office: "蛟河市委巡察办"})
-	f.set(at(2026, 3, 1, 9, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	_, unitChat := f.person(store.RoleUnit, 0, 0, "市纪委监委第一纪检监察室", "801")
 	f.clue("K-1", "市纪委监委第一纪检监察室", tw, 0, at(2026, 3, 20, 23, 59))
 	f.run(f.s.Escalate, at(2026, 3, 23, 9, 0))

@@ -14,8 +14,7 @@ func TestNextStepTimes(t *testing.T) {
 	cfg := Config{Ladder: LadderConfig{NudgeBefore: 3, SupervisionAfter: 5}}
 	f := newFixture(t, cfg)
 	f.set(at(2026, 3, 2, 9, 0))
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	_, unitChat := f.person(store.RoleUnit, 0, 0, "审计局", "701")
 	id := f.clue("N-1", "审计局", tw, 0, at(2026, 3, 31, 23, 59)) // Tuesday, 21 working days ahead
 	next := func() int64 {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"time"
 
-	"xuncha/handlers"
 	"xuncha/i18n"
 	"xuncha/store"
 )
@@ -42,13 +41,8 @@ func (s *Scheduler) RealNameDeadlines(ctx context.Context, now time.Time) error 
 				continue
 			}
 			// The clue's keeper answers for it; a clue nobody keeps yet is the office's.
-			var recips []store.Recipient
-			var err error
-			if p.KeeperID != 0 {
-				recips, err = tx.ChatsOfPerson(p.KeeperID)
-			} else {
-				recips, err = tx.RecipientsOfRoles(p.TownshipID, store.RoleOfficial, store.RoleAdmin)
-			}
+			c := clueRef{p.ClueID, p.ClueNumber, p.KeeperID, p.TownshipID}
+			recips, err := answerers(tx, c)
 			if err != nil {
 				return err
 			}
@@ -60,7 +54,7 @@ func (s *Scheduler) RealNameDeadlines(ctx context.Context, now time.Time) error 
 				var buttons [][]store.Button
 				if p.ClueID != 0 {
 					what = i18n.T(lang, "realname.clue", p.ClueNumber)
-					buttons = [][]store.Button{{{Text: i18n.T(lang, "realname.open", p.ClueNumber), Data: handlers.NewAction(handlers.VerbLedger, "o", p.ClueID).Data()}}}
+					buttons = openClue(lang, c)
 				}
 				if textKey == "realname.late" {
 					return store.OutMessage{Text: i18n.T(lang, textKey, what, s.date(p.Received), s.dateTime(deadline)), Buttons: buttons}

@@ -14,8 +14,7 @@ import (
 func TestRealNameNudgeNamesClue(t *testing.T) {
 	f := newFixture(t, Config{RealNameDays: 15, RealNameWarn: 3})
 	f.set(at(2026, 3, 2, 10, 0)) // Monday
-	f.places(store.PlaceRow{Township: "新站镇"})
-	tw, _ := f.place("新站镇", "")
+	tw := f.township("新站镇")
 	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
 	_, officeChat := f.person(store.RoleOfficial, tw, 0, "", "902")
 	_, otherChat := f.person(store.RoleOfficial, tw, 0, "", "903")

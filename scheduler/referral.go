@@ -5,16 +5,16 @@ import (
 	"fmt"
 	"time"
 
-	"xuncha/handlers"
 	"xuncha/i18n"
 	"xuncha/store"
 )
 
 // The 5-day watch of referral by jurisdiction (分级转办): a report that belongs to another
-// level or body is referred within ReferDays working days of receipt, so a clue from a report
-// that nobody has studied or referred yet is brought to its keeper (else the township's
-// officials and the administrators) ReferWarn working days before the days run out, and once
-// more when they have. The pass reads the index of next looks (refer_watch.next_at, migration
+// level or body is referred within the ledger file's refer_days working days of receipt (the
+// rules' 5; the clue's card shows the same date), so a clue from a report that nobody has
+// studied or referred yet is brought to its keeper (else the township's officials and the
+// administrators) ReferWarn working days before the days run out, and once more when they
+// have. The pass reads the index of next looks (refer_watch.next_at, migration
 // 0033) up to now: its cost is the work due, not the open ledger. A clue studied, referred or
 // closed leaves the watch by trigger, whichever code moved it.
 
@@ -36,7 +36,7 @@ func (s *Scheduler) ReferralWatch(ctx context.Context, now time.Time) error {
 // referStep takes one watched clue's step at now and returns the messages it queued. The
 // deadline and the warning fall on the start of a day, so that the morning pass finds them.
 func (s *Scheduler) referStep(tx *store.Tx, w store.ReferWatch, now time.Time) (int, error) {
-	deadline := s.cal.AddWorkingDays(w.ReceivedAt, s.cfg.ReferDays)
+	deadline := s.cal.AddWorkingDays(w.ReceivedAt, s.cfg.Ledger.ReferDays)
 	warnAt := s.cal.StartOfDay(s.cal.AddWorkingDays(deadline, -s.cfg.ReferWarn))
 	lateAt := s.cal.StartOfDay(deadline)
 	switch {
@@ -67,21 +67,7 @@ func (s *Scheduler) referStep(tx *store.Tx, w store.ReferWatch, now time.Time) (
 	return n, tx.SetReferWatch(w.ClueID, 2, time.Time{})
 }
 
-// referNudge sends a text with a button that opens the clue to its keeper, or when it has none
-// to its township's officials and the administrators; key claims it once.
+// referNudge sends a watched clue's text to those who answer for it; key claims it once.
 func (s *Scheduler) referNudge(tx *store.Tx, w store.ReferWatch, key string, text func(lang string) string) (int, error) {
-	var recips []store.Recipient
-	var err error
-	if w.KeeperID != 0 {
-		recips, err = tx.ChatsOfPerson(w.KeeperID)
-	} else {
-		recips, err = tx.RecipientsOfRoles(w.TownshipID, store.RoleOfficial, store.RoleAdmin)
-	}
-	if err != nil {
-		return 0, err
-	}
-	return s.claimAndSend(tx, key, recips, func(lang string) store.OutMessage {
-		return store.OutMessage{Text: text(lang), Buttons: [][]store.Button{{{Text: i18n.T(lang, "realname.open", w.Number),
-			Data: handlers.NewAction(handlers.VerbLedger, "o", w.ClueID).Data()}}}}
-	})
+	return s.nudgeClue(tx, key, clueRef{w.ClueID, w.Number, w.KeeperID, w.TownshipID}, text)
 }

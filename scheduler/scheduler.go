@@ -36,9 +36,13 @@ type LadderConfig struct {
 type Config struct {
 	Location *time.Location
 	Ladder   LadderConfig
-	// Stages are the steps of handling and their clocks, from the ledger file
-	// (handlers.Ledger.Stages); nil takes the built-in file's.
-	Stages []handlers.Stage
+	// Ledger is the ledger file (handlers.LoadLedger), the one source of the clocks it sets:
+	// its stages are the ladder's thresholds, its refer_days the referral watch's days. nil
+	// takes the built-in file.
+	Ledger *handlers.Ledger
+	// Now is the clock the cron's ticks give the jobs; nil is time.Now. Tests map synctest's
+	// virtual clock (which starts in 2000) onto the dates they need with it.
+	Now func() time.Time
 	// CheckinEvery is an information officer's check-in period (weekly by default); periods
 	// start on Mondays at 00:00 local time.
 	CheckinEvery time.Duration
@@ -47,9 +51,9 @@ type Config struct {
 	// RealNameDays: a real-name reporter is told within this many working days of receipt
 	// whether the report was accepted; officials are nudged RealNameWarn working days before.
 	RealNameDays, RealNameWarn int
-	// ReferDays: a report that belongs to another level or body is referred within this many
-	// working days of receipt (分级转办); the office is nudged ReferWarn working days before.
-	ReferDays, ReferWarn int
+	// ReferWarn: the office is nudged this many working days before the ledger file's
+	// refer_days from receipt run out (分级转办).
+	ReferWarn int
 	// TaskWarn: an officer's task is brought up this many working days before it is due; still
 	// open TaskLiaisonAfter working days after, it goes to the liaison, TaskOfficialAfter
 	// working days after, to the official.
@@ -92,7 +96,6 @@ func DefaultConfig() Config {
 		CheckinMisses: 3,
 		RealNameDays:  15,
 		RealNameWarn:  3,
-		ReferDays:     5,
 		ReferWarn:     1,
 		TaskWarn:      1,
 		// A week of working days to the liaison, two to the official.
@@ -184,17 +187,20 @@ func New(logger *slog.Logger, st Store, cal *Calendar, cfg Config) (*Scheduler, 
 	if cfg.Location == nil {
 		cfg.Location = def.Location
 	}
-	if cfg.Stages == nil {
+	if cfg.Ledger == nil {
 		l, err := handlers.LoadLedger("")
 		if err != nil {
 			return nil, err
 		}
-		cfg.Stages = l.Stages
+		cfg.Ledger = l
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	// The deadline's ladder: the ledger file's deadline stage, unless the flags say otherwise;
 	// the practice of DOMAIN.md (10 before, 20 after) when the file has no such stage.
 	deadline := handlers.Thresholds{Nudge: 10, Supervision: 20}
-	if st, ok := (&handlers.Ledger{Stages: cfg.Stages}).StageOf("", true); ok {
+	if st, ok := cfg.Ledger.StageOf("", true); ok {
 		deadline = st.Thresholds
 	}
 	if cfg.Ladder.NudgeBefore <= 0 {
@@ -221,7 +227,7 @@ func New(logger *slog.Logger, st Store, cal *Calendar, cfg Config) (*Scheduler, 
 	for _, f := range []struct {
 		v *int
 		d int
-	}{{&cfg.ReferDays, def.ReferDays}, {&cfg.ReferWarn, def.ReferWarn},
+	}{{&cfg.ReferWarn, def.ReferWarn},
 		{&cfg.TaskWarn, def.TaskWarn}, {&cfg.TaskLiaisonAfter, def.TaskLiaisonAfter}, {&cfg.TaskOfficialAfter, def.TaskOfficialAfter}} {
 		if *f.v <= 0 {
 			*f.v = f.d
@@ -339,7 +345,7 @@ func (s *Scheduler) Stop() context.Context {
 
 func (s *Scheduler) run(ctx context.Context, name string, job func(context.Context, time.Time) error, due time.Time) {
 	start := time.Now()
-	err := job(ctx, start)
+	err := job(ctx, s.cfg.Now())
 	var lag time.Duration
 	if !due.IsZero() {
 		lag = max(start.Sub(due), 0)

@@ -79,12 +79,7 @@ func TestAuditRefusal(t *testing.T) {
 // caller naming it; a report with no link cannot be; the table holds no chat id in clear.
 func TestSetReporterBlocked(t *testing.T) {
 	db := MustOpenDB(t)
-	chat := mustChat(t, db, "web", "reporter-browser")
-	other := mustChat(t, db, "web", "someone-else")
-	linked := &Report{Category: "x", Description: "d", Anonymous: true, ReporterChat: chat}
-	mustReport(t, db, linked, nil)
-	nolink := &Report{Category: "x", Description: "d", Anonymous: true}
-	mustReport(t, db, nolink, nil)
+	chat, other, linked, nolink := mustLinkedReports(t, db)
 
 	blocked := func(id int64) bool {
 		t.Helper()

@@ -53,13 +53,11 @@ func (tx *Tx) InsertAnnouncement(a *Announcement) error {
 		return fmt.Errorf("announcement window must open before it closes")
 	}
 	a.CreatedAt = tx.now
-	res, err := tx.exec(`INSERT INTO announcements (title, body, contact, publish_at, open_at, close_at, remind_days, created_at)
+	if err := tx.insert(&a.ID, "insert announcement", `INSERT INTO announcements (title, body, contact, publish_at, open_at, close_at, remind_days, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Title, a.Body, a.Contact, a.PublishAt.Unix(), a.OpenAt.Unix(),
-		a.CloseAt.Unix(), a.RemindDays, tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("insert announcement: %w", err)
+		a.CloseAt.Unix(), a.RemindDays, tx.now.Unix()); err != nil {
+		return err
 	}
-	a.ID, _ = res.LastInsertId()
 	for _, ar := range a.Areas {
 		if _, err := tx.exec(`INSERT INTO announcement_areas (announcement_id, township_id, village_id) VALUES (?, ?, ?)`,
 			a.ID, ar.TownshipID, nullInt(ar.VillageID)); err != nil {
@@ -74,42 +72,20 @@ const announcementColumns = `id, title, body, contact, publish_at, open_at, clos
 
 func (tx *Tx) scanAnnouncements(where string, args ...any) ([]Announcement, error) {
 	rows, err := tx.query(`SELECT `+announcementColumns+` FROM announcements WHERE `+where+` ORDER BY id`, args...)
+	out, err := collect("announcements", rows, err, func(rows *sql.Rows, a *Announcement) error {
+		return rows.Scan(&a.ID, &a.Title, &a.Body, &a.Contact, unix(&a.PublishAt), unix(&a.OpenAt), unix(&a.CloseAt), &a.RemindDays,
+			unixNull(&a.PublishedAt), unixNull(&a.RemindedAt), unixNull(&a.ClosedAt), unix(&a.CreatedAt))
+	})
 	if err != nil {
-		return nil, fmt.Errorf("announcements: %w", err)
-	}
-	var out []Announcement
-	for rows.Next() {
-		var a Announcement
-		var publish, open, closeAt, created int64
-		var published, reminded, closed sql.NullInt64
-		if err := rows.Scan(&a.ID, &a.Title, &a.Body, &a.Contact, &publish, &open, &closeAt, &a.RemindDays,
-			&published, &reminded, &closed, &created); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("announcements: %w", err)
-		}
-		a.PublishAt, a.OpenAt, a.CloseAt = time.Unix(publish, 0).UTC(), time.Unix(open, 0).UTC(), time.Unix(closeAt, 0).UTC()
-		a.PublishedAt, a.RemindedAt, a.ClosedAt = unixOrZero(published), unixOrZero(reminded), unixOrZero(closed)
-		a.CreatedAt = time.Unix(created, 0).UTC()
-		out = append(out, a)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("announcements: %w", err)
+		return nil, err
 	}
 	for i := range out {
 		areas, err := tx.query(`SELECT township_id, IFNULL(village_id, 0) FROM announcement_areas WHERE announcement_id = ?`, out[i].ID)
-		if err != nil {
-			return nil, fmt.Errorf("announcement areas: %w", err)
+		if out[i].Areas, err = collect("announcement areas", areas, err, func(rows *sql.Rows, ar *Area) error {
+			return rows.Scan(&ar.TownshipID, &ar.VillageID)
+		}); err != nil {
+			return nil, err
 		}
-		for areas.Next() {
-			var ar Area
-			if err := areas.Scan(&ar.TownshipID, &ar.VillageID); err != nil {
-				areas.Close()
-				return nil, fmt.Errorf("announcement areas: %w", err)
-			}
-			out[i].Areas = append(out[i].Areas, ar)
-		}
-		areas.Close()
 	}
 	return out, nil
 }
@@ -153,14 +129,7 @@ func (tx *Tx) SubscribersOf(areas []Area, after int64, limit int) ([]Recipient, 
 // MarkAnnouncement records a finished stage of an announcement: "published", "reminded" or
 // "closed".
 func (tx *Tx) MarkAnnouncement(id int64, stage string) error {
-	col := map[string]string{"published": "published_at", "reminded": "reminded_at", "closed": "closed_at"}[stage]
-	if col == "" {
-		return fmt.Errorf("mark announcement: unknown stage %q", stage)
-	}
-	if _, err := tx.exec(`UPDATE announcements SET `+col+` = ? WHERE id = ? AND `+col+` IS NULL`, tx.now.Unix(), id); err != nil {
-		return fmt.Errorf("mark announcement: %w", err)
-	}
-	return nil
+	return tx.markOnce("mark announcement", "announcements", map[string]string{"published": "published_at", "reminded": "reminded_at", "closed": "closed_at"}, stage, id)
 }
 
 // ClosedWindowFor returns the title of the newest announcement covering a place whose window

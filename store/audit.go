@@ -62,11 +62,6 @@ func (db *DB) AuditEntries(ctx context.Context, f AuditFilter) ([]AuditEntry, er
 	args = append(args, f.Limit)
 	rows, err := db.query(ctx, q, args...)
 	return collect("audit entries", rows, err, func(rows *sql.Rows, e *AuditEntry) error {
-		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.PersonID, &e.Channel, &e.Action, &e.Object, &e.Detail); err != nil {
-			return err
-		}
-		e.At = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&e.ID, unix(&e.At), &e.PersonID, &e.Channel, &e.Action, &e.Object, &e.Detail)
 	})
 }

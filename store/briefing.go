@@ -48,14 +48,7 @@ func (tx *Tx) briefingRequests(where string, args ...any) ([]BriefingRequest, er
 	rows, err := tx.query(`SELECT b.id, b.round_id, r.name, b.unit, b.due_at, b.asked_at, b.nudged_at, b.done_at
 		FROM briefing_requests b JOIN ledger_rounds r ON r.id = b.round_id WHERE `+where+` ORDER BY b.id`, args...)
 	return collect("briefing requests", rows, err, func(rows *sql.Rows, b *BriefingRequest) error {
-		var due int64
-		var asked, nudged, done sql.NullInt64
-		if err := rows.Scan(&b.ID, &b.RoundID, &b.Round, &b.Unit, &due, &asked, &nudged, &done); err != nil {
-			return err
-		}
-		b.DueAt = time.Unix(due, 0).UTC()
-		b.AskedAt, b.NudgedAt, b.DoneAt = unixOrZero(asked), unixOrZero(nudged), unixOrZero(done)
-		return nil
+		return rows.Scan(&b.ID, &b.RoundID, &b.Round, &b.Unit, unix(&b.DueAt), unixNull(&b.AskedAt), unixNull(&b.NudgedAt), unixNull(&b.DoneAt))
 	})
 }
 
@@ -78,14 +71,7 @@ func (tx *Tx) OpenBriefingRequests(units ...string) ([]BriefingRequest, error) {
 
 // FindBriefingRequest returns a request by id.
 func (tx *Tx) FindBriefingRequest(id int64) (*BriefingRequest, error) {
-	out, err := tx.briefingRequests(`b.id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, ErrNotFound
-	}
-	return &out[0], nil
+	return first(tx.briefingRequests(`b.id = ?`, id))
 }
 
 // DueBriefingRequests lists the requests still to ask, and the unanswered ones past their
@@ -96,26 +82,14 @@ func (tx *Tx) DueBriefingRequests(now time.Time) ([]BriefingRequest, error) {
 
 // MarkBriefingRequest records a stage of a request: "asked", "nudged" or "done".
 func (tx *Tx) MarkBriefingRequest(id int64, stage string) error {
-	col := map[string]string{"asked": "asked_at", "nudged": "nudged_at", "done": "done_at"}[stage]
-	if col == "" {
-		return fmt.Errorf("mark briefing: unknown stage %q", stage)
-	}
-	if _, err := tx.exec(`UPDATE briefing_requests SET `+col+` = ? WHERE id = ? AND `+col+` IS NULL`, tx.now.Unix(), id); err != nil {
-		return fmt.Errorf("mark briefing: %w", err)
-	}
-	return nil
+	return tx.markOnce("mark briefing", "briefing_requests", map[string]string{"asked": "asked_at", "nudged": "nudged_at", "done": "done_at"}, stage, id)
 }
 
 // AddBriefing stores a piece of a briefing.
 func (tx *Tx) AddBriefing(b *Briefing) error {
 	b.At = tx.now
-	res, err := tx.exec(`INSERT INTO briefings (request_id, org, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return tx.insert(&b.ID, "add briefing", `INSERT INTO briefings (request_id, org, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		b.RequestID, b.Org, b.Body, nullString(b.FileSHA), b.FileName, nullInt(b.PersonID), tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("add briefing: %w", err)
-	}
-	b.ID, _ = res.LastInsertId()
-	return nil
 }
 
 // Briefings lists the briefings of a round, by organisation then time.
@@ -123,11 +97,6 @@ func (tx *Tx) Briefings(roundID int64) ([]Briefing, error) {
 	rows, err := tx.query(`SELECT b.id, b.request_id, q.unit, b.org, b.body, IFNULL(b.file_sha, ''), b.file_name, IFNULL(b.person_id, 0), b.at
 		FROM briefings b JOIN briefing_requests q ON q.id = b.request_id WHERE q.round_id = ? ORDER BY b.org, b.id`, roundID)
 	return collect("briefings", rows, err, func(rows *sql.Rows, b *Briefing) error {
-		var at int64
-		if err := rows.Scan(&b.ID, &b.RequestID, &b.Unit, &b.Org, &b.Body, &b.FileSHA, &b.FileName, &b.PersonID, &at); err != nil {
-			return err
-		}
-		b.At = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&b.ID, &b.RequestID, &b.Unit, &b.Org, &b.Body, &b.FileSHA, &b.FileName, &b.PersonID, unix(&b.At))
 	})
 }

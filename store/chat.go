@@ -94,10 +94,7 @@ func (tx *Tx) SetChatLang(chatID int64, lang string) error {
 func (tx *Tx) ChatLang(chatID int64) (string, error) {
 	var lang string
 	if err := tx.queryRow(`SELECT lang FROM chats WHERE id = ?`, chatID).Scan(&lang); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", ErrNotFound
-		}
-		return "", fmt.Errorf("chat lang: %w", err)
+		return "", rowErr("chat lang", err)
 	}
 	return lang, nil
 }
@@ -106,10 +103,7 @@ func (tx *Tx) ChatLang(chatID int64) (string, error) {
 func (db *DB) ChatLang(ctx context.Context, chatID int64) (string, error) {
 	var lang string
 	if err := db.queryRow(ctx, `SELECT lang FROM chats WHERE id = ?`, chatID).Scan(&lang); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", ErrNotFound
-		}
-		return "", fmt.Errorf("chat lang: %w", err)
+		return "", rowErr("chat lang", err)
 	}
 	return lang, nil
 }
@@ -119,11 +113,8 @@ func (db *DB) ChatLang(ctx context.Context, chatID int64) (string, error) {
 func (db *DB) ChatAddress(ctx context.Context, chatID int64) (platform, external string, err error) {
 	var sealed []byte
 	err = db.queryRow(ctx, `SELECT platform, chat_sealed FROM chats WHERE id = ?`, chatID).Scan(&platform, &sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", "", ErrNotFound
-	}
 	if err != nil {
-		return "", "", fmt.Errorf("chat address: %w", err)
+		return "", "", rowErr("chat address", err)
 	}
 	plain, err := db.keys.open("chat", sealed)
 	if err != nil {
@@ -137,11 +128,8 @@ func (db *DB) FindChat(ctx context.Context, platform, external string) (int64, e
 	var id int64
 	err := db.queryRow(ctx, `SELECT id FROM chats WHERE chat_hash = ?`,
 		db.keys.hash("chat", chatKey(platform, external))).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
-	}
 	if err != nil {
-		return 0, fmt.Errorf("find chat: %w", err)
+		return 0, rowErr("find chat", err)
 	}
 	return id, nil
 }
@@ -197,14 +185,7 @@ func (tx *Tx) ClaimMessage(platform, msgID string) (bool, error) {
 	res, err := tx.exec(`INSERT INTO inbox (platform, msg_id, received_at, processed_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (platform, msg_id) DO UPDATE SET processed_at = excluded.processed_at, payload = NULL
 		WHERE inbox.processed_at IS NULL`, platform, msgID, tx.now.Unix(), tx.now.Unix())
-	if err != nil {
-		return false, fmt.Errorf("claim message: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("claim message: %w", err)
-	}
-	return n == 1, nil
+	return changedOne("claim message", res, err)
 }
 
 // Received is a platform message stored on receipt, before it is processed.
@@ -253,25 +234,20 @@ const pendingQuery = `SELECT msg_id, payload FROM inbox
 // they arrived.
 func (db *DB) PendingMessages(ctx context.Context, platform string, limit int) ([]Received, error) {
 	rows, err := db.query(ctx, pendingQuery, platform, limit)
-	if err != nil {
-		return nil, fmt.Errorf("pending messages: %w", err)
-	}
-	defer rows.Close()
-	var out []Received
-	for rows.Next() {
-		var r Received
+	return collect("pending messages", rows, err, func(rows *sql.Rows, r *Received) error {
 		var sealed []byte
 		if err := rows.Scan(&r.MsgID, &sealed); err != nil {
-			return nil, fmt.Errorf("pending messages: %w", err)
+			return err
 		}
-		if sealed != nil {
-			if r.Payload, err = db.keys.open("inbox", sealed); err != nil {
-				return nil, fmt.Errorf("pending message %s: %w", r.MsgID, err)
-			}
+		if sealed == nil {
+			return nil
 		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		var err error
+		if r.Payload, err = db.keys.open("inbox", sealed); err != nil {
+			return fmt.Errorf("message %s: %w", r.MsgID, err)
+		}
+		return nil
+	})
 }
 
 // SetChannelState stores a channel's state value.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 func TestEnsureChat(t *testing.T) {
@@ -225,12 +227,7 @@ func TestClaimMessage(t *testing.T) {
 	db := MustOpenDB(t)
 	claim := func(platform, id string) bool {
 		t.Helper()
-		var ok bool
-		mustUpdate(t, db, func(tx *Tx) (err error) {
-			ok, err = tx.ClaimMessage(platform, id)
-			return err
-		})
-		return ok
+		return mustGet(t, db, func(tx *Tx) (bool, error) { return tx.ClaimMessage(platform, id) })
 	}
 	if !claim("telegram", "m1") {
 		t.Fatal("first claim of m1 = false")
@@ -357,21 +354,7 @@ func TestPendingMessagesPlan(t *testing.T) {
 		_, err := tx.exec(`ANALYZE`)
 		return err
 	})
-	rows, err := db.db.QueryContext(t.Context(), `EXPLAIN QUERY PLAN `+pendingQuery, "telegram", 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var plan []string
-	for rows.Next() {
-		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-			t.Fatal(err)
-		}
-		plan = append(plan, detail)
-	}
-	got := strings.Join(plan, "; ")
+	got := strings.Join(sqltest.QueryPlan(t, db.db, pendingQuery, "telegram", 10), "; ")
 	if !strings.Contains(got, "USING INDEX inbox_pending") || strings.Contains(got, "TEMP B-TREE") {
 		t.Errorf("plan %q; want the inbox_pending index and no sort", got)
 	}

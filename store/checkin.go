@@ -1,7 +1,6 @@
 package store
 
 import (
-	"fmt"
 	"time"
 )
 
@@ -25,11 +24,6 @@ func (tx *Tx) CreateCheckin(c *Checkin) error {
 		b = c.SHA256
 	}
 	c.CreatedAt = tx.now
-	res, err := tx.exec(`INSERT INTO checkins (person_id, township_id, village_id, visitors, problems, zero, sha256, created_at)
+	return tx.insert(&c.ID, "insert checkin", `INSERT INTO checkins (person_id, township_id, village_id, visitors, problems, zero, sha256, created_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, c.PersonID, nullInt(c.TownshipID), nullInt(c.VillageID), c.Visitors, c.Problems, c.Zero, b, tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("insert checkin: %w", err)
-	}
-	c.ID, _ = res.LastInsertId()
-	return nil
 }

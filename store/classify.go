@@ -47,7 +47,7 @@ var ErrCycleOpen = errors.New("a classification is already under way for this to
 
 const cycleColumns = `id, township_id, step, due_at, nudged_step, started_at, approved_at`
 
-func scanCycle(sc interface{ Scan(...any) error }) (*ClassCycle, error) {
+func scanCycle(sc scanner) (*ClassCycle, error) {
 	c := &ClassCycle{}
 	var due, started int64
 	var approved sql.NullInt64
@@ -77,11 +77,8 @@ func (tx *Tx) StartClassCycle(townshipID int64, due time.Time) (*ClassCycle, err
 // FindClassCycle returns a cycle by id.
 func (tx *Tx) FindClassCycle(id int64) (*ClassCycle, error) {
 	c, err := scanCycle(tx.queryRow(`SELECT `+cycleColumns+` FROM class_cycles WHERE id = ?`, id))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find cycle: %w", err)
+		return nil, rowErr("find cycle", err)
 	}
 	return c, nil
 }
@@ -89,11 +86,8 @@ func (tx *Tx) FindClassCycle(id int64) (*ClassCycle, error) {
 // OpenClassCycle returns the township's classification under way.
 func (tx *Tx) OpenClassCycle(townshipID int64) (*ClassCycle, error) {
 	c, err := scanCycle(tx.queryRow(`SELECT `+cycleColumns+` FROM class_cycles WHERE township_id = ? AND approved_at IS NULL`, townshipID))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("open cycle: %w", err)
+		return nil, rowErr("open cycle", err)
 	}
 	return c, nil
 }
@@ -105,19 +99,7 @@ func (tx *Tx) ClassCycles(all bool) ([]ClassCycle, error) {
 		where = `1`
 	}
 	rows, err := tx.query(`SELECT ` + cycleColumns + ` FROM class_cycles WHERE ` + where + ` ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("cycles: %w", err)
-	}
-	defer rows.Close()
-	var out []ClassCycle
-	for rows.Next() {
-		c, err := scanCycle(rows)
-		if err != nil {
-			return nil, fmt.Errorf("cycles: %w", err)
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
+	return records("cycles", rows, err, value(scanCycle))
 }
 
 // RecordClass appends a class for a village at the cycle's current step.
@@ -147,12 +129,7 @@ func (tx *Tx) ClassHistory(cycleID int64) ([]ClassEntry, error) {
 	rows, err := tx.query(`SELECT h.id, h.cycle_id, h.village_id, v.name, h.step, h.class, h.note, IFNULL(h.person_id, 0), h.at
 		FROM class_history h JOIN villages v ON v.id = h.village_id WHERE h.cycle_id = ? ORDER BY h.id`, cycleID)
 	return collect("class history", rows, err, func(rows *sql.Rows, e *ClassEntry) error {
-		var at int64
-		if err := rows.Scan(&e.ID, &e.CycleID, &e.VillageID, &e.Village, &e.Step, &e.Class, &e.Note, &e.PersonID, &at); err != nil {
-			return err
-		}
-		e.At = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&e.ID, &e.CycleID, &e.VillageID, &e.Village, &e.Step, &e.Class, &e.Note, &e.PersonID, unix(&e.At))
 	})
 }
 
@@ -230,19 +207,7 @@ var ErrNothingProposed = errors.New("no class proposed")
 func (tx *Tx) OverdueClassCycles(now time.Time) ([]ClassCycle, error) {
 	rows, err := tx.query(`SELECT `+cycleColumns+` FROM class_cycles WHERE approved_at IS NULL AND due_at <= ?
 		AND nudged_step < step ORDER BY id`, now.Unix())
-	if err != nil {
-		return nil, fmt.Errorf("overdue cycles: %w", err)
-	}
-	defer rows.Close()
-	var out []ClassCycle
-	for rows.Next() {
-		c, err := scanCycle(rows)
-		if err != nil {
-			return nil, fmt.Errorf("overdue cycles: %w", err)
-		}
-		out = append(out, *c)
-	}
-	return out, rows.Err()
+	return records("overdue cycles", rows, err, value(scanCycle))
 }
 
 // MarkClassNudged records that the cycle's step was nudged.

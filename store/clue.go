@@ -103,7 +103,7 @@ const clueColumns = `c.id, c.number, IFNULL(c.report_id, 0), c.source, c.title, 
 
 const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
 
-func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
+func scanClue(row scanner) (*Clue, error) {
 	c := &Clue{}
 	var received, updated, stageAt int64
 	var due, acked, closed, paused sql.NullInt64
@@ -111,11 +111,8 @@ func scanClue(row interface{ Scan(...any) error }) (*Clue, error) {
 		&c.TownshipID, &c.VillageID, &c.RoundID, &c.KeeperID, &c.Status, &c.Disposal, &c.Form, &c.Unit,
 		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated, &paused,
 		&stageAt, &c.Level)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("scan clue: %w", err)
+		return nil, rowErr("scan clue", err)
 	}
 	c.ReceivedAt, c.UpdatedAt, c.StageAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC(), time.Unix(stageAt, 0).UTC()
 	c.DueAt, c.AckedAt, c.ClosedAt, c.PausedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed), unixOrZero(paused)
@@ -278,12 +275,7 @@ func (tx *Tx) ClueEvents(clueID int64) ([]ClueEvent, error) {
 	rows, err := tx.query(`SELECT id, clue_id, IFNULL(person_id, 0), kind, body, created_at FROM clue_events
 		WHERE clue_id = ? ORDER BY id`, clueID)
 	return collect("clue events", rows, err, func(rows *sql.Rows, e *ClueEvent) error {
-		var at int64
-		if err := rows.Scan(&e.ID, &e.ClueID, &e.PersonID, &e.Kind, &e.Body, &at); err != nil {
-			return err
-		}
-		e.CreatedAt = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&e.ID, &e.ClueID, &e.PersonID, &e.Kind, &e.Body, unix(&e.CreatedAt))
 	})
 }
 
@@ -463,19 +455,7 @@ func (tx *Tx) EachClue(f ClueFilter, fn func(*Clue) error) error {
 // cluesWhere returns the clues of a query's WHERE and ORDER clauses.
 func (tx *Tx) cluesWhere(where string, args ...any) ([]*Clue, error) {
 	rows, err := tx.query(`SELECT `+clueColumns+clueFrom+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("clues: %w", err)
-	}
-	defer rows.Close()
-	var out []*Clue
-	for rows.Next() {
-		c, err := scanClue(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return records("clues", rows, err, scanClue)
 }
 
 // LedgerStats are the figures of a period or round.
@@ -536,12 +516,7 @@ func (tx *Tx) CreateRound(r *Round) error {
 	if !r.EndsAt.After(r.StartsAt) {
 		return errors.New("create round: the end must be after the start")
 	}
-	res, err := tx.exec(`INSERT INTO ledger_rounds (name, starts_at, ends_at) VALUES (?, ?, ?)`, r.Name, r.StartsAt.Unix(), r.EndsAt.Unix())
-	if err != nil {
-		return fmt.Errorf("insert round: %w", err)
-	}
-	r.ID, _ = res.LastInsertId()
-	return nil
+	return tx.insert(&r.ID, "insert round", `INSERT INTO ledger_rounds (name, starts_at, ends_at) VALUES (?, ?, ?)`, r.Name, r.StartsAt.Unix(), r.EndsAt.Unix())
 }
 
 // RoundAt returns the id of the round under way at t, or 0.
@@ -564,11 +539,8 @@ func (tx *Tx) FindRound(nameOrID string) (*Round, error) {
 	var s, e int64
 	err := tx.queryRow(`SELECT id, name, starts_at, ends_at FROM ledger_rounds WHERE name = ? OR CAST(id AS TEXT) = ?`,
 		nameOrID, nameOrID).Scan(&r.ID, &r.Name, &s, &e)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find round: %w", err)
+		return nil, rowErr("find round", err)
 	}
 	r.StartsAt, r.EndsAt = time.Unix(s, 0).UTC(), time.Unix(e, 0).UTC()
 	return r, nil

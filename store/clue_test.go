@@ -209,11 +209,7 @@ func TestLedgerStatsSeedRound(t *testing.T) {
 		return tx.UpdateClue(early.ID, ClueUpdate{Unit: &unit, CaseFiled: &filed, Disciplined: &n, OrgHandled: &n})
 	})
 
-	var s LedgerStats
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		s, err = tx.Stats(ClueFilter{RoundID: round.ID})
-		return err
-	})
+	s := mustGet(t, db, func(tx *Tx) (LedgerStats, error) { return tx.Stats(ClueFilter{RoundID: round.ID}) })
 	if s.Received != 30 || s.WhileInspecting != 24 || s.Transferred != 24 || s.CasesFiled != 11 || s.Disciplined != 11 || s.OrgHandled != 12 {
 		t.Errorf("round stats %+v, want 30 received, 24 transferred while inspecting, 11 filed, 11 disciplined, 12 handled", s)
 	}
@@ -245,12 +241,7 @@ func TestLedgerStatsSeedRound(t *testing.T) {
 // ever holding the chat id; a reporter who kept no link is not reached.
 func TestEnqueueToReporter(t *testing.T) {
 	db := MustOpenDB(t)
-	chat := mustChat(t, db, "web", "reporter-browser")
-	other := mustChat(t, db, "web", "someone-else")
-	linked := &Report{Category: "x", Description: "d", Anonymous: true, ReporterChat: chat}
-	mustReport(t, db, linked, nil)
-	nolink := &Report{Category: "x", Description: "d", Anonymous: true}
-	mustReport(t, db, nolink, nil)
+	chat, other, linked, nolink := mustLinkedReports(t, db)
 	named := &Report{Category: "x", Description: "d", Contact: &Contact{Name: "张三", Phone: "13900000000"}, ReporterChat: chat}
 	mustReport(t, db, named, nil)
 

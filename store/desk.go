@@ -246,11 +246,8 @@ func (tx *Tx) ReportFileData(reportID, fileID int64) (ReportFile, []byte, error)
 	err := tx.queryRow(`SELECT IFNULL(a.event_id, 0), a.sha256, a.name, b.mime, b.size, b.data
 		FROM report_attachments a JOIN blobs b ON b.sha256 = a.sha256 WHERE a.id = ? AND a.report_id = ?`, fileID, reportID).
 		Scan(&f.EventID, &f.SHA256, &f.Name, &f.MIME, &f.Size, &data)
-	if errors.Is(err, sql.ErrNoRows) {
-		return f, nil, ErrNotFound
-	}
 	if err != nil {
-		return f, nil, fmt.Errorf("report file: %w", err)
+		return f, nil, rowErr("report file", err)
 	}
 	return f, data, nil
 }
@@ -259,22 +256,10 @@ func (tx *Tx) ReportFileData(reportID, fileID int64) (ReportFile, []byte, error)
 func (tx *Tx) ClueLetters(clueID int64) ([]Letter, error) {
 	rows, err := tx.query(`SELECT id, kind, number, due_at, sent_at, acked_at, IFNULL(acked_by, 0), stage
 		FROM clue_letters WHERE clue_id = ? ORDER BY id`, clueID)
-	if err != nil {
-		return nil, fmt.Errorf("clue letters: %w", err)
-	}
-	defer rows.Close()
-	var out []Letter
-	for rows.Next() {
-		l := Letter{ClueID: clueID}
-		var due, sent int64
-		var acked sql.NullInt64
-		if err := rows.Scan(&l.ID, &l.Kind, &l.Number, &due, &sent, &acked, &l.AckedBy, &l.Stage); err != nil {
-			return nil, fmt.Errorf("clue letters: %w", err)
-		}
-		l.DueAt, l.SentAt, l.AckedAt = time.Unix(due, 0).UTC(), time.Unix(sent, 0).UTC(), unixOrZero(acked)
-		out = append(out, l)
-	}
-	return out, rows.Err()
+	return collect("clue letters", rows, err, func(rows *sql.Rows, l *Letter) error {
+		l.ClueID = clueID
+		return rows.Scan(&l.ID, &l.Kind, &l.Number, unix(&l.DueAt), unix(&l.SentAt), unixNull(&l.AckedAt), &l.AckedBy, &l.Stage)
+	})
 }
 
 // Keepers lists the people who keep at least one clue, for the desk's keeper filter.

@@ -8,9 +8,7 @@ import (
 
 // TestDeskLink: a link works once, within its time, and only its keyed hash is stored.
 func TestDeskLink(t *testing.T) {
-	db := MustOpenDB(t)
-	clk := setClock(db, t0)
-	pl := mustPlaces(t, db)
+	db, clk, pl := mustOpenPlaces(t)
 	p, _ := mustPerson(t, db, "o1", RoleOfficial, pl.T1, 0)
 	redeem := func(token string) (int64, string, error) {
 		var (
@@ -24,11 +22,7 @@ func TestDeskLink(t *testing.T) {
 		})
 		return pid, session, rerr
 	}
-	var token string
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		token, err = tx.CreateDeskLink(p.ID, 10*time.Minute)
-		return err
-	})
+	token := mustGet(t, db, func(tx *Tx) (string, error) { return tx.CreateDeskLink(p.ID, 10*time.Minute) })
 	if n := mustCount(t, db, `SELECT COUNT(*) FROM desk_links WHERE token_hash = ?`, token); n != 0 {
 		t.Error("the link token is stored in clear")
 	}
@@ -51,9 +45,7 @@ func TestDeskLink(t *testing.T) {
 
 // TestDeskSession: a session ends when idle too long, at its absolute lifetime, and at sign-out.
 func TestDeskSession(t *testing.T) {
-	db := MustOpenDB(t)
-	clk := setClock(db, t0)
-	pl := mustPlaces(t, db)
+	db, clk, pl := mustOpenPlaces(t)
 	p, _ := mustPerson(t, db, "o1", RoleOfficial, pl.T1, 0)
 	open := func() string {
 		token, err := db.CreateDeskLink(t.Context(), p.ID, time.Minute)
@@ -180,9 +172,7 @@ func TestLedgerPage(t *testing.T) {
 // TestPurgeDeskTokens: the nightly purge deletes the desk's links and sessions that can no
 // longer be used (two days after they expired or were signed out) and keeps a live session.
 func TestPurgeDeskTokens(t *testing.T) {
-	db := MustOpenDB(t)
-	clk := setClock(db, t0)
-	pl := mustPlaces(t, db)
+	db, clk, pl := mustOpenPlaces(t)
 	p, _ := mustPerson(t, db, "o1", RoleOfficial, pl.T1, 0)
 	var ended, live string
 	mustUpdate(t, db, func(tx *Tx) error {

@@ -60,17 +60,14 @@ const dutyColumns = `d.id, d.clue_id, d.kind, d.seq, d.due_at, d.next_at, d.stag
 
 const dutyFrom = ` FROM realname_duties d JOIN clues c ON c.id = d.clue_id`
 
-func scanDuty(row interface{ Scan(...any) error }) (*Duty, error) {
+func scanDuty(row scanner) (*Duty, error) {
 	d := &Duty{}
 	var due, created int64
 	var next, done sql.NullInt64
 	err := row.Scan(&d.ID, &d.ClueID, &d.Kind, &d.Seq, &due, &next, &d.Stage, &d.Body, &d.Answer, &done, &d.DoneBy, &created,
 		&d.ClueNumber, &d.ReportID, &d.TownshipID, &d.KeeperID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("scan duty: %w", err)
+		return nil, rowErr("scan duty", err)
 	}
 	d.DueAt, d.CreatedAt = time.Unix(due, 0).UTC(), time.Unix(created, 0).UTC()
 	d.NextAt, d.DoneAt = unixOrZero(next), unixOrZero(done)
@@ -79,19 +76,7 @@ func scanDuty(row interface{ Scan(...any) error }) (*Duty, error) {
 
 func (tx *Tx) dutiesWhere(where string, args ...any) ([]*Duty, error) {
 	rows, err := tx.query(`SELECT `+dutyColumns+dutyFrom+where, args...)
-	if err != nil {
-		return nil, fmt.Errorf("duties: %w", err)
-	}
-	defer rows.Close()
-	var out []*Duty
-	for rows.Next() {
-		d, err := scanDuty(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+	return records("duties", rows, err, scanDuty)
 }
 
 // AddDuty records a duty; a duty of the same clue, kind and number recorded before is left as

@@ -54,11 +54,8 @@ func (tx *Tx) FindKeeper(id int64) (*Keeper, error) {
 	k := &Keeper{}
 	err := tx.queryRow(keeperSelect+` WHERE p.id = ? AND p.role IN ('official', 'admin') AND p.withdrawn_at IS NULL`, id).
 		Scan(&k.ID, &k.Role, &k.TownshipID, &k.Note)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find keeper: %w", err)
+		return nil, rowErr("find keeper", err)
 	}
 	return k, nil
 }

@@ -42,11 +42,9 @@ func (tx *Tx) CreateMeeting(m *Meeting, attendees []int64) error {
 	default:
 		return fmt.Errorf("create meeting: unknown kind %q", m.Kind)
 	}
-	res, err := tx.exec(`INSERT INTO meetings (round_id, kind, at, place) VALUES (?, ?, ?, ?)`, m.RoundID, m.Kind, m.At.Unix(), m.Place)
-	if err != nil {
-		return fmt.Errorf("create meeting: %w", err)
+	if err := tx.insert(&m.ID, "create meeting", `INSERT INTO meetings (round_id, kind, at, place) VALUES (?, ?, ?, ?)`, m.RoundID, m.Kind, m.At.Unix(), m.Place); err != nil {
+		return err
 	}
-	m.ID, _ = res.LastInsertId()
 	for _, p := range attendees {
 		if _, err := tx.exec(`INSERT OR IGNORE INTO meeting_attendees (meeting_id, person_id) VALUES (?, ?)`, m.ID, p); err != nil {
 			return fmt.Errorf("meeting attendee: %w", err)
@@ -59,27 +57,13 @@ func (tx *Tx) meetings(where string, args ...any) ([]Meeting, error) {
 	rows, err := tx.query(`SELECT m.id, m.round_id, r.name, m.kind, m.at, m.place, m.notified_at, m.reminded_at, m.handed_at
 		FROM meetings m JOIN ledger_rounds r ON r.id = m.round_id WHERE `+where+` ORDER BY m.at, m.id`, args...)
 	return collect("meetings", rows, err, func(rows *sql.Rows, m *Meeting) error {
-		var at int64
-		var n, r, h sql.NullInt64
-		if err := rows.Scan(&m.ID, &m.RoundID, &m.Round, &m.Kind, &at, &m.Place, &n, &r, &h); err != nil {
-			return err
-		}
-		m.At = time.Unix(at, 0).UTC()
-		m.NotifiedAt, m.RemindedAt, m.HandedAt = unixOrZero(n), unixOrZero(r), unixOrZero(h)
-		return nil
+		return rows.Scan(&m.ID, &m.RoundID, &m.Round, &m.Kind, unix(&m.At), &m.Place, unixNull(&m.NotifiedAt), unixNull(&m.RemindedAt), unixNull(&m.HandedAt))
 	})
 }
 
 // FindMeeting returns a meeting by id.
 func (tx *Tx) FindMeeting(id int64) (*Meeting, error) {
-	out, err := tx.meetings(`m.id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, ErrNotFound
-	}
-	return &out[0], nil
+	return first(tx.meetings(`m.id = ?`, id))
 }
 
 // MeetingsOf lists the meetings a person is asked to, from since on.
@@ -99,14 +83,7 @@ func (tx *Tx) DueMeetings(now time.Time) ([]Meeting, error) {
 
 // MarkMeeting records a stage: "notified" or "reminded".
 func (tx *Tx) MarkMeeting(id int64, stage string) error {
-	col := map[string]string{"notified": "notified_at", "reminded": "reminded_at"}[stage]
-	if col == "" {
-		return fmt.Errorf("mark meeting: unknown stage %q", stage)
-	}
-	if _, err := tx.exec(`UPDATE meetings SET `+col+` = ? WHERE id = ? AND `+col+` IS NULL`, tx.now.Unix(), id); err != nil {
-		return fmt.Errorf("mark meeting: %w", err)
-	}
-	return nil
+	return tx.markOnce("mark meeting", "meetings", map[string]string{"notified": "notified_at", "reminded": "reminded_at"}, stage, id)
 }
 
 // MeetingAttendees lists a meeting's attendees.
@@ -114,12 +91,7 @@ func (tx *Tx) MeetingAttendees(id int64) ([]Attendee, error) {
 	rows, err := tx.query(`SELECT a.person_id, p.role, p.unit, a.confirmed_at FROM meeting_attendees a
 		JOIN people p ON p.id = a.person_id WHERE a.meeting_id = ? ORDER BY a.person_id`, id)
 	return collect("attendees", rows, err, func(rows *sql.Rows, a *Attendee) error {
-		var c sql.NullInt64
-		if err := rows.Scan(&a.PersonID, &a.Role, &a.Unit, &c); err != nil {
-			return err
-		}
-		a.ConfirmedAt = unixOrZero(c)
-		return nil
+		return rows.Scan(&a.PersonID, &a.Role, &a.Unit, unixNull(&a.ConfirmedAt))
 	})
 }
 

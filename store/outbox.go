@@ -310,24 +310,15 @@ func (db *DB) MarkDead(ctx context.Context, id int64, reason string) error {
 func (db *DB) Mailbox(ctx context.Context, chatID, after int64, limit int) ([]Delivery, error) {
 	rows, err := db.query(ctx, `SELECT id, platform, payload, attempts, created_at FROM outbox
 		WHERE chat_id = ? AND id > ? AND status = 'pending' ORDER BY id LIMIT ?`, chatID, after, limit)
-	if err != nil {
-		return nil, fmt.Errorf("mailbox: %w", err)
-	}
-	defer rows.Close()
-	var out []Delivery
-	for rows.Next() {
-		d := Delivery{ChatID: chatID}
+	return collect("mailbox", rows, err, func(rows *sql.Rows, d *Delivery) error {
+		d.ChatID = chatID
 		var sealed []byte
 		var created int64
 		if err := rows.Scan(&d.ID, &d.Platform, &sealed, &d.Attempts, &created); err != nil {
-			return nil, fmt.Errorf("mailbox: %w", err)
+			return err
 		}
-		if err := db.openDelivery(&d, sealed, nil, created); err != nil {
-			return nil, err
-		}
-		out = append(out, d)
-	}
-	return out, rows.Err()
+		return db.openDelivery(d, sealed, nil, created)
+	})
 }
 
 // AckMailbox marks a chat's messages up to and including id as delivered.
@@ -355,14 +346,7 @@ func (db *DB) TakeOnce(ctx context.Context, d Delivery) (bool, error) {
 	}
 	res, err := db.exec(ctx, `UPDATE outbox SET status = 'sent', sent_at = ?, payload = ? WHERE id = ? AND chat_id = ? AND status = 'pending'`,
 		db.Now().Unix(), db.keys.seal("outbox", body), d.ID, d.ChatID)
-	if err != nil {
-		return false, fmt.Errorf("take once: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("take once: %w", err)
-	}
-	return n == 1, nil
+	return changedOne("take once", res, err)
 }
 
 // codeGone stands in a delivered message for a code it showed once.

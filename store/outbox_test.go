@@ -13,21 +13,10 @@ import (
 // mustEnqueue queues a text for a chat and returns the outbox id.
 func mustEnqueue(tb testing.TB, db *DB, chat int64, text, key string) int64 {
 	tb.Helper()
-	var id int64
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		id, err = tx.Enqueue(chat, OutMessage{Text: text}, key)
-		return err
-	})
-	return id
+	return mustGet(tb, db, func(tx *Tx) (int64, error) { return tx.Enqueue(chat, OutMessage{Text: text}, key) })
 }
 
-func deliveryIDs(ds []Delivery) []int64 {
-	ids := []int64{}
-	for _, d := range ds {
-		ids = append(ids, d.ID)
-	}
-	return ids
-}
+func deliveryIDs(ds []Delivery) []int64 { return ids(ds, func(d Delivery) int64 { return d.ID }) }
 
 func TestEnqueue(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
@@ -110,16 +99,26 @@ func TestClaimDue(t *testing.T) {
 			mustEnqueue(t, db, tg, "3", "")}
 		want := []int64{ids[0], ids[2], ids[3]}
 
-		ds, err := db.ClaimDue(t.Context(), "telegram", lease, 10)
-		if err != nil {
-			t.Fatal(err)
+		// claim takes the telegram messages due: the three, each at its attempts-th attempt.
+		claim := func(when string, attempts int) []Delivery {
+			t.Helper()
+			ds, err := db.ClaimDue(t.Context(), "telegram", lease, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := deliveryIDs(ds); !reflect.DeepEqual(got, want) {
+				t.Fatalf("ClaimDue %s: ids = %v, want %v", when, got, want)
+			}
+			for _, d := range ds {
+				if d.Attempts != attempts {
+					t.Errorf("ClaimDue %s: delivery %d attempts = %d, want %d", when, d.ID, d.Attempts, attempts)
+				}
+			}
+			return ds
 		}
-		if got := deliveryIDs(ds); !reflect.DeepEqual(got, want) {
-			t.Fatalf("ClaimDue ids = %v, want %v", got, want)
-		}
-		for i, d := range ds {
-			if d.Attempts != 1 || d.Message.Text != []string{"1", "2", "3"}[i] {
-				t.Errorf("delivery %d = %+v, want attempt 1", i, d)
+		for i, d := range claim("first", 1) {
+			if d.Message.Text != []string{"1", "2", "3"}[i] {
+				t.Errorf("delivery %d = %+v, want text %s", i, d, []string{"1", "2", "3"}[i])
 			}
 		}
 
@@ -134,18 +133,7 @@ func TestClaimDue(t *testing.T) {
 
 		// The lease ran out (a crash mid-send): the rows come back with one more attempt.
 		c.advance(time.Second)
-		back, err := db.ClaimDue(t.Context(), "telegram", lease, 10)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := deliveryIDs(back); !reflect.DeepEqual(got, want) {
-			t.Fatalf("ClaimDue after lease = %v, want %v", got, want)
-		}
-		for _, d := range back {
-			if d.Attempts != 2 {
-				t.Errorf("delivery %d attempts = %d, want 2", d.ID, d.Attempts)
-			}
-		}
+		claim("after the lease", 2)
 		if n := mustCount(t, db, `SELECT attempts FROM outbox WHERE id = ?`, ids[0]); n != 2 {
 			t.Fatalf("stored attempts = %d, want 2", n)
 		}

@@ -49,14 +49,8 @@ func (db *DB) ListPeople(ctx context.Context) ([]PersonInfo, error) {
 		LEFT JOIN invitations i ON i.id = p.invitation_id
 		ORDER BY p.id`)
 	return collect("list people", rows, err, func(rows *sql.Rows, pi *PersonInfo) error {
-		var created int64
-		var withdrawn, seen sql.NullInt64
-		if err := rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &pi.Body, &created, &withdrawn,
-			&pi.Channel, &pi.Township, &pi.Village, &pi.Note, &seen); err != nil {
-			return err
-		}
-		pi.CreatedAt, pi.WithdrawnAt, pi.LastActive = time.Unix(created, 0).UTC(), unixOrZero(withdrawn), unixOrZero(seen)
-		return nil
+		return rows.Scan(&pi.ID, &pi.Role, &pi.TownshipID, &pi.VillageID, &pi.Unit, &pi.Body, unix(&pi.CreatedAt), unixNull(&pi.WithdrawnAt),
+			&pi.Channel, &pi.Township, &pi.Village, &pi.Note, unixNull(&pi.LastActive))
 	})
 }
 
@@ -126,11 +120,8 @@ func (db *DB) RevokeInvitation(ctx context.Context, code, channel, reason string
 		var used sql.NullInt64
 		err := tx.queryRow(`SELECT id, used_at FROM invitations WHERE code_hash = ? AND revoked_at IS NULL`,
 			tx.keys.hash("invitation", NormalizeInvitationCode(code))).Scan(&id, &used)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
 		if err != nil {
-			return fmt.Errorf("revoke invitation: %w", err)
+			return rowErr("revoke invitation", err)
 		}
 		if _, err := tx.exec(`UPDATE invitations SET revoked_at = ? WHERE id = ?`, tx.now.Unix(), id); err != nil {
 			return fmt.Errorf("revoke invitation: %w", err)

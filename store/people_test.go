@@ -12,9 +12,7 @@ import (
 // deletes the staff messages still queued for them (and only those), takes them off every
 // recipient list, and is audit-logged; the chat can be bound again by a new invitation.
 func TestWithdrawPerson(t *testing.T) {
-	db := MustOpenDB(t)
-	c := setClock(db, t0)
-	pl := mustPlaces(t, db)
+	db, c, pl := mustOpenPlaces(t)
 	official, offChat := mustPerson(t, db, "official", RoleOfficial, pl.T1, 0)
 	other, otherChat := mustPerson(t, db, "other", RoleOfficial, pl.T1, 0)
 	unit, _ := mustPerson(t, db, "unit", RoleUnit, 0, 0)
@@ -174,9 +172,7 @@ func TestWithdrawPerson(t *testing.T) {
 // TestRevokeUsedInvitation: revoking a code already used withdraws the role it granted; an
 // unused code is only revoked. Issuing and revoking are audit-logged.
 func TestRevokeUsedInvitation(t *testing.T) {
-	db := MustOpenDB(t)
-	setClock(db, t0)
-	pl := mustPlaces(t, db)
+	db, _, pl := mustOpenPlaces(t)
 	used, _ := mustInvite(t, db, RoleLiaison, pl.T1, 0)
 	chat := mustChat(t, db, "wechat", "openid-liaison")
 	p, err := redeem(t, db, used, chat)
@@ -228,9 +224,7 @@ func TestRevokeUsedInvitation(t *testing.T) {
 // TestListPeople: the list names role, jurisdiction, channel, note and status, and carries no
 // chat id.
 func TestListPeople(t *testing.T) {
-	db := MustOpenDB(t)
-	setClock(db, t0)
-	pl := mustPlaces(t, db)
+	db, _, pl := mustOpenPlaces(t)
 	code, inv := mustInvite(t, db, RoleOfficer, pl.T1, pl.V1)
 	_ = inv
 	mustUpdate(t, db, func(tx *Tx) error {

@@ -220,11 +220,8 @@ func (tx *Tx) FindPerson(id int64) (*Person, error) {
 	var created int64
 	err := tx.queryRow(`SELECT role, township_id, village_id, unit, body, created_at, withdrawn_at FROM people WHERE id = ?`, id).
 		Scan(&p.Role, &township, &village, &p.Unit, &p.Body, &created, &withdrawn)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find person: %w", err)
+		return nil, rowErr("find person", err)
 	}
 	p.TownshipID, p.VillageID, p.CreatedAt = township.Int64, village.Int64, time.Unix(created, 0).UTC()
 	p.WithdrawnAt = unixOrZero(withdrawn)

@@ -18,6 +18,14 @@ type places struct {
 	V1, V2, V3 int64 // V1, V2 in T1; V3 in T2
 }
 
+// mustOpenPlaces opens a new database whose clock stands at t0, with the places of mustPlaces.
+func mustOpenPlaces(tb testing.TB) (*DB, *clock, places) {
+	tb.Helper()
+	db := MustOpenDB(tb)
+	clk := setClock(db, t0)
+	return db, clk, mustPlaces(tb, db)
+}
+
 // mustPlaces imports two townships with three villages.
 func mustPlaces(tb testing.TB, db *DB) places {
 	tb.Helper()
@@ -59,11 +67,7 @@ func mustPerson(tb testing.TB, db *DB, external string, role Role, township, vil
 	tb.Helper()
 	code, _ := mustInvite(tb, db, role, township, village)
 	chat := mustChat(tb, db, "telegram", external)
-	var p *Person
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		p, err = tx.RedeemInvitation(code, chat)
-		return err
-	})
+	p := mustGet(tb, db, func(tx *Tx) (*Person, error) { return tx.RedeemInvitation(code, chat) })
 	return p, chat
 }
 
@@ -87,9 +91,7 @@ func invitationUsed(tb testing.TB, db *DB, id int64) bool {
 
 func TestCreateInvitation(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		db := MustOpenDB(t)
-		setClock(db, t0)
-		pl := mustPlaces(t, db)
+		db, _, pl := mustOpenPlaces(t)
 		code, inv := mustInvite(t, db, RoleOfficer, pl.T1, pl.V1)
 		if !regexp.MustCompile(`^[a-z2-7]{16}$`).MatchString(code) {
 			t.Fatalf("code = %q, want 16 lower-case base32 characters", code)
@@ -133,9 +135,7 @@ func TestCreateInvitation(t *testing.T) {
 
 func TestRedeemInvitation(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		db := MustOpenDB(t)
-		setClock(db, t0)
-		pl := mustPlaces(t, db)
+		db, _, pl := mustOpenPlaces(t)
 		code, inv := mustInvite(t, db, RoleOfficer, pl.T1, pl.V1)
 		chat := mustChat(t, db, "telegram", "officer")
 		p, err := redeem(t, db, code, chat)
@@ -307,18 +307,13 @@ func TestRedeemInvitation(t *testing.T) {
 }
 
 func TestNormalizeInvitationCode(t *testing.T) {
-	tests := []struct{ in, want string }{
+	checkStrings(t, "NormalizeInvitationCode", NormalizeInvitationCode, []stringCase{
 		{"abcd2345efgh6789", "abcd2345efgh6789"},
 		{"ABCD 2345 EFGH 6789", "abcd2345efgh6789"},
 		{"abcd-2345-efgh-6789", "abcd2345efgh6789"},
 		{" aBcD ", "abcd"},
 		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := NormalizeInvitationCode(tt.in); got != tt.want {
-			t.Errorf("NormalizeInvitationCode(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
+	})
 }
 
 func TestValidRole(t *testing.T) {

@@ -108,11 +108,8 @@ func (tx *Tx) Villages(townshipID int64) ([]Village, error) {
 func (tx *Tx) FindTownship(id int64) (*Township, error) {
 	t := &Township{ID: id}
 	err := tx.queryRow(`SELECT name FROM townships WHERE id = ?`, id).Scan(&t.Name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find township: %w", err)
+		return nil, rowErr("find township", err)
 	}
 	return t, nil
 }
@@ -122,11 +119,8 @@ func (tx *Tx) FindVillage(id int64) (*Village, error) {
 	v := &Village{ID: id}
 	err := tx.queryRow(`SELECT township_id, name, class, IFNULL(collective_income, 0), IFNULL(population, 0) FROM villages WHERE id = ?`, id).
 		Scan(&v.TownshipID, &v.Name, &v.Class, &v.CollectiveIncome, &v.Population)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find village: %w", err)
+		return nil, rowErr("find village", err)
 	}
 	return v, nil
 }

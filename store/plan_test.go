@@ -48,6 +48,13 @@ func TestHotStatementPlans(t *testing.T) {
 		{"enqueue all", enqueueAllQuery(3), []any{0, 1, "", "k1", false, 2, "", "k2", false, 3, "", "k3", false}, "SCAN 3-ROW VALUES CLAUSE", false},
 		{"review open", reviewOpenQuery, []any{2000000}, "SCAN c USING COVERING INDEX clues_open_review", false},
 		{"review closed", reviewClosedQuery, []any{1000, 2000}, "", true}, // groups the month's closures
+		// The passes over the indexes of next looks (migrations 0031, 0033): the work due only.
+		{"duties due", `SELECT ` + dutyColumns + dutyFrom + ` WHERE d.next_at IS NOT NULL AND d.next_at <= ? ORDER BY d.next_at, d.id LIMIT ?`,
+			[]any{2000000, 200}, "", false},
+		{"refer watch due", `SELECT w.clue_id, c.number FROM refer_watch w JOIN clues c ON c.id = w.clue_id
+			WHERE w.next_at IS NOT NULL AND w.next_at <= ? ORDER BY w.next_at, w.clue_id LIMIT ?`, []any{2000000, 200}, "", false},
+		{"tasks due", `SELECT id, title FROM tasks WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`,
+			[]any{2000000, 200}, "", false},
 	}
 	check := func(stage string) {
 		for _, h := range hot {

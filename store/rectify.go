@@ -48,13 +48,8 @@ func (tx *Tx) CreateRectItem(r *RectItem) error {
 		return fmt.Errorf("create rectification: unknown kind %q", r.Kind)
 	}
 	r.Status, r.CreatedAt = "open", tx.now
-	res, err := tx.exec(`INSERT INTO rect_tasks (round_id, kind, unit, title, plan_due_at, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	return tx.insert(&r.ID, "create rectification", `INSERT INTO rect_tasks (round_id, kind, unit, title, plan_due_at, due_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
 		r.RoundID, r.Kind, r.Unit, r.Title, r.PlanDueAt.Unix(), r.DueAt.Unix(), tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("create rectification: %w", err)
-	}
-	r.ID, _ = res.LastInsertId()
-	return nil
 }
 
 func (tx *Tx) rectItems(where string, args ...any) ([]RectItem, error) {
@@ -62,29 +57,14 @@ func (tx *Tx) rectItems(where string, args ...any) ([]RectItem, error) {
 		plan_reminded_at, due_reminded_at
 		FROM rect_tasks WHERE `+where+` ORDER BY id`, args...)
 	return collect("rectification", rows, err, func(rows *sql.Rows, r *RectItem) error {
-		var plan, due, created int64
-		var sent, esc, planRem, dueRem sql.NullInt64
-		if err := rows.Scan(&r.ID, &r.RoundID, &r.Kind, &r.Unit, &r.Title, &plan, &due, &r.Status, &sent, &esc, &created,
-			&planRem, &dueRem); err != nil {
-			return err
-		}
-		r.PlanDueAt, r.DueAt, r.CreatedAt = time.Unix(plan, 0).UTC(), time.Unix(due, 0).UTC(), time.Unix(created, 0).UTC()
-		r.SentAt, r.EscalatedAt = unixOrZero(sent), unixOrZero(esc)
-		r.PlanRemindedAt, r.DueRemindedAt = unixOrZero(planRem), unixOrZero(dueRem)
-		return nil
+		return rows.Scan(&r.ID, &r.RoundID, &r.Kind, &r.Unit, &r.Title, unix(&r.PlanDueAt), unix(&r.DueAt), &r.Status, unixNull(&r.SentAt), unixNull(&r.EscalatedAt), unix(&r.CreatedAt),
+			unixNull(&r.PlanRemindedAt), unixNull(&r.DueRemindedAt))
 	})
 }
 
 // FindRectItem returns a task or suggestion by id.
 func (tx *Tx) FindRectItem(id int64) (*RectItem, error) {
-	out, err := tx.rectItems(`id = ?`, id)
-	if err != nil {
-		return nil, err
-	}
-	if len(out) == 0 {
-		return nil, ErrNotFound
-	}
-	return &out[0], nil
+	return first(tx.rectItems(`id = ?`, id))
 }
 
 // RectItems lists the tasks and suggestions of the units named, or all with no unit.
@@ -112,26 +92,18 @@ func (tx *Tx) DueRectItems(now time.Time, remind time.Duration) ([]RectItem, err
 
 // MarkRectItem records a stage: "sent", "escalated", "plan-reminded" or "due-reminded".
 func (tx *Tx) MarkRectItem(id int64, stage string) error {
-	col := map[string]string{"sent": "sent_at", "escalated": "escalated_at",
-		"plan-reminded": "plan_reminded_at", "due-reminded": "due_reminded_at"}[stage]
-	if col == "" {
-		return fmt.Errorf("mark rectification: unknown stage %q", stage)
-	}
-	if _, err := tx.exec(`UPDATE rect_tasks SET `+col+` = ? WHERE id = ? AND `+col+` IS NULL`, tx.now.Unix(), id); err != nil {
-		return fmt.Errorf("mark rectification: %w", err)
-	}
-	return nil
+	return tx.markOnce("mark rectification", "rect_tasks", map[string]string{"sent": "sent_at", "escalated": "escalated_at",
+		"plan-reminded": "plan_reminded_at", "due-reminded": "due_reminded_at"}, stage, id)
 }
 
 // AddRectEvent records a step; a plan moves an open item to planned, done closes it.
 func (tx *Tx) AddRectEvent(e *RectEvent) error {
 	e.At = tx.now
-	res, err := tx.exec(`INSERT INTO rect_events (task_id, kind, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		e.TaskID, e.Kind, e.Body, nullString(e.FileSHA), e.FileName, nullInt(e.PersonID), tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("rectification event: %w", err)
+	if err := tx.insert(&e.ID, "rectification event", `INSERT INTO rect_events (task_id, kind, body, file_sha, file_name, person_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		e.TaskID, e.Kind, e.Body, nullString(e.FileSHA), e.FileName, nullInt(e.PersonID), tx.now.Unix()); err != nil {
+		return err
 	}
-	e.ID, _ = res.LastInsertId()
+	var err error
 	switch e.Kind {
 	case "plan":
 		_, err = tx.exec(`UPDATE rect_tasks SET status = 'planned' WHERE id = ? AND status = 'open'`, e.TaskID)
@@ -149,11 +121,6 @@ func (tx *Tx) RectEvents(taskID int64) ([]RectEvent, error) {
 	rows, err := tx.query(`SELECT id, task_id, kind, body, IFNULL(file_sha, ''), file_name, IFNULL(person_id, 0), at
 		FROM rect_events WHERE task_id = ? ORDER BY id`, taskID)
 	return collect("rectification events", rows, err, func(rows *sql.Rows, e *RectEvent) error {
-		var at int64
-		if err := rows.Scan(&e.ID, &e.TaskID, &e.Kind, &e.Body, &e.FileSHA, &e.FileName, &e.PersonID, &at); err != nil {
-			return err
-		}
-		e.At = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&e.ID, &e.TaskID, &e.Kind, &e.Body, &e.FileSHA, &e.FileName, &e.PersonID, unix(&e.At))
 	})
 }

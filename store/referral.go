@@ -55,11 +55,8 @@ func (tx *Tx) FindReferral(clueID int64) (*Referral, error) {
 	var at int64
 	err := tx.queryRow(`SELECT body, name, IFNULL(referred_by, 0), referred_at FROM clue_referrals WHERE clue_id = ?`, clueID).
 		Scan(&r.Body, &r.Name, &r.ReferredBy, &at)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("find referral: %w", err)
+		return nil, rowErr("find referral", err)
 	}
 	r.ReferredAt = time.Unix(at, 0).UTC()
 	return r, nil
@@ -83,12 +80,7 @@ func (tx *Tx) ReferWatchDue(now time.Time, limit int) ([]ReferWatch, error) {
 		FROM refer_watch w JOIN clues c ON c.id = w.clue_id
 		WHERE w.next_at IS NOT NULL AND w.next_at <= ? ORDER BY w.next_at, w.clue_id LIMIT ?`, now.Unix(), limit)
 	return collect("refer watch", rows, err, func(rows *sql.Rows, w *ReferWatch) error {
-		var received int64
-		if err := rows.Scan(&w.ClueID, &w.Number, &w.TownshipID, &w.KeeperID, &received, &w.Stage); err != nil {
-			return err
-		}
-		w.ReceivedAt = time.Unix(received, 0).UTC()
-		return nil
+		return rows.Scan(&w.ClueID, &w.Number, &w.TownshipID, &w.KeeperID, unix(&w.ReceivedAt), &w.Stage)
 	})
 }
 

@@ -39,11 +39,8 @@ func (tx *Tx) SetReportStatus(reportID int64, status string) (bool, error) {
 func (tx *Tx) reporterChat(reportID int64) (int64, error) {
 	var sealed []byte
 	err := tx.queryRow(`SELECT reporter_sealed FROM reports WHERE id = ?`, reportID).Scan(&sealed)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, ErrNotFound
-	}
 	if err != nil {
-		return 0, fmt.Errorf("reporter chat: %w", err)
+		return 0, rowErr("reporter chat", err)
 	}
 	if sealed == nil {
 		return 0, nil
@@ -80,10 +77,7 @@ func (tx *Tx) EnqueueToReporter(reportID int64, msg OutMessage, dedupeKey string
 func (tx *Tx) ReporterLang(reportID int64) (string, error) {
 	var lang string
 	if err := tx.queryRow(`SELECT lang FROM reports WHERE id = ?`, reportID).Scan(&lang); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return "", ErrNotFound
-		}
-		return "", fmt.Errorf("reporter lang: %w", err)
+		return "", rowErr("reporter lang", err)
 	}
 	return lang, nil
 }
@@ -141,13 +135,8 @@ func (tx *Tx) CreateQuestion(q *Question, relayed bool) error {
 		q.RelayedBy, q.RelayedAt = q.AskedBy, tx.now
 		relayedBy, relayedAt = q.AskedBy, tx.now.Unix()
 	}
-	res, err := tx.exec(`INSERT INTO clue_questions (clue_id, asked_by, relayed_by, body, created_at, relayed_at) VALUES (?, ?, ?, ?, ?, ?)`,
+	return tx.insert(&q.ID, "insert question", `INSERT INTO clue_questions (clue_id, asked_by, relayed_by, body, created_at, relayed_at) VALUES (?, ?, ?, ?, ?, ?)`,
 		q.ClueID, q.AskedBy, relayedBy, q.Body, tx.now.Unix(), relayedAt)
-	if err != nil {
-		return fmt.Errorf("insert question: %w", err)
-	}
-	q.ID, _ = res.LastInsertId()
-	return nil
 }
 
 // RelayQuestion marks a question as sent on by an official; it returns false when it already was.
@@ -174,16 +163,13 @@ func (tx *Tx) AnswerQuestion(id int64, answer string) (bool, error) {
 
 const questionColumns = `id, clue_id, asked_by, IFNULL(relayed_by, 0), body, answer, created_at, relayed_at, answered_at`
 
-func scanQuestion(row interface{ Scan(...any) error }) (*Question, error) {
+func scanQuestion(row scanner) (*Question, error) {
 	q := &Question{}
 	var created int64
 	var relayed, answered sql.NullInt64
 	err := row.Scan(&q.ID, &q.ClueID, &q.AskedBy, &q.RelayedBy, &q.Body, &q.Answer, &created, &relayed, &answered)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("scan question: %w", err)
+		return nil, rowErr("scan question", err)
 	}
 	q.CreatedAt, q.RelayedAt, q.AnsweredAt = time.Unix(created, 0).UTC(), unixOrZero(relayed), unixOrZero(answered)
 	return q, nil
@@ -199,17 +185,5 @@ func (tx *Tx) FindQuestion(id int64) (*Question, error) {
 func (tx *Tx) PendingQuestions(reportID int64) ([]*Question, error) {
 	rows, err := tx.query(`SELECT `+questionColumns+` FROM clue_questions WHERE clue_id IN (SELECT id FROM clues WHERE report_id = ?)
 		AND relayed_at IS NOT NULL AND answered_at IS NULL ORDER BY id`, reportID)
-	if err != nil {
-		return nil, fmt.Errorf("pending questions: %w", err)
-	}
-	defer rows.Close()
-	var out []*Question
-	for rows.Next() {
-		q, err := scanQuestion(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, q)
-	}
-	return out, rows.Err()
+	return records("pending questions", rows, err, scanQuestion)
 }

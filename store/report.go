@@ -187,16 +187,13 @@ func (tx *Tx) AddReportEvent(reportID int64, kind, body string, public bool, att
 const reportColumns = `id, category, IFNULL(township_id, 0), IFNULL(village_id, 0), place_text, subject, description, when_text,
 	anonymous, IFNULL(filed_by, 0), source, lang, status, created_at, updated_at`
 
-func scanReport(row interface{ Scan(...any) error }) (*Report, error) {
+func scanReport(row scanner) (*Report, error) {
 	r := &Report{}
 	var created, updated int64
 	err := row.Scan(&r.ID, &r.Category, &r.TownshipID, &r.VillageID, &r.PlaceText, &r.Subject, &r.Description, &r.WhenText,
 		&r.Anonymous, &r.FiledBy, &r.Source, &r.Lang, &r.Status, &created, &updated)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("scan report: %w", err)
+		return nil, rowErr("scan report", err)
 	}
 	r.CreatedAt, r.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
 	return r, nil
@@ -217,12 +214,7 @@ func (tx *Tx) ReportEvents(reportID int64, publicOnly bool) ([]Event, error) {
 	rows, err := tx.query(`SELECT id, kind, body, public, created_at FROM report_events
 		WHERE report_id = ? AND (public = 1 OR ? = 0) ORDER BY id`, reportID, publicOnly)
 	return collect("report events", rows, err, func(rows *sql.Rows, e *Event) error {
-		var at int64
-		if err := rows.Scan(&e.ID, &e.Kind, &e.Body, &e.Public, &at); err != nil {
-			return err
-		}
-		e.CreatedAt = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&e.ID, &e.Kind, &e.Body, &e.Public, unix(&e.CreatedAt))
 	})
 }
 
@@ -279,11 +271,8 @@ func (db *DB) Blob(ctx context.Context, sha string) ([]byte, string, error) {
 	var data []byte
 	var mime string
 	err := db.queryRow(ctx, `SELECT data, mime FROM blobs WHERE sha256 = ?`, sha).Scan(&data, &mime)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", ErrNotFound
-	}
 	if err != nil {
-		return nil, "", fmt.Errorf("blob: %w", err)
+		return nil, "", rowErr("blob", err)
 	}
 	return data, mime, nil
 }

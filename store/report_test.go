@@ -11,24 +11,30 @@ import (
 	"testing"
 )
 
+// mustLinkedReports files two anonymous reports from a web chat, linked (that kept the chat)
+// and nolink (that did not), and returns the chat, another chat and the two reports.
+func mustLinkedReports(tb testing.TB, db *DB) (chat, other int64, linked, nolink *Report) {
+	tb.Helper()
+	chat = mustChat(tb, db, "web", "reporter-browser")
+	other = mustChat(tb, db, "web", "someone-else")
+	linked = &Report{Category: "x", Description: "d", Anonymous: true, ReporterChat: chat}
+	mustReport(tb, db, linked, nil)
+	nolink = &Report{Category: "x", Description: "d", Anonymous: true}
+	mustReport(tb, db, nolink, nil)
+	return chat, other, linked, nolink
+}
+
 // mustReport stores r and returns its query code.
 func mustReport(tb testing.TB, db *DB, r *Report, attachments []Attachment) string {
 	tb.Helper()
-	var code string
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		code, err = tx.CreateReport(r, attachments)
-		return err
-	})
-	return code
+	return mustGet(tb, db, func(tx *Tx) (string, error) { return tx.CreateReport(r, attachments) })
 }
 
 var queryCodeRE = regexp.MustCompile(`^[1-9][0-9]{15}$`)
 
 func TestCreateReport(t *testing.T) {
 	t.Run("OK", func(t *testing.T) {
-		db := MustOpenDB(t)
-		setClock(db, t0)
-		pl := mustPlaces(t, db)
+		db, _, pl := mustOpenPlaces(t)
 		r := &Report{Category: "funds", TownshipID: pl.T1, VillageID: pl.V1, Subject: "村会计", Description: "subsidy withheld",
 			WhenText: "last spring", Anonymous: true, Lang: "zh"}
 		code := mustReport(t, db, r, nil)
@@ -338,14 +344,9 @@ func TestNormalizeQueryCode(t *testing.T) {
 }
 
 func TestFormatQueryCode(t *testing.T) {
-	tests := []struct{ in, want string }{
+	checkStrings(t, "FormatQueryCode", FormatQueryCode, []stringCase{
 		{"1234567890123456", "1234 5678 9012 3456"},
 		{"123456", "1234 56"},
 		{"", ""},
-	}
-	for _, tt := range tests {
-		if got := FormatQueryCode(tt.in); got != tt.want {
-			t.Errorf("FormatQueryCode(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
+	})
 }

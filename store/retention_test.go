@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 // namedReport files a real-name report with a reporter link and a clue for it, moves the report
@@ -89,7 +91,7 @@ func TestPurgeErasesFromFile(t *testing.T) {
 	if _, err := db.db.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Contains(fileBytes(t, path), contactSealed) {
+	if !bytes.Contains(sqltest.FileBytes(t, path), contactSealed) {
 		t.Fatal("the sealed contact is not in the file before the purge: the scan proves nothing")
 	}
 
@@ -157,7 +159,7 @@ func TestPurgeErasesFromFile(t *testing.T) {
 	})
 
 	t.Run("GoneFromFile", func(t *testing.T) {
-		b := fileBytes(t, path)
+		b := sqltest.FileBytes(t, path)
 		for name, secret := range map[string][]byte{
 			"sealed contact": contactSealed, "sealed link": reporterSealed, "sealed draft": draftSealed,
 			"name": []byte(contact.Name), "phone": []byte(contact.Phone),
@@ -282,29 +284,17 @@ func TestPurgeDeliveryRecords(t *testing.T) {
 	ctx := context.Background()
 	web := mustChat(t, db, "web", "browser")
 	tg := mustChat(t, db, "telegram", "5151")
-	var sent, dead, late, keyed, tgPending, webPending int64
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		if _, err = tx.ClaimMessage("web", "old-step"); err != nil {
-			return err
-		}
-		if sent, err = tx.Enqueue(tg, OutMessage{Text: "您的查询码：1234 5678 9012 3456"}, ""); err != nil {
-			return err
-		}
-		if dead, err = tx.Enqueue(tg, OutMessage{Text: "given up"}, ""); err != nil {
-			return err
-		}
-		if late, err = tx.Enqueue(tg, OutMessage{Text: "late"}, "wechat:late:m1"); err != nil {
-			return err
-		}
-		if keyed, err = tx.Enqueue(tg, OutMessage{Text: "announcement"}, "announce:1:chat:2"); err != nil {
-			return err
-		}
-		if tgPending, err = tx.Enqueue(tg, OutMessage{Text: "still trying"}, ""); err != nil {
-			return err
-		}
-		if webPending, err = tx.Enqueue(web, OutMessage{Text: "never fetched"}, ""); err != nil {
-			return err
-		}
+	mustUpdate(t, db, func(tx *Tx) error {
+		_, err := tx.ClaimMessage("web", "old-step")
+		return err
+	})
+	sent := mustEnqueue(t, db, tg, "您的查询码：1234 5678 9012 3456", "")
+	dead := mustEnqueue(t, db, tg, "given up", "")
+	late := mustEnqueue(t, db, tg, "late", "wechat:late:m1")
+	keyed := mustEnqueue(t, db, tg, "announcement", "announce:1:chat:2")
+	tgPending := mustEnqueue(t, db, tg, "still trying", "")
+	webPending := mustEnqueue(t, db, web, "never fetched", "")
+	mustUpdate(t, db, func(tx *Tx) error {
 		if err := tx.RecordCodeFailure(web); err != nil {
 			return err
 		}
@@ -321,11 +311,7 @@ func TestPurgeDeliveryRecords(t *testing.T) {
 		_, err := tx.ClaimMessage("web", "recent-step")
 		return err
 	})
-	var recent int64
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		recent, err = tx.Enqueue(web, OutMessage{Text: "recent"}, "")
-		return err
-	})
+	recent := mustEnqueue(t, db, web, "recent", "")
 	if res, err := db.Purge(ctx, Retention{}, "cli", false); err != nil || res.Inbox != 0 || res.Outbox != 0 {
 		t.Fatalf("before 48 hours: %+v %v, want nothing removed", res, err)
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -118,11 +117,8 @@ func (tx *Tx) CreateRoundPlan(p *RoundPlan) error {
 func (tx *Tx) AddRoundMember(roundID int64, group string, personID int64) error {
 	var gid int64
 	err := tx.queryRow(`SELECT id FROM round_groups WHERE round_id = ? AND name = ?`, roundID, group).Scan(&gid)
-	if errors.Is(err, sql.ErrNoRows) {
-		return ErrNotFound
-	}
 	if err != nil {
-		return fmt.Errorf("find group: %w", err)
+		return rowErr("find group", err)
 	}
 	if _, err := tx.FindPerson(personID); err != nil {
 		return err
@@ -137,12 +133,7 @@ func (tx *Tx) AddRoundMember(roundID int64, group string, personID int64) error 
 func (tx *Tx) Rounds() ([]Round, error) {
 	rows, err := tx.query(`SELECT id, name, starts_at, ends_at FROM ledger_rounds ORDER BY starts_at DESC, id DESC`)
 	return collect("rounds", rows, err, func(rows *sql.Rows, r *Round) error {
-		var s, e int64
-		if err := rows.Scan(&r.ID, &r.Name, &s, &e); err != nil {
-			return err
-		}
-		r.StartsAt, r.EndsAt = time.Unix(s, 0).UTC(), time.Unix(e, 0).UTC()
-		return nil
+		return rows.Scan(&r.ID, &r.Name, unix(&r.StartsAt), unix(&r.EndsAt))
 	})
 }
 
@@ -153,11 +144,8 @@ func (tx *Tx) RoundDetail(id int64) (*RoundInfo, error) {
 	var ann sql.NullInt64
 	err := tx.queryRow(`SELECT id, name, starts_at, ends_at, announcement_id FROM ledger_rounds WHERE id = ?`, id).
 		Scan(&info.ID, &info.Name, &s, &e, &ann)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("round detail: %w", err)
+		return nil, rowErr("round detail", err)
 	}
 	info.StartsAt, info.EndsAt, info.AnnouncementID = time.Unix(s, 0).UTC(), time.Unix(e, 0).UTC(), ann.Int64
 	rows, err := tx.query(`SELECT g.id, g.name, IFNULL(m.person_id, 0) FROM round_groups g

@@ -127,7 +127,6 @@ func TestCloseClassStepTwice(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var admin int64
 	code, err := db.CreateInvitation(ctx, &Invitation{Role: RoleAdmin, Body: BodyLeadingGroup, ExpiresAt: time.Now().Add(time.Hour)})
 	if err != nil {
 		t.Fatal(err)
@@ -135,16 +134,9 @@ func TestCloseClassStepTwice(t *testing.T) {
 	if _, err := db.CreateInvitation(ctx, &Invitation{Role: RoleOfficial, Body: BodyCommittee, ExpiresAt: time.Now().Add(time.Hour)}); err == nil {
 		t.Error("an official invited to sit for a body")
 	}
+	chat := mustChat(t, db, "web", "a")
+	admin := mustGet(t, db, func(tx *Tx) (*Person, error) { return tx.RedeemInvitation(code, chat) }).ID
 	err = db.Update(ctx, func(tx *Tx) error {
-		chat, err := tx.EnsureChat("web", "a", "zh", false)
-		if err != nil {
-			return err
-		}
-		p, err := tx.RedeemInvitation(code, chat.ID)
-		if err != nil {
-			return err
-		}
-		admin = p.ID
 		if p, err := tx.FindPerson(admin); err != nil || p.Body != BodyLeadingGroup {
 			t.Errorf("body not kept: %+v %v", p, err)
 		}

@@ -16,14 +16,7 @@ import (
 func (tx *Tx) Claim(key string) (bool, error) {
 	res, err := tx.exec(`INSERT INTO schedule_claims (key, claimed_at) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
 		key, tx.now.Unix())
-	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", key, err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return false, fmt.Errorf("claim %s: %w", key, err)
-	}
-	return n == 1, nil
+	return changedOne("claim "+key, res, err)
 }
 
 // Claimed reports whether key was claimed.
@@ -180,12 +173,7 @@ func (tx *Tx) PeopleOfRole(role Role) ([]Person, error) {
 	rows, err := tx.query(`SELECT id, role, IFNULL(township_id, 0), IFNULL(village_id, 0), unit, created_at
 		FROM people WHERE role = ? AND withdrawn_at IS NULL ORDER BY id`, role)
 	return collect("people of role", rows, err, func(rows *sql.Rows, p *Person) error {
-		var created int64
-		if err := rows.Scan(&p.ID, &p.Role, &p.TownshipID, &p.VillageID, &p.Unit, &created); err != nil {
-			return err
-		}
-		p.CreatedAt = time.Unix(created, 0).UTC()
-		return nil
+		return rows.Scan(&p.ID, &p.Role, &p.TownshipID, &p.VillageID, &p.Unit, unix(&p.CreatedAt))
 	})
 }
 
@@ -240,12 +228,7 @@ func (tx *Tx) RealNamePendingSince(since time.Time) ([]RealNamePending, error) {
 		AND NOT EXISTS (SELECT 1 FROM report_events e WHERE e.report_id = r.id AND e.kind IN (`+marks+`))
 		ORDER BY r.id`, args...)
 	return collect("real-name pending", rows, err, func(rows *sql.Rows, p *RealNamePending) error {
-		var at int64
-		if err := rows.Scan(&p.ReportID, &p.TownshipID, &at, &p.ClueID, &p.ClueNumber, &p.KeeperID); err != nil {
-			return err
-		}
-		p.Received = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&p.ReportID, &p.TownshipID, unix(&p.Received), &p.ClueID, &p.ClueNumber, &p.KeeperID)
 	})
 }
 

@@ -13,6 +13,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 // testKey is the fixed master secret of every test database.
@@ -49,6 +51,39 @@ func mustUpdate(tb testing.TB, db *DB, fn func(*Tx) error) {
 	if err := db.Update(context.Background(), fn); err != nil {
 		tb.Fatalf("update: %v", err)
 	}
+}
+
+// mustGet runs fn in a write transaction, fails the test on error, and returns fn's value.
+func mustGet[T any](tb testing.TB, db *DB, fn func(*Tx) (T, error)) T {
+	tb.Helper()
+	var v T
+	mustUpdate(tb, db, func(tx *Tx) (err error) {
+		v, err = fn(tx)
+		return err
+	})
+	return v
+}
+
+// stringCase is an input of a text function and the result it must give.
+type stringCase struct{ in, want string }
+
+// checkStrings requires f, named name, to give each case's result.
+func checkStrings(t *testing.T, name string, f func(string) string, cases []stringCase) {
+	t.Helper()
+	for _, c := range cases {
+		if got := f(c.in); got != c.want {
+			t.Errorf("%s(%q) = %q, want %q", name, c.in, got, c.want)
+		}
+	}
+}
+
+// ids lists the id of each record, in order; never nil, so that an empty list equals []int64{}.
+func ids[T any](list []T, id func(T) int64) []int64 {
+	out := []int64{}
+	for _, v := range list {
+		out = append(out, id(v))
+	}
+	return out
 }
 
 // clock is a settable time source for DB.Now.
@@ -88,28 +123,11 @@ func mustCount(tb testing.TB, db *DB, query string, args ...any) int {
 	return n
 }
 
-// fileBytes returns the bytes of the database file and of its write-ahead log, if present.
-func fileBytes(tb testing.TB, path string) []byte {
-	tb.Helper()
-	var out []byte
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) && p != path {
-			continue
-		}
-		if err != nil {
-			tb.Fatalf("read %s: %v", p, err)
-		}
-		out = append(out, b...)
-	}
-	return out
-}
-
 // assertFile checks that every present string is found in the database files (proving the
 // check reads what was written) and no absent string is.
 func assertFile(tb testing.TB, path string, present, absent []string) {
 	tb.Helper()
-	b := fileBytes(tb, path)
+	b := sqltest.FileBytes(tb, path)
 	for _, s := range present {
 		if !bytes.Contains(b, []byte(s)) {
 			tb.Errorf("database files do not contain %q, but it is stored in clear", s)
@@ -327,11 +345,7 @@ func TestBackup(t *testing.T) {
 		db := MustOpenDB(t)
 		chat := mustChat(t, db, "telegram", "backup-reporter")
 		r := &Report{Category: "other", Description: "road money vanished", ReporterChat: chat}
-		var code string
-		mustUpdate(t, db, func(tx *Tx) (err error) {
-			code, err = tx.CreateReport(r, nil)
-			return err
-		})
+		code := mustGet(t, db, func(tx *Tx) (string, error) { return tx.CreateReport(r, nil) })
 
 		path := filepath.Join(t.TempDir(), "backup.db")
 		if err := db.Backup(t.Context(), path); err != nil {

@@ -2,7 +2,6 @@ package store
 
 import (
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 	"time"
@@ -20,12 +19,7 @@ type Talent struct {
 
 // AddTalent stores a specialist.
 func (tx *Tx) AddTalent(t *Talent) error {
-	res, err := tx.exec(`INSERT INTO talents (name, field, unit, created_at) VALUES (?, ?, ?, ?)`, t.Name, t.Field, t.Unit, tx.now.Unix())
-	if err != nil {
-		return fmt.Errorf("add talent: %w", err)
-	}
-	t.ID, _ = res.LastInsertId()
-	return nil
+	return tx.insert(&t.ID, "add talent", `INSERT INTO talents (name, field, unit, created_at) VALUES (?, ?, ?, ?)`, t.Name, t.Field, t.Unit, tx.now.Unix())
 }
 
 // Talents lists the specialists of a field (all with field empty), each with the round that
@@ -54,11 +48,8 @@ func (tx *Tx) AssignTalent(talentID, roundID int64, group string) error {
 	if group != "" {
 		var id int64
 		err := tx.queryRow(`SELECT id FROM round_groups WHERE round_id = ? AND name = ?`, roundID, group).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
 		if err != nil {
-			return fmt.Errorf("assign talent: %w", err)
+			return rowErr("assign talent", err)
 		}
 		gid = id
 	}

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -62,31 +61,16 @@ func (tx *Tx) TasksFor(p *Person) ([]Task, error) {
 		FROM tasks t WHERE t.status = 'open' AND t.township_id = ?
 		AND (? = 0 OR t.village_id IS NULL OR t.village_id = ?) ORDER BY t.id`,
 		p.ID, p.TownshipID, p.VillageID, p.VillageID)
-	if err != nil {
-		return nil, fmt.Errorf("tasks: %w", err)
-	}
-	defer rows.Close()
-	var out []Task
-	for rows.Next() {
-		t, err := scanTask(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, *t)
-	}
-	return out, rows.Err()
+	return records("tasks", rows, err, value(scanTask))
 }
 
-func scanTask(row interface{ Scan(...any) error }) (*Task, error) {
+func scanTask(row scanner) (*Task, error) {
 	var t Task
 	var due sql.NullInt64
 	var created int64
 	err := row.Scan(&t.ID, &t.TownshipID, &t.VillageID, &t.Title, &t.Body, &due, &t.Status, &created, &t.LastKind)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, ErrNotFound
-	}
 	if err != nil {
-		return nil, fmt.Errorf("scan task: %w", err)
+		return nil, rowErr("scan task", err)
 	}
 	t.DueAt, t.CreatedAt = unixOrZero(due), time.Unix(created, 0).UTC()
 	return &t, nil
@@ -126,12 +110,7 @@ type TaskEvent struct {
 func (db *DB) TaskEvents(ctx context.Context, taskID int64) ([]TaskEvent, error) {
 	rows, err := db.query(ctx, `SELECT person_id, kind, note, IFNULL(sha256, ''), created_at FROM task_events WHERE task_id = ? ORDER BY id`, taskID)
 	return collect("task events", rows, err, func(rows *sql.Rows, e *TaskEvent) error {
-		var at int64
-		if err := rows.Scan(&e.PersonID, &e.Kind, &e.Note, &e.SHA256, &at); err != nil {
-			return err
-		}
-		e.CreatedAt = time.Unix(at, 0).UTC()
-		return nil
+		return rows.Scan(&e.PersonID, &e.Kind, &e.Note, &e.SHA256, unix(&e.CreatedAt))
 	})
 }
 
@@ -147,13 +126,7 @@ func (tx *Tx) TasksDue(now time.Time, limit int) ([]TaskClock, error) {
 	rows, err := tx.query(`SELECT id, township_id, IFNULL(village_id, 0), title, body, due_at, status, created_at, IFNULL(given_by, 0), stage
 		FROM tasks WHERE next_at IS NOT NULL AND next_at <= ? ORDER BY next_at, id LIMIT ?`, now.Unix(), limit)
 	return collect("tasks due", rows, err, func(rows *sql.Rows, t *TaskClock) error {
-		var due sql.NullInt64
-		var created int64
-		if err := rows.Scan(&t.ID, &t.TownshipID, &t.VillageID, &t.Title, &t.Body, &due, &t.Status, &created, &t.GivenBy, &t.Stage); err != nil {
-			return err
-		}
-		t.DueAt, t.CreatedAt = unixOrZero(due), time.Unix(created, 0).UTC()
-		return nil
+		return rows.Scan(&t.ID, &t.TownshipID, &t.VillageID, &t.Title, &t.Body, unixNull(&t.DueAt), &t.Status, unix(&t.CreatedAt), &t.GivenBy, &t.Stage)
 	})
 }
 

@@ -34,21 +34,10 @@ func mustJurisdictions(tb testing.TB, db *DB) jurisdictions {
 // mustTask creates a task and returns the chats to notify.
 func mustTask(tb testing.TB, db *DB, task *Task) []int64 {
 	tb.Helper()
-	var chats []int64
-	mustUpdate(tb, db, func(tx *Tx) (err error) {
-		chats, err = tx.CreateTask(task)
-		return err
-	})
-	return chats
+	return mustGet(tb, db, func(tx *Tx) ([]int64, error) { return tx.CreateTask(task) })
 }
 
-func taskIDs(ts []Task) []int64 {
-	ids := []int64{}
-	for _, t := range ts {
-		ids = append(ids, t.ID)
-	}
-	return ids
-}
+func taskIDs(ts []Task) []int64 { return ids(ts, func(t Task) int64 { return t.ID }) }
 
 func TestCreateTask(t *testing.T) {
 	db := MustOpenDB(t)
@@ -169,11 +158,7 @@ func TestConfirmTask(t *testing.T) {
 	j := mustJurisdictions(t, db)
 	task := &Task{TownshipID: j.T1, VillageID: j.V1, Title: "photograph the notice board"}
 	mustTask(t, db, task)
-	var sha string
-	mustUpdate(t, db, func(tx *Tx) (err error) {
-		sha, err = tx.PutBlob([]byte("photo"), "image/jpeg")
-		return err
-	})
+	sha := mustGet(t, db, func(tx *Tx) (string, error) { return tx.PutBlob([]byte("photo"), "image/jpeg") })
 
 	t.Run("OK", func(t *testing.T) {
 		mustUpdate(t, db, func(tx *Tx) error { return tx.ConfirmTask(task.ID, j.officerV1.ID, TaskReceived, "", "") })
@@ -274,11 +259,7 @@ func TestSubscribe(t *testing.T) {
 	})
 
 	t.Run("ErrNotFound", func(t *testing.T) {
-		var subs []Subscription
-		mustUpdate(t, db, func(tx *Tx) (err error) {
-			subs, err = tx.Subscriptions(chat)
-			return err
-		})
+		subs := mustGet(t, db, func(tx *Tx) ([]Subscription, error) { return tx.Subscriptions(chat) })
 		if len(subs) == 0 {
 			t.Fatal("no subscriptions to test with")
 		}

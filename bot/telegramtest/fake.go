@@ -110,6 +110,15 @@ func New(token string) *Server {
 	return s
 }
 
+// Start starts a fake for token that closes when the test ends. Started before a channel is
+// made, it closes after the channel stops (cleanups run last first): a channel holds a long
+// poll open on it.
+func Start(tb testing.TB, token string) *Server {
+	s := New(token)
+	tb.Cleanup(s.Close)
+	return s
+}
+
 // SetLimits sets the limits enforced on sends.
 func (s *Server) SetLimits(l Limits) {
 	s.mu.Lock()

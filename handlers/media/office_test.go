@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/internal/docx/docxtest"
 )
 
 // zipOf builds a zip with the given entries (in name order), stamped with a time and a
@@ -38,26 +40,6 @@ func zipOf(t testing.TB, files map[string]string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
-}
-
-// unzip returns the entries of a zip.
-func unzip(t testing.TB, data []byte) map[string]string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(rc)
-		rc.Close()
-		out[f.Name] = string(b)
-	}
-	return out
 }
 
 const contentTypes = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -92,7 +74,7 @@ func TestScrubOfficeDOCX(t *testing.T) {
 	dirty := dirtyDOCX(t)
 	clean := scrubOK(t, dirty, MIMEDOCX)
 	assertNoMarkers(t, clean)
-	parts := unzip(t, clean)
+	parts := docxtest.Parts(t, clean)
 	for _, p := range parts {
 		assertNoMarkers(t, []byte(p))
 	}
@@ -136,7 +118,7 @@ func TestScrubOfficeXLSX(t *testing.T) {
 		"xl/worksheets/sheet1.xml": `<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>收入</t></is></c></row></sheetData></worksheet>`,
 	})
 	clean := scrubOK(t, dirty, MIMEXLSX)
-	parts := unzip(t, clean)
+	parts := docxtest.Parts(t, clean)
 	for _, p := range parts {
 		assertNoMarkers(t, []byte(p))
 	}
@@ -189,7 +171,7 @@ func TestScrubOfficePropertiesElsewhere(t *testing.T) {
 		"word/document.xml":   `<w:document xmlns:w="x"><w:body><w:p><w:r><w:t>村里的账目有问题</w:t></w:r></w:p></w:body></w:document>`,
 	})
 	clean := scrubOK(t, dirty, MIMEDOCX)
-	parts := unzip(t, clean)
+	parts := docxtest.Parts(t, clean)
 	for name, p := range parts {
 		assertNoMarkers(t, []byte(p))
 		if strings.HasPrefix(strings.ToLower(name), "meta/") {

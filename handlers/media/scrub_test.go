@@ -46,6 +46,19 @@ func testImage(w, h int) *image.RGBA {
 }
 
 // assertSamePixels checks two decoded images have identical bounds and pixels.
+// assertDecodesTo checks that clean decodes as format to the pixels of orig.
+func assertDecodesTo(t *testing.T, clean []byte, format string, orig image.Image) {
+	t.Helper()
+	img, got, err := image.Decode(bytes.NewReader(clean))
+	if err != nil {
+		t.Fatalf("decode %s: %v", format, err)
+	}
+	if got != format {
+		t.Errorf("format = %q, want %q", got, format)
+	}
+	assertSamePixels(t, orig, img)
+}
+
 func assertSamePixels(t *testing.T, a, b image.Image) {
 	t.Helper()
 	if a.Bounds() != b.Bounds() {
@@ -182,14 +195,7 @@ func TestScrubJPEGRemovesExifAndComment(t *testing.T) {
 		t.Error("scan data changed")
 	}
 
-	img, format, err := image.Decode(bytes.NewReader(clean))
-	if err != nil {
-		t.Fatalf("image.Decode: %v", err)
-	}
-	if format != "jpeg" {
-		t.Errorf("format = %q", format)
-	}
-	assertSamePixels(t, orig, img)
+	assertDecodesTo(t, clean, "jpeg", orig)
 
 	// Scrubbing twice gives the same bytes.
 	again, _, err := Scrub(clean)
@@ -218,11 +224,7 @@ func TestScrubJPEGKeepsOnlyAdobeColourSegment(t *testing.T) {
 	if want := insertAfterSOI(base, adobe); !bytes.Equal(clean, want) {
 		t.Error("result is not exactly the original with metadata segments removed")
 	}
-	img, err := jpeg.Decode(bytes.NewReader(clean))
-	if err != nil {
-		t.Fatalf("jpeg.Decode: %v", err)
-	}
-	assertSamePixels(t, orig, img)
+	assertDecodesTo(t, clean, "jpeg", orig)
 }
 
 func TestScrubJPEGStripsJFIFThumbnailAndOtherAPP0(t *testing.T) {
@@ -238,11 +240,7 @@ func TestScrubJPEGStripsJFIFThumbnailAndOtherAPP0(t *testing.T) {
 	if want := insertAfterSOI(base, jpegSeg(jpegAPP0, jfifPayload)); !bytes.Equal(clean, want) {
 		t.Errorf("got prefix % X", clean[:min(len(clean), 40)])
 	}
-	img, err := jpeg.Decode(bytes.NewReader(clean))
-	if err != nil {
-		t.Fatalf("jpeg.Decode: %v", err)
-	}
-	assertSamePixels(t, orig, img)
+	assertDecodesTo(t, clean, "jpeg", orig)
 }
 
 // TestScrubJPEGMarkerEdgeCases exercises fill bytes, stand-alone markers,
@@ -416,11 +414,7 @@ func TestScrubPNGRemovesMetadataChunks(t *testing.T) {
 		t.Error("IDAT chunks changed")
 	}
 
-	img, err := png.Decode(bytes.NewReader(clean))
-	if err != nil {
-		t.Fatalf("png.Decode: %v", err)
-	}
-	assertSamePixels(t, orig, img)
+	assertDecodesTo(t, clean, "png", orig)
 }
 
 func TestScrubPNGKeepsColourAndRefusesUnknownCritical(t *testing.T) {

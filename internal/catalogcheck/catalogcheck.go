@@ -10,10 +10,12 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 	"strings"
+	"text/template/parse"
 )
 
 // Func names a function or method that takes a catalog key: Name is the called name (a
@@ -146,6 +148,14 @@ func Problems(catalog map[string][2]string, uses []Use) []string {
 			out = append(out, fmt.Sprintf("%s: zh takes %d arguments, en %d", key, zh, en))
 		}
 	}
+	out = append(out, useProblems(catalog, uses)...)
+	sort.Strings(out)
+	return out
+}
+
+// useProblems is Problems for the uses alone.
+func useProblems(catalog map[string][2]string, uses []Use) []string {
+	var out []string
 	for _, u := range uses {
 		pair, ok := catalog[u.Key]
 		if !ok {
@@ -297,4 +307,115 @@ func stringValue(e ast.Expr, consts map[string]string) (string, bool) {
 		return s, ok
 	}
 	return "", false
+}
+
+// UseProblems reads dir's source for the calls of funcs (Uses) and returns the problems of
+// those uses against catalog; the catalog's own problems are left to i18n's test, which checks
+// it once. Fewer than least uses is an error: the reader, not the package, has lost its way.
+func UseProblems(dir string, funcs []Func, catalog map[string][2]string, least int) ([]string, error) {
+	uses, _, err := Uses(dir, funcs)
+	if err != nil {
+		return nil, err
+	}
+	if len(uses) < least {
+		return nil, fmt.Errorf("found only %d uses of the catalog in %s, expected at least %d", len(uses), dir, least)
+	}
+	return useProblems(catalog, uses), nil
+}
+
+// TemplateProblems is UseProblems for templates: the calls of the template function fn in the
+// files matching glob (TemplateUses).
+func TemplateProblems(glob, fn string, catalog map[string][2]string, least int) ([]string, error) {
+	uses, err := TemplateUses(glob, fn)
+	if err != nil {
+		return nil, err
+	}
+	if len(uses) < least {
+		return nil, fmt.Errorf("found only %d uses of the catalog in %s, expected at least %d", len(uses), glob, least)
+	}
+	return useProblems(catalog, uses), nil
+}
+
+// TemplateUses parses the html/template files matching glob and returns every call of the
+// template function fn whose first argument is a constant key ({{t "key" .A .B}}), with the
+// number of arguments after it. The templates are parsed with text/template/parse, the parser
+// html/template itself uses, so a key inside a pipeline or a nested block is found too.
+func TemplateUses(glob, fn string) ([]Use, error) {
+	names, err := filepath.Glob(glob)
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", glob, err)
+	}
+	var uses []Use
+	for _, name := range names {
+		src, err := os.ReadFile(name)
+		if err != nil {
+			return nil, fmt.Errorf("read %s: %w", name, err)
+		}
+		// The check reads the templates' calls and does not run them, so the parser is told
+		// not to ask whether each function exists.
+		trees := map[string]*parse.Tree{}
+		tree := parse.New(name)
+		tree.Mode = parse.SkipFuncCheck
+		if _, err := tree.Parse(string(src), "", "", trees); err != nil {
+			return nil, fmt.Errorf("parse %s: %w", name, err)
+		}
+		for _, tree := range trees {
+			walkTemplate(tree.Root, func(cmd *parse.CommandNode) {
+				if len(cmd.Args) < 2 {
+					return
+				}
+				id, ok := cmd.Args[0].(*parse.IdentifierNode)
+				if !ok || id.Ident != fn {
+					return
+				}
+				key, ok := cmd.Args[1].(*parse.StringNode)
+				if !ok {
+					return
+				}
+				line := 1 + strings.Count(string(src[:int(cmd.Pos)]), "\n")
+				uses = append(uses, Use{Key: key.Text, Args: len(cmd.Args) - 2, Pos: fmt.Sprintf("%s:%d", filepath.Base(name), line)})
+			})
+		}
+	}
+	return uses, nil
+}
+
+func walkTemplate(n parse.Node, visit func(*parse.CommandNode)) {
+	switch n := n.(type) {
+	case *parse.ListNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Nodes {
+			walkTemplate(c, visit)
+		}
+	case *parse.ActionNode:
+		walkTemplate(n.Pipe, visit)
+	case *parse.PipeNode:
+		if n == nil {
+			return
+		}
+		for _, c := range n.Cmds {
+			walkTemplate(c, visit)
+		}
+	case *parse.CommandNode:
+		visit(n)
+		for _, a := range n.Args {
+			walkTemplate(a, visit)
+		}
+	case *parse.IfNode:
+		walkTemplate(n.Pipe, visit)
+		walkTemplate(n.List, visit)
+		walkTemplate(n.ElseList, visit)
+	case *parse.RangeNode:
+		walkTemplate(n.Pipe, visit)
+		walkTemplate(n.List, visit)
+		walkTemplate(n.ElseList, visit)
+	case *parse.WithNode:
+		walkTemplate(n.Pipe, visit)
+		walkTemplate(n.List, visit)
+		walkTemplate(n.ElseList, visit)
+	case *parse.TemplateNode:
+		walkTemplate(n.Pipe, visit)
+	}
 }

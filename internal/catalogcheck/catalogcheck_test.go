@@ -76,3 +76,34 @@ func use(t *turn) {
 		t.Errorf("a correct use reported:\n%s", got)
 	}
 }
+
+// TestTemplateProblems: a key in a nested block, a pipeline, a {{define}} and a range's else is
+// found with its arguments; a key given the wrong number of them or missing is reported.
+func TestTemplateProblems(t *testing.T) {
+	dir := t.TempDir()
+	page := `{{define "row"}}<td>{{t "a" .Name}}</td>{{end}}
+<h1>{{t "title"}}</h1>
+{{if .X}}{{range .Rows}}{{template "row" .}}{{else}}{{t "none" 1}}{{end}}{{end}}
+<p>{{t "b" .A | html}}</p><p>{{t "lost"}}</p>{{with .Y}}{{printf "%s" (t "a" .)}}{{end}}`
+	if err := os.WriteFile(filepath.Join(dir, "page.html"), []byte(page), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	catalog := map[string][2]string{
+		"a": {"甲 %s", "a %s"}, "title": {"标题", "Title"}, "none": {"无", "None"}, "b": {"乙 %s %s", "b %s %s"},
+	}
+	got, err := TemplateProblems(filepath.Join(dir, "*.html"), "t", catalog, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`page.html:3: "none" takes 0 arguments, given 1`,
+		`page.html:4: "b" takes 2 arguments, given 1`,
+		`page.html:4: key "lost" is not in the catalog`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	if _, err := TemplateProblems(filepath.Join(dir, "*.html"), "t", catalog, 7); err == nil {
+		t.Error("six uses found where seven were expected, and no error")
+	}
+}

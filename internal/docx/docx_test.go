@@ -1,36 +1,14 @@
 package docx
 
 import (
-	"archive/zip"
 	"bytes"
 	"encoding/xml"
 	"io"
 	"strings"
 	"testing"
-)
 
-// Unzip opens a .docx and returns its parts by name.
-func unzip(t *testing.T, data []byte) map[string]string {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		t.Fatalf("not a zip: %v", err)
-	}
-	out := map[string]string{}
-	for _, f := range zr.File {
-		r, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(r)
-		r.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[f.Name] = string(b)
-	}
-	return out
-}
+	"xuncha/internal/docx/docxtest"
+)
 
 // wellFormed decodes every token of an XML part.
 func wellFormed(t *testing.T, name, part string) {
@@ -97,7 +75,7 @@ func TestRenderLetter(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	parts := unzip(t, data)
+	parts := docxtest.Parts(t, data)
 	for _, name := range []string{"[Content_Types].xml", "_rels/.rels", "word/document.xml", "word/_rels/document.xml.rels",
 		"word/styles.xml", "word/fontTable.xml", "word/footer1.xml", "word/settings.xml"} {
 		p, ok := parts[name]

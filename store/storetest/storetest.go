@@ -31,3 +31,16 @@ func Open(tb testing.TB, path string) *store.DB {
 	tb.Cleanup(func() { db.Close() })
 	return db
 }
+
+// PutBlob stores a file's bytes and returns its SHA-256, failing the test on error.
+func PutBlob(tb testing.TB, db *store.DB, data []byte, mime string) string {
+	tb.Helper()
+	var sha string
+	if err := db.Update(context.Background(), func(tx *store.Tx) (err error) {
+		sha, err = tx.PutBlob(data, mime)
+		return err
+	}); err != nil {
+		tb.Fatalf("put blob: %v", err)
+	}
+	return sha
+}
