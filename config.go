@@ -118,7 +118,9 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	return positional, nil
 }
 
-func (c *common) validate() error {
+// validate checks the shared settings, then the command's own groups of flags (more), in
+// order; it returns the first error.
+func (c *common) validate(more ...func() error) error {
 	if c.uses&useDB != 0 && c.db == "" {
 		return errors.New("XUNCHA_DB (--db) must not be empty")
 	}
@@ -141,6 +143,16 @@ func (c *common) validate() error {
 	}
 	if c.keyFile == "" {
 		c.keyFile = c.db + ".key"
+	}
+	return firstError(more...)
+}
+
+// firstError runs the checks in order and returns the first error.
+func firstError(checks ...func() error) error {
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -230,11 +242,11 @@ func (c *common) open(ctx context.Context, getenv func(string) string, logger *s
 	return db, nil
 }
 
-// openDB validates the shared settings and opens the store, logging to the command's stderr;
-// the caller closes it. A command that must refuse bad settings before it reads its input
-// validates first as well: validating again changes nothing.
-func (c *common) openDB(ctx context.Context, e *env) (*store.DB, error) {
-	if err := c.validate(); err != nil {
+// openDB validates the shared settings and then the command's own (more), and opens the store,
+// logging to the command's stderr; the caller closes it. A command that must refuse bad
+// settings before it reads its input validates first as well: validating again changes nothing.
+func (c *common) openDB(ctx context.Context, e *env, more ...func() error) (*store.DB, error) {
+	if err := c.validate(more...); err != nil {
 		return nil, err
 	}
 	return c.open(ctx, e.getenv, c.logger(e.stderr))

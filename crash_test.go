@@ -44,8 +44,7 @@ func TestCrashLoop(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, token)
 	fake.SetLimits(telegramtest.Limits{PerChat: time.Second, Slack: 100 * time.Millisecond, Global: 40})
 	dbPath := filepath.Join(dir, "x.db")
 	env := append(os.Environ(), "XUNCHA_DB="+dbPath, "XUNCHA_SECRET_KEY="+testKey, "XUNCHA_ADDR=127.0.0.1:0",

@@ -54,29 +54,23 @@ func (f *deskFlags) start(engine *handlers.Engine, ln net.Listener, stdout io.Wr
 func deskLink(fs *flag.FlagSet) runFunc {
 	var (
 		c      common
-		person int64
+		person personFlag
 		df     deskFlags
 	)
 	c.register(fs, useDB)
-	fs.Int64Var(&person, "person", 0, "the person's id, from xuncha people list: an official, administrator or unit member")
+	person.register(fs, ": an official, administrator or unit member")
 	df.register(fs)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		if person <= 0 {
-			return errors.New("XUNCHA_PERSON (--person) must be a person's id, from xuncha people list")
-		}
-		db, err := c.openDB(ctx, e)
+		db, err := c.openDB(ctx, e, person.check)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		var token string
 		err = db.Update(ctx, func(tx *store.Tx) error {
-			p, err := tx.FindPerson(person)
+			p, err := tx.FindPerson(int64(person))
 			if errors.Is(err, store.ErrNotFound) {
-				return fmt.Errorf("desk link: no person %d (see xuncha people list)", person)
+				return person.notFound(e)
 			}
 			if err != nil {
 				return err

@@ -45,8 +45,7 @@ func testEnv(kv ...string) func(string) string {
 // run last first): serve holds a long poll open on it.
 func fakeTelegram(t *testing.T, token string) (*telegramtest.Server, []string) {
 	t.Helper()
-	fake := telegramtest.New(token)
-	t.Cleanup(fake.Close)
+	fake := telegramtest.Start(t, token)
 	return fake, []string{"TELEGRAM_BOT_TOKEN", token, "TELEGRAM_API_URL", fake.URL}
 }
 

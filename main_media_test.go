@@ -24,6 +24,7 @@ import (
 	"xuncha/bot/telegramtest"
 	"xuncha/bot/wechattest"
 	"xuncha/internal/docx/docxtest"
+	"xuncha/internal/sqltest"
 	"xuncha/internal/syncbuf"
 )
 
@@ -229,7 +230,7 @@ func TestAttachmentsKeepNoLocationOrAuthor(t *testing.T) {
 	if count != kept+3+1 {
 		t.Errorf("%d attachments stored, want %d", count, kept+3+1)
 	}
-	all := dbFiles(t, dbPath)
+	all := sqltest.FileBytes(t, dbPath)
 	for _, p := range append(plants, "IMG_0042", "情况说明") {
 		if bytes.Contains(all, []byte(p)) {
 			t.Errorf("the database file or its WAL holds %q", p)

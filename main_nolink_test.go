@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"xuncha/internal/sqltest"
 	"xuncha/internal/syncbuf"
 	"xuncha/store"
 	"xuncha/store/storetest"
@@ -144,7 +145,7 @@ func TestNoLinkReportJoinsNoChat(t *testing.T) {
 	for _, l := range attacker.attack(stolen, reporters, true) {
 		t.Errorf("after the purge: %s", l)
 	}
-	raw := dbFiles(t, stolen)
+	raw := sqltest.FileBytes(t, stolen)
 	for what, b := range erased {
 		if bytes.Contains(raw, b) {
 			t.Errorf("after the purge: the bytes of %s are still in the file or its WAL", what)

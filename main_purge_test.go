@@ -3,15 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"xuncha/internal/sqltest"
 	"xuncha/store"
 	"xuncha/store/storetest"
 )
@@ -50,7 +48,7 @@ func TestPurgeCommand(t *testing.T) {
 	}
 	sealed := rowBytes(t, dbPath, fmt.Sprintf(`SELECT contact_sealed FROM reports WHERE id = %d`, reportID))
 	db.Close()
-	if len(sealed) < 28 || !bytes.Contains(dbFiles(t, dbPath), sealed) {
+	if len(sealed) < 28 || !bytes.Contains(sqltest.FileBytes(t, dbPath), sealed) {
 		t.Fatalf("the sealed contact (%d bytes) is not in the file before the purge: the scan proves nothing", len(sealed))
 	}
 
@@ -77,7 +75,7 @@ func TestPurgeCommand(t *testing.T) {
 			t.Errorf("output names the reporter:\n%s", s)
 		}
 	}
-	files := dbFiles(t, dbPath)
+	files := sqltest.FileBytes(t, dbPath)
 	for _, secret := range [][]byte{sealed, []byte("王秀英"), []byte("13912345678")} {
 		if bytes.Contains(files, secret) {
 			t.Errorf("%q… still in the database files after the purge", secret[:6])
@@ -97,21 +95,4 @@ func TestPurgeCommand(t *testing.T) {
 		strings.NewReader(""), &bad, &bad); err == nil || !strings.Contains(err.Error(), "XUNCHA_RETAIN_LINK") {
 		t.Errorf("negative period: %v", err)
 	}
-}
-
-// dbFiles returns the bytes of the database file and of its WAL, if any.
-func dbFiles(t *testing.T, path string) []byte {
-	t.Helper()
-	var out []byte
-	for _, p := range []string{path, path + "-wal"} {
-		b, err := os.ReadFile(p)
-		if errors.Is(err, fs.ErrNotExist) && p != path {
-			continue
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, b...)
-	}
-	return out
 }

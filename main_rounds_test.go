@@ -5,16 +5,15 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"xuncha/handlers"
 	"xuncha/handlers/media"
 	"xuncha/internal/docx/docxtest"
+	"xuncha/internal/testclock"
 	"xuncha/scheduler"
 	"xuncha/store"
 	"xuncha/store/storetest"
@@ -31,26 +30,21 @@ type roundWorld struct {
 	eng   *handlers.Engine
 	sch   *scheduler.Scheduler
 	loc   *time.Location
-	mu    sync.Mutex
-	now   time.Time
+	clk   *testclock.Clock
 	msgN  int
 	chats map[string]int64 // external id → internal chat id
 	seen  map[int64]int64  // internal chat id → last outbox id read
 }
 
-func (w *roundWorld) clock() time.Time {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.now
-}
+func (w *roundWorld) clock() time.Time { return w.clk.Now() }
 
+// set moves the clock forward to t.
 func (w *roundWorld) set(t time.Time) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if t.Before(w.now) {
-		w.t.Fatalf("the clock goes forward only: %s before %s", t, w.now)
+	now := w.clk.Now()
+	if t.Before(now) {
+		w.t.Fatalf("the clock goes forward only: %s before %s", t, now)
 	}
-	w.now = t
+	w.clk.Add(t.Sub(now))
 }
 
 // say sends text (or presses data) in a chat and returns the answers to the sender.
@@ -166,14 +160,10 @@ func press(t *testing.T, label string, out []handlers.Outgoing, ds ...store.Deli
 }
 
 func newRoundWorld(t *testing.T, start time.Time) *roundWorld {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "x.db")
-	env := testEnv("XUNCHA_DB", path)
-	mustRun(t, env, "places", "import", "samples/places.sample.csv")
+	path, env := testDB(t)
 	db := storetest.Open(t, path)
-	t.Cleanup(func() { db.Close() })
 	sh, _ := time.LoadLocation("Asia/Shanghai")
-	w := &roundWorld{t: t, ctx: t.Context(), env: env, db: db, loc: sh, now: start,
+	w := &roundWorld{t: t, ctx: t.Context(), env: env, db: db, loc: sh, clk: testclock.New(start),
 		chats: map[string]int64{}, seen: map[int64]int64{}}
 	db.Now = w.clock
 	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))

@@ -86,7 +86,7 @@ func TestBroadcastRestartTelegram(t *testing.T) {
 	dir := filepath.Dir(dbPath)
 
 	// The subscribers, as /subscribe would leave them (1,000 conversations would only slow this).
-	db := storetest.Open(t, filepath.Join(dir, "x.db"))
+	db := storetest.Open(t, dbPath)
 	tw, _, err := db.FindPlaceByName(t.Context(), "新站镇", "")
 	if err != nil {
 		t.Fatal(err)

@@ -88,35 +88,52 @@ func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
 
+// personFlag is --person of a command about one person (people revoke, desk link): the
+// person's id, from xuncha people list.
+type personFlag int64
+
+func (p *personFlag) register(fs *flag.FlagSet, usage string) {
+	fs.Int64Var((*int64)(p), "person", 0, "the person's id, from xuncha people list"+usage)
+}
+
+// check fails unless --person was given.
+func (p personFlag) check() error {
+	if p <= 0 {
+		return errors.New("XUNCHA_PERSON (--person) must be a person's id, from xuncha people list")
+	}
+	return nil
+}
+
+// notFound is the command's error when no person has the id.
+func (p personFlag) notFound(e *env) error {
+	return fmt.Errorf("%s: no person %d (see xuncha people list)", e.name, p)
+}
+
 // peopleRevokeCommand is "people revoke": withdraws a person's role.
 func peopleRevokeCommand(fs *flag.FlagSet) runFunc {
 	var (
 		c      common
-		person int64
+		person personFlag
 		reason string
 	)
 	c.register(fs, useDB)
-	fs.Int64Var(&person, "person", 0, "the person's id, from xuncha people list")
+	person.register(fs, "")
 	fs.StringVar(&reason, "reason", "", "why the role is withdrawn (lost phone, left the post…), for the audit log")
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		switch {
-		case person <= 0:
-			return errors.New("XUNCHA_PERSON (--person) must be a person's id, from xuncha people list")
-		case strings.TrimSpace(reason) == "":
-			return errors.New("XUNCHA_REASON (--reason) must say why the role is withdrawn (it goes to the audit log)")
-		}
-		db, err := c.openDB(ctx, e)
+		db, err := c.openDB(ctx, e, person.check, func() error {
+			if strings.TrimSpace(reason) == "" {
+				return errors.New("XUNCHA_REASON (--reason) must say why the role is withdrawn (it goes to the audit log)")
+			}
+			return nil
+		})
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		w, err := db.WithdrawPerson(ctx, person, "cli", oneLine(reason))
+		w, err := db.WithdrawPerson(ctx, int64(person), "cli", oneLine(reason))
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			return fmt.Errorf("people revoke: no person %d (see xuncha people list)", person)
+			return person.notFound(e)
 		case errors.Is(err, store.ErrAlreadyWithdrawn):
 			return fmt.Errorf("people revoke: the role of person %d was already withdrawn", person)
 		case err != nil:

@@ -70,13 +70,7 @@ func purgeCommand(fs *flag.FlagSet) runFunc {
 	rf.register(fs)
 	fs.BoolVar(&dryRun, "dry-run", false, "print what would be removed and change nothing")
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		if err := rf.validate(); err != nil {
-			return err
-		}
-		db, err := c.openDB(ctx, e)
+		db, err := c.openDB(ctx, e, rf.validate)
 		if err != nil {
 			return err
 		}

@@ -67,13 +67,7 @@ func (c *serveConfig) validate() error {
 	if c.tgRate <= 0 || c.tgRate > 30 {
 		return fmt.Errorf("TELEGRAM_RATE must be between 0 and 30 messages per second, got %v", c.tgRate)
 	}
-	if err := c.wx.validate(); err != nil {
-		return err
-	}
-	if err := c.http.validate(); err != nil {
-		return err
-	}
-	return c.guess.validate()
+	return firstError(c.wx.validate, c.http.validate, c.guess.validate, c.sched.validate)
 }
 
 // serveCommand declares serve's flags.
@@ -97,9 +91,6 @@ func serveCommand(fs *flag.FlagSet) runFunc {
 
 func serve(ctx context.Context, cfg *serveConfig, getenv func(string) string, stdout, stderr io.Writer) error {
 	if err := cfg.validate(); err != nil {
-		return err
-	}
-	if err := cfg.sched.validate(); err != nil {
 		return err
 	}
 	logger := cfg.logger(stderr)

@@ -125,10 +125,7 @@ func wechatMenu(fs *flag.FlagSet) runFunc {
 	c.register(fs, 0)
 	wx.registerAPI(fs)
 	return func(ctx context.Context, e *env) error {
-		if err := c.validate(); err != nil {
-			return err
-		}
-		if err := wx.validateAPI(); err != nil {
+		if err := c.validate(wx.validateAPI); err != nil {
 			return err
 		}
 		if err := wx.api(c.logger(e.stderr)).CreateMenu(ctx, bot.WeChatMenuButtons()); err != nil {

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strconv"
 	"strings"
 	"sync"
@@ -317,8 +316,6 @@ func keyboard(rows [][]store.Button) inlineKeyboard {
 
 func (t *Telegram) classify(err error, partlySent bool) error {
 	var tooMany *tgbot.TooManyRequestsError
-	var netErr net.Error
-	var opErr *net.OpError
 	err = t.scrub(err)
 	switch {
 	case errors.As(err, &tooMany):
@@ -329,13 +326,8 @@ func (t *Telegram) classify(err error, partlySent bool) error {
 		return &outbox.SendError{Unreachable: true, Err: err}
 	case errors.Is(err, tgbot.ErrorBadRequest), errors.Is(err, tgbot.ErrorUnauthorized), errors.Is(err, tgbot.ErrorNotFound):
 		return &outbox.SendError{Permanent: true, Err: err}
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return err // the request never left: a plain retry is safe
-	case partlySent, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		// The request may have reached Telegram: resending could deliver it twice.
-		return &outbox.SendError{Uncertain: true, Err: err}
 	}
-	return err
+	return outbox.TransportError(err, partlySent)
 }
 
 // splitText cuts text into parts of at most limit UTF-16 units, preferring line breaks.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -72,7 +71,7 @@ func (w *WeChat) Send(ctx context.Context, openid string, msg store.OutMessage) 
 			}
 			return &outbox.SendError{Permanent: true, Err: err}
 		}
-		return classifyWeChatNet(err, i > 0)
+		return outbox.TransportError(err, i > 0)
 	}
 	return nil
 }
@@ -114,7 +113,7 @@ func (w *WeChat) sendTemplate(ctx context.Context, openid, lang, text string, pa
 		}
 		return w.undeliverable(ctx, openid, "wechat.undeliverable.refused", err)
 	}
-	return classifyWeChatNet(err, partlySent)
+	return outbox.TransportError(err, partlySent)
 }
 
 // undeliverable reports a message no allowed means can carry and refuses it for good. The
@@ -157,20 +156,6 @@ func (w *WeChat) undeliverable(ctx context.Context, openid, reasonKey string, ca
 		w.queued(c)
 	}
 	return &outbox.SendError{Permanent: true, Err: fmt.Errorf("undeliverable: %w", cause)}
-}
-
-// classifyWeChatNet sorts a transport error: one that never left is retried; one that may have
-// reached WeChat (a timeout, or a later part of a split message) is not resent.
-func classifyWeChatNet(err error, partlySent bool) error {
-	var netErr net.Error
-	var opErr *net.OpError
-	switch {
-	case errors.As(err, &opErr) && opErr.Op == "dial":
-		return err
-	case partlySent, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
-		return &outbox.SendError{Uncertain: true, Err: err}
-	}
-	return err
 }
 
 // splitBytes cuts text into parts of at most limit bytes, at line breaks where it can, never

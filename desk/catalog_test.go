@@ -12,16 +12,7 @@ import (
 // asks for. A page renders a missing key as the key itself, which no other test would notice
 // on a page it does not read word by word.
 func TestCatalog(t *testing.T) {
-	funcs := []catalogcheck.Func{{Name: "handlers.T", Key: 1}, {Name: "tr", Key: 0}}
-	problems, err := catalogcheck.UseProblems(".", funcs, i18n.Texts(), 50)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inPages, err := catalogcheck.TemplateProblems("templates/*.html", "t", i18n.Texts(), 100)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range append(problems, inPages...) {
-		t.Error(p)
-	}
+	report := catalogcheck.Report(t)
+	report(catalogcheck.UseProblems(".", []catalogcheck.Func{{Name: "handlers.T", Key: 1}, {Name: "tr", Key: 0}}, i18n.Texts(), 50))
+	report(catalogcheck.TemplateProblems("templates/*.html", "t", i18n.Texts(), 100))
 }

@@ -12,13 +12,7 @@ import (
 // call gives exactly that many.
 func TestCatalog(t *testing.T) {
 	funcs := []catalogcheck.Func{{Name: "T", Key: 1}, {Name: "i18n.T", Key: 1}, {Name: "tr", Key: 0}, {Name: "btn", Key: 0, Plain: true}}
-	problems, err := catalogcheck.UseProblems(".", funcs, i18n.Texts(), 300)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
+	catalogcheck.Report(t)(catalogcheck.UseProblems(".", funcs, i18n.Texts(), 300))
 }
 
 // TestCommandTable: every command of the menu has its description in both languages, every

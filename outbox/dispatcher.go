@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"sync"
 	"time"
 
@@ -39,6 +40,22 @@ type SendError struct {
 
 func (e *SendError) Error() string { return e.Err.Error() }
 func (e *SendError) Unwrap() error { return e.Err }
+
+// TransportError sorts a failure of the request itself, for a Sender: one that never left (a
+// failed dial) is returned as it is, a plain retry being safe; one that may have reached the
+// platform (a timeout, or any failure once part of a message split in parts went) is
+// Uncertain, since platforms offer no idempotency key and resending could deliver a copy.
+func TransportError(err error, partlySent bool) error {
+	var netErr net.Error
+	var opErr *net.OpError
+	switch {
+	case errors.As(err, &opErr) && opErr.Op == "dial":
+		return err
+	case partlySent, errors.Is(err, context.DeadlineExceeded), errors.As(err, &netErr) && netErr.Timeout():
+		return &SendError{Uncertain: true, Err: err}
+	}
+	return err
+}
 
 // OutboxStore is what the dispatcher needs from the store.
 type OutboxStore interface {

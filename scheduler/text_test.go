@@ -11,13 +11,7 @@ import (
 // TestCatalog for why a reading of the source is needed).
 func TestCatalog(t *testing.T) {
 	funcs := []catalogcheck.Func{{Name: "i18n.T", Key: 1}, {Name: "handlers.T", Key: 1}}
-	problems, err := catalogcheck.UseProblems(".", funcs, i18n.Texts(), 10)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range problems {
-		t.Error(p)
-	}
+	catalogcheck.Report(t)(catalogcheck.UseProblems(".", funcs, i18n.Texts(), 10))
 	for _, st := range []string{"new", "studied", "disposed", "transferred", "handling", "held"} {
 		for _, lang := range []string{"zh", "en"} {
 			if got := statusName(lang, st); got == "lg.status."+st {

@@ -105,17 +105,13 @@ const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
 
 func scanClue(row scanner) (*Clue, error) {
 	c := &Clue{}
-	var received, updated, stageAt int64
-	var due, acked, closed, paused sql.NullInt64
 	err := row.Scan(&c.ID, &c.Number, &c.ReportID, &c.Source, &c.Title, &c.Subject, &c.Summary, &c.Category, &c.Named,
 		&c.TownshipID, &c.VillageID, &c.RoundID, &c.KeeperID, &c.Status, &c.Disposal, &c.Form, &c.Unit,
-		&c.WhileInspecting, &received, &due, &acked, &closed, &c.CaseFiled, &c.Disciplined, &c.OrgHandled, &updated, &paused,
-		&stageAt, &c.Level)
+		&c.WhileInspecting, unix(&c.ReceivedAt), unixNull(&c.DueAt), unixNull(&c.AckedAt), unixNull(&c.ClosedAt), &c.CaseFiled, &c.Disciplined, &c.OrgHandled, unix(&c.UpdatedAt), unixNull(&c.PausedAt),
+		unix(&c.StageAt), &c.Level)
 	if err != nil {
 		return nil, rowErr("scan clue", err)
 	}
-	c.ReceivedAt, c.UpdatedAt, c.StageAt = time.Unix(received, 0).UTC(), time.Unix(updated, 0).UTC(), time.Unix(stageAt, 0).UTC()
-	c.DueAt, c.AckedAt, c.ClosedAt, c.PausedAt = unixOrZero(due), unixOrZero(acked), unixOrZero(closed), unixOrZero(paused)
 	return c, nil
 }
 

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -62,15 +61,11 @@ const dutyFrom = ` FROM realname_duties d JOIN clues c ON c.id = d.clue_id`
 
 func scanDuty(row scanner) (*Duty, error) {
 	d := &Duty{}
-	var due, created int64
-	var next, done sql.NullInt64
-	err := row.Scan(&d.ID, &d.ClueID, &d.Kind, &d.Seq, &due, &next, &d.Stage, &d.Body, &d.Answer, &done, &d.DoneBy, &created,
+	err := row.Scan(&d.ID, &d.ClueID, &d.Kind, &d.Seq, unix(&d.DueAt), unixNull(&d.NextAt), &d.Stage, &d.Body, &d.Answer, unixNull(&d.DoneAt), &d.DoneBy, unix(&d.CreatedAt),
 		&d.ClueNumber, &d.ReportID, &d.TownshipID, &d.KeeperID)
 	if err != nil {
 		return nil, rowErr("scan duty", err)
 	}
-	d.DueAt, d.CreatedAt = time.Unix(due, 0).UTC(), time.Unix(created, 0).UTC()
-	d.NextAt, d.DoneAt = unixOrZero(next), unixOrZero(done)
 	return d, nil
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"xuncha/internal/sqltest"
 )
 
 // TestHotStatementPlans checks the query plans of the statements the daily passes and every
@@ -58,20 +60,7 @@ func TestHotStatementPlans(t *testing.T) {
 	}
 	check := func(stage string) {
 		for _, h := range hot {
-			rows, err := db.db.Query(`EXPLAIN QUERY PLAN `+h.query, h.args...)
-			if err != nil {
-				t.Fatalf("%s: %v", h.name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := sqltest.QueryPlan(t, db.db, h.query, h.args...)
 			for _, step := range plan {
 				// "SCAN inbox" under an INSERT into the outbox is the foreign key's check for
 				// rows of inbox that name the new row (inbox.reply_outbox_id), which SQLite runs

@@ -165,13 +165,10 @@ const questionColumns = `id, clue_id, asked_by, IFNULL(relayed_by, 0), body, ans
 
 func scanQuestion(row scanner) (*Question, error) {
 	q := &Question{}
-	var created int64
-	var relayed, answered sql.NullInt64
-	err := row.Scan(&q.ID, &q.ClueID, &q.AskedBy, &q.RelayedBy, &q.Body, &q.Answer, &created, &relayed, &answered)
+	err := row.Scan(&q.ID, &q.ClueID, &q.AskedBy, &q.RelayedBy, &q.Body, &q.Answer, unix(&q.CreatedAt), unixNull(&q.RelayedAt), unixNull(&q.AnsweredAt))
 	if err != nil {
 		return nil, rowErr("scan question", err)
 	}
-	q.CreatedAt, q.RelayedAt, q.AnsweredAt = time.Unix(created, 0).UTC(), unixOrZero(relayed), unixOrZero(answered)
 	return q, nil
 }
 

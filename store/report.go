@@ -189,13 +189,11 @@ const reportColumns = `id, category, IFNULL(township_id, 0), IFNULL(village_id, 
 
 func scanReport(row scanner) (*Report, error) {
 	r := &Report{}
-	var created, updated int64
 	err := row.Scan(&r.ID, &r.Category, &r.TownshipID, &r.VillageID, &r.PlaceText, &r.Subject, &r.Description, &r.WhenText,
-		&r.Anonymous, &r.FiledBy, &r.Source, &r.Lang, &r.Status, &created, &updated)
+		&r.Anonymous, &r.FiledBy, &r.Source, &r.Lang, &r.Status, unix(&r.CreatedAt), unix(&r.UpdatedAt))
 	if err != nil {
 		return nil, rowErr("scan report", err)
 	}
-	r.CreatedAt, r.UpdatedAt = time.Unix(created, 0).UTC(), time.Unix(updated, 0).UTC()
 	return r, nil
 }
 

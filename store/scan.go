@@ -57,27 +57,35 @@ func rowErr(what string, err error) error {
 	return nil
 }
 
-// unixTime scans a column of unix seconds into a time, in UTC. A NULL is the zero time when
-// the column may be NULL (unixOrZero), and an error otherwise, as scanning it into an int64 was.
-type unixTime struct {
-	t        *time.Time
-	nullable bool
-}
+// unix and unixNull scan a column of unix seconds into a time, in UTC: unix a NOT NULL column
+// (a NULL is an error, as scanning it into an int64 was), unixNull one where NULL is the zero
+// time (unixOrZero). Each is one pointer, so passing it to Scan allocates nothing.
+func unix(t *time.Time) sql.Scanner { return unixTime{t} }
 
-// unix scans a NOT NULL column of unix seconds into t.
-func unix(t *time.Time) unixTime { return unixTime{t: t} }
+// unixNull: see unix.
+func unixNull(t *time.Time) sql.Scanner { return unixNullTime{t} }
 
-// unixNull scans a column of unix seconds into t, NULL as the zero time.
-func unixNull(t *time.Time) unixTime { return unixTime{t: t, nullable: true} }
+type unixTime struct{ t *time.Time }
+
+type unixNullTime struct{ t *time.Time }
 
 // Scan implements sql.Scanner.
 func (u unixTime) Scan(v any) error {
+	if v == nil {
+		return errors.New("unix time: NULL in a column that holds a time")
+	}
+	return unixNullTime(u).Scan(v)
+}
+
+// Scan implements sql.Scanner.
+func (u unixNullTime) Scan(v any) error {
+	if n, ok := v.(int64); ok { // what the driver gives for an INTEGER
+		*u.t = time.Unix(n, 0).UTC()
+		return nil
+	}
 	var n sql.NullInt64
 	if err := n.Scan(v); err != nil {
 		return err
-	}
-	if !n.Valid && !u.nullable {
-		return errors.New("unix time: NULL in a column that holds a time")
 	}
 	*u.t = unixOrZero(n)
 	return nil

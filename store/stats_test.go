@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"xuncha/internal/sqltest"
 )
 
 // TestStatsPlans checks the plans of the statistics passes and of the desk's overdue view,
@@ -71,20 +73,7 @@ func TestStatsPlans(t *testing.T) {
 
 	check := func(stage string) {
 		for _, s := range stmts {
-			rows, err := db.db.Query(`EXPLAIN QUERY PLAN `+s.query, s.args...)
-			if err != nil {
-				t.Fatalf("%s: %v", s.name, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var id, parent, unused int
-				var detail string
-				if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-					t.Fatal(err)
-				}
-				plan = append(plan, detail)
-			}
-			rows.Close()
+			plan := sqltest.QueryPlan(t, db.db, s.query, s.args...)
 			text := strings.Join(plan, "; ")
 			for _, step := range plan {
 				switch {

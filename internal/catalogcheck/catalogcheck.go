@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"testing"
 	"text/template/parse"
 )
 
@@ -309,6 +310,20 @@ func stringValue(e ast.Expr, consts map[string]string) (string, bool) {
 	return "", false
 }
 
+// Report returns a function that fails t for each problem it is given, and at once for an
+// error: catalogcheck.Report(t)(catalogcheck.UseProblems(…)) in a package's TestCatalog.
+func Report(t testing.TB) func(problems []string, err error) {
+	return func(problems []string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range problems {
+			t.Error(p)
+		}
+	}
+}
+
 // UseProblems reads dir's source for the calls of funcs (Uses) and returns the problems of
 // those uses against catalog; the catalog's own problems are left to i18n's test, which checks
 // it once. Fewer than least uses is an error: the reader, not the package, has lost its way.
@@ -380,42 +395,46 @@ func TemplateUses(glob, fn string) ([]Use, error) {
 	return uses, nil
 }
 
+// walkTemplate calls visit for every command in the template tree below n.
 func walkTemplate(n parse.Node, visit func(*parse.CommandNode)) {
+	var below []parse.Node
 	switch n := n.(type) {
 	case *parse.ListNode:
-		if n == nil {
-			return
+		if n != nil {
+			below = n.Nodes
 		}
-		for _, c := range n.Nodes {
-			walkTemplate(c, visit)
-		}
-	case *parse.ActionNode:
-		walkTemplate(n.Pipe, visit)
 	case *parse.PipeNode:
-		if n == nil {
-			return
-		}
-		for _, c := range n.Cmds {
-			walkTemplate(c, visit)
+		for _, c := range pipeCmds(n) {
+			below = append(below, c)
 		}
 	case *parse.CommandNode:
 		visit(n)
-		for _, a := range n.Args {
-			walkTemplate(a, visit)
-		}
-	case *parse.IfNode:
-		walkTemplate(n.Pipe, visit)
-		walkTemplate(n.List, visit)
-		walkTemplate(n.ElseList, visit)
-	case *parse.RangeNode:
-		walkTemplate(n.Pipe, visit)
-		walkTemplate(n.List, visit)
-		walkTemplate(n.ElseList, visit)
-	case *parse.WithNode:
-		walkTemplate(n.Pipe, visit)
-		walkTemplate(n.List, visit)
-		walkTemplate(n.ElseList, visit)
+		below = n.Args
+	case *parse.ActionNode:
+		below = []parse.Node{n.Pipe}
 	case *parse.TemplateNode:
-		walkTemplate(n.Pipe, visit)
+		below = []parse.Node{n.Pipe}
+	case *parse.IfNode:
+		below = branch(&n.BranchNode)
+	case *parse.RangeNode:
+		below = branch(&n.BranchNode)
+	case *parse.WithNode:
+		below = branch(&n.BranchNode)
 	}
+	for _, c := range below {
+		walkTemplate(c, visit)
+	}
+}
+
+// pipeCmds is a pipeline's commands; a {{template}} without one has a nil pipeline.
+func pipeCmds(p *parse.PipeNode) []*parse.CommandNode {
+	if p == nil {
+		return nil
+	}
+	return p.Cmds
+}
+
+// branch is what an if, a range or a with holds: its pipeline and both lists.
+func branch(n *parse.BranchNode) []parse.Node {
+	return []parse.Node{n.Pipe, n.List, n.ElseList}
 }
