@@ -397,19 +397,19 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 // send queues msg to each recipient once: key names the scheduled thing, and the recipient's
 // chat makes each row's dedupe key.
 func send(tx *store.Tx, recips []store.Recipient, key string, msg func(lang string) store.OutMessage) (int, error) {
-	n := 0
+	var q []store.Queued
 	seen := map[int64]bool{}
 	for _, r := range recips {
 		if seen[r.ChatID] {
 			continue
 		}
 		seen[r.ChatID] = true
-		if _, err := tx.Enqueue(r.ChatID, msg(r.Lang), fmt.Sprintf("%s:%d", key, r.ChatID)); err != nil {
-			return n, fmt.Errorf("enqueue %s: %w", key, err)
-		}
-		n++
+		q = append(q, store.Queued{ChatID: r.ChatID, Msg: msg(r.Lang), DedupeKey: fmt.Sprintf("%s:%d", key, r.ChatID)})
 	}
-	return n, nil
+	if _, err := tx.EnqueueAll(q); err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	return len(q), nil
 }
 
 func (s *Scheduler) date(t time.Time) string { return t.In(s.cfg.Location).Format("2006-01-02") }

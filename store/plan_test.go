@@ -39,12 +39,15 @@ func TestHotStatementPlans(t *testing.T) {
 	}{
 		{"ladder due", ladderDueQuery, []any{2000000, 0, 0, 1000}, "", false},
 		{"ladder clue", `SELECT c.number FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id WHERE c.id = ?`, []any{5}, "", false},
+		{"ladder clues", ladderCluesQuery, make([]any, LadderClueBatch), "", false},
 		{"letter acked", `SELECT COUNT(*) FROM clue_letters WHERE clue_id = ? AND due_at = ? AND kind = ? AND acked_at IS NOT NULL`,
 			[]any{2, 1002000, LetterReminder}, "", false},
 		{"number", `SELECT last FROM number_counters WHERE series = ? AND year = ?`, []any{"clue", 2026}, "", false},
 		{"repeats", `SELECT ` + clueColumns + clueFrom + repeatScope + ` ORDER BY c.id DESC LIMIT 20`, []any{"x7", 0, 0, 0}, "", false},
 		{"held repeats", `SELECT ` + clueColumns + clueFrom + repeatScope + ` AND c.status = ? ORDER BY c.id`, []any{"x7", 0, 0, 0, ClueHeld}, "", false},
 		{"dedupe", `SELECT id FROM outbox WHERE dedupe_key = ?`, []any{"ladder:1:2:3"}, "", false},
+		// A step's messages: the list of values is read whole, each chat found by its id.
+		{"enqueue all", enqueueAllQuery(3), []any{0, 1, "", "k1", false, 2, "", "k2", false, 3, "", "k3", false}, "SCAN 3-ROW VALUES CLAUSE", false},
 		{"review open", reviewOpenQuery, []any{2000000}, "SCAN c USING COVERING INDEX clues_open_review", false},
 		{"review closed", reviewClosedQuery, []any{1000, 2000}, "", true}, // groups the month's closures
 		// The passes over the indexes of next looks (migrations 0031, 0033): the work due only.
@@ -59,7 +62,12 @@ func TestHotStatementPlans(t *testing.T) {
 		for _, h := range hot {
 			plan := sqltest.QueryPlan(t, db.db, h.query, h.args...)
 			for _, step := range plan {
-				if (strings.HasPrefix(step, "SCAN") && step != h.allow) || (strings.Contains(step, "TEMP B-TREE") && !h.sort) {
+				// "SCAN inbox" under an INSERT into the outbox is the foreign key's check for
+				// rows of inbox that name the new row (inbox.reply_outbox_id), which SQLite runs
+				// only while a deferred violation is outstanding (OP_FkIfZero), never here;
+				// Enqueue's plan shows it too.
+				fkCheck := step == "SCAN inbox" && strings.HasPrefix(h.query, "INSERT INTO outbox")
+				if (strings.HasPrefix(step, "SCAN") && step != h.allow && !fkCheck) || (strings.Contains(step, "TEMP B-TREE") && !h.sort) {
 					t.Errorf("%s, %s: plan %q reads a growing table whole or sorts it", stage, h.name, strings.Join(plan, "; "))
 					break
 				}
