@@ -182,8 +182,8 @@ func TestCluePauseExtend(t *testing.T) {
 	}
 	en.mustRefuse(t, en.press(t, "unit", fmt.Sprintf("lg:exd:%d:5", clue)), "clue:"+en.clueTw.Number)
 	en.send(t, "unit", "/lang en")
-	if card := en.press(t, "unit", open(en.clueTw)); !strings.Contains(card.text, "deadline extended：2026-03-27 · 需补充调取银行流水") ||
-		!strings.Contains(card.text, "clock resumed：→ 2026-03-20") || !strings.Contains(card.text, "clock paused") {
+	if card := en.press(t, "unit", open(en.clueTw)); !strings.Contains(card.text, "deadline extended: 2026-03-27 · 需补充调取银行流水") ||
+		!strings.Contains(card.text, "clock resumed: → 2026-03-20") || !strings.Contains(card.text, "clock paused") {
 		t.Errorf("English timeline: %s", card.text)
 	}
 	for _, action := range []string{"clue.pause", "clue.resume", "clue.extend"} {

@@ -211,7 +211,7 @@ func EventText(lang string, l *Ledger, e store.ClueEvent) string {
 	if body == "" {
 		return label
 	}
-	return label + "：" + truncate(body, 300)
+	return T(lang, "lg.ev.line", label, truncate(body, 300))
 }
 
 // notifyClue tells the clue's keeper (or, when it has none, the officials of its township)

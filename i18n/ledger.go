@@ -59,6 +59,8 @@ var ledgerTexts = map[string][2]string{
 	"lg.ev.answer":      {"举报人答复", "reporter's answer"},
 	"lg.ev.supplement":  {"举报人补充材料", "reporter added information"},
 	"lg.ev.closed":      {"办结销号", "closed and struck off"},
+	// A timeline line: what happened, then its details (a full-width colon is Chinese only).
+	"lg.ev.line": {"%s：%s", "%s: %s"},
 
 	"lg.act.study":    {"会商研判", "Joint study"},
 	"lg.act.disposal": {"处置", "Disposal"},

@@ -10,6 +10,11 @@ var lettersTexts = map[string][2]string{
 	"letter.acked.stage": {"已签收 %s。签收已记入线索台账；线索推进到下一环节前，督办升级不会停止，请尽快办理。", "Receipt of %s acknowledged and recorded in the ledger. Escalation goes on until the clue moves on to its next step: please take it forward."},
 	"letter.already":     {"%s 此前已签收。", "%s was already acknowledged."},
 	"letter.unknown":     {"这份函件不存在，或您无权签收。", "There is no such letter, or you may not acknowledge it."},
+	// A letter's lines in a clue's timeline (the event kinds store.CreateLetter and
+	// store.AckLetter write), followed by the letter's number.
+	"lg.ev.reminder_letter":     {"发出提醒函", "reminder letter sent"},
+	"lg.ev.supervision_letter":  {"发出督办函", "supervision letter sent"},
+	"lg.ev.letter_acknowledged": {"函件已签收", "letter acknowledged"},
 
 	// The document. Paragraphs are separated by line breaks.
 	"letter.doc.title.reminder_letter":    {"关于督促办理问题线索的提醒函", "Reminder on a clue past its deadline"},
