@@ -420,3 +420,41 @@ func TestBrowserAnsweredButtons(t *testing.T) {
 		})
 	}
 }
+
+// TestBrowserReportPhoto: a resident who attaches a photo at the files step can still finish
+// the step. Sending a file answers (and so disables) the step's row of buttons, so the answer
+// "attachment received" must offer 完成 (Done) again; without it the resident had no button to
+// press and no hint what to type.
+func TestBrowserReportPhoto(t *testing.T) {
+	for _, bl := range browserLangs {
+		t.Run(bl.lang, func(t *testing.T) {
+			p := startChat(t, bl.accept)
+			tr := func(key string) string { return handlers.T(bl.lang, key) }
+			p.reportAbout(bl.lang, mustCategory(t, bl.lang), "东风村")
+			p.typeLine("东风村村委会")
+			p.waitBot(tr("report.description"))
+			p.typeLine("2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。")
+			p.waitBot(tr("report.files"))
+			photo := filepath.Join(t.TempDir(), "photo.png")
+			if err := os.WriteFile(photo, deskPhoto(t), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := p.step()
+			err := chromedp.Do(ctx, chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{photo}))
+			cancel()
+			if err != nil {
+				t.Fatalf("attach the photo: %v", err)
+			}
+			p.waitBot(handlers.T(bl.lang, "file.added", 1))
+			p.shot("photo-" + bl.lang + "-1-attached")
+			p.click(tr("done"))
+			p.waitBot(tr("report.identity"))
+			p.click(tr("report.anonymous"))
+			p.waitBot(tr("report.link"))
+			p.click(tr("report.link.keep"))
+			if got := p.waitBot(strings.SplitN(tr("report.summary"), "\n", 2)[0]); !strings.Contains(got, "1") {
+				t.Errorf("the summary does not count the photo: %q", got)
+			}
+		})
+	}
+}

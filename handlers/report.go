@@ -172,11 +172,14 @@ func (t *turn) reportStep() error {
 		if err != nil || !added {
 			return err
 		}
+		if strings.TrimSpace(m.Text) == "" && t.st.Step == stepFiles {
+			// The answer carries the step's buttons again: the web page disables the row
+			// a file answered, and in any chat the old row has scrolled away by now.
+			t.sayCancel(t.tr("file.added", len(d.Files)), []store.Button{t.btn("done", "done")})
+			return nil
+		}
 		t.say(t.tr("file.added", len(d.Files)))
 		if strings.TrimSpace(m.Text) == "" {
-			if t.st.Step == stepFiles {
-				return nil
-			}
 			return t.prompt()
 		}
 	}
