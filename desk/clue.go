@@ -136,7 +136,7 @@ func (d *Desk) cluePage(tx *store.Tx, q *req) error {
 		Unit: l.UnitName(c.Unit, lang), Due: d.day(c.DueAt), Closed: c.Status == store.ClueClosed, Named: c.Named,
 		Action: fmt.Sprintf("/desk/clue/%d/act", c.ID), Acked: !c.AckedAt.IsZero()}
 	pg.Overdue = !pg.Closed && !c.DueAt.IsZero() && tx.Now().After(c.DueAt)
-	pg.Colour = l.ClueColour(c, lang)
+	pg.Colour = l.ClueColour(c, lang, tx.Now())
 	pg.Source = handlers.T(lang, "lg.source.inspection")
 	if c.Source == store.ClueFromReport {
 		pg.Source = handlers.T(lang, "lg.source.anonymous")

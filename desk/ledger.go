@@ -261,7 +261,7 @@ func (d *Desk) ledgerPage(tx *store.Tx, q *req) error {
 	for _, c := range clues {
 		pg.Rows = append(pg.Rows, ledgerRow{Clue: c, Place: pl.name(c.TownshipID, c.VillageID),
 			Status: handlers.T(lang, "lg.status."+c.Status), Unit: d.cfg.Ledger.UnitName(c.Unit, lang),
-			Overdue: c.Status != store.ClueClosed && !c.DueAt.IsZero() && now.After(c.DueAt), Colour: d.cfg.Ledger.ClueColour(c, lang)})
+			Overdue: c.Status != store.ClueClosed && !c.DueAt.IsZero() && now.After(c.DueAt), Colour: d.cfg.Ledger.ClueColour(c, lang, now)})
 	}
 	if f.Q != "" && total > store.SearchCountMax {
 		pg.Total, pg.More = store.SearchCountMax, true

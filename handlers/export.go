@@ -103,7 +103,7 @@ func EachLedgerRow(tx *store.Tx, cf store.ClueFilter, loc *time.Location, l *Led
 		}
 		// The clue's stage and its colour on the stage's clock, in words (a printed sheet has
 		// no colours).
-		col := l.ClueColour(c, zh)
+		col := l.ClueColour(c, zh, tx.Now())
 		row := []string{c.Number, source, day(c.ReceivedAt), cat, townships[c.TownshipID], villages[c.VillageID],
 			c.Subject, c.Summary, T(zh, "lg.status."+c.Status), col.Stage, col.Label, disposal, l.FormName(c.Form, zh), unit, while,
 			day(c.DueAt), day(c.AckedAt), day(c.ClosedAt), yes(c.CaseFiled), strconv.Itoa(c.Disciplined),

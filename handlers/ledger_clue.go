@@ -72,7 +72,7 @@ func (t *turn) openClue(c *store.Clue) error {
 			b.WriteString(t.tr("lg.detail.overdue"))
 		}
 	}
-	if col := t.ledger().ClueColour(c, t.lang); col.Key != "" {
+	if col := t.ledger().ClueColour(c, t.lang, t.tx.Now()); col.Key != "" {
 		since := c.StageAt
 		if !c.DueAt.IsZero() {
 			since = c.DueAt // the deadline's ladder: the colour is about the deadline

@@ -172,7 +172,7 @@ func (t *turn) listClues(filter, arg string) error {
 		if !c.DueAt.IsZero() {
 			due = " · " + t.tr("lg.due", t.formatDay(c.DueAt))
 		}
-		if col := t.ledger().ClueColour(c, t.lang); col.Key != "" {
+		if col := t.ledger().ClueColour(c, t.lang, t.tx.Now()); col.Key != "" {
 			due += " · " + col.Label
 		}
 		if !c.PausedAt.IsZero() {

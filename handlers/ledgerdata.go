@@ -92,8 +92,10 @@ type Colour struct {
 	Stage string
 }
 
-// ClueColour returns clue c's colour in lang (zero Colour for a clue on no clock).
-func (l *Ledger) ClueColour(c *store.Clue, lang string) Colour {
+// ClueColour returns clue c's colour in lang at now (zero Colour for a clue on no clock). A
+// clue past its deadline on which the ladder has taken no step yet (its pass runs once a day)
+// is not "on time": it is "late", overdue with its reminder letter still to come.
+func (l *Ledger) ClueColour(c *store.Clue, lang string, now time.Time) Colour {
 	if c.Status == store.ClueClosed || !c.ClosedAt.IsZero() {
 		return Colour{}
 	}
@@ -102,6 +104,9 @@ func (l *Ledger) ClueColour(c *store.Clue, lang string) Colour {
 		return Colour{}
 	}
 	level := min(max(c.Level, store.LadderNone), store.LadderSupervision)
+	if level == store.LadderNone && !c.DueAt.IsZero() && c.PausedAt.IsZero() && now.After(c.DueAt) {
+		return Colour{Key: "late", Label: T(lang, "lg.colour.late"), Stage: st.Name(lang)}
+	}
 	key := [...]string{"green", "blue", "yellow", "red"}[level]
 	return Colour{Key: key, Label: T(lang, fmt.Sprintf("lg.colour.%d", level)), Stage: st.Name(lang)}
 }

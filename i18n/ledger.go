@@ -153,10 +153,12 @@ var ledgerTexts = map[string][2]string{
 	"lg.f.places": {"按地区", "By place"},
 	"lg.f.round":  {"本轮巡察", "This round"},
 	// A clue's colour on its clock (handlers.Ledger.ClueColour): the colour in words as well.
-	"lg.colour.0":     {"🟢绿灯·按期", "🟢 green: on time"},
-	"lg.colour.1":     {"🔵蓝灯·已催办", "🔵 blue: nudged"},
-	"lg.colour.2":     {"🟡黄灯·已发提醒函", "🟡 yellow: reminder letter"},
-	"lg.colour.3":     {"🔴红灯·已发督办函", "🔴 red: supervision letter"},
+	"lg.colour.0": {"🟢绿灯·按期", "🟢 green: on time"},
+	"lg.colour.1": {"🔵蓝灯·已催办", "🔵 blue: nudged"},
+	"lg.colour.2": {"🟡黄灯·已发提醒函", "🟡 yellow: reminder letter"},
+	"lg.colour.3": {"🔴红灯·已发督办函", "🔴 red: supervision letter"},
+	// Past the deadline, the ladder's daily pass not yet come: no light is lit yet.
+	"lg.colour.late":  {"⚪已超期·待发提醒函", "⚪ overdue: reminder letter due"},
 	"lg.detail.clock": {"\n办理阶段：%s（自 %s 起）；%s", "\nStage: %s (since %s); %s"},
 	"lg.ladder.1":     {"已提醒", "nudged"},
 	"lg.ladder.2":     {"已发提醒函", "reminder letter"},

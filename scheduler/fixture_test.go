@@ -450,8 +450,9 @@ func (f *fixture) wantColours(id int64, want ...colourAt) {
 func (f *fixture) colour(id int64) string {
 	f.t.Helper()
 	var c *store.Clue
-	f.update(func(tx *store.Tx) (err error) { c, err = tx.FindClue(id); return err })
-	return f.s.cfg.Ledger.ClueColour(c, "zh").Label
+	var now time.Time
+	f.update(func(tx *store.Tx) (err error) { c, err = tx.FindClue(id); now = tx.Now(); return err })
+	return f.s.cfg.Ledger.ClueColour(c, "zh", now).Label
 }
 
 // wantLines fails the test when got is not want, showing both, a line each.
