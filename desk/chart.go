@@ -3,7 +3,8 @@ package desk
 import (
 	"fmt"
 	"strconv"
-	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 // Charts are drawn on the server as inline SVG by the template stats.html: this file only
@@ -72,18 +73,46 @@ const (
 	barH       = 16
 	labelShare = 30.0 // percent of the width for the labels
 	barShare   = 60.0 // percent for the longest bar; the rest holds its total
-	labelRunes = 8
+	// labelWidth is the columns a bar's label may take, a Chinese character counting two: 8
+	// characters of Chinese or 16 of English fill the labels' share of a phone's chart.
+	labelWidth = 16
 	colHeight  = 160 // pixels of the tallest column
 )
 
 func pct(f float64) string { return strconv.FormatFloat(f, 'f', 2, 64) + "%" }
 
-// cut shortens a label to n characters, with an ellipsis.
+// cut shortens a label to n columns, with an ellipsis: a wide character (Chinese) takes two,
+// any other one, so that an English label gets as much room as a Chinese one.
 func cut(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
+	w := 0
+	for i, r := range s {
+		w += runeWidth(r)
+		if w > n {
+			// Back off until the ellipsis fits too.
+			kept := []rune(s[:i])
+			for w = columns(string(kept)); w > n-1 && len(kept) > 0; w = columns(string(kept)) {
+				kept = kept[:len(kept)-1]
+			}
+			return string(kept) + "…"
+		}
 	}
-	return string([]rune(s)[:n-1]) + "…"
+	return s
+}
+
+func columns(s string) int {
+	w := 0
+	for _, r := range s {
+		w += runeWidth(r)
+	}
+	return w
+}
+
+func runeWidth(r rune) int {
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }
 
 // part is one segment's value and class.
@@ -112,7 +141,7 @@ func barChart(id, title string, rows []barRowIn) chart {
 	}
 	c.Empty = top == 0
 	for i, r := range rows {
-		b := hbar{Label: cut(r.Label, labelRunes), Full: r.Label, BarY: i*barRow + (barRow-barH)/2, Y: i*barRow + barRow/2 + 5}
+		b := hbar{Label: cut(r.Label, labelWidth), Full: r.Label, BarY: i*barRow + (barRow-barH)/2, Y: i*barRow + barRow/2 + 5}
 		x, total := labelShare, 0
 		for _, p := range r.Parts {
 			total += p.N

@@ -236,7 +236,7 @@ func TestDeskStatsHostileNames(t *testing.T) {
 		t.Errorf("page holds an event handler: %s", m)
 	}
 	// The label is cut to fit the chart, the full name in its tooltip and the table, escaped.
-	for _, s := range []string{`<title>&lt;script&gt;alert(1)&lt;/script&gt;&lt;svg onload=alert(2)&gt;镇</title>`, `>&lt;script…</text>`,
+	for _, s := range []string{`<title>&lt;script&gt;alert(1)&lt;/script&gt;&lt;svg onload=alert(2)&gt;镇</title>`, `>&lt;script&gt;alert(1…</text>`,
 		`<th scope="row">&lt;script&gt;alert(1)&lt;/script&gt;&lt;svg onload=alert(2)&gt;镇</th>`} {
 		if !strings.Contains(page, s) {
 			t.Errorf("page lacks the escaped name %s", s)
@@ -262,5 +262,28 @@ func TestDeskStatsRefused(t *testing.T) {
 	res, _ = w.browser().get("/desk/stats/export")
 	if res.StatusCode != http.StatusUnauthorized {
 		t.Errorf("signed out export: %d", res.StatusCode)
+	}
+}
+
+// TestDeskStatsEnglishLabels: a bar's label gets the same room in English as in Chinese, a
+// Chinese character counting as two letters. Cut to eight characters like Chinese, English
+// charts read "Prelimi…", "Second …", "Organis…": the chart could not be read without its table.
+func TestDeskStatsEnglishLabels(t *testing.T) {
+	w := newWorld(t)
+	w.statsFixture()
+	b := w.signIn(w.admin)
+	b.header.Set("Accept-Language", "en-US,en;q=0.9")
+	_, page := b.get("/desk/stats")
+	for _, want := range []string{">Preliminary ver…</text>", ">Talk or inquiry…</text>", ">Second form</text>", ">Organisation de…</text>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the English statistics have no label %s", want)
+		}
+	}
+	b.header.Set("Accept-Language", "zh-CN")
+	_, page = b.get("/desk/stats")
+	for _, want := range []string{">初步核实</text>", ">市纪委监委第一…</text>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the Chinese statistics have no label %s", want)
+		}
 	}
 }
