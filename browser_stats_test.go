@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 
 	"xuncha/handlers"
@@ -114,6 +115,23 @@ func TestBrowserDeskStats(t *testing.T) {
 		t.Errorf("the month chart has %d columns (%v), want twelve", cols, err)
 	}
 	shoot("desk-stats.png")
+
+	// In English, at the same width, every table fits its chart's box: the column heads wrap
+	// instead of pushing the last columns (people disciplined, organisational handling) out of
+	// sight behind a scroll bar nobody sees.
+	if _, err := chromedp.Call(bctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{"Accept-Language": "en-US,en;q=0.9"}}); err != nil {
+		t.Fatalf("ask for English: %v", err)
+	}
+	step("the statistics in English", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#units svg.bars")))
+	hidden, err := chromedp.Run(bctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll("section.chart .scroll"))
+		.filter((d) => d.scrollWidth > d.clientWidth + 1).map((d) => d.closest("section").id + ": " + d.scrollWidth + " > " + d.clientWidth)`))
+	if err != nil || len(hidden) != 0 {
+		t.Errorf("tables wider than their box in English (%v): %v", err, hidden)
+	}
+	shoot("desk-stats-en.png")
+	if _, err := chromedp.Call(bctx, network.SetExtraHTTPHeaders, network.SetExtraHTTPHeadersParams{Headers: network.Headers{}}); err != nil {
+		t.Fatal(err)
+	}
 
 	// A phone: the charts take the screen's width and the page does not scroll sideways.
 	step("a phone", chromedp.EmulateViewport(390, 844), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#units svg.bars")))
