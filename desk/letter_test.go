@@ -67,3 +67,41 @@ func TestDeskLetter(t *testing.T) {
 		t.Errorf("%d refusals logged, want 2", n-refusals)
 	}
 }
+
+// TestDeskLetterTitle: a letter names the clue's category as an office writes it, without the
+// examples the resident was shown beside it: "问题线索JH-2026-0001（侵害群众利益）", not
+// "（侵害群众利益（村集体资金、惠农补贴、低保等））" with its brackets inside brackets.
+func TestDeskLetterTitle(t *testing.T) {
+	w := newWorld(t)
+	var c *store.Clue
+	var letter *store.Letter
+	if err := w.db.Update(context.Background(), func(tx *store.Tx) (err error) {
+		r := &store.Report{Category: "interests", TownshipID: w.tw1, VillageID: w.v1, Subject: "东风村会计", Description: "低保优亲厚友",
+			Anonymous: true, Lang: "zh"}
+		if _, err := tx.CreateReport(r, nil); err != nil {
+			return err
+		}
+		c = &store.Clue{Source: store.ClueFromReport, ReportID: r.ID, Title: "侵害群众利益（村集体资金、惠农补贴、低保等）", Subject: r.Subject,
+			Summary: r.Description, TownshipID: w.tw1, VillageID: w.v1}
+		if _, err := tx.CreateClue(c); err != nil {
+			return err
+		}
+		u, s, due := w.ledger.CanonicalUnit("case1"), store.ClueTransferred, w.now
+		if err := tx.UpdateClue(c.ID, store.ClueUpdate{Unit: &u, Status: &s, DueAt: &due}); err != nil {
+			return err
+		}
+		letter, err = tx.CreateLetter(c.ID, store.LetterReminder, w.now, 2026)
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	b := w.signIn(w.admin)
+	res, body := b.get(fmt.Sprintf("/desk/clue/%d/letter/%d", c.ID, letter.ID))
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("the letter: %d", res.StatusCode)
+	}
+	doc := docxtest.Document(t, []byte(body))
+	if !strings.Contains(doc, c.Number+"（侵害群众利益）") || strings.Contains(doc, "低保等") {
+		t.Errorf("the letter names the clue as:\n%s", doc)
+	}
+}

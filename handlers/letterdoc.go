@@ -7,6 +7,7 @@ package handlers
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"xuncha/internal/docx"
@@ -40,6 +41,7 @@ func (e *Engine) LetterFile(tx *store.Tx, letterID int64) (store.Attachment, []b
 	if k, ok := e.category(c.Category); ok {
 		title = k.Name(lang)
 	}
+	title = withoutExamples(title)
 	var body string
 	titleKey := "letter.doc.title." + l.Kind
 	if l.Stage != "" {
@@ -138,4 +140,16 @@ func (e *Engine) category(key string) (Category, bool) {
 		}
 	}
 	return Category{}, false
+}
+
+// withoutExamples is a category's name without the examples a resident is shown in brackets
+// after it (侵害群众利益（村集体资金、惠农补贴、低保等） → 侵害群众利益): the letter puts the
+// name in brackets itself, and an office writes no brackets inside brackets.
+func withoutExamples(name string) string {
+	for _, b := range [][2]string{{"（", "）"}, {" (", ")"}} {
+		if i := strings.Index(name, b[0]); i > 0 && strings.HasSuffix(name, b[1]) {
+			return name[:i]
+		}
+	}
+	return name
 }
