@@ -73,3 +73,23 @@ func TestDeskClueFacts(t *testing.T) {
 		}
 	}
 }
+
+// TestDeskNoPage: an address the desk does not have (a link cut off in a chat, a typo) gets
+// the desk's page in the reader's language with the way back, not Go's bare English "404 page
+// not found"; without a session, the sign-in notice.
+func TestDeskNoPage(t *testing.T) {
+	w := newWorld(t)
+	b := w.signIn(w.official)
+	for _, lang := range []struct{ accept, want string }{{"zh-CN", "工作台没有这个页面"}, {"en-US", "The desk has no such page"}} {
+		b.header.Set("Accept-Language", lang.accept)
+		for _, path := range []string{"/desk/nothing", "/desk/clue/", "/desk/clue/1/photos"} {
+			res, page := b.get(path)
+			if res.StatusCode != 404 || !strings.Contains(page, lang.want) || !strings.Contains(page, `href="/desk/"`) || strings.Contains(page, "404 page not found") {
+				t.Errorf("%s %s: %d\n%s", lang.accept, path, res.StatusCode, page)
+			}
+		}
+	}
+	if res, page := w.browser().get("/desk/nothing"); !strings.Contains(page, "请先登录") {
+		t.Errorf("without a session: %d\n%s", res.StatusCode, page)
+	}
+}

@@ -164,6 +164,9 @@ func (d *Desk) Handler() http.Handler {
 	mux.HandleFunc("GET /desk/clue/{id}/file/{file}", d.serve(d.file))
 	mux.HandleFunc("GET /desk/clue/{id}/letter/{letter}", d.serve(d.letter))
 	mux.HandleFunc("POST /desk/clue/{id}/act", d.serve(d.act))
+	// Any other address under /desk/ (a mistyped or cut-off link) gets the desk's own page in
+	// the reader's language, not the server's bare English "404 page not found".
+	mux.HandleFunc("GET /desk/", d.serve(d.noPage))
 	return secureHeaders(mux)
 }
 
@@ -278,6 +281,12 @@ type req struct {
 // fail answers with a message page.
 func (q *req) fail(status int, key string) {
 	q.status, q.tmpl, q.data, q.redirect, q.body = status, "message.html", messagePage{Key: key}, "", nil
+}
+
+// noPage answers an address the desk does not have.
+func (d *Desk) noPage(_ *store.Tx, q *req) error {
+	q.fail(http.StatusNotFound, "desk.nopage")
+	return nil
 }
 
 type messagePage struct {

@@ -21,6 +21,7 @@ var deskTexts = map[string][2]string{
 	"desk.expired":                        {"请先登录：在聊天中发送 /desk 获取登录链接。", "Please sign in: send /desk in the chat for a sign-in link."},
 	"desk.denied":                         {"您没有权限查看此页面。此次请求已记录。", "You may not see this page. The request has been logged."},
 	"desk.notfound":                       {"没有找到这条线索或文件。", "No such clue or file."},
+	"desk.nopage":                         {"工作台没有这个页面，请检查链接，或从台账进入。", "The desk has no such page. Check the link, or start from the ledger."},
 	"desk.csrf":                           {"页面已过期，请返回、刷新后重试。", "The page has expired; go back, reload it and try again."},
 	"desk.error":                          {"出错了，请稍后重试。", "Something went wrong; please try again later."},
 	"desk.you":                            {"%s · 人员编号 %d", "%s · person %d"},
