@@ -275,12 +275,10 @@ func (d *Desk) statsTables(tx *store.Tx, q *req, f statsFilters, pl *places) (sc
 		in = append(in, barRowIn{Label: tr("lg.status." + s), Parts: []part{{N: k, Class: "b-main", Title: tr("desk.stats.open")}}})
 		rows = append(rows, []string{tr("lg.status." + s), n(k)})
 	}
-	for level := 0; level <= 3; level++ {
-		key := "desk.stats.ladder.over"
-		if level > 0 {
-			key = fmt.Sprintf("lg.ladder.%d", level)
-		}
-		rows = append(rows, []string{tr("desk.stats.review.over", tr(key)), n(review.OverdueByLevel[level])})
+	// Overdue with no step yet is its own line: "超期：已超期、尚未发函" said overdue twice.
+	rows = append(rows, []string{tr("desk.stats.review.over0"), n(review.OverdueByLevel[0])})
+	for level := 1; level <= 3; level++ {
+		rows = append(rows, []string{tr("desk.stats.review.over", tr(fmt.Sprintf("lg.ladder.%d", level))), n(review.OverdueByLevel[level])})
 	}
 	rows = append(rows, []string{tr("desk.stats.review.closed", prev.Format("2006-01")), n(review.Closed)})
 	charts = append(charts, withTable(barChart("review", tr("desk.stats.review", scope, month.Format("2006-01")), in),

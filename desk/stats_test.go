@@ -287,3 +287,21 @@ func TestDeskStatsEnglishLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestDeskStatsReviewRows: the monthly review's overdue clues without a letter say so once
+// ("超期：尚未发函", "Overdue: no letter yet"), not "超期：已超期、尚未发函", "Overdue: Overdue, no
+// letter yet".
+func TestDeskStatsReviewRows(t *testing.T) {
+	w := newWorld(t)
+	w.statsFixture()
+	b := w.signIn(w.admin)
+	for _, lang := range []struct{ accept, want, bad string }{
+		{"zh-CN", `<th scope="row">超期：尚未发函</th>`, "超期：已超期"},
+		{"en-US", `<th scope="row">Overdue: no letter yet</th>`, "Overdue: Overdue"},
+	} {
+		b.header.Set("Accept-Language", lang.accept)
+		if _, page := b.get("/desk/stats"); !strings.Contains(page, lang.want) || strings.Contains(page, lang.bad) {
+			t.Errorf("%s: the review's rows do not read %s", lang.accept, lang.want)
+		}
+	}
+}

@@ -138,6 +138,7 @@ var deskTexts = map[string][2]string{
 	"desk.stats.ladder.over":   {"已超期、尚未发函", "Overdue, no letter yet"},
 	"desk.stats.review":        {"每月集中梳理：%s（%s）", "Monthly review: %s (%s)"},
 	"desk.stats.review.over":   {"超期：%s", "Overdue: %s"},
+	"desk.stats.review.over0":  {"超期：尚未发函", "Overdue: no letter yet"},
 	"desk.stats.review.closed": {"%s 办结销号", "Closed and struck off in %s"},
 	"help.desk":                {"\n/desk 工作台：在电脑浏览器中查看台账和证据、办理线索", "\n/desk — the desk: the ledger, the evidence and the actions in a browser"},
 	// The clock and the real-name duties on the clue page.
