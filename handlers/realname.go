@@ -542,7 +542,7 @@ func (t *turn) realNameCard(b *strings.Builder, c *store.Clue) ([][]store.Button
 		}
 	}
 	if len(followups) > 0 {
-		b.WriteString(t.tr("rn.card.followups", strings.Join(followups, "；")))
+		b.WriteString(t.tr("rn.card.followups", strings.Join(followups, t.tr("rn.card.fu.sep"))))
 	}
 	if c.Status == store.ClueClosed && t.rules().CanOn(PermResult, c) {
 		if d, err := t.resultDuty(c.ID); err != nil {

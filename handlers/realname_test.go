@@ -183,7 +183,7 @@ func TestResultNotice(t *testing.T) {
 	}
 	en.send(t, "town", "/lang en")
 	if card := en.press(t, "town", open(c)); !strings.Contains(card.text, "Result notice: sent to the reporter on 2026-03-24") ||
-		!strings.Contains(card.text, "result notice sent: ") {
+		!strings.Contains(card.text, "result notice sent: ") || !strings.Contains(card.text, "Retaliation follow-ups: 30 days (2026-04-01); 90 days") {
 		t.Errorf("English card: %s", card.text)
 	}
 	if n := len(en.audits(t, "clue.result_notice")); n != 1 {

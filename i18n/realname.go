@@ -80,6 +80,7 @@ var realNameTexts = map[string][2]string{
 		"【疑似打击报复】线索 %[2]s 的实名举报人在办结后第 %[3]d 天回访中反映遭受打击报复，已登记为新线索 %[1]s 并关联原线索。请立即研判。",
 		"[Possible retaliation] The real-name reporter of clue %[2]s said, in the follow-up %[3]d days after closing, that they met retaliation. It is registered as new clue %[1]s, linked to the old one. Please study it at once."},
 	"rn.card.followups":  {"\n打击报复回访：%s", "\nRetaliation follow-ups: %s"},
+	"rn.card.fu.sep":     {"；", "; "},
 	"rn.card.fu.item":    {"%d天 %s", "%d days %s"},
 	"rn.card.fu.planned": {"（%s）", "(%s)"},
 	"rn.card.fu.asked":   {"已询问，待答复", "asked, no answer yet"},
