@@ -185,14 +185,21 @@ func (p *chatPage) finishAnonymous(lang string) {
 	p.click(tr("report.link.keep"))
 }
 
+// describeReport walks a report with the sample places up to its files step.
+func (p *chatPage) describeReport(lang string) {
+	p.t.Helper()
+	p.reportAbout(lang, mustCategory(p.t, lang), "东风村")
+	p.typeLine("东风村村委会")
+	p.waitBot(handlers.T(lang, "report.description"))
+	p.typeLine("2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。")
+	p.waitBot(handlers.T(lang, "report.files"))
+}
+
 // fileReport walks a report up to its confirmation with the sample places.
 func (p *chatPage) fileReport(lang string) {
 	p.t.Helper()
 	tr := func(key string) string { return handlers.T(lang, key) }
-	p.reportAbout(lang, mustCategory(p.t, lang), "东风村")
-	p.typeLine("东风村村委会")
-	p.waitBot(tr("report.description"))
-	p.typeLine("2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。")
+	p.describeReport(lang)
 	p.finishAnonymous(lang)
 	p.waitBot(strings.SplitN(tr("report.summary"), "\n", 2)[0])
 }
@@ -430,11 +437,7 @@ func TestBrowserReportPhoto(t *testing.T) {
 		t.Run(bl.lang, func(t *testing.T) {
 			p := startChat(t, bl.accept)
 			tr := func(key string) string { return handlers.T(bl.lang, key) }
-			p.reportAbout(bl.lang, mustCategory(t, bl.lang), "东风村")
-			p.typeLine("东风村村委会")
-			p.waitBot(tr("report.description"))
-			p.typeLine("2024年3月村里发放的惠农补贴被村干部截留，每户少发了200元，涉及三十多户。")
-			p.waitBot(tr("report.files"))
+			p.describeReport(bl.lang)
 			photo := filepath.Join(t.TempDir(), "photo.png")
 			if err := os.WriteFile(photo, deskPhoto(t), 0o600); err != nil {
 				t.Fatal(err)
