@@ -56,7 +56,7 @@ type LadderCursor struct {
 }
 
 // LadderDue returns up to limit clues after the cursor whose next ladder step is due at now
-// (clues.next_step_at, migration 0024), in the order they fell due. It walks the index of
+// (clue_next_steps, migrations 0024 and 0035), in the order they fell due. It walks the index of
 // next steps from its start: what it reads is the work due, however large the ledger, and a
 // clue whose climb ended is not in the index. It reads outside any write transaction; each
 // step re-checks its clue in its own (LadderClue) and sets the clue's next step time, later
@@ -85,8 +85,8 @@ func (db *DB) LadderDue(ctx context.Context, now time.Time, after LadderCursor, 
 const currentLevel = `IFNULL((SELECT l.level FROM clue_ladder l WHERE l.clue_id = c.id
 	AND l.stage = IIF(c.due_at IS NULL, c.status, '') AND l.due_at = IFNULL(c.due_at, IFNULL(c.stage_at, c.received_at))), 0)`
 
-const ladderDueQuery = `SELECT id, next_step_at FROM clues
-	WHERE next_step_at <= ? AND (next_step_at, id) > (?, ?) ORDER BY next_step_at, id LIMIT ?`
+const ladderDueQuery = `SELECT clue_id, at FROM clue_next_steps
+	WHERE at <= ? AND (at, clue_id) > (?, ?) ORDER BY at, clue_id LIMIT ?`
 
 // LadderClue reads one clue and its ladder state inside the step's transaction, so that a
 // clue closed, paused or given a new deadline since the scan is seen as it is now.
@@ -173,9 +173,18 @@ func (tx *Tx) SetStageLadder(clueID int64, stage string, anchor time.Time, level
 }
 
 // SetNextStep records when a clue's next ladder step is due (zero: none), for a clue the
-// ladder looked at without taking a step.
+// ladder looked at without taking a step. The times live in a narrow table of their own
+// (migration 0035): a pass sets one for every clue it looks at, and on the clues table each
+// of those writes dirtied a page of its own.
 func (tx *Tx) SetNextStep(clueID int64, next time.Time) error {
-	if _, err := tx.exec(`UPDATE clues SET next_step_at = ? WHERE id = ?`, nullTime(next), clueID); err != nil {
+	var err error
+	if next.IsZero() {
+		_, err = tx.exec(`DELETE FROM clue_next_steps WHERE clue_id = ?`, clueID)
+	} else {
+		_, err = tx.exec(`INSERT INTO clue_next_steps (clue_id, at) SELECT id, ? FROM clues WHERE id = ?
+			ON CONFLICT (clue_id) DO UPDATE SET at = excluded.at`, next.Unix(), clueID)
+	}
+	if err != nil {
 		return fmt.Errorf("set next step: %w", err)
 	}
 	return nil
@@ -184,7 +193,7 @@ func (tx *Tx) SetNextStep(clueID int64, next time.Time) error {
 // ResetNextSteps hands every clue with a ladder step to come back to the next pass, which
 // works its time out again: for a change of the thresholds the times were computed with.
 func (tx *Tx) ResetNextSteps() error {
-	if _, err := tx.exec(`UPDATE clues SET next_step_at = 0 WHERE next_step_at IS NOT NULL`); err != nil {
+	if _, err := tx.exec(`UPDATE clue_next_steps SET at = 0`); err != nil {
 		return fmt.Errorf("reset next steps: %w", err)
 	}
 	return nil
@@ -305,7 +314,8 @@ func (tx *Tx) AckLetter(letterID int64, p *Person) (*Letter, error) {
 	if _, err := tx.exec(`UPDATE clue_ladder SET next_at = NULL WHERE clue_id = ? AND due_at = ? AND stage = ''`, l.ClueID, l.DueAt.Unix()); err != nil {
 		return nil, fmt.Errorf("stop ladder: %w", err)
 	}
-	if _, err := tx.exec(`UPDATE clues SET next_step_at = NULL WHERE id = ? AND due_at = ?`, l.ClueID, l.DueAt.Unix()); err != nil {
+	if _, err := tx.exec(`DELETE FROM clue_next_steps WHERE clue_id = ?
+		AND EXISTS (SELECT 1 FROM clues WHERE id = ? AND due_at = ?)`, l.ClueID, l.ClueID, l.DueAt.Unix()); err != nil {
 		return nil, fmt.Errorf("stop ladder: %w", err)
 	}
 	l.AckedAt, l.AckedBy = tx.now, p.ID
