@@ -209,6 +209,8 @@ func (db *DB) runBatch(batch []*commitRequest) {
 				results[i].err = fmt.Errorf("commit: %w", err)
 			}
 		}
+	} else {
+		db.checkpoint.wrote()
 	}
 	deliver()
 }
