@@ -397,6 +397,15 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 // send queues msg to each recipient once: key names the scheduled thing, and the recipient's
 // chat makes each row's dedupe key.
 func send(tx *store.Tx, recips []store.Recipient, key string, msg func(lang string) store.OutMessage) (int, error) {
+	q := messages(recips, key, msg)
+	if _, err := tx.EnqueueAll(q); err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	return len(q), nil
+}
+
+// messages are the rows send queues: one per recipient's chat, keyed by key and the chat.
+func messages(recips []store.Recipient, key string, msg func(lang string) store.OutMessage) []store.Queued {
 	var q []store.Queued
 	seen := map[int64]bool{}
 	for _, r := range recips {
@@ -406,10 +415,7 @@ func send(tx *store.Tx, recips []store.Recipient, key string, msg func(lang stri
 		seen[r.ChatID] = true
 		q = append(q, store.Queued{ChatID: r.ChatID, Msg: msg(r.Lang), DedupeKey: fmt.Sprintf("%s:%d", key, r.ChatID)})
 	}
-	if _, err := tx.EnqueueAll(q); err != nil {
-		return 0, fmt.Errorf("enqueue %s: %w", key, err)
-	}
-	return len(q), nil
+	return q
 }
 
 func (s *Scheduler) date(t time.Time) string { return t.In(s.cfg.Location).Format("2006-01-02") }

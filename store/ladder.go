@@ -502,31 +502,50 @@ type Queued struct {
 	DedupeKey string
 }
 
-// EnqueueAll is Enqueue for the messages of one scheduled step (a letter to a unit, its
-// keeper and the office): one statement for all of them. A pass of the escalation ladder
-// queues tens of thousands, and one INSERT … SELECT each cost a statement's set-up and its
-// own statement journal per message. A message whose key was queued before, or whose chat
-// is gone, is left out; it returns how many rows were added.
+// EnqueueAll is Enqueue for many messages at once: the messages of one scheduled step (a
+// letter to a unit, its keeper and the office), or of all the steps of a transaction of the
+// escalation pass. A pass queues tens of thousands; one INSERT … SELECT each cost a
+// statement's set-up and its own statement journal per message, and one statement per step
+// still copied every page it touched to a statement journal of its own (a multi-row insert
+// that may fail has one), a fifth of its time. Rows go in statements of up to enqueueChunk,
+// in order. A message whose key was queued before, or whose chat is gone, is left out; it
+// returns how many rows were added.
 func (tx *Tx) EnqueueAll(msgs []Queued) (int, error) {
-	if len(msgs) == 0 {
-		return 0, nil
-	}
-	args := make([]any, 0, 1+4*len(msgs))
-	args = append(args, tx.now.Unix())
-	for _, m := range msgs {
-		body, err := json.Marshal(m.Msg)
-		if err != nil {
-			return 0, fmt.Errorf("marshal message: %w", err)
+	added := 0
+	for len(msgs) > 0 {
+		chunk := msgs[:min(enqueueChunk, len(msgs))]
+		msgs = msgs[len(chunk):]
+		// The statement's length rounded up to a power of two, the rest filled with rows for
+		// chat 0 (no chat has it, so the join leaves them out): a few statements to prepare
+		// and keep, not one per length.
+		n := 1
+		for n < len(chunk) {
+			n *= 2
 		}
-		args = append(args, m.ChatID, tx.keys.seal("outbox", body), nullString(m.DedupeKey), m.Msg.Resident)
+		args := make([]any, 0, 1+4*n)
+		args = append(args, tx.now.Unix())
+		for _, m := range chunk {
+			body, err := json.Marshal(m.Msg)
+			if err != nil {
+				return added, fmt.Errorf("marshal message: %w", err)
+			}
+			args = append(args, m.ChatID, tx.keys.seal("outbox", body), nullString(m.DedupeKey), m.Msg.Resident)
+		}
+		for range n - len(chunk) {
+			args = append(args, 0, nil, nil, false)
+		}
+		res, err := tx.exec(enqueueAllQuery(n), args...)
+		if err != nil {
+			return added, fmt.Errorf("enqueue: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		added += int(k)
 	}
-	res, err := tx.exec(enqueueAllQuery(len(msgs)), args...)
-	if err != nil {
-		return 0, fmt.Errorf("enqueue: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return added, nil
 }
+
+// enqueueChunk is how many messages EnqueueAll puts in one statement (4 values each).
+const enqueueChunk = 256
 
 // enqueueAllQuery inserts n messages given as (chat, sealed body, dedupe key, resident) after
 // the time ?1; the chat's platform and person come from chats, as in Enqueue.

@@ -242,3 +242,49 @@ func TestNextStepsMigration(t *testing.T) {
 		t.Errorf("after SetNextStep: next steps %v, want %v", got, want)
 	}
 }
+
+// TestEnqueueAllChunks: more messages than one statement holds go in several, in the order
+// given; a key repeated within the list, and a chat that is gone, are left out.
+func TestEnqueueAllChunks(t *testing.T) {
+	db := MustOpenDB(t)
+	chats := []int64{mustChat(t, db, "telegram", "a"), mustChat(t, db, "telegram", "b"), mustChat(t, db, "wechat", "c")}
+	var q []Queued
+	var want []string
+	for i := range 2*enqueueChunk + 37 {
+		key := fmt.Sprintf("chunk:%d", i)
+		chat := chats[i%len(chats)]
+		switch i {
+		case enqueueChunk + 5:
+			key = "chunk:3" // queued before, in the first statement
+		case 2 * enqueueChunk:
+			chat = 999999 // no such chat
+		default:
+			want = append(want, key)
+		}
+		q = append(q, Queued{ChatID: chat, Msg: OutMessage{Text: key}, DedupeKey: key})
+	}
+	var n int
+	mustUpdate(t, db, func(tx *Tx) (err error) {
+		n, err = tx.EnqueueAll(q)
+		return err
+	})
+	if n != len(want) {
+		t.Errorf("EnqueueAll added %d rows, want %d", n, len(want))
+	}
+	rows, err := db.db.Query(`SELECT dedupe_key FROM outbox ORDER BY id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var got []string
+	for rows.Next() {
+		var k string
+		if err := rows.Scan(&k); err != nil {
+			t.Fatal(err)
+		}
+		got = append(got, k)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("queued %d rows in this order:\n%v\nwant %d:\n%v", len(got), got, len(want), want)
+	}
+}
