@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -404,16 +405,23 @@ func send(tx *store.Tx, recips []store.Recipient, key string, msg func(lang stri
 	return len(q), nil
 }
 
-// messages are the rows send queues: one per recipient's chat, keyed by key and the chat.
+// messages are the rows send queues: one per recipient's chat, keyed by key and the chat. msg
+// is built once per language: it is given nothing else.
 func messages(recips []store.Recipient, key string, msg func(lang string) store.OutMessage) []store.Queued {
 	var q []store.Queued
 	seen := map[int64]bool{}
+	byLang := map[string]store.OutMessage{}
 	for _, r := range recips {
 		if seen[r.ChatID] {
 			continue
 		}
 		seen[r.ChatID] = true
-		q = append(q, store.Queued{ChatID: r.ChatID, Msg: msg(r.Lang), DedupeKey: fmt.Sprintf("%s:%d", key, r.ChatID)})
+		m, ok := byLang[r.Lang]
+		if !ok {
+			m = msg(r.Lang)
+			byLang[r.Lang] = m
+		}
+		q = append(q, store.Queued{ChatID: r.ChatID, Msg: m, DedupeKey: key + ":" + strconv.FormatInt(r.ChatID, 10)})
 	}
 	return q
 }

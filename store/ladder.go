@@ -177,14 +177,22 @@ func (tx *Tx) SetStageLadder(clueID int64, stage string, anchor time.Time, level
 // (migration 0035): a pass sets one for every clue it looks at, and on the clues table each
 // of those writes dirtied a page of its own.
 func (tx *Tx) SetNextStep(clueID int64, next time.Time) error {
-	var err error
 	if next.IsZero() {
-		_, err = tx.exec(`DELETE FROM clue_next_steps WHERE clue_id = ?`, clueID)
-	} else {
-		_, err = tx.exec(`INSERT INTO clue_next_steps (clue_id, at) SELECT id, ? FROM clues WHERE id = ?
-			ON CONFLICT (clue_id) DO UPDATE SET at = excluded.at`, next.Unix(), clueID)
+		if _, err := tx.exec(`DELETE FROM clue_next_steps WHERE clue_id = ?`, clueID); err != nil {
+			return fmt.Errorf("set next step: %w", err)
+		}
+		return nil
 	}
+	// A clue the pass looks at was due, so it has its row: a one-row UPDATE, which needs no
+	// statement journal (an INSERT … SELECT does) and no look at the clue.
+	res, err := tx.exec(`UPDATE clue_next_steps SET at = ? WHERE clue_id = ?`, next.Unix(), clueID)
 	if err != nil {
+		return fmt.Errorf("set next step: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	if _, err := tx.exec(`INSERT INTO clue_next_steps (clue_id, at) SELECT id, ? FROM clues WHERE id = ?`, next.Unix(), clueID); err != nil {
 		return fmt.Errorf("set next step: %w", err)
 	}
 	return nil
