@@ -2,10 +2,13 @@ package store
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -286,5 +289,74 @@ func TestEnqueueAllChunks(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("queued %d rows in this order:\n%v\nwant %d:\n%v", len(got), got, len(want), want)
+	}
+}
+
+// TestNumbersTakenInACall: the numbers a call of Update takes are counted in memory and
+// written when it returns: the next call goes on from them, a call that fails gives them
+// back, and calls that share a transaction (concurrent ones, in savepoints) never share one.
+func TestNumbersTakenInACall(t *testing.T) {
+	db := MustOpenDB(t)
+	setClock(db, t0)
+	mustExec := func(q string) {
+		t.Helper()
+		if _, err := db.db.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustExec(`INSERT INTO clues (id, number, source, received_at, updated_at) VALUES (1, 'N-1', 'inspection', 0, 0)`)
+	var due atomic.Int64 // a letter's deadline, its own for each (one letter per deadline and kind)
+	letters := func(n int) ([]string, error) {
+		var got []string
+		err := db.Update(t.Context(), func(tx *Tx) error {
+			for range n {
+				l, err := tx.CreateLetter(1, LetterReminder, time.Unix(due.Add(1), 0), 2026)
+				if err != nil {
+					return err
+				}
+				got = append(got, l.Number)
+			}
+			return nil
+		})
+		return got, err
+	}
+	if got, err := letters(3); err != nil || !reflect.DeepEqual(got, []string{"提醒〔2026〕1号", "提醒〔2026〕2号", "提醒〔2026〕3号"}) {
+		t.Fatalf("first call: %v, %v", got, err)
+	}
+	errStop := errors.New("stop")
+	if err := db.Update(t.Context(), func(tx *Tx) error {
+		if _, err := tx.CreateLetter(1, LetterReminder, time.Unix(due.Add(1), 0), 2026); err != nil {
+			return err
+		}
+		return errStop
+	}); !errors.Is(err, errStop) {
+		t.Fatal(err)
+	}
+	if got, err := letters(1); err != nil || !reflect.DeepEqual(got, []string{"提醒〔2026〕4号"}) {
+		t.Fatalf("after a call that failed: %v, %v, want 提醒〔2026〕4号", got, err)
+	}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	all := map[string]bool{}
+	for range 8 {
+		wg.Go(func() {
+			got, err := letters(5)
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			for _, n := range got {
+				if all[n] {
+					t.Errorf("number %s issued twice", n)
+				}
+				all[n] = true
+			}
+		})
+	}
+	wg.Wait()
+	if n := mustCount(t, db, `SELECT last FROM number_counters WHERE series = 'reminder_letter' AND year = 2026`); n != 44 {
+		t.Errorf("counter at %d after 44 letters", n)
 	}
 }

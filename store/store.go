@@ -311,6 +311,9 @@ type Tx struct {
 	// run after it (see Contended).
 	commit *committer
 	behind int
+	// numbers holds the numbers a call of Update took, by series and year, until flushNumbers
+	// writes their counters; nil elsewhere (each number written at once).
+	numbers map[numberKey]int
 }
 
 // Contended reports whether another write waits for this transaction to end: a call of the same
