@@ -31,12 +31,10 @@ import (
 // in a browser context of their own, binds in the web chat, signs in through their own /desk
 // link and sees the clue transferred to them and not the other unit's.
 //
-// XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-ledger.png, docs/desk-clue.png and
-// docs/desk-unit.png (1366×768).
+// XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-ledger.png, docs/desk-clue.png,
+// docs/desk-clue-actions.png and docs/desk-unit.png (1366×768).
 func TestBrowserDesk(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	t.Cleanup(cancel)
-	prog := newBrowserProgram(t, ctx)
+	ctx, prog := newDeskProgram(t)
 	dbPath, key, cli := prog.dbPath, prog.key, prog.cli
 	invitation := regexp.MustCompile(`invitation code: (\S+)`).FindStringSubmatch(cli("invite", "--db", dbPath, "--role", "official", "--township", "新站镇"))
 	if invitation == nil {
@@ -109,41 +107,8 @@ func TestBrowserDesk(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url := prog.serve()
-	bctx := openBrowser(t, ctx, "zh-CN")
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, browserStepTimeout)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-		}
-	}
-	text := func(sel string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, browserStepTimeout)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
-	shots := os.Getenv("XUNCHA_DESK_SCREENSHOTS")
-	shoot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	url, tab := serveDesk(t, ctx, prog, "zh-CN")
+	bctx, step, text, shoot := tab.ctx, tab.step, tab.text, tab.shoot
 
 	// The chat page as a resident: its cookie opens nothing on the desk.
 	// The first action runs on the browser's own context: a step's shorter one would end the
@@ -208,6 +173,8 @@ func TestBrowserDesk(t *testing.T) {
 		t.Error("the report's text is not shown")
 	}
 	shoot("desk-clue.png")
+	step("the actions", chromedp.ScrollIntoView(chromedp.CSS("section.actions")))
+	shoot("desk-clue-actions.png")
 	step("dispose", chromedp.SetValue(chromedp.CSS(`#dispose select[name="disposal"]`), "verify"),
 		chromedp.SetValue(chromedp.CSS(`#dispose select[name="form"]`), "1"),
 		chromedp.Click(chromedp.CSS(`#dispose button`)), chromedp.WaitVisible(chromedp.CSS(".flash")))
@@ -268,25 +235,8 @@ func TestBrowserDesk(t *testing.T) {
 
 	// The unit member signs in through their own link and sees their clue, not the other
 	// unit's, which is not found by its id either.
-	ustep := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(uctx, browserStepTimeout)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			body, _ := chromedp.Run(uctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-		}
-	}
-	utext := func(sel string) string {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(uctx, browserStepTimeout)
-		defer cancel()
-		s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("read %s: %v", sel, err)
-		}
-		return s
-	}
+	unitTab := newDeskTab(t, uctx)
+	ustep, utext := unitTab.step, unitTab.text
 	up.click("工作台")
 	umsg := up.waitBot("工作台登录链接")
 	ulink := regexp.MustCompile(`http://\S+/desk/signin\?t=[A-Za-z0-9_-]+`).FindString(umsg)
@@ -299,15 +249,7 @@ func TestBrowserDesk(t *testing.T) {
 	if got := utext("main"); !strings.Contains(got, "共 1 条") || strings.Contains(got, otherClue) {
 		t.Errorf("the unit's ledger shows:\n%s", got)
 	}
-	if shots != "" {
-		png, err := chromedp.Run(uctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, "desk-unit.png"), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	unitTab.shoot("desk-unit.png")
 	ustep("the other unit's clue by id", chromedp.Navigate(fmt.Sprintf("%sdesk/clue/%d", url, otherID)),
 		chromedp.WaitVisible(chromedp.CSS("main")))
 	if got := utext("main"); !strings.Contains(got, handlers.T(handlers.LangZH, "desk.notfound")) || strings.Contains(got, "合作社") {

@@ -1,10 +1,7 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -22,9 +19,7 @@ import (
 // XUNCHA_DESK_SCREENSHOTS=docs writes docs/desk-stats.png (1366×768) and, for a look only,
 // desk-stats-phone.png and desk-stats-whole.png (the whole page).
 func TestBrowserDeskStats(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
-	t.Cleanup(cancel)
-	prog := newBrowserProgram(t, ctx)
+	ctx, prog := newDeskProgram(t)
 	dbPath, key := prog.dbPath, prog.key
 
 	// A year of clues: more in the bigger townships, most transferred, some closed with
@@ -102,31 +97,8 @@ func TestBrowserDeskStats(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	url := prog.serve()
-	bctx := openBrowser(t, ctx, "zh-CN")
-	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		sctx, cancel := context.WithTimeout(bctx, browserStepTimeout)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			body, _ := chromedp.Run(bctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`))
-			t.Fatalf("%s: %v\npage:\n%s", what, err, body)
-		}
-	}
-	shots := os.Getenv("XUNCHA_DESK_SCREENSHOTS")
-	shoot := func(name string) {
-		t.Helper()
-		if shots == "" {
-			return
-		}
-		png, err := chromedp.Run(bctx, chromedp.CaptureScreenshot())
-		if err != nil {
-			t.Fatalf("screenshot: %v", err)
-		}
-		if err := os.WriteFile(filepath.Join(shots, name), png, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	url, tab := serveDesk(t, ctx, prog, "zh-CN")
+	bctx, step, shoot := tab.ctx, tab.step, tab.shoot
 
 	if err := chromedp.Do(bctx, chromedp.EmulateViewport(1366, 768), chromedp.Navigate(handlers.DeskLink(url, token))); err != nil {
 		t.Fatalf("open the link: %v", err)
@@ -150,7 +122,7 @@ func TestBrowserDeskStats(t *testing.T) {
 		t.Errorf("on a phone the page is %d px wide (%v)", wide, err)
 	}
 	shoot("desk-stats-phone.png")
-	if shots != "" {
+	if tab.shots != "" {
 		step("the whole page", chromedp.EmulateViewport(1366, 2400), chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#units svg.bars")))
 		shoot("desk-stats-whole.png")
 	}

@@ -66,13 +66,7 @@ func (r *wxResident) say(text, want string) string {
 // pick returns the number of the menu line containing label.
 func pick(t *testing.T, msg, label string) string {
 	t.Helper()
-	for _, line := range strings.Split(msg, "\n") {
-		if num, text, ok := strings.Cut(line, ". "); ok && strings.Contains(text, label) {
-			return num
-		}
-	}
-	t.Fatalf("no menu line %q in:\n%s", label, msg)
-	return ""
+	return wechattest.Choice(t, msg, label)
 }
 
 // TestEndToEndWeChat runs the real program with the WeChat channel in safe mode against the

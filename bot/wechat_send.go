@@ -55,19 +55,15 @@ func (w *WeChat) Send(ctx context.Context, openid string, msg store.OutMessage) 
 		}
 		var ae *APIError
 		if errors.As(err, &ae) {
-			switch ae.Code {
-			case errWindowClosed, errWindowUsed:
+			if ae.Code == errWindowClosed || ae.Code == errWindowUsed {
 				// Our count and WeChat's disagree (a send from elsewhere, a clock): WeChat wins.
 				if err := w.store.CloseWeChatWindow(ctx, openid); err != nil {
 					return err
 				}
 				return w.sendTemplate(ctx, openid, lang, strings.Join(parts[i:], ""), i > 0)
-			case errUnfollowed:
-				return &outbox.SendError{Unreachable: true, Err: err}
-			case errQuota:
-				return &outbox.SendError{RetryAfter: quotaPause, Err: err}
-			case errSystemBusy:
-				return err
+			}
+			if serr, ok := sendError(ae, err); ok {
+				return serr
 			}
 			return &outbox.SendError{Permanent: true, Err: err}
 		}
@@ -103,17 +99,26 @@ func (w *WeChat) sendTemplate(ctx context.Context, openid, lang, text string, pa
 	}
 	var ae *APIError
 	if errors.As(err, &ae) {
-		switch ae.Code {
-		case errUnfollowed:
-			return &outbox.SendError{Unreachable: true, Err: err}
-		case errQuota:
-			return &outbox.SendError{RetryAfter: quotaPause, Err: err}
-		case errSystemBusy:
-			return err
+		if serr, ok := sendError(ae, err); ok {
+			return serr
 		}
 		return w.undeliverable(ctx, openid, "wechat.undeliverable.refused", err)
 	}
 	return outbox.TransportError(err, partlySent)
+}
+
+// sendError is what the outbox is told of the API errors every kind of send meets alike (err
+// is ae's wrapper); false for the others, which each send answers its own way.
+func sendError(ae *APIError, err error) (error, bool) {
+	switch ae.Code {
+	case errUnfollowed:
+		return &outbox.SendError{Unreachable: true, Err: err}, true
+	case errQuota:
+		return &outbox.SendError{RetryAfter: quotaPause, Err: err}, true
+	case errSystemBusy:
+		return err, true
+	}
+	return nil, false
 }
 
 // undeliverable reports a message no allowed means can carry and refuses it for good. The

@@ -159,18 +159,6 @@ func (f *wxFixture) waitSent(openid string, skip int, want, passive string) stri
 	}
 }
 
-// choice finds the number of the menu line containing label in a rendered message.
-func choice(t testing.TB, msg, label string) string {
-	t.Helper()
-	for _, line := range strings.Split(msg, "\n") {
-		if num, text, ok := strings.Cut(line, ". "); ok && strings.Contains(text, label) {
-			return num
-		}
-	}
-	t.Fatalf("no menu line %q in:\n%s", label, msg)
-	return ""
-}
-
 func countRows(t testing.TB, path, query string) int {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+path+"?mode=ro")
@@ -316,14 +304,14 @@ func TestWeChatCallbackRefused(t *testing.T) {
 func (f *wxFixture) report(user string) string {
 	f.t.Helper()
 	m := f.say(user, "/report", "请选择问题类别")
-	m = f.say(user, choice(f.t, m, "侵害群众利益"), "哪个乡镇")
-	m = f.say(user, choice(f.t, m, "新站镇"), "哪个村")
-	m = f.say(user, choice(f.t, m, "东风村"), "涉及哪个人")
+	m = f.say(user, wechattest.Choice(f.t, m, "侵害群众利益"), "哪个乡镇")
+	m = f.say(user, wechattest.Choice(f.t, m, "新站镇"), "哪个村")
+	m = f.say(user, wechattest.Choice(f.t, m, "东风村"), "涉及哪个人")
 	f.say(user, "东风村会计", "请描述发生了什么")
 	m = f.say(user, "2024年3月惠农补贴被截留，每户少发200元，涉及三十多户。", "证据")
-	m = f.say(user, choice(f.t, m, "完成"), "举报方式")
-	m = f.say(user, choice(f.t, m, "匿名举报"), "是否允许")
-	return f.say(user, choice(f.t, m, "保留"), "请核对")
+	m = f.say(user, wechattest.Choice(f.t, m, "完成"), "举报方式")
+	m = f.say(user, wechattest.Choice(f.t, m, "匿名举报"), "是否允许")
+	return f.say(user, wechattest.Choice(f.t, m, "保留"), "请核对")
 }
 
 // TestWeChatRetriedMessage: WeChat delivers the confirming message three times (it retries
@@ -334,7 +322,7 @@ func TestWeChatRetriedMessage(t *testing.T) {
 	f.start()
 	const user = "oResidentRetry"
 	summary := f.report(user)
-	confirm := f.cb.Text(user, 777001, choice(t, summary, "确认提交"))
+	confirm := f.cb.Text(user, 777001, wechattest.Choice(t, summary, "确认提交"))
 	var replies []string
 	for range 3 {
 		replies = append(replies, f.post(confirm))
@@ -351,7 +339,7 @@ func TestWeChatRetriedMessage(t *testing.T) {
 
 	// Concurrent retries of one message: one step, one reply content.
 	m := f.say(user, "/start", "巡察监督举报服务")
-	body := f.cb.Text(user, 777002, choice(t, m, "查询进展"))
+	body := f.cb.Text(user, 777002, wechattest.Choice(t, m, "查询进展"))
 	var wg sync.WaitGroup
 	got := make([]string, 3)
 	for i := range 3 {
@@ -527,9 +515,9 @@ func TestWeChatMedia(t *testing.T) {
 	f.start()
 	const user = "oResidentMedia"
 	m := f.say(user, "/report", "请选择问题类别")
-	m = f.say(user, choice(t, m, "侵害群众利益"), "哪个乡镇")
-	m = f.say(user, choice(t, m, "新站镇"), "哪个村")
-	m = f.say(user, choice(t, m, "东风村"), "涉及哪个人")
+	m = f.say(user, wechattest.Choice(t, m, "侵害群众利益"), "哪个乡镇")
+	m = f.say(user, wechattest.Choice(t, m, "新站镇"), "哪个村")
+	m = f.say(user, wechattest.Choice(t, m, "东风村"), "涉及哪个人")
 	f.say(user, "不知道名字", "请描述发生了什么")
 	f.say(user, "去年秋收时村里的补贴少发了，每户少了两百元，很多人都有意见。", "证据")
 	f.fake.AddMedia("img-1", pngBytes(t))
@@ -725,76 +713,101 @@ func TestWeChatReceiptBeforeSuccess(t *testing.T) {
 // (safe mode) from concurrent users, from the request to the decrypted reply: each request is
 // a new resident's first message, so each step creates a chat and answers the welcome menu.
 // p50/p99 are computed over every request. Sub-benchmarks: 200 concurrent callbacks (the
-// goal), 1 at a time (the service time of one callback), and the engine's step alone called by
-// 200 goroutines (the floor the channel adds to: one SQLite transaction, one fsync, per step).
+// goal), 1 at a time (the service time of one callback), the engine's step alone called by
+// 200 goroutines (the floor the channel adds to: one SQLite transaction, one fsync, per step),
+// and both of these in alternating rounds (interleaved=200), for their ratio on a shared
+// machine.
 func BenchmarkWeChatPassive(b *testing.B) {
 	b.Run("callbacks=200", func(b *testing.B) { benchCallbacks(b, 200) })
 	b.Run("callbacks=1", func(b *testing.B) { benchCallbacks(b, 1) })
 	b.Run("engine-only=200", benchEngine)
 	b.Run("net-http-client=200", benchCallbacksHTTPClient)
+	b.Run("interleaved=200", benchInterleaved)
 }
 
 // benchCallbacks sends signed, encrypted callbacks from clients connections at once, each a
 // new user's first message, and checks that each got its passive reply.
-//
-// The client is WeChat's side, which runs on other machines; here it shares the CPU with the
-// server. It writes requests built before the clock on kept-alive connections and reads the
-// answers with one goroutine per connection, so that the benchmark measures the server rather
-// than net/http's client (three goroutines and their hand-offs per request; see
-// benchCallbacksHTTPClient for the same load through it).
 func benchCallbacks(b *testing.B, clients int) {
 	f := newWXFixture(b, WeChatConfig{AESKey: wxAESKey})
 	f.start()
-	// The latency is the server's: WeChat's side of the exchange (signing and encrypting a
-	// callback, decrypting the reply) runs before and after the clock, not inside it.
-	reqs := make([][]byte, b.N)
+	c := newCallbackClient(b, f, b.N, clients)
+	b.ResetTimer()
+	cpu := processCPU()
+	c.send(0, b.N)
+	b.StopTimer()
+	reportCPU(b, cpu)
+	checkReplies(b, f, c.replies)
+	reportLatency(b, c.lat)
+}
+
+// callbackClient is WeChat's side of benchCallbacks, which runs on other machines; here it
+// shares the CPU with the server. It writes requests built before the clock on kept-alive
+// connections and reads the answers with one goroutine per connection, so that the benchmark
+// measures the server rather than net/http's client (three goroutines and their hand-offs per
+// request; see benchCallbacksHTTPClient for the same load through it). Signing and encrypting
+// a callback, and decrypting the reply, run before and after the clock, not inside it.
+type callbackClient struct {
+	conns   []net.Conn
+	readers []*bufio.Reader
+	reqs    [][]byte
+	replies []string
+	lat     []time.Duration
+}
+
+func newCallbackClient(b *testing.B, f *wxFixture, n, clients int) *callbackClient {
+	c := &callbackClient{reqs: make([][]byte, n), replies: make([]string, n), lat: make([]time.Duration, n)}
 	host := f.srv.Listener.Addr().String()
-	for i := range b.N {
+	for i := range n {
 		s := f.cb.Sign(f.cb.Text(fmt.Sprintf("oBench%07d", i), int64(900000+i), "你好"), time.Now())
-		reqs[i] = fmt.Appendf(nil, "POST /?%s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s",
+		c.reqs[i] = fmt.Appendf(nil, "POST /?%s HTTP/1.1\r\nHost: %s\r\nContent-Type: text/xml\r\nContent-Length: %d\r\n\r\n%s",
 			s.Query.Encode(), host, len(s.Body), s.Body)
 	}
-	conns := make([]net.Conn, clients)
-	for c := range conns {
+	for range clients {
 		conn, err := net.Dial("tcp", host)
 		if err != nil {
 			b.Fatal(err)
 		}
-		defer conn.Close()
-		conns[c] = conn
+		b.Cleanup(func() { conn.Close() })
+		c.conns = append(c.conns, conn)
+		c.readers = append(c.readers, bufio.NewReader(conn))
 	}
-	replies := make([]string, b.N)
-	lat := make([]time.Duration, b.N)
+	return c
+}
+
+// send sends requests lo to hi-1, one connection's requests at a time each, all connections at once.
+func (c *callbackClient) send(lo, hi int) {
+	spread(lo, hi, len(c.conns), func(conn, i int) {
+		start := time.Now()
+		if _, err := c.conns[conn].Write(c.reqs[i]); err != nil {
+			return
+		}
+		res, err := http.ReadResponse(c.readers[conn], nil)
+		if err != nil {
+			return
+		}
+		c.replies[i] = readAll(res)
+		c.lat[i] = time.Since(start)
+	})
+}
+
+// spread runs fn for lo to hi-1 from workers goroutines at once, each taking the next i when
+// done with its last; fn is told which worker runs it.
+func spread(lo, hi, workers int, fn func(worker, i int)) {
 	var next atomic.Int64
+	next.Store(int64(lo))
 	var wg sync.WaitGroup
-	b.ResetTimer()
-	cpu := processCPU()
-	for _, conn := range conns {
+	for w := range workers {
 		wg.Go(func() {
-			br := bufio.NewReader(conn)
 			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
+				i := int(next.Add(1) - 1)
+				if i >= hi {
 					return
 				}
-				start := time.Now()
-				if _, err := conn.Write(reqs[i]); err != nil {
-					return
-				}
-				res, err := http.ReadResponse(br, nil)
-				if err != nil {
-					return
-				}
-				replies[i] = readAll(res)
-				lat[i] = time.Since(start)
+				fn(w, i)
 			}
 		})
 	}
 	wg.Wait()
-	b.StopTimer()
-	reportCPU(b, cpu)
-	checkReplies(b, f, replies)
-	reportLatency(b, lat)
 }
 
 // benchCallbacksHTTPClient is benchCallbacks at 200 through net/http's client, as this
@@ -811,7 +824,7 @@ func benchCallbacksHTTPClient(b *testing.B) {
 		urls[i], bodies[i] = s.URL(f.srv.URL), s.Body
 	}
 	replies := make([]string, b.N)
-	lat := runConcurrent(b, clients, func(i int64) {
+	lat := runConcurrent(b, clients, func(i int) {
 		res, err := client.Post(urls[i], "text/xml", strings.NewReader(bodies[i]))
 		if err == nil {
 			replies[i] = readAll(res)
@@ -836,38 +849,68 @@ func checkReplies(b *testing.B, f *wxFixture, replies []string) {
 
 func benchEngine(b *testing.B) {
 	f := newWXFixture(b, WeChatConfig{})
-	lat := runConcurrent(b, 200, func(i int64) {
-		_, err := f.engine.Handle(context.Background(), handlers.Message{Platform: handlers.PlatformWeChat,
-			ChatID: fmt.Sprintf("oBench%07d", i), MsgID: fmt.Sprintf("m%d", 900000+i), Text: "你好", Passive: true})
-		if err != nil {
-			b.Error(err)
-		}
-	})
+	lat := runConcurrent(b, 200, func(i int) { engineStep(b, f, i) })
 	reportLatency(b, lat)
+}
 
+// engineStep is the step of a callback without the channel: a new chat's first message,
+// answered passively.
+func engineStep(b *testing.B, f *wxFixture, i int) {
+	_, err := f.engine.Handle(context.Background(), handlers.Message{Platform: handlers.PlatformWeChat,
+		ChatID: fmt.Sprintf("oStep%07d", i), MsgID: fmt.Sprintf("s%d", 900000+i), Text: "你好", Passive: true})
+	if err != nil {
+		b.Error(err)
+	}
+}
+
+// benchInterleaved runs b.N callbacks and b.N bare steps, each 200 at once, in alternating
+// rounds of 2,000 on one database, and reports each one's throughput and p99 and their ratios.
+// The two sub-benchmarks above run seconds apart, and on a shared machine the load changes in
+// between: their ratio swung by 2-3x from one run to the next (BENCHMARKS.md, WeChat). Here
+// both see the same moments' load, round after round.
+func benchInterleaved(b *testing.B) {
+	const clients, round = 200, 2000
+	f := newWXFixture(b, WeChatConfig{AESKey: wxAESKey})
+	f.start()
+	c := newCallbackClient(b, f, b.N, clients)
+	steps := make([]time.Duration, b.N)
+	var inCallbacks, inSteps time.Duration
+	b.ResetTimer()
+	for lo := 0; lo < b.N; lo += round {
+		hi := min(lo+round, b.N)
+		start := time.Now()
+		c.send(lo, hi)
+		inCallbacks += time.Since(start)
+		start = time.Now()
+		spread(lo, hi, clients, func(_, i int) {
+			t := time.Now()
+			engineStep(b, f, i)
+			steps[i] = time.Since(t)
+		})
+		inSteps += time.Since(start)
+	}
+	b.StopTimer()
+	checkReplies(b, f, c.replies)
+	cb, step := float64(b.N)/inCallbacks.Seconds(), float64(b.N)/inSteps.Seconds()
+	cbP99, stepP99 := p99(c.lat), p99(steps)
+	b.ReportMetric(cb, "callbacks/s")
+	b.ReportMetric(step, "steps/s")
+	b.ReportMetric(cb/step, "ratio")
+	b.ReportMetric(cbP99, "callbacks-p99-ms")
+	b.ReportMetric(stepP99, "steps-p99-ms")
+	b.ReportMetric(cbP99/stepP99, "p99-ratio")
 }
 
 // runConcurrent runs b.N calls of fn from clients goroutines and returns each call's latency.
-func runConcurrent(b *testing.B, clients int, fn func(i int64)) []time.Duration {
+func runConcurrent(b *testing.B, clients int, fn func(i int)) []time.Duration {
 	lat := make([]time.Duration, b.N)
-	var next atomic.Int64
-	var wg sync.WaitGroup
 	b.ResetTimer()
 	cpu := processCPU()
-	for range clients {
-		wg.Go(func() {
-			for {
-				i := next.Add(1) - 1
-				if i >= int64(b.N) {
-					return
-				}
-				start := time.Now()
-				fn(i)
-				lat[i] = time.Since(start)
-			}
-		})
-	}
-	wg.Wait()
+	spread(0, b.N, clients, func(_, i int) {
+		start := time.Now()
+		fn(i)
+		lat[i] = time.Since(start)
+	})
 	b.StopTimer()
 	reportCPU(b, cpu)
 	return lat
@@ -880,11 +923,17 @@ func reportCPU(b *testing.B, start time.Duration) {
 }
 
 func reportLatency(b *testing.B, lat []time.Duration) {
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
-	b.ReportMetric(pct(0.50), "p50-ms")
-	b.ReportMetric(pct(0.99), "p99-ms")
+	b.ReportMetric(percentile(lat, 0.50), "p50-ms")
+	b.ReportMetric(percentile(lat, 0.99), "p99-ms")
 	b.ReportMetric(float64(len(lat))/b.Elapsed().Seconds(), "req/s")
+}
+
+func p99(lat []time.Duration) float64 { return percentile(lat, 0.99) }
+
+// percentile sorts lat and returns its p-th percentile in milliseconds.
+func percentile(lat []time.Duration, p float64) float64 {
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000
 }
 
 func readAll(res *http.Response) string {
@@ -962,5 +1011,241 @@ func TestWeChatStoreDown(t *testing.T) {
 	status, body, err := f.cb.Post(f.srv.URL, f.cb.Text("oResidentDown", 1, "你好"))
 	if err != nil || status != http.StatusServiceUnavailable || strings.Contains(string(body), "success") {
 		t.Errorf("callback with the store down: %d %q %v; want 503", status, body, err)
+	}
+}
+
+// TestWeChatPlaintextReplay: in plaintext mode a callback's signature covers the token, the
+// timestamp and the nonce, not the body. A captured URL replayed with a forged body — as the
+// same openid or any other, within the five minutes its timestamp is fresh — is refused and
+// acts as nobody: nothing stored, no chat, no answer; a channel restarted on the same database
+// still refuses it. The same request again, byte for byte, is WeChat retrying: it is answered
+// and changes nothing.
+func TestWeChatPlaintextReplay(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{})
+	f.start()
+	const victim = "oOfficialVictim"
+	captured := f.cb.Sign(f.cb.Text(victim, 5001, "/start"), time.Now())
+	status, b, err := wechattest.PostSigned(f.srv.URL, captured)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("the genuine callback: %d %s %v", status, b, err)
+	}
+	first, err := f.cb.Reply(b)
+	if err != nil || !strings.Contains(first, "巡察监督举报服务") {
+		t.Fatalf("the genuine callback's answer: %q %v", first, err)
+	}
+	chats := countRows(t, f.dbPath, `SELECT COUNT(*) FROM chats`)
+
+	for _, forged := range []string{
+		f.cb.Text(victim, 5002, "/ledger"),                     // as the victim
+		f.cb.Text("oSomeoneElse", 5003, "/start"),              // as anyone
+		f.cb.Event(victim, "CLICK", "menu_report", time.Now()), // an event
+	} {
+		replay := captured
+		replay.Body = forged
+		status, b, err := wechattest.PostSigned(f.srv.URL, replay)
+		if err != nil || status != http.StatusForbidden {
+			t.Errorf("a forged body on a captured URL: %d %s %v; want 403", status, b, err)
+		}
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id IN ('m5002', 'm5003') OR msg_id LIKE 'e%'`); n != 0 {
+		t.Errorf("the forged callbacks stored %d inbox rows", n)
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM chats`); n != chats {
+		t.Errorf("chats: %d before the forged callbacks, %d after", chats, n)
+	}
+	if sent := f.fake.Sent(""); len(sent) != 0 {
+		t.Errorf("the forged callbacks were answered: %+v", sent)
+	}
+
+	// WeChat's retry: the same URL and body again is taken, and deduplicated.
+	status, b, err = wechattest.PostSigned(f.srv.URL, captured)
+	if err != nil || status != http.StatusOK {
+		t.Fatalf("the same callback again: %d %s %v", status, b, err)
+	}
+	if again, _ := f.cb.Reply(b); again != first {
+		t.Errorf("the retry was answered %q; the first %q", again, first)
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id = 'm5001'`); n != 1 {
+		t.Errorf("inbox rows of the genuine message: %d", n)
+	}
+
+	// The nonces are in the database, not in the channel's memory: a restart forgets none.
+	wx, err := NewWeChat(slog.New(slog.DiscardHandler), WeChatConfig{AppID: wxAppID, Token: wxToken, Plaintext: true, APIURL: f.fake.URL}, f.engine, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replay := captured
+	replay.Body = f.cb.Text(victim, 5004, "/ledger")
+	rec := httptest.NewRecorder()
+	wx.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, replay.URL("/wechat"), strings.NewReader(replay.Body)))
+	if rec.Code != http.StatusForbidden {
+		t.Errorf("a forged body after a restart: %d; want 403", rec.Code)
+	}
+}
+
+// TestWeChatReplayedNonce: in safe mode two callbacks that share a timestamp and nonce, each
+// properly encrypted and signed, are one too many: the second is refused and stores nothing.
+func TestWeChatReplayedNonce(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{AESKey: wxAESKey})
+	f.start()
+	now := time.Now()
+	first := f.cb.SignNonce(f.cb.Text("oResidentNonce", 6001, "/start"), now, "1234567890")
+	second := f.cb.SignNonce(f.cb.Text("oResidentNonce", 6002, "/help"), now, "1234567890")
+	if status, b, err := wechattest.PostSigned(f.srv.URL, first); err != nil || status != http.StatusOK {
+		t.Fatalf("first: %d %s %v", status, b, err)
+	}
+	if status, b, err := wechattest.PostSigned(f.srv.URL, second); err != nil || status != http.StatusForbidden {
+		t.Errorf("a second message with the same nonce: %d %s %v; want 403", status, b, err)
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id = 'm6002'`); n != 0 {
+		t.Errorf("the refused callback stored %d inbox rows", n)
+	}
+	// The same nonce at another timestamp is another pair (WeChat's nonces are short).
+	if status, b, err := wechattest.PostSigned(f.srv.URL, f.cb.SignNonce(f.cb.Text("oResidentNonce", 6003, "/help"), now.Add(-time.Second), "1234567890")); err != nil || status != http.StatusOK {
+		t.Errorf("the nonce at another timestamp: %d %s %v", status, b, err)
+	}
+}
+
+// TestWeChatModeConfig: without an EncodingAESKey the channel does not start unless plaintext
+// mode is asked for, and not both; the errors name the settings.
+func TestWeChatModeConfig(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{AESKey: wxAESKey})
+	for _, tt := range []struct {
+		cfg  WeChatConfig
+		want string
+	}{
+		{WeChatConfig{}, "WECHAT_PLAINTEXT"},
+		{WeChatConfig{AESKey: wxAESKey, Plaintext: true}, "not both"},
+	} {
+		tt.cfg.AppID, tt.cfg.Token = wxAppID, wxToken
+		if _, err := NewWeChat(slog.New(slog.DiscardHandler), tt.cfg, f.engine, f.db); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("NewWeChat(%+v) = %v; want an error saying %q", tt.cfg, err, tt.want)
+		}
+	}
+}
+
+// gatedEngine holds the steps of one chat until its gate is closed.
+type gatedEngine struct {
+	WeChatEngine
+	chat string
+	gate chan struct{}
+}
+
+func (g gatedEngine) Handle(ctx context.Context, m handlers.Message) (handlers.Result, error) {
+	if m.ChatID == g.chat {
+		<-g.gate
+	}
+	return g.WeChatEngine.Handle(ctx, m)
+}
+
+// TestWeChatReplayedNonceInTransaction: in safe mode a callback's nonce is claimed by the
+// transaction that first stores it — its receipt while its chat is busy, or its own step — and a
+// replayed nonce is refused on both paths with nothing left behind: no inbox row, no chat, no
+// answer; the chat's other messages are answered as usual.
+func TestWeChatReplayedNonceInTransaction(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{AESKey: wxAESKey})
+	const busy, idle = "oResidentBusy", "oResidentIdle"
+	gate := make(chan struct{})
+	wx, err := NewWeChat(slog.New(slog.DiscardHandler), WeChatConfig{AppID: wxAppID, Token: wxToken, AESKey: wxAESKey, APIURL: f.fake.URL}, gatedEngine{f.engine, busy, gate}, f.db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	post := func(s wechattest.Signed) *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		wx.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, s.URL("/wechat"), strings.NewReader(s.Body)))
+		return rec
+	}
+	now := time.Now()
+	var wg sync.WaitGroup
+	answers := make([]*httptest.ResponseRecorder, 2)
+	// The first message holds the chat's lane (its step waits at the gate); the second, from
+	// the same chat, is stored by its receipt while it waits.
+	wg.Go(func() { answers[0] = post(f.cb.SignNonce(f.cb.Text(busy, 7001, "/start"), now, "nonceA")) })
+	waitFor(t, "the first message in its lane", func() bool {
+		wx.mu.Lock()
+		defer wx.mu.Unlock()
+		_, ok := wx.lanes[busy]
+		return ok
+	})
+	wg.Go(func() { answers[1] = post(f.cb.SignNonce(f.cb.Text(busy, 7002, "/help"), now, "nonceB")) })
+	waitFor(t, "the second message stored", func() bool {
+		return countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id = 'm7002'`) == 1
+	})
+	chats := countRows(t, f.dbPath, `SELECT COUNT(*) FROM chats`)
+
+	// nonceB again with another message: on the receipt's path (the chat is busy), then on the
+	// step's (a chat with nothing in flight).
+	for _, replay := range []wechattest.Signed{
+		f.cb.SignNonce(f.cb.Text(busy, 7003, "/ledger"), now, "nonceB"),
+		f.cb.SignNonce(f.cb.Text(idle, 7004, "/start"), now, "nonceB"),
+	} {
+		if rec := post(replay); rec.Code != http.StatusForbidden {
+			t.Errorf("a replayed nonce: %d %s; want 403", rec.Code, rec.Body)
+		}
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM chats`); n != chats {
+		t.Errorf("chats: %d before the refused callbacks, %d after", chats, n)
+	}
+	close(gate)
+	wg.Wait()
+	wx.lanesWG.Wait()
+	for i, rec := range answers {
+		if reply, err := f.cb.Reply(rec.Body.Bytes()); rec.Code != http.StatusOK || err != nil || reply == "" {
+			t.Errorf("message %d of the busy chat: %d %q %v; want its passive reply", i+1, rec.Code, reply, err)
+		}
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM inbox WHERE msg_id IN ('m7003', 'm7004')`); n != 0 {
+		t.Errorf("the refused callbacks stored %d inbox rows", n)
+	}
+}
+
+// TestWeChatClueFile: an official on WeChat opens a clue and picks one of its files from the
+// numbered menu; an Official Account cannot send a document, so the answer names the file and
+// says where to open it (the desk), and the request is audit-logged like on the other channels.
+func TestWeChatClueFile(t *testing.T) {
+	f := newWXFixture(t, WeChatConfig{})
+	ctx := context.Background()
+	tw, village, err := f.db.FindPlaceByName(ctx, "新站镇", "东风村")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, err := f.db.CreateInvitation(ctx, &store.Invitation{Role: store.RoleOfficial, TownshipID: tw, ExpiresAt: time.Now().Add(time.Hour)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var number string
+	if err := f.db.Update(ctx, func(tx *store.Tx) error {
+		chat, err := tx.EnsureChat(handlers.PlatformWeChat, "oOfficial", "zh", false)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.RedeemInvitation(code, chat.ID); err != nil {
+			return err
+		}
+		sha, err := tx.PutBlob([]byte("%PDF-1.4 receipt"), "application/pdf")
+		if err != nil {
+			return err
+		}
+		r := &store.Report{Category: "interests", TownshipID: tw, VillageID: village, Subject: "东风村会计", Description: "截留补贴", Anonymous: true, Lang: "zh"}
+		if _, err := tx.CreateReport(r, []store.Attachment{{SHA256: sha, Name: "附件1.pdf", MIME: "application/pdf", Size: 16}}); err != nil {
+			return err
+		}
+		c := &store.Clue{Source: store.ClueFromReport, ReportID: r.ID, Subject: r.Subject, Summary: r.Description, TownshipID: tw, VillageID: village}
+		if _, err := tx.CreateClue(c); err != nil {
+			return err
+		}
+		number = c.Number
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.start()
+	card := f.say("oOfficial", "/clue "+number, "附件1.pdf")
+	got := f.say("oOfficial", wechattest.Choice(t, card, "附件1.pdf"), "无法通过公众号发送")
+	if !strings.Contains(got, "附件1.pdf") || !strings.Contains(got, "/desk") {
+		t.Errorf("the answer to the file's number: %q", got)
+	}
+	if n := countRows(t, f.dbPath, `SELECT COUNT(*) FROM audit WHERE action = 'clue.file' AND channel = 'wechat'`); n != 1 {
+		t.Errorf("%d clue.file audit rows", n)
 	}
 }

@@ -3,6 +3,8 @@ package bot
 import (
 	"bytes"
 	"encoding/xml"
+	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -17,55 +19,7 @@ import (
 // that on arbitrary input).
 
 // decodeWeChat reads a callback message.
-func decodeWeChat(data []byte, m *wxMsg) error {
-	if scanFlatXML(data, m.set) {
-		return nil
-	}
-	*m = wxMsg{}
-	return xml.Unmarshal(data, m)
-}
-
-// set stores one element of a flat callback; it reports false for a value encoding/xml would
-// refuse (then the whole document is left to encoding/xml, which says why).
-func (m *wxMsg) set(name, value []byte) bool {
-	switch string(name) {
-	case "ToUserName":
-		m.ToUserName = string(value)
-	case "FromUserName":
-		m.FromUserName = string(value)
-	case "CreateTime":
-		// As encoding/xml reads an int: empty is 0, spaces around the digits are allowed.
-		m.CreateTime = 0
-		if len(value) > 0 {
-			n, err := strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
-			if err != nil {
-				return false
-			}
-			m.CreateTime = n
-		}
-	case "MsgType":
-		m.MsgType = string(value)
-	case "Content":
-		m.Content = string(value)
-	case "MsgId":
-		m.MsgID = string(value)
-	case "MediaId":
-		m.MediaID = string(value)
-	case "Recognition":
-		m.Recognition = string(value)
-	case "Location_X":
-		m.LocationX = string(value)
-	case "Location_Y":
-		m.LocationY = string(value)
-	case "Label":
-		m.Label = string(value)
-	case "Event":
-		m.Event = string(value)
-	case "EventKey":
-		m.EventKey = string(value)
-	}
-	return true
-}
+func decodeWeChat(data []byte, m *wxMsg) error { return decodeFlat(data, m, wxMsgFields) }
 
 // wxEnvelope is a safe-mode callback before decryption.
 type wxEnvelope struct {
@@ -74,16 +28,59 @@ type wxEnvelope struct {
 
 // decodeEnvelope reads the Encrypt element of a safe-mode callback.
 func decodeEnvelope(data []byte, env *wxEnvelope) error {
-	if scanFlatXML(data, func(name, value []byte) bool {
-		if string(name) == "Encrypt" {
-			env.Encrypt = string(value)
+	return decodeFlat(data, env, wxEnvelopeFields)
+}
+
+// flatFields maps element names to the fields of a struct that xml.Unmarshal fills with them,
+// as the fields' xml tags name them.
+type flatFields map[string]int
+
+var (
+	wxMsgFields      = fieldsOf(reflect.TypeFor[wxMsg]())
+	wxEnvelopeFields = fieldsOf(reflect.TypeFor[wxEnvelope]())
+)
+
+// fieldsOf reads the xml tags of a struct of string and int64 fields.
+func fieldsOf(t reflect.Type) flatFields {
+	fields := flatFields{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("xml"), ",")
+		if k := f.Type.Kind(); name == "" || k != reflect.String && k != reflect.Int64 {
+			panic(fmt.Sprintf("bot: %s.%s is not a flat XML field", t.Name(), f.Name))
 		}
-		return true
+		fields[name] = i
+	}
+	return fields
+}
+
+// decodeFlat decodes data into v, a pointer to a struct described by fields, as xml.Unmarshal
+// does: with scanFlatXML when data has WeChat's flat shape, else with xml.Unmarshal itself.
+func decodeFlat(data []byte, v any, fields flatFields) error {
+	rv := reflect.ValueOf(v).Elem()
+	if scanFlatXML(data, func(name, value []byte) bool {
+		i, ok := fields[string(name)]
+		if !ok {
+			return true // skipped, as by encoding/xml
+		}
+		f := rv.Field(i)
+		if f.Kind() == reflect.String {
+			f.SetString(string(value))
+			return true
+		}
+		// As encoding/xml reads an int: empty is 0, spaces around the digits are allowed; a
+		// value it refuses leaves the document to it, to say why.
+		n, err := int64(0), error(nil)
+		if len(value) > 0 {
+			n, err = strconv.ParseInt(string(bytes.TrimSpace(value)), 10, 64)
+		}
+		f.SetInt(n)
+		return err == nil
 	}) {
 		return nil
 	}
-	*env = wxEnvelope{}
-	return xml.Unmarshal(data, env)
+	rv.SetZero()
+	return xml.Unmarshal(data, v)
 }
 
 // scanFlatXML calls field for each element of a flat <xml> document, in order, and reports

@@ -106,6 +106,12 @@ func New(logger *slog.Logger, st Store, eng Engine, cfg Config) (*Desk, error) {
 			"day": d.day,
 			"at":  d.at,
 			"add": func(a, b int) int { return a + b },
+			"filter": func(label, name string, opts []option, all bool) filterField {
+				return filterField{Label: label, Name: name, Options: opts, All: all}
+			},
+			"form": func(csrf, action, verb, id string) formHead {
+				return formHead{CSRF: csrf, Action: action, Verb: verb, ID: id}
+			},
 		}
 		tmpl, err := template.New("").Funcs(funcs).ParseFS(assets, "templates/*.html")
 		if err != nil {
@@ -115,6 +121,18 @@ func New(logger *slog.Logger, st Store, eng Engine, cfg Config) (*Desk, error) {
 	}
 	return d, nil
 }
+
+// filterField is a filter of a page's form (templates/parts.html "filter"): its label, the
+// query parameter, the choices, and whether "all" comes first.
+type filterField struct {
+	Label, Name string
+	Options     []option
+	All         bool
+}
+
+// formHead opens an action's form (templates/parts.html "form"): where it posts, the
+// request's CSRF token, the DeskAct verb and the form's id.
+type formHead struct{ CSRF, Action, Verb, ID string }
 
 func (d *Desk) day(t time.Time) string {
 	if t.IsZero() {

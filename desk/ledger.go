@@ -167,6 +167,7 @@ type ledgerPage struct {
 	Query    string
 	Rows     []ledgerRow
 	Total    int
+	More     bool // a search with more matches than the store counts (Total is that bound)
 	Page     int
 	Pages    int
 	Prev     string
@@ -261,6 +262,9 @@ func (d *Desk) ledgerPage(tx *store.Tx, q *req) error {
 		pg.Rows = append(pg.Rows, ledgerRow{Clue: c, Place: pl.name(c.TownshipID, c.VillageID),
 			Status: handlers.T(lang, "lg.status."+c.Status), Unit: d.cfg.Ledger.UnitName(c.Unit, lang),
 			Overdue: c.Status != store.ClueClosed && !c.DueAt.IsZero() && now.After(c.DueAt), Colour: d.cfg.Ledger.ClueColour(c, lang)})
+	}
+	if f.Q != "" && total > store.SearchCountMax {
+		pg.Total, pg.More = store.SearchCountMax, true
 	}
 	if f.Page > 1 {
 		pg.Prev = "?" + f.query(f.Page-1)

@@ -90,6 +90,16 @@ type statsPage struct {
 	Charts []chart  // the summary first (a table only), then the charts
 }
 
+// placesAndTables loads the places and counts the tables, for the page and its export.
+func (d *Desk) placesAndTables(tx *store.Tx, q *req, f statsFilters) (*places, string, []chart, error) {
+	pl, err := loadPlaces(tx)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	scope, charts, err := d.statsTables(tx, q, f, pl)
+	return pl, scope, charts, err
+}
+
 // statsTables counts everything the page shows, within the viewer's scope, and lays it out
 // as tables and charts in a language. The export writes the same tables.
 func (d *Desk) statsTables(tx *store.Tx, q *req, f statsFilters, pl *places) (scope string, charts []chart, err error) {
@@ -333,11 +343,7 @@ func (d *Desk) statsPage(tx *store.Tx, q *req) error {
 	}
 	f := d.parseStatsFilters(q.r.URL.Query(), tx.Now())
 	q.read = func(tx *store.Tx) error {
-		pl, err := loadPlaces(tx)
-		if err != nil {
-			return err
-		}
-		scope, charts, err := d.statsTables(tx, q, f, pl)
+		pl, scope, charts, err := d.placesAndTables(tx, q, f)
 		if err != nil {
 			return err
 		}
@@ -375,11 +381,7 @@ func (d *Desk) statsExport(tx *store.Tx, q *req) error {
 
 // statsCSV counts and writes the export (in the read transaction).
 func (d *Desk) statsCSV(tx *store.Tx, q *req, f statsFilters) error {
-	pl, err := loadPlaces(tx)
-	if err != nil {
-		return err
-	}
-	scope, charts, err := d.statsTables(tx, q, f, pl)
+	_, scope, charts, err := d.placesAndTables(tx, q, f)
 	if err != nil {
 		return err
 	}

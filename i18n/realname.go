@@ -31,8 +31,8 @@ var realNameTexts = map[string][2]string{
 	"rn.na.name":      {"不予受理", "not accepted"},
 	"rn.na.noreport":  {"只有来自举报的线索才能不予受理。", "Only a clue that came from a report can be not accepted."},
 	"rn.na.prompt":    {"请写明对线索 %s 不予受理的理由（记入办理记录，不发给举报人；举报人只收到不予受理的告知）：", "Why is clue %s not accepted? (The reason goes into the timeline, not to the reporter, who is only told it was not accepted.)"},
-	"rn.na.ok":        {"线索 %s 已不予受理并办结销号，已告知举报人。", "Clue %s is not accepted and closed; the reporter has been told."},
-	"rn.na.ok.nolink": {"线索 %s 已不予受理并办结销号。举报人未保留对话联系，将在其凭查询码查询时看到。", "Clue %s is not accepted and closed. The reporter kept no chat link and will see it when they look up their query code."},
+	"rn.na.ok":        {"线索 %s 已不予受理并办结销号，已告知举报人。", "Clue %s is not accepted, closed and struck off; the reporter has been told."},
+	"rn.na.ok.nolink": {"线索 %s 已不予受理并办结销号。举报人未保留对话联系，将在其凭查询码查询时看到。", "Clue %s is not accepted, closed and struck off. The reporter kept no chat link and will see it when they look up their query code."},
 	"rn.na.to.reporter": {
 		"【受理告知】经审查，您反映的问题不属于本机关受理范围或不符合受理条件，决定不予受理。如有异议，可点击下方按钮提出。",
 		"[Acceptance] After review, the problem you reported is outside this office's remit or does not meet the conditions for acceptance, and it is not accepted. If you disagree, you may object with the button below."},

@@ -101,7 +101,10 @@ const clueColumns = `c.id, c.number, IFNULL(c.report_id, 0), c.source, c.title, 
 	c.while_inspecting, c.received_at, c.due_at, c.acked_at, c.closed_at, c.case_filed, c.disciplined,
 	c.org_handled, c.updated_at, c.paused_at, IFNULL(c.stage_at, c.received_at), ` + currentLevel
 
-const clueFrom = ` FROM clues c LEFT JOIN reports r ON r.id = c.report_id`
+const (
+	clueJoin = ` LEFT JOIN reports r ON r.id = c.report_id`
+	clueFrom = ` FROM clues c` + clueJoin
+)
 
 func scanClue(row scanner) (*Clue, error) {
 	c := &Clue{}
@@ -450,7 +453,13 @@ func (tx *Tx) EachClue(f ClueFilter, fn func(*Clue) error) error {
 
 // cluesWhere returns the clues of a query's WHERE and ORDER clauses.
 func (tx *Tx) cluesWhere(where string, args ...any) ([]*Clue, error) {
-	rows, err := tx.query(`SELECT `+clueColumns+clueFrom+where, args...)
+	return tx.cluesFrom(clueFrom+where, args...)
+}
+
+// cluesFrom returns the clues of a query's FROM (clueFrom or a variant), WHERE and ORDER
+// clauses.
+func (tx *Tx) cluesFrom(from string, args ...any) ([]*Clue, error) {
+	rows, err := tx.query(`SELECT `+clueColumns+from, args...)
 	return records("clues", rows, err, scanClue)
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 )
 
@@ -142,13 +141,8 @@ func (tx *Tx) EndDeskSession(token string) error {
 // deskWhere adds the desk's filters to a WHERE clause.
 func (f ClueFilter) deskWhere(where []string, args []any) ([]string, []any) {
 	if f.Search != "" {
-		// LIKE with escapes: a typed % or _ is a character, not a wildcard. Chinese has no word
-		// boundaries for a full-text tokenizer to find, and most words are two characters,
-		// shorter than a trigram index can match (notes/LIBRARIES.md); a scan of the open
-		// ledger is fast enough (BenchmarkLedgerPage).
-		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(f.Search) + "%"
-		where = append(where, `(c.subject LIKE ? ESCAPE '\' OR c.summary LIKE ? ESCAPE '\' OR c.number LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like)
+		cond, a := searchWhere(f.Search)
+		where, args = append(where, cond), append(args, a...)
 	}
 	switch {
 	case f.KeeperID == NoKeeper:
@@ -208,13 +202,16 @@ func LedgerOrders() []string { return []string{"received", "due", "updated", "nu
 // LedgerPage returns one page of the clues matching f in an order (a LedgerOrders key;
 // anything else is "received"), newest or largest first when desc, and how many match in all.
 func (tx *Tx) LedgerPage(f ClueFilter, order string, desc bool, offset, limit int) ([]*Clue, int, error) {
-	where, args := f.where()
+	count, args := ledgerCount(f)
 	var total int
-	if err := tx.queryRow(`SELECT COUNT(*) FROM clues c`+where, args...).Scan(&total); err != nil {
+	if err := tx.queryRow(count, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count clues: %w", err)
 	}
-	q := where + " ORDER BY " + ledgerOrder(order, f, desc) + " LIMIT ? OFFSET ?"
-	clues, err := tx.cluesWhere(q, append(args, limit, offset)...)
+	if total == 0 {
+		return nil, 0, nil
+	}
+	page, args := ledgerPageQuery(f, order, desc, total > SearchCountMax)
+	clues, err := tx.cluesFrom(page, append(args, limit, offset)...)
 	return clues, total, err
 }
 

@@ -99,15 +99,10 @@ func TestDeskSession(t *testing.T) {
 func TestLedgerPage(t *testing.T) {
 	db := MustOpenDB(t)
 	setClock(db, t0)
-	for i, c := range []*Clue{
-		{Subject: "东风村村委会", Summary: "惠农补贴被截留"},
-		{Subject: "胜利村", Summary: "路灯坏了三天没人修"},
-		{Subject: "红旗村 100%_合作社", Summary: "账目不公开"},
-	} {
-		c.Source = ClueFromInspection
-		c.ReceivedAt = t0.Add(time.Duration(i) * time.Hour)
-		mustClue(t, db, c)
-	}
+	mustInspectionClues(t, db,
+		&Clue{Subject: "东风村村委会", Summary: "惠农补贴被截留"},
+		&Clue{Subject: "胜利村", Summary: "路灯坏了三天没人修"},
+		&Clue{Subject: "红旗村 100%_合作社", Summary: "账目不公开"})
 	page := func(f ClueFilter, order string, desc bool, offset, limit int) ([]string, int) {
 		var subjects []string
 		var total int

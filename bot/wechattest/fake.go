@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/silenceper/wechat/v2/util"
@@ -407,4 +408,17 @@ func randomString(n int) string {
 		b[i] = letters[int(b[i])%len(letters)]
 	}
 	return string(b)
+}
+
+// Choice returns the number of the line of a numbered menu (as the channel renders buttons)
+// that contains label: what a user types to choose it.
+func Choice(t testing.TB, msg, label string) string {
+	t.Helper()
+	for _, line := range strings.Split(msg, "\n") {
+		if num, text, ok := strings.Cut(line, ". "); ok && strings.Contains(text, label) {
+			return num
+		}
+	}
+	t.Fatalf("no menu line %q in:\n%s", label, msg)
+	return ""
 }
