@@ -144,10 +144,10 @@ func TestDeskStats(t *testing.T) {
 	if got := tables["各承办单位移交与办理结果"]["市纪委监委第一纪检监察室"]; strings.Join(got, ",") != "2,1,1,1,2,1" {
 		t.Errorf("admin: case office 1 row %v, want transferred 2, closed 1, overdue 1, filed 1, 2 disciplined, 1 org.", got)
 	}
-	want(t, "admin", tables, "每月集中梳理：全市（2026-03）", "已移交", "2")
-	want(t, "admin", tables, "每月集中梳理：全市（2026-03）", "新登记", "2")
-	want(t, "admin", tables, "每月集中梳理：全市（2026-03）", "超期：已发提醒函", "1")
-	want(t, "admin", tables, "每月集中梳理：全市（2026-03）", "2026-02 办结销号", "1")
+	want(t, "admin", tables, "每月集中梳理：全县（2026-03）", "已移交", "2")
+	want(t, "admin", tables, "每月集中梳理：全县（2026-03）", "新登记", "2")
+	want(t, "admin", tables, "每月集中梳理：全县（2026-03）", "超期：已发提醒函", "1")
+	want(t, "admin", tables, "每月集中梳理：全县（2026-03）", "2026-02 办结销号", "1")
 	// All time (the start cleared) counts E too; a round's or a township's view narrows.
 	want(t, "admin", admin.statsCSV("from="), "总体情况", "受理线索", "5")
 	want(t, "admin", admin.statsCSV(fmt.Sprintf("from=&tw=%d", w.tw2)), "总体情况", "受理线索", "2")

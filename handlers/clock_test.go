@@ -230,3 +230,39 @@ func TestTransferToUnitNobodyAnswersFor(t *testing.T) {
 		}
 	}
 }
+
+// TestNoticeWithoutKeeper: what a unit does on a clue (its acknowledgement) is told to the
+// clue's keeper, and to the officials of its township and the administrators when the keeper
+// can no longer be reached (their role withdrawn), as when it has none: told to nobody, the
+// notice was lost.
+func TestNoticeWithoutKeeper(t *testing.T) {
+	en := ltSetup(t)
+	en.bind(t, "keeper", store.RoleOfficial, en.tw, 0, "")
+	en.bind(t, "town", store.RoleOfficial, en.tw, 0, "")
+	en.bind(t, "unit", store.RoleUnit, 0, 0, "org")
+	en.mustAllow(t, en.press(t, "town", fmt.Sprintf("lg:dd:%d:org:5", en.clueOrg.ID)), "")
+	keeper := en.personOf(t, "keeper")
+	err := en.db.Update(context.Background(), func(tx *store.Tx) error {
+		k, err := tx.FindKeeper(keeper)
+		if err != nil {
+			return err
+		}
+		return tx.SetKeeper(en.clueOrg.ID, k, 0)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := en.db.WithdrawPerson(context.Background(), keeper, "cli", "left the post"); err != nil {
+		t.Fatal(err)
+	}
+	o := en.press(t, "unit", fmt.Sprintf("lg:ack:%d", en.clueOrg.ID))
+	told := 0
+	for _, m := range o.others {
+		if strings.Contains(m.Text, "【已签收】"+en.clueOrg.Number) {
+			told++
+		}
+	}
+	if told != 1 {
+		t.Errorf("acknowledgement told to %d chats, want the township official's: %+v", told, o.others)
+	}
+}

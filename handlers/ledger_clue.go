@@ -214,16 +214,14 @@ func EventText(lang string, l *Ledger, e store.ClueEvent) string {
 	return T(lang, "lg.ev.line", label, truncate(body, 300))
 }
 
-// notifyClue tells the clue's keeper (or, when it has none, the officials of its township)
-// about something a unit or the reporter did, with a button to open the clue.
+// notifyClue tells the clue's keeper (or, when it has none or cannot be reached, the officials
+// of its township: officeChats) about something a unit or the reporter did, with a button to
+// open the clue. A keeper who did it themselves needs no notice.
 func (t *turn) notifyClue(c *store.Clue, key string, args ...any) error {
-	var chats []int64
-	var err error
-	if c.KeeperID != 0 && c.KeeperID != t.personID() {
-		chats, err = t.tx.PersonChatIDs(c.KeeperID)
-	} else if c.KeeperID == 0 {
-		chats, err = t.tx.ChatsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
+	if c.KeeperID != 0 && c.KeeperID == t.personID() {
+		return nil
 	}
+	chats, err := t.officeChats(c)
 	if err != nil {
 		return err
 	}

@@ -331,11 +331,14 @@ func (t *turn) objection(d *ledgerDraft, text string) error {
 	return nil
 }
 
-// officeChats are the chats that answer for a clue: its keeper's, or when it has none those of
-// the officials of its township and the administrators.
+// officeChats are the chats that answer for a clue: its keeper's, or when it has none, or its
+// keeper can no longer be reached (their role withdrawn, every chat unreachable), those of the
+// officials of its township and the administrators: told to nobody, a notice is lost.
 func (t *turn) officeChats(c *store.Clue) ([]int64, error) {
 	if c.KeeperID != 0 {
-		return t.tx.PersonChatIDs(c.KeeperID)
+		if k, err := t.tx.PersonChatIDs(c.KeeperID); err != nil || len(k) > 0 {
+			return k, err
+		}
 	}
 	return t.tx.ChatsOfRoles(c.TownshipID, store.RoleOfficial, store.RoleAdmin)
 }

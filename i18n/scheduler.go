@@ -49,7 +49,7 @@ var schedulerTexts = map[string][2]string{
 	"review.overdue": {"已逾期：%d 件（尚未提醒 %d，已提醒 %d，已发提醒函 %d，已发督办函 %d）\n", "Overdue: %d (not yet escalated %d, nudged %d, reminder letter %d, supervision letter %d)\n"},
 	"review.closed":  {"%s办结销号：%d 件\n", "Closed and struck off in %s: %d\n"},
 	"review.confirm": {"请逐件核对在办线索，确认办理进展正常；如有延误，请在台账中说明原因。", "Please go through each open clue and confirm it is on track; record the reason for any delay in the ledger."},
-	"review.county":  {"全市", "the whole county"},
+	"review.county":  {"全县", "the whole county"},
 	"realname.warn": {
 		"【实名举报告知期限】%s（%s 登记）应于 %s 前告知举报人是否受理，还有 %d 个工作日。",
 		"[Real-name report] %s (received %s) must have its acceptance notice sent to the reporter by %s, %d working days from now."},

@@ -97,7 +97,7 @@ func TestMonthlyReview(t *testing.T) {
 	check(official, "新站镇（2025-09）", "在办线索：2 件（已移交 2）", "已逾期：1 件（尚未提醒 0，已提醒 0，已发提醒函 1，已发督办函 0）", "2025-09办结销号：1 件")
 	// 组织部 holds an open clue and has nobody bound: every official's digest names it.
 	nobody := "没有绑定人员的承办单位（提醒和函件无人接收）：组织部"
-	check(admin, "全市", "在办线索：3 件", nobody)
+	check(admin, "全县", "在办线索：3 件", nobody)
 	check(official, nobody)
 	check(unit, "审计局", "在办线索：2 件", "已发提醒函 1")
 	for _, d := range f.mailbox(unit) {

@@ -148,10 +148,14 @@ type clueRef struct {
 }
 
 // answerers returns the chats that answer for a clue: its keeper's, or when nobody keeps it
-// yet its township's officials' and the administrators'.
+// yet, or its keeper can no longer be reached (their role withdrawn, every chat unreachable),
+// its township's officials' and the administrators', as for the ladder's letters: a nudge
+// claimed for nobody would never be sent.
 func answerers(tx *store.Tx, c clueRef) ([]store.Recipient, error) {
 	if c.Keeper != 0 {
-		return tx.ChatsOfPerson(c.Keeper)
+		if k, err := tx.ChatsOfPerson(c.Keeper); err != nil || len(k) > 0 {
+			return k, err
+		}
 	}
 	return tx.RecipientsOfRoles(c.Township, store.RoleOfficial, store.RoleAdmin)
 }

@@ -66,38 +66,11 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 				done, levels = 0, map[int]int{}
 				start := time.Now()
 				rc := newLadderMemo(s.cal)
-				todo := batch[i:min(i+ladderTxMax, len(batch))]
-				for len(todo) > 0 {
-					// The clues' state is read here, in the transaction that steps them, a few
-					// dozen in one statement; a clue that is gone since the scan is left.
-					chunk := todo[:min(store.LadderClueBatch, len(todo))]
-					todo = todo[len(chunk):]
-					ids := make([]int64, len(chunk))
-					for k, c := range chunk {
-						ids[k] = c.ID
-					}
-					clues, err := tx.LadderClues(ids)
-					if err != nil {
-						return err
-					}
-					for _, id := range ids {
-						if len(clues) > 0 && clues[0].ID == id {
-							level, err := s.ladderStep(tx, rc, clues[0], now)
-							if err != nil {
-								return fmt.Errorf("clue %d: %w", id, err)
-							}
-							if level != store.LadderNone {
-								levels[level]++
-							}
-							clues = clues[1:]
-						}
-						done++
-						if took := time.Since(start); took >= ladderTxBudget || took >= ladderTxSlice && tx.Contended() {
-							return nil
-						}
-					}
+				if err := s.ladderSteps(tx, rc, batch[i:min(i+ladderTxMax, len(batch))], now, start, &done, levels); err != nil {
+					return err
 				}
-				return nil
+				// The steps' messages, queued together at the end of the transaction.
+				return rc.flush(tx)
 			})
 			if err != nil {
 				return err
@@ -117,6 +90,42 @@ func (s *Scheduler) Escalate(ctx context.Context, now time.Time) error {
 	if steps > 0 {
 		s.cfg.Wake()
 		s.log.Info("escalation steps taken", "steps", steps)
+	}
+	return nil
+}
+
+// ladderSteps steps the clues of todo in one transaction, until the transaction has run for
+// its time (see ladderTxBudget); done counts the clues looked at, levels the steps taken.
+func (s *Scheduler) ladderSteps(tx *store.Tx, rc *ladderMemo, todo []store.LadderCursor, now, start time.Time, done *int, levels map[int]int) error {
+	for len(todo) > 0 {
+		// The clues' state is read here, in the transaction that steps them, a few
+		// dozen in one statement; a clue that is gone since the scan is left.
+		chunk := todo[:min(store.LadderClueBatch, len(todo))]
+		todo = todo[len(chunk):]
+		ids := make([]int64, len(chunk))
+		for k, c := range chunk {
+			ids[k] = c.ID
+		}
+		clues, err := tx.LadderClues(ids)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if len(clues) > 0 && clues[0].ID == id {
+				level, err := s.ladderStep(tx, rc, clues[0], now)
+				if err != nil {
+					return fmt.Errorf("clue %d: %w", id, err)
+				}
+				if level != store.LadderNone {
+					levels[level]++
+				}
+				clues = clues[1:]
+			}
+			*done++
+			if took := time.Since(start); took >= ladderTxBudget || took >= ladderTxSlice && tx.Contended() {
+				return nil
+			}
+		}
 	}
 	return nil
 }
@@ -197,7 +206,7 @@ func (s *Scheduler) ladderStep(tx *store.Tx, rc *ladderMemo, c *store.LadderClue
 			return store.LadderNone, err
 		}
 		key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), store.LadderNudge)
-		if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
+		if _, err := rc.send(recips, key, func(lang string) store.OutMessage {
 			return store.OutMessage{Text: i18n.T(lang, "ladder.nudge", c.Number, c.Title, s.date(c.DueAt), left)}
 		}); err != nil {
 			return store.LadderNone, err
@@ -255,7 +264,7 @@ func (s *Scheduler) stageStep(tx *store.Tx, rc *ladderMemo, c *store.LadderClue,
 		}
 		days := rc.daysBetween(c.Anchor, now)
 		key := fmt.Sprintf("stage:%d:%s:%d:%d", c.ID, c.Stage, c.Anchor.Unix(), store.LadderNudge)
-		if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
+		if _, err := rc.send(recips, key, func(lang string) store.OutMessage {
 			return store.OutMessage{
 				Text:    i18n.T(lang, "ladder.stage.nudge", c.Number, c.Title, st.Name(lang), s.date(c.Anchor), days),
 				Buttons: [][]store.Button{{{Text: i18n.T(lang, "ladder.open"), Data: handlers.NewAction(handlers.VerbLedger, "o", c.ID).Data()}}},
@@ -305,7 +314,7 @@ func (s *Scheduler) stageLetter(tx *store.Tx, rc *ladderMemo, c *store.LadderClu
 	textKey := map[string]string{store.LetterReminder: "ladder.stage.reminder", store.LetterSupervision: "ladder.stage.supervision"}[kind]
 	days := rc.daysBetween(c.Anchor, now)
 	key := fmt.Sprintf("stage:%d:%s:%d:%d", c.ID, c.Stage, c.Anchor.Unix(), level)
-	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
+	if _, err := rc.send(recips, key, func(lang string) store.OutMessage {
 		return store.OutMessage{
 			Text: i18n.T(lang, textKey, l.Number, c.Number, c.Title, st.Name(lang), s.date(c.Anchor), days),
 			Buttons: [][]store.Button{{
@@ -370,7 +379,7 @@ func (s *Scheduler) letter(tx *store.Tx, rc *ladderMemo, c *store.LadderClue, ki
 		}
 	}
 	key := fmt.Sprintf("ladder:%d:%d:%d", c.ID, c.DueAt.Unix(), level)
-	if _, err := send(tx, recips, key, func(lang string) store.OutMessage {
+	if _, err := rc.send(recips, key, func(lang string) store.OutMessage {
 		return store.OutMessage{
 			Text:    i18n.T(lang, textKey, l.Number, c.Number, c.Title, s.date(c.DueAt)),
 			Buttons: [][]store.Button{{{Text: i18n.T(lang, "ladder.ack"), Data: handlers.LetterAckData(l.ID)}}},
@@ -394,11 +403,30 @@ type ladderMemo struct {
 	cal     *Calendar
 	added   map[addedKey]time.Time
 	between map[[2]int64]int
+	queued  []store.Queued // the messages of the transaction's steps, for flush
 }
 
 type addedKey struct {
 	from int64 // unix seconds
 	n    int
+}
+
+// send is the scheduler's send for a step of the pass: the messages wait in the memo and are
+// queued together by flush at the end of the transaction (store.Tx.EnqueueAll: one statement
+// for hundreds of messages instead of one per step).
+func (rc *ladderMemo) send(recips []store.Recipient, key string, msg func(lang string) store.OutMessage) (int, error) {
+	q := messages(recips, key, msg)
+	rc.queued = append(rc.queued, q...)
+	return len(q), nil
+}
+
+// flush queues the messages of the transaction's steps.
+func (rc *ladderMemo) flush(tx *store.Tx) error {
+	if _, err := tx.EnqueueAll(rc.queued); err != nil {
+		return fmt.Errorf("enqueue the ladder's messages: %w", err)
+	}
+	rc.queued = nil
+	return nil
 }
 
 func newLadderMemo(cal *Calendar) *ladderMemo {

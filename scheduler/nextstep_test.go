@@ -20,7 +20,7 @@ func TestNextStepTimes(t *testing.T) {
 	next := func() int64 {
 		t.Helper()
 		var v *int64
-		if err := f.raw.QueryRow(`SELECT next_step_at FROM clues WHERE id = ?`, id).Scan(&v); err != nil {
+		if err := f.raw.QueryRow(`SELECT (SELECT at FROM clue_next_steps WHERE clue_id = ?)`, id).Scan(&v); err != nil {
 			t.Fatal(err)
 		}
 		if v == nil {

@@ -21,7 +21,7 @@ func TestLadderPauseResume(t *testing.T) {
 		f.until(at(2026, 3, 16, 8, 0))
 		f.update(func(tx *store.Tx) error { return tx.PauseClue(id, keeper, "等待审计报告") })
 		f.until(at(2026, 3, 25, 20, 0))
-		if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+		if n := f.count(`SELECT COUNT(*) FROM clues c WHERE c.id = ? AND NOT EXISTS (SELECT 1 FROM clue_next_steps n WHERE n.clue_id = c.id)`, id); n != 1 {
 			t.Errorf("paused clue still in the index of next steps")
 		}
 		f.until(at(2026, 4, 1, 8, 0))

@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -64,4 +65,45 @@ func referralWatch(t *testing.T, ledger *handlers.Ledger, want string) {
 			t.Errorf("%d clues still on the index", n)
 		}
 	})
+}
+
+// TestNudgeWithoutKeeper: the nudges about a clue (the referral watch's, the real-name
+// deadlines', a duty's) go to its keeper, and to its township's officials and the
+// administrators when the keeper can no longer be reached — their role withdrawn, every chat
+// unreachable — as the ladder's letters do. A nudge claimed for nobody is never sent again.
+func TestNudgeWithoutKeeper(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 9, 29, 10, 0))
+	tw := f.township("新站镇")
+	keeper, keeperChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+	_, officeChat := f.person(store.RoleOfficial, tw, 0, "", "902")
+	var watched, realName *store.Clue
+	f.update(func(tx *store.Tx) error {
+		var err error
+		if watched, _, err = reportClue(tx, tw, keeper, ""); err != nil {
+			return err
+		}
+		realName, _, err = reportClue(tx, tw, keeper, "801")
+		return err
+	})
+	if _, err := f.db.WithdrawPerson(context.Background(), keeper, "cli", "left the post"); err != nil {
+		t.Fatal(err)
+	}
+	for day := 30; day <= 62; day++ {
+		now := at(2026, 9, day, 9, 30)
+		f.run(f.s.ReferralWatch, now)
+		f.run(f.s.RealNameDeadlines, now)
+	}
+	got := strings.Join(f.sent(officeChat, watched.Number, realName.Number), "|")
+	for _, want := range []string{"【研判转办逾期】 " + watched.Number, "【研判转办逾期】 " + realName.Number} {
+		if !strings.Contains(got, want) {
+			t.Errorf("office got %q, want %q among them", got, want)
+		}
+	}
+	if strings.Count(got, realName.Number) < 3 {
+		t.Errorf("office got %q: the real-name deadline's nudges are missing", got)
+	}
+	if n := len(f.mailbox(keeperChat)); n != 0 {
+		t.Errorf("the withdrawn keeper's chat got %d messages", n)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"time"
 
@@ -397,19 +398,32 @@ func (c cronLogger) Error(err error, msg string, kv ...any) {
 // send queues msg to each recipient once: key names the scheduled thing, and the recipient's
 // chat makes each row's dedupe key.
 func send(tx *store.Tx, recips []store.Recipient, key string, msg func(lang string) store.OutMessage) (int, error) {
+	q := messages(recips, key, msg)
+	if _, err := tx.EnqueueAll(q); err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", key, err)
+	}
+	return len(q), nil
+}
+
+// messages are the rows send queues: one per recipient's chat, keyed by key and the chat. msg
+// is built once per language: it is given nothing else.
+func messages(recips []store.Recipient, key string, msg func(lang string) store.OutMessage) []store.Queued {
 	var q []store.Queued
 	seen := map[int64]bool{}
+	byLang := map[string]store.OutMessage{}
 	for _, r := range recips {
 		if seen[r.ChatID] {
 			continue
 		}
 		seen[r.ChatID] = true
-		q = append(q, store.Queued{ChatID: r.ChatID, Msg: msg(r.Lang), DedupeKey: fmt.Sprintf("%s:%d", key, r.ChatID)})
+		m, ok := byLang[r.Lang]
+		if !ok {
+			m = msg(r.Lang)
+			byLang[r.Lang] = m
+		}
+		q = append(q, store.Queued{ChatID: r.ChatID, Msg: m, DedupeKey: key + ":" + strconv.FormatInt(r.ChatID, 10)})
 	}
-	if _, err := tx.EnqueueAll(q); err != nil {
-		return 0, fmt.Errorf("enqueue %s: %w", key, err)
-	}
-	return len(q), nil
+	return q
 }
 
 func (s *Scheduler) date(t time.Time) string { return t.In(s.cfg.Location).Format("2006-01-02") }

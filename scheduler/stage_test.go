@@ -65,7 +65,7 @@ func TestStageClockUntouched(t *testing.T) {
 				t.Errorf("timeline lacks %q: %s", w, ev)
 			}
 		}
-		if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+		if n := f.count(`SELECT COUNT(*) FROM clues c WHERE c.id = ? AND NOT EXISTS (SELECT 1 FROM clue_next_steps n WHERE n.clue_id = c.id)`, id); n != 1 {
 			t.Errorf("a clue whose climb ended is still in the index of next steps")
 		}
 	})
@@ -171,7 +171,7 @@ func TestStageClockPause(t *testing.T) {
 		f.until(at(2026, 3, 30, 8, 0))
 		f.update(func(tx *store.Tx) error { return tx.PauseClue(id, keeper, "等待审计报告") })
 		f.until(at(2026, 4, 12, 20, 0))
-		if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at IS NULL`, id); n != 1 {
+		if n := f.count(`SELECT COUNT(*) FROM clues c WHERE c.id = ? AND NOT EXISTS (SELECT 1 FROM clue_next_steps n WHERE n.clue_id = c.id)`, id); n != 1 {
 			t.Errorf("paused clue still in the index of next steps")
 		}
 		if got := f.colour(id); got != "🟢绿灯·按期" {
@@ -209,11 +209,11 @@ func TestStageUpgradeKeepsNextSteps(t *testing.T) {
 	}
 	// A mark in place of the clue's next step time: a pass that worked it out again replaces it.
 	const mark = 4102444800 // 2100-01-01
-	if _, err := f.raw.Exec(`UPDATE clues SET next_step_at = ? WHERE id = ?`, mark, id); err != nil {
+	if _, err := f.raw.Exec(`UPDATE clue_next_steps SET at = ? WHERE clue_id = ?`, mark, id); err != nil {
 		t.Fatal(err)
 	}
 	f.run(f.s.Escalate, at(2026, 3, 4, 9, 0))
-	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at = ?`, id, mark); n != 1 {
+	if n := f.count(`SELECT COUNT(*) FROM clue_next_steps WHERE clue_id = ? AND at = ?`, id, mark); n != 1 {
 		t.Error("the upgrade handed the clue back to be worked out")
 	}
 	// A real change of the deadline thresholds still does.
@@ -223,7 +223,7 @@ func TestStageUpgradeKeepsNextSteps(t *testing.T) {
 	if err := f.s.checkLadderConfig(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	if n := f.count(`SELECT COUNT(*) FROM clues WHERE id = ? AND next_step_at = 0`, id); n != 1 {
+	if n := f.count(`SELECT COUNT(*) FROM clue_next_steps WHERE clue_id = ? AND at = 0`, id); n != 1 {
 		t.Error("a change of the thresholds did not hand the clue back")
 	}
 }

@@ -86,9 +86,12 @@ func (s *Scheduler) taskStep(tx *store.Tx, t *store.TaskClock, now time.Time) (i
 		recips, err = tx.TaskRecipients(&t.Task, store.RoleLiaison)
 		textKey = "task.clock.liaison"
 	case taskStageOfficial:
+		// The official who gave it, or the office when nobody did or they can no longer be
+		// reached (their role withdrawn): the step is claimed once, for whoever gets it.
 		if t.GivenBy != 0 {
 			recips, err = tx.ChatsOfPerson(t.GivenBy)
-		} else {
+		}
+		if err == nil && len(recips) == 0 {
 			recips, err = tx.RecipientsOfRoles(t.TownshipID, store.RoleOfficial, store.RoleAdmin)
 		}
 		textKey = "task.clock.official"

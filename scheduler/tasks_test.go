@@ -1,6 +1,7 @@
 package scheduler
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -59,4 +60,32 @@ func TestTaskClock(t *testing.T) {
 			t.Errorf("%d tasks still on the index", n)
 		}
 	})
+}
+
+// TestTaskGiverWithdrawn: a task still open 10 working days after its due date goes to the
+// official who gave it, or to the township's officials and the administrators when that
+// official's role was withdrawn since; claimed for nobody, the step was never taken.
+func TestTaskGiverWithdrawn(t *testing.T) {
+	f := newFixture(t, Config{})
+	f.set(at(2026, 9, 29, 10, 0))
+	f.places(store.PlaceRow{Township: "新站镇", Village: "东风村", Class: "general"})
+	tw, village := f.place("新站镇", "东风村")
+	giver, giverChat := f.person(store.RoleOfficial, tw, 0, "", "901")
+	_, officeChat := f.person(store.RoleOfficial, tw, 0, "", "902")
+	f.update(func(tx *store.Tx) error {
+		_, err := tx.CreateTask(&store.Task{TownshipID: tw, VillageID: village, Title: "核查低保名单", DueAt: at(2026, 10, 9, 18, 0), GivenBy: giver})
+		return err
+	})
+	if _, err := f.db.WithdrawPerson(context.Background(), giver, "cli", "left the post"); err != nil {
+		t.Fatal(err)
+	}
+	for day := 30; day <= 60; day++ {
+		f.run(f.s.TaskDeadlines, at(2026, 9, day, 9, 15))
+	}
+	if got := strings.Join(f.sent(officeChat, "核查低保名单"), "|"); got != "10-22 【任务逾期提请巡察办】 核查低保名单" {
+		t.Errorf("office: %q", got)
+	}
+	if n := len(f.mailbox(giverChat)); n != 0 {
+		t.Errorf("the withdrawn official's chat got %d messages", n)
+	}
 }

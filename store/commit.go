@@ -209,6 +209,8 @@ func (db *DB) runBatch(batch []*commitRequest) {
 				results[i].err = fmt.Errorf("commit: %w", err)
 			}
 		}
+	} else {
+		db.checkpoint.wrote()
 	}
 	deliver()
 }
@@ -219,8 +221,14 @@ func (db *DB) call(req *commitRequest, sqlTx *sql.Tx, behind int) commitResult {
 	if err := req.ctx.Err(); err != nil {
 		return commitResult{err: err}
 	}
-	return callStep(req.fn, &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts,
-		noncesPruned: &db.noncesPruned, commit: &db.commit, behind: behind})
+	tx := &Tx{tx: sqlTx, ctx: context.Background(), keys: db.keys, now: db.Now(), stmts: &db.stmts,
+		noncesPruned: &db.noncesPruned, commit: &db.commit, behind: behind, numbers: map[numberKey]int{}}
+	r := callStep(req.fn, tx)
+	if r.err == nil && r.panicked == nil {
+		// Inside the call's savepoint or transaction: written with what the call wrote, or not.
+		r = callStep(func(tx *Tx) error { return tx.flushNumbers() }, tx)
+	}
+	return r
 }
 
 // callStep runs one call, turning a panic into a result.

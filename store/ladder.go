@@ -56,7 +56,7 @@ type LadderCursor struct {
 }
 
 // LadderDue returns up to limit clues after the cursor whose next ladder step is due at now
-// (clues.next_step_at, migration 0024), in the order they fell due. It walks the index of
+// (clue_next_steps, migrations 0024 and 0035), in the order they fell due. It walks the index of
 // next steps from its start: what it reads is the work due, however large the ledger, and a
 // clue whose climb ended is not in the index. It reads outside any write transaction; each
 // step re-checks its clue in its own (LadderClue) and sets the clue's next step time, later
@@ -85,8 +85,8 @@ func (db *DB) LadderDue(ctx context.Context, now time.Time, after LadderCursor, 
 const currentLevel = `IFNULL((SELECT l.level FROM clue_ladder l WHERE l.clue_id = c.id
 	AND l.stage = IIF(c.due_at IS NULL, c.status, '') AND l.due_at = IFNULL(c.due_at, IFNULL(c.stage_at, c.received_at))), 0)`
 
-const ladderDueQuery = `SELECT id, next_step_at FROM clues
-	WHERE next_step_at <= ? AND (next_step_at, id) > (?, ?) ORDER BY next_step_at, id LIMIT ?`
+const ladderDueQuery = `SELECT clue_id, at FROM clue_next_steps
+	WHERE at <= ? AND (at, clue_id) > (?, ?) ORDER BY at, clue_id LIMIT ?`
 
 // LadderClue reads one clue and its ladder state inside the step's transaction, so that a
 // clue closed, paused or given a new deadline since the scan is seen as it is now.
@@ -173,9 +173,26 @@ func (tx *Tx) SetStageLadder(clueID int64, stage string, anchor time.Time, level
 }
 
 // SetNextStep records when a clue's next ladder step is due (zero: none), for a clue the
-// ladder looked at without taking a step.
+// ladder looked at without taking a step. The times live in a narrow table of their own
+// (migration 0035): a pass sets one for every clue it looks at, and on the clues table each
+// of those writes dirtied a page of its own.
 func (tx *Tx) SetNextStep(clueID int64, next time.Time) error {
-	if _, err := tx.exec(`UPDATE clues SET next_step_at = ? WHERE id = ?`, nullTime(next), clueID); err != nil {
+	if next.IsZero() {
+		if _, err := tx.exec(`DELETE FROM clue_next_steps WHERE clue_id = ?`, clueID); err != nil {
+			return fmt.Errorf("set next step: %w", err)
+		}
+		return nil
+	}
+	// A clue the pass looks at was due, so it has its row: a one-row UPDATE, which needs no
+	// statement journal (an INSERT … SELECT does) and no look at the clue.
+	res, err := tx.exec(`UPDATE clue_next_steps SET at = ? WHERE clue_id = ?`, next.Unix(), clueID)
+	if err != nil {
+		return fmt.Errorf("set next step: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	if _, err := tx.exec(`INSERT INTO clue_next_steps (clue_id, at) SELECT id, ? FROM clues WHERE id = ?`, next.Unix(), clueID); err != nil {
 		return fmt.Errorf("set next step: %w", err)
 	}
 	return nil
@@ -184,7 +201,7 @@ func (tx *Tx) SetNextStep(clueID int64, next time.Time) error {
 // ResetNextSteps hands every clue with a ladder step to come back to the next pass, which
 // works its time out again: for a change of the thresholds the times were computed with.
 func (tx *Tx) ResetNextSteps() error {
-	if _, err := tx.exec(`UPDATE clues SET next_step_at = 0 WHERE next_step_at IS NOT NULL`); err != nil {
+	if _, err := tx.exec(`UPDATE clue_next_steps SET at = 0`); err != nil {
 		return fmt.Errorf("reset next steps: %w", err)
 	}
 	return nil
@@ -305,7 +322,8 @@ func (tx *Tx) AckLetter(letterID int64, p *Person) (*Letter, error) {
 	if _, err := tx.exec(`UPDATE clue_ladder SET next_at = NULL WHERE clue_id = ? AND due_at = ? AND stage = ''`, l.ClueID, l.DueAt.Unix()); err != nil {
 		return nil, fmt.Errorf("stop ladder: %w", err)
 	}
-	if _, err := tx.exec(`UPDATE clues SET next_step_at = NULL WHERE id = ? AND due_at = ?`, l.ClueID, l.DueAt.Unix()); err != nil {
+	if _, err := tx.exec(`DELETE FROM clue_next_steps WHERE clue_id = ?
+		AND EXISTS (SELECT 1 FROM clues WHERE id = ? AND due_at = ?)`, l.ClueID, l.ClueID, l.DueAt.Unix()); err != nil {
 		return nil, fmt.Errorf("stop ladder: %w", err)
 	}
 	l.AckedAt, l.AckedBy = tx.now, p.ID
@@ -492,31 +510,50 @@ type Queued struct {
 	DedupeKey string
 }
 
-// EnqueueAll is Enqueue for the messages of one scheduled step (a letter to a unit, its
-// keeper and the office): one statement for all of them. A pass of the escalation ladder
-// queues tens of thousands, and one INSERT … SELECT each cost a statement's set-up and its
-// own statement journal per message. A message whose key was queued before, or whose chat
-// is gone, is left out; it returns how many rows were added.
+// EnqueueAll is Enqueue for many messages at once: the messages of one scheduled step (a
+// letter to a unit, its keeper and the office), or of all the steps of a transaction of the
+// escalation pass. A pass queues tens of thousands; one INSERT … SELECT each cost a
+// statement's set-up and its own statement journal per message, and one statement per step
+// still copied every page it touched to a statement journal of its own (a multi-row insert
+// that may fail has one), a fifth of its time. Rows go in statements of up to enqueueChunk,
+// in order. A message whose key was queued before, or whose chat is gone, is left out; it
+// returns how many rows were added.
 func (tx *Tx) EnqueueAll(msgs []Queued) (int, error) {
-	if len(msgs) == 0 {
-		return 0, nil
-	}
-	args := make([]any, 0, 1+4*len(msgs))
-	args = append(args, tx.now.Unix())
-	for _, m := range msgs {
-		body, err := json.Marshal(m.Msg)
-		if err != nil {
-			return 0, fmt.Errorf("marshal message: %w", err)
+	added := 0
+	for len(msgs) > 0 {
+		chunk := msgs[:min(enqueueChunk, len(msgs))]
+		msgs = msgs[len(chunk):]
+		// The statement's length rounded up to a power of two, the rest filled with rows for
+		// chat 0 (no chat has it, so the join leaves them out): a few statements to prepare
+		// and keep, not one per length.
+		n := 1
+		for n < len(chunk) {
+			n *= 2
 		}
-		args = append(args, m.ChatID, tx.keys.seal("outbox", body), nullString(m.DedupeKey), m.Msg.Resident)
+		args := make([]any, 0, 1+4*n)
+		args = append(args, tx.now.Unix())
+		for _, m := range chunk {
+			body, err := json.Marshal(m.Msg)
+			if err != nil {
+				return added, fmt.Errorf("marshal message: %w", err)
+			}
+			args = append(args, m.ChatID, tx.keys.seal("outbox", body), nullString(m.DedupeKey), m.Msg.Resident)
+		}
+		for range n - len(chunk) {
+			args = append(args, 0, nil, nil, false)
+		}
+		res, err := tx.exec(enqueueAllQuery(n), args...)
+		if err != nil {
+			return added, fmt.Errorf("enqueue: %w", err)
+		}
+		k, _ := res.RowsAffected()
+		added += int(k)
 	}
-	res, err := tx.exec(enqueueAllQuery(len(msgs)), args...)
-	if err != nil {
-		return 0, fmt.Errorf("enqueue: %w", err)
-	}
-	n, _ := res.RowsAffected()
-	return int(n), nil
+	return added, nil
 }
+
+// enqueueChunk is how many messages EnqueueAll puts in one statement (4 values each).
+const enqueueChunk = 256
 
 // enqueueAllQuery inserts n messages given as (chat, sealed body, dedupe key, resident) after
 // the time ?1; the chat's platform and person come from chats, as in Enqueue.

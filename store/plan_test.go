@@ -38,6 +38,8 @@ func TestHotStatementPlans(t *testing.T) {
 		sort        bool   // a sort of what the index found is allowed
 	}{
 		{"ladder due", ladderDueQuery, []any{2000000, 0, 0, 1000}, "", false},
+		{"set next step", `UPDATE clue_next_steps SET at = ? WHERE clue_id = ?`, []any{2000000, 5}, "", false},
+		{"drop next step", `DELETE FROM clue_next_steps WHERE clue_id = ?`, []any{5}, "", false},
 		{"ladder clue", `SELECT c.number FROM clues c LEFT JOIN clue_ladder l ON l.clue_id = c.id WHERE c.id = ?`, []any{5}, "", false},
 		{"ladder clues", ladderCluesQuery, make([]any, LadderClueBatch), "", false},
 		{"letter acked", `SELECT COUNT(*) FROM clue_letters WHERE clue_id = ? AND due_at = ? AND kind = ? AND acked_at IS NOT NULL`,

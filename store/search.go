@@ -49,29 +49,41 @@ func ledgerPageQuery(f ClueFilter, order string, desc, many bool) (string, []any
 // holds the clues with each bigram of the text; for a text of one or two characters that is
 // the answer, for a longer one LIKE checks the clues that hold a few of its bigrams (with
 // escapes: a typed % or _ is a character, not a wildcard). A single character looks up the
-// bigrams that start with it.
+// bigrams that start with it. A text holding the unit separator that ends each field in the
+// table (the search box takes any character) is checked with LIKE too: its bigrams span
+// two fields.
 func searchWhere(search string) (string, []any) {
 	text := asciiLower(search)
+	exact := !strings.ContainsRune(text, gramFieldEnd)
 	var cond string
 	var args []any
 	switch grams := searchGrams(text); {
 	case len(grams) == 0:
+		// Every bigram starting with r sorts (bytewise, as SQLite compares text) from r alone
+		// up to r followed by the byte 0xFF, which UTF-8 never uses; r+1 is no bound when it
+		// is a surrogate or past the last code point.
 		r, _ := utf8.DecodeRuneInString(text)
-		return `c.id IN (SELECT clue_id FROM clue_grams WHERE gram >= ? AND gram < ?)`, []any{string(r), string(r + 1)}
+		cond, args = `c.id IN (SELECT clue_id FROM clue_grams WHERE gram >= ? AND gram < ?)`, []any{string(r), string(r) + "\xff"}
 	case len(grams) == 1 && utf8.RuneCountInString(text) == 2:
-		return `c.id IN (SELECT clue_id FROM clue_grams WHERE gram = ?)`, []any{grams[0]}
+		cond, args = `c.id IN (SELECT clue_id FROM clue_grams WHERE gram = ?)`, []any{grams[0]}
 	default:
 		legs := make([]string, len(grams))
 		for i, g := range grams {
 			legs[i] = `SELECT clue_id FROM clue_grams WHERE gram = ?`
 			args = append(args, g)
 		}
-		cond = `c.id IN (` + strings.Join(legs, " INTERSECT ") + `)`
+		cond, exact = `c.id IN (`+strings.Join(legs, " INTERSECT ")+`)`, false
+	}
+	if exact {
+		return cond, args
 	}
 	like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(search) + "%"
 	return cond + ` AND (c.subject LIKE ? ESCAPE '\' OR c.summary LIKE ? ESCAPE '\' OR c.number LIKE ? ESCAPE '\')`,
 		append(args, like, like, like)
 }
+
+// gramFieldEnd ends each field in the bigram table (char(31) in migration 0036).
+const gramFieldEnd = '\x1f'
 
 // maxSearchGrams bounds the lookups of a long search: LIKE checks the rest, and a few bigrams
 // of a Chinese phrase already leave few clues.

@@ -168,3 +168,25 @@ func TestSearchPlans(t *testing.T) {
 func queryPlan(tb testing.TB, db *sql.DB, query string, args ...any) string {
 	return strings.Join(sqltest.QueryPlan(tb, db, query, args...), "; ")
 }
+
+// TestSearchOddCharacters: a search finds only clues whose subject, summary or number holds
+// the typed text, as LIKE did, whatever the characters typed: the last character before the
+// UTF-16 surrogates (whose next code point is no character), the last code point, and the
+// unit separator that ends each field in the bigram table (the desk's search box takes any
+// character).
+func TestSearchOddCharacters(t *testing.T) {
+	db := MustOpenDB(t)
+	setClock(db, t0)
+	mustInspectionClues(t, db,
+		&Clue{Subject: "红旗村", Summary: "账目不公开，路灯也坏了"},
+		&Clue{Subject: "胜利村", Summary: "（私用区）"})
+	for _, search := range []string{"\uD7FF", "\U0010FFFF", "\x1f", "了\x1f", "\x1f胜", "村\x1f账"} {
+		mustUpdate(t, db, func(tx *Tx) error {
+			clues, n, err := tx.LedgerPage(ClueFilter{Search: search}, "number", false, 0, 10)
+			if err == nil && (n != 0 || len(clues) != 0) {
+				t.Errorf("search %q: count %d, %d clues, want none", search, n, len(clues))
+			}
+			return err
+		})
+	}
+}

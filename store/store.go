@@ -41,8 +41,9 @@ type DB struct {
 	// Now returns the current time; tests replace it.
 	Now func() time.Time
 
-	commit committer
-	stmts  stmtCache
+	commit     committer
+	checkpoint checkpointer
+	stmts      stmtCache
 	// lazy is a connection kept apart, with synchronous=NORMAL, for batches of updateLazy
 	// calls only; it never returns to the pool, so no other commit runs without an fsync.
 	lazy *sql.Conn
@@ -78,6 +79,10 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 	// small writes to it (80,000 pwrite calls for 3,000 callbacks, 19,000 with this). It holds
 	// at most the batch's changed pages again; sorts still spill to files as before.
 	q.Add("_pragma", "temp_store(MEMORY)")
+	// The store runs its checkpoints when writes pause (store/checkpoint.go); SQLite's own, at
+	// the end of a commit, only past this many pages of log.
+	q.Add("_pragma", fmt.Sprintf("wal_autocheckpoint(%d)", walAutocheckpointPages))
+	q.Add("_pragma", fmt.Sprintf("journal_size_limit(%d)", walSizeLimit))
 	q.Set("_txlock", "immediate")
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + q.Encode()
 	sdb, err := sql.Open("sqlite", dsn)
@@ -91,6 +96,11 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 	sdb.SetMaxIdleConns(5)
 	db := &DB{db: sdb, path: path, keys: k, Now: time.Now}
 	db.stmts.db = sdb
+	db.checkpoint.run = func() {
+		// A failure (the database closed under it, a disk error) leaves the log to the next
+		// checkpoint, or to SQLite's own past walAutocheckpointPages; the store never logs.
+		_, _ = db.db.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+	}
 	// Two processes creating the same new file race to switch it to WAL; the loser gets
 	// SQLITE_BUSY at once (busy_timeout does not cover it). The first open is retried briefly.
 	for attempt := 0; ; attempt++ {
@@ -107,6 +117,7 @@ func Open(ctx context.Context, path string, secret []byte) (*DB, error) {
 		err = db.openLazy(ctx)
 	}
 	if err != nil {
+		db.checkpoint.close()
 		if db.lazy != nil {
 			db.lazy.Close()
 		}
@@ -158,6 +169,7 @@ func (db *DB) checkKey(ctx context.Context) error {
 
 // Close closes the database.
 func (db *DB) Close() error {
+	db.checkpoint.close()
 	db.lazy.Close()
 	db.stmts.close()
 	return db.db.Close()
@@ -299,6 +311,9 @@ type Tx struct {
 	// run after it (see Contended).
 	commit *committer
 	behind int
+	// numbers holds the numbers a call of Update took, by series and year, until flushNumbers
+	// writes their counters; nil elsewhere (each number written at once).
+	numbers map[numberKey]int
 }
 
 // Contended reports whether another write waits for this transaction to end: a call of the same

@@ -363,8 +363,12 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		return s
 	}
 	insClue := prep(`INSERT INTO clues (id, number, source, title, subject, subject_key, summary, township_id, keeper_id,
-		status, disposal, form, unit, received_at, due_at, acked_at, updated_at, next_step_at, stage_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+		status, disposal, form, unit, received_at, due_at, acked_at, updated_at, stage_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	// The insert trigger gave every open clue a next step to be worked out (0); these put the
+	// time the previous pass left instead, or take the clue off the ladder.
+	setNext := prep(`UPDATE clue_next_steps SET at = ? WHERE clue_id = ?`)
+	delNext := prep(`DELETE FROM clue_next_steps WHERE clue_id = ?`)
 	insEvent := prep(`INSERT INTO clue_events (clue_id, person_id, kind, body, created_at) VALUES (?, ?, ?, ?, ?)`)
 	insLadder := prep(`INSERT INTO clue_ladder (clue_id, due_at, level, next_at, stage) VALUES (?, ?, ?, ?, ?)`)
 	insLetter := prep(`INSERT INTO clue_letters (clue_id, kind, number, due_at, sent_at, acked_at, acked_by, stage) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`)
@@ -445,11 +449,10 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 				stageAt = received
 			}
 		}
-		// The next step as the pass set it (migrations 0024, 0032): the nudge, the deadline or
-		// the stage's reminder letter, the supervision letter, or none (-1 here, NULL below: a
-		// NULL would make the insert trigger hand the clue back to the next pass).
+		// The next step as the pass set it (migrations 0024, 0032, 0035): the nudge, the
+		// deadline or the stage's reminder letter, the supervision letter, or none (-1).
 		var l ladder
-		var nextStep any = int64(-1)
+		nextStep := int64(-1)
 		stage, anchor := "", dueAt
 		if !dueAt.IsZero() {
 			var nudgeAt time.Time
@@ -470,7 +473,15 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 		}
 		if _, err := insClue.ExecContext(ctx, id, number, "inspection", "线索"+number, subject, store.NormalizeSubject(subject),
 			"某村集体资金使用不规范", townships[tw], officials[tw], status, disposal, form, unit, received.Unix(), due, acked,
-			received.Unix(), nextStep, stageAt.Unix()); err != nil {
+			received.Unix(), stageAt.Unix()); err != nil {
+			return err
+		}
+		if nextStep < 0 {
+			_, err = delNext.ExecContext(ctx, id)
+		} else {
+			_, err = setNext.ExecContext(ctx, nextStep, id)
+		}
+		if err != nil {
 			return err
 		}
 		if _, err := insEvent.ExecContext(ctx, id, officials[tw], "registered", "inspection", received.Unix()); err != nil {
@@ -496,9 +507,6 @@ func clues(ctx context.Context, raw *sql.DB, spec Spec) error {
 				return err
 			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE clues SET next_step_at = NULL WHERE next_step_at = -1`); err != nil {
-		return err
 	}
 	// The counters the store numbers from (migration 0019), as the issued numbers left them.
 	for y, n := range perYear {

@@ -79,9 +79,9 @@ func TestBuildNextSteps(t *testing.T) {
 	}
 	defer raw.Close()
 	var zero, ended, stale int
-	if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM clues WHERE next_step_at = 0),
-		(SELECT COUNT(*) FROM clues c JOIN clue_ladder l ON l.clue_id = c.id WHERE l.next_at IS NULL AND c.next_step_at IS NOT NULL),
-		(SELECT COUNT(*) FROM clues WHERE next_step_at < ?)`, now.Add(-24*time.Hour).Unix()).Scan(&zero, &ended, &stale); err != nil {
+	if err := raw.QueryRow(`SELECT (SELECT COUNT(*) FROM clue_next_steps WHERE at = 0),
+		(SELECT COUNT(*) FROM clue_next_steps n JOIN clue_ladder l ON l.clue_id = n.clue_id WHERE l.next_at IS NULL),
+		(SELECT COUNT(*) FROM clue_next_steps WHERE at < ?)`, now.Add(-24*time.Hour).Unix()).Scan(&zero, &ended, &stale); err != nil {
 		t.Fatal(err)
 	}
 	if zero != 0 || ended != 0 || stale != 0 {
